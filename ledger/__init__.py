@@ -1,0 +1,1 @@
+"""Incident Ledger: the domain and application layers (no CLI, no projections)."""

@@ -1,0 +1,308 @@
+"""The application: commands that append reports, and queries that replay them from the log."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Notification, StoredEvent
+
+from ledger.domain import (
+    ASSERTION_TYPES,
+    EVENT_BY_TYPE,
+    Incident,
+    IncidentEvent,
+    ReportEntry,
+)
+from ledger.errors import DomainRuleViolation, IncidentNotFound, LedgerError, StoreUnavailable
+from ledger.store.config import StoreConfig
+from ledger.store.recorders import ConflictingWrite, IndexRow
+from ledger.timeutil import utc_now
+
+# One validated line: its line number (None for a typed command), type, and fields.
+ValidatedLine = tuple[int | None, str, dict[str, Any]]
+
+FLUSH_EVERY = 2_000  # events per executemany inside an import's single transaction
+MAX_CONFLICT_RETRIES = 20
+
+
+def default_recorder() -> str:
+    """Who is appending: LEDGER_USER, else the OS login."""
+    try:
+        return os.environ.get("LEDGER_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass
+class AppendResult:
+    added: int = 0
+    unchanged: int = 0
+    incidents: set[str] = field(default_factory=set)
+    reports: list[str] = field(default_factory=list)
+    last_position: int | None = None
+
+
+class IncidentLedger(Application[str]):
+    """The incident ledger: one aggregate per incident, one append-only log for all of them."""
+
+    name = "IncidentLedger"
+
+    def __init__(self, config: StoreConfig, *, lock_timeout: float = 30.0) -> None:
+        self.config = config
+        env: dict[str, str] = {
+            "ORIGINATOR_ID_TYPE": "text",
+            "CREATE_TABLE": "no",  # Alembic owns the schema
+            "AGGREGATE_CACHE_MAXSIZE": "1000",
+        }
+        if config.backend == "sqlite":
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": config.sqlite_path,
+                "SQLITE_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
+                "APPLICATION_RECORDER_TOPIC": "ledger.store.recorders:LedgerSQLiteRecorder",
+            }
+        else:
+            env |= {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": config.dbname,
+                "POSTGRES_HOST": config.host,
+                "POSTGRES_PORT": str(config.port),
+                "POSTGRES_USER": config.user,
+                "POSTGRES_PASSWORD": config.password,
+                "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
+                "APPLICATION_RECORDER_TOPIC": "ledger.store.recorders:LedgerPostgresRecorder",
+            }
+        super().__init__(env=env)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def append(
+        self,
+        lines: Callable[[], Iterable[ValidatedLine]],
+        *,
+        recorded_by: str,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> AppendResult:
+        """Append validated reports as one atomic unit; all or nothing.
+
+        `lines` is called again on each attempt: if another writer got there first, the batch is
+        re-run from the start against the reloaded incidents, re-checking every domain rule.
+        """
+        for attempt in range(MAX_CONFLICT_RETRIES):
+            try:
+                return self._append_once(lines, recorded_by, on_progress)
+            except ConflictingWrite:
+                time.sleep(min(0.5, 0.01 * 2**attempt))
+        raise StoreUnavailable("gave up after repeated write conflicts with other writers")
+
+    def _append_once(
+        self,
+        lines: Callable[[], Iterable[ValidatedLine]],
+        recorded_by: str,
+        on_progress: Callable[[int], None] | None,
+    ) -> AppendResult:
+        # Two streaming passes, so memory does not grow with the file: the first validates every
+        # line and gathers the ids it mentions, the second writes.
+        directory = _BatchDirectory(self)
+        directory.prefetch(lines())
+        result = AppendResult()
+        incidents: dict[str, Incident] = {}
+        pending: list[IncidentEvent] = []
+        with self.recorder.write_session() as session:  # type: ignore[attr-defined]
+            for done, (line_no, report_type, fields) in enumerate(lines(), start=1):
+                try:
+                    event = self._apply_line(
+                        report_type, fields, incidents, directory,
+                        fields.get("recorded_by") or recorded_by,
+                    )
+                except DomainRuleViolation as e:
+                    if line_no is not None:
+                        e.args = (f"line {line_no}: {e.args[0]}",)
+                    raise
+                if event is None:
+                    result.unchanged += 1
+                else:
+                    result.added += 1
+                    result.incidents.add(event.originator_id)
+                    result.reports.append(event.report)
+                    pending.append(event)
+                    if len(pending) >= FLUSH_EVERY:
+                        self._flush(session, pending, incidents)
+                if on_progress is not None and done % 1000 == 0:
+                    on_progress(done)
+            self._flush(session, pending, incidents)
+        return result
+
+    def _apply_line(
+        self,
+        report_type: str,
+        fields: dict[str, Any],
+        incidents: dict[str, Incident],
+        directory: _BatchDirectory,
+        recorded_by: str,
+    ) -> IncidentEvent | None:
+        slug = fields["incident"]
+        incident = incidents.get(slug)
+        if incident is None:
+            incident = self._load(slug)
+            if incident is not None:
+                incidents[slug] = incident
+        if report_type == "incident":
+            if incident is not None:
+                incident.check_reopening(fields)
+                return None
+            incident = Incident.open(fields, recorded_at=utc_now(), recorded_by=recorded_by)
+            incidents[slug] = incident
+            directory.opened(slug)
+            event = incident.pending_events[-1]
+            assert isinstance(event, IncidentEvent)
+            return event
+        if incident is None:
+            raise IncidentNotFound(slug)
+        event = incident.file(
+            report_type, fields, directory=directory, recorded_at=utc_now(),
+            recorded_by=recorded_by,
+        )
+        if event is not None:
+            directory.filed(event)
+        return event
+
+    def _load(self, slug: str) -> Incident | None:
+        try:
+            incident = self.repository.get(slug)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(incident, Incident)
+        return incident
+
+    def _flush(self, session: Any, pending: list[IncidentEvent], incidents: dict[str, Incident]) -> None:
+        if not pending:
+            return
+        for incident in incidents.values():
+            incident.collect_events()  # the events are in `pending`, in the order they happened
+        stored: list[StoredEvent] = [self.mapper.to_stored_event(e) for e in pending]
+        index: list[IndexRow] = [
+            (e.report, e.originator_id, e.report_type, getattr(e, "by", None),
+             _fingerprint(e), e.originator_version)
+            for e in pending
+            if e.report_type != "incident"
+        ]
+        session.insert(stored, index)
+        pending.clear()
+
+    # -- queries -------------------------------------------------------------------------------
+
+    def get_incident(self, slug: str, *, version: int | None = None) -> Incident:
+        try:
+            incident = self.repository.get(slug, version=version)
+        except AggregateNotFoundError:
+            raise IncidentNotFound(slug) from None
+        assert isinstance(incident, Incident)
+        return incident
+
+    def positioned_events(
+        self, slug: str, *, lte_position: int | None = None
+    ) -> list[tuple[int, IncidentEvent]]:
+        """Every event of an incident with its log position, in version order."""
+        notifications = self.recorder.select_positioned(slug, lte_position=lte_position)  # type: ignore[attr-defined]
+        if not notifications and lte_position is None:
+            raise IncidentNotFound(slug)
+        return [(n.id, self.decode(n)) for n in notifications]
+
+    def decode(self, notification: Notification | StoredEvent) -> IncidentEvent:
+        event = self.mapper.to_domain_event(notification)
+        assert isinstance(event, IncidentEvent)
+        return event
+
+    def find_reports(self, reports: Sequence[str]) -> dict[str, ReportEntry]:
+        rows = self.recorder.find_reports(list(reports))  # type: ignore[attr-defined]
+        return {r[0]: ReportEntry(r[0], r[1], r[2], r[4], r[3]) for r in rows}
+
+    def iter_notifications(
+        self, *, after: int = 0, batch: int = 1_000, stop: int | None = None
+    ) -> Iterator[Sequence[Notification]]:
+        """The log in position order, in batches, without loading it all."""
+        position = after
+        while True:
+            notifications = self.recorder.select_notifications(
+                start=position, limit=batch, stop=stop, inclusive_of_start=False
+            )
+            if not notifications:
+                return
+            yield notifications
+            position = notifications[-1].id
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+
+def _fingerprint(event: IncidentEvent) -> str:
+    from ledger.domain import report_fingerprint
+
+    return report_fingerprint(
+        event.report_type, {"incident": event.originator_id, **event.fields()}
+    )
+
+
+class _BatchDirectory:
+    """The ledger-wide report directory as one batch sees it: the database plus its own reports."""
+
+    def __init__(self, ledger: IncidentLedger):
+        self.ledger = ledger
+        self.entries: dict[str, ReportEntry] = {}
+        self.incidents: set[str] = set()
+        self.known_missing: set[str] = set()
+
+    def prefetch(self, items: Iterable[ValidatedLine]) -> None:
+        from ledger.domain import derive_report_id
+
+        wanted: set[str] = set()
+        slugs: set[str] = set()
+        for _, report_type, fields in items:
+            slugs.add(fields["incident"])
+            if report_type == "link":
+                slugs.add(fields["other"])
+            if report_type != "incident":
+                wanted.add(fields.get("report") or derive_report_id(report_type, fields))
+            wanted.update(fields.get("refers_to", ()))
+        self.entries.update(self.ledger.find_reports(sorted(wanted)))
+        self.known_missing = wanted - set(self.entries)
+        self.incidents = self.ledger.recorder.existing_incidents(sorted(slugs))  # type: ignore[attr-defined]
+
+    def find(self, report: str) -> ReportEntry | None:
+        entry = self.entries.get(report)
+        if entry is None and report not in self.known_missing:
+            entry = self.ledger.find_reports([report]).get(report)
+            if entry is not None:
+                self.entries[report] = entry
+        return entry
+
+    def incident_exists(self, incident: str) -> bool:
+        return incident in self.incidents
+
+    def opened(self, incident: str) -> None:
+        self.incidents.add(incident)
+
+    def filed(self, event: IncidentEvent) -> None:
+        self.entries[event.report] = ReportEntry(
+            event.report, event.originator_id, event.report_type, _fingerprint(event),
+            getattr(event, "by", None),
+        )
+        self.known_missing.discard(event.report)
+
+
+__all__ = [
+    "ASSERTION_TYPES",
+    "EVENT_BY_TYPE",
+    "AppendResult",
+    "IncidentLedger",
+    "LedgerError",
+    "default_recorder",
+]

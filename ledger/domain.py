@@ -1,0 +1,376 @@
+"""The domain model: one event-sourced `Incident` aggregate per disputed incident.
+
+Every report type is its own immutable event class with a stable, explicit topic
+(`incident-ledger:Incident.ClaimMade`), so moving this module never breaks replay. Each event
+carries the previous event's hash and its own, forming a hash chain per incident.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from eventsourcing.utils import register_topic
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ledger import interchange
+from ledger.errors import (
+    DomainRuleViolation,
+    IncidentAlreadyOpen,
+    InvalidReference,
+    ReportIdClash,
+    ReportNotFound,
+)
+from ledger.hashing import GENESIS_HASH, content_fingerprint, event_hash
+from ledger.timeutil import format_utc
+
+TOPIC_PREFIX = "incident-ledger:Incident"
+
+ASSERTION_TYPES = frozenset({"claim", "warning"})
+# Reports made by an identifiable actor: the only ones that can be retracted by that actor.
+STATED_TYPES = frozenset({"claim", "warning", "denial", "corroboration"})
+# What each kind of reference may point at (None: any report).
+REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
+    "denial": ASSERTION_TYPES,
+    "corroboration": ASSERTION_TYPES,
+    "verdict": ASSERTION_TYPES,
+    "discrepancy": None,
+    "assessment": None,
+    "retraction": STATED_TYPES,
+    "correction": frozenset(interchange.REPORT_TYPES) - {"correction", "incident"},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Events
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentEvent(CanMutateAggregate[str]):
+    """Base of every incident event: identity, the two ledger clocks' bookkeeping, the chain."""
+
+    report_type: ClassVar[str]
+    originator_id: str
+    originator_version: int
+    timestamp: datetime
+    report: str
+    recorded_at: str
+    recorded_by: str
+    prev_hash: str
+    hash: str
+
+    def fields(self) -> dict[str, Any]:
+        """The report's own fields (as in the interchange format), without None values."""
+        model = interchange.MODEL_BY_TYPE[self.report_type]
+        return {
+            name: getattr(self, name, None)
+            for name in model.model_fields
+            if name not in ("type", "incident", "report", "recorded_by")
+            and getattr(self, name, None) is not None
+        }
+
+    def content(self) -> dict[str, Any]:
+        """The event as exported and hashed: see README, 'Hash chain'."""
+        return event_content(
+            self.report_type,
+            self.originator_id,
+            self.report,
+            self.fields(),
+            version=self.originator_version,
+            recorded_at=self.recorded_at,
+            recorded_by=self.recorded_by,
+            prev_hash=self.prev_hash,
+        )
+
+    def apply(self, aggregate: Any) -> None:
+        assert isinstance(aggregate, Incident)
+        aggregate.reports[self.report] = FiledReport(
+            self.report, self.report_type, getattr(self, "by", None)
+        )
+        aggregate.last_hash = self.hash
+
+
+def event_content(
+    report_type: str,
+    incident: str,
+    report: str,
+    fields: Mapping[str, Any],
+    *,
+    version: int,
+    recorded_at: str,
+    recorded_by: str,
+    prev_hash: str,
+) -> dict[str, Any]:
+    content: dict[str, Any] = {"type": report_type, "incident": incident}
+    if report_type != "incident":
+        content["report"] = report
+    content.update(fields)
+    content.update(
+        version=version, recorded_at=recorded_at, recorded_by=recorded_by, prev_hash=prev_hash
+    )
+    return content
+
+
+def _report_event(
+    name: str, report_type: str, base: type = IncidentEvent, **namespace: Any
+) -> Any:
+    """Build an event class whose fields are the interchange model's fields for its type.
+
+    One source of truth for the fields (the interchange models), and stable explicit topics.
+    """
+    model = interchange.MODEL_BY_TYPE[report_type]
+    own = [
+        (field_name, Any, dataclasses.field(default=None))
+        for field_name in model.model_fields
+        if field_name not in ("type", "incident", "report", "recorded_by")
+    ]
+    cls = dataclasses.make_dataclass(
+        name,
+        own,
+        bases=(base,),
+        frozen=True,
+        kw_only=True,
+        namespace={
+            "report_type": report_type,
+            "TOPIC": f"{TOPIC_PREFIX}.{name}",
+            "__module__": __name__,
+            "__qualname__": f"Incident.{name}",
+            **namespace,
+        },
+    )
+    register_topic(cls.TOPIC, cls)
+    return cls
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Created(CanInitAggregate[str], IncidentEvent):
+    originator_topic: str
+
+    def apply(self, aggregate: Any) -> None:
+        super().apply(aggregate)
+        aggregate.opened_fingerprint = content_fingerprint(self.fields())
+
+
+def _claim_made_upcast_v1_v2(state: dict[str, Any]) -> None:
+    # Version 2 added `cameo` and `magnitude` (the CAMEO and ACLED mappings). Absent values
+    # are None, which the hash leaves out, so v1 events still verify after upcasting.
+    state.setdefault("cameo", None)
+    state.setdefault("magnitude", None)
+
+
+Opened = _report_event("Opened", "incident", base=_Created)
+ClaimMade = _report_event(
+    "ClaimMade",
+    "claim",
+    class_version=2,
+    upcast_v1_v2=staticmethod(_claim_made_upcast_v1_v2),
+)
+WarningIssued = _report_event("WarningIssued", "warning")
+DenialIssued = _report_event("DenialIssued", "denial")
+Corroborated = _report_event("Corroborated", "corroboration")
+DiscrepancyNoted = _report_event("DiscrepancyNoted", "discrepancy")
+Assessed = _report_event("Assessed", "assessment")
+VerdictGiven = _report_event("VerdictGiven", "verdict")
+Retracted = _report_event("Retracted", "retraction")
+Corrected = _report_event("Corrected", "correction")
+Linked = _report_event("Linked", "link")
+
+EVENT_BY_TYPE: dict[str, type[IncidentEvent]] = {
+    "incident": Opened,
+    "claim": ClaimMade,
+    "warning": WarningIssued,
+    "denial": DenialIssued,
+    "corroboration": Corroborated,
+    "discrepancy": DiscrepancyNoted,
+    "assessment": Assessed,
+    "verdict": VerdictGiven,
+    "retraction": Retracted,
+    "correction": Corrected,
+    "link": Linked,
+}
+TYPE_BY_TOPIC: dict[str, str] = {cls.TOPIC: t for t, cls in EVENT_BY_TYPE.items()}  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------
+# What the domain needs to know about reports elsewhere in the ledger
+
+
+@dataclass(frozen=True)
+class FiledReport:
+    report: str
+    type: str
+    by: str | None
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """A report as the ledger-wide directory knows it."""
+
+    report: str
+    incident: str
+    type: str
+    fingerprint: str
+    by: str | None = None
+
+
+class ReportDirectory(Protocol):
+    """Ledger-wide lookups the rules need: report ids are unique across all incidents."""
+
+    def find(self, report: str) -> ReportEntry | None: ...
+
+    def incident_exists(self, incident: str) -> bool: ...
+
+
+# ---------------------------------------------------------------------------------------------
+# The aggregate
+
+
+class Incident(BaseAggregate[str]):
+    """A disputed happening, and every report about it, in the order the ledger recorded them."""
+
+    TOPIC = TOPIC_PREFIX
+
+    def __init__(self) -> None:
+        self.reports: dict[str, FiledReport] = {}
+        self.last_hash = GENESIS_HASH
+        self.opened_fingerprint = ""
+
+    @property
+    def slug(self) -> str:
+        return self.id
+
+    @classmethod
+    def open(cls, fields: Mapping[str, Any], *, recorded_at: datetime, recorded_by: str) -> Incident:
+        """Open an incident from a validated `incident` line's fields."""
+        slug = fields["incident"]
+        own = _own_fields(fields)
+        stamp = format_utc(recorded_at)
+        content = event_content(
+            "incident", slug, slug, own, version=1, recorded_at=stamp,
+            recorded_by=recorded_by, prev_hash=GENESIS_HASH,
+        )
+        return cls._create(
+            Opened,
+            id=slug,
+            timestamp=recorded_at,
+            report=slug,
+            recorded_at=stamp,
+            recorded_by=recorded_by,
+            prev_hash=GENESIS_HASH,
+            hash=event_hash(content),
+            **own,
+        )
+
+    def check_reopening(self, fields: Mapping[str, Any]) -> None:
+        """Opening an open incident again is a no-op if nothing differs, else refused."""
+        if content_fingerprint(_own_fields(fields)) != self.opened_fingerprint:
+            raise IncidentAlreadyOpen(self.id)
+
+    def file(
+        self,
+        report_type: str,
+        fields: Mapping[str, Any],
+        *,
+        directory: ReportDirectory,
+        recorded_at: datetime,
+        recorded_by: str,
+    ) -> IncidentEvent | None:
+        """File one report on this incident; None when the very same report is already filed."""
+        report = fields.get("report") or derive_report_id(report_type, fields)
+        fingerprint = report_fingerprint(report_type, fields)
+        existing = directory.find(report)
+        if existing is not None:
+            if existing.fingerprint == fingerprint and existing.incident == self.id:
+                return None  # idempotent: importing the same file twice adds nothing
+            raise ReportIdClash(report, existing.incident)
+        self._check_references(report_type, fields, directory)
+        own = _own_fields(fields)
+        version = self.version + 1
+        stamp = format_utc(recorded_at)
+        content = event_content(
+            report_type, self.id, report, own, version=version, recorded_at=stamp,
+            recorded_by=recorded_by, prev_hash=self.last_hash,
+        )
+        event_class = EVENT_BY_TYPE[report_type]
+        self.trigger_event(
+            event_class,
+            timestamp=recorded_at,
+            report=report,
+            recorded_at=stamp,
+            recorded_by=recorded_by,
+            prev_hash=self.last_hash,
+            hash=event_hash(content),
+            **own,
+        )
+        event = self.pending_events[-1]
+        assert isinstance(event, IncidentEvent)
+        return event
+
+    def _check_references(
+        self, report_type: str, fields: Mapping[str, Any], directory: ReportDirectory
+    ) -> None:
+        if report_type == "link":
+            other = fields["other"]
+            if other == self.id:
+                raise InvalidReference(f"an incident cannot link to itself ('{other}')")
+            if not directory.incident_exists(other):
+                raise DomainRuleViolation(f"other names incident '{other}', which does not exist")
+            return
+        allowed = REFERENCE_TARGETS.get(report_type, ())
+        for target_id in fields.get("refers_to", ()):
+            target = directory.find(target_id)
+            if target is None:
+                raise ReportNotFound(target_id)
+            if allowed is not None and target.type not in allowed:
+                kinds = ", ".join(sorted(allowed))
+                raise InvalidReference(
+                    f"a {report_type} cannot refer to '{target_id}', a {target.type}"
+                    f" (it must refer to a {kinds})"
+                )
+            if report_type == "correction" and fields.get("changes"):
+                check_changes(target.type, fields["changes"])
+
+
+def _own_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in fields.items()
+        if k not in ("type", "incident", "report", "recorded_by") and v is not None
+    }
+
+
+def report_fingerprint(report_type: str, fields: Mapping[str, Any]) -> str:
+    """What identifies a report's content: its type, incident and fields, not its recorder."""
+    said = {"type": report_type, "incident": fields["incident"], **_own_fields(fields)}
+    return content_fingerprint(said)
+
+
+def derive_report_id(report_type: str, fields: Mapping[str, Any]) -> str:
+    """A stable id for a report given without one: the same line always gets the same id."""
+    return f"{report_type}-{report_fingerprint(report_type, fields)[:16]}"
+
+
+_FIELD_ADAPTERS: dict[tuple[str, str], TypeAdapter[Any]] = {}
+
+
+def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
+    """A correction's changes must name fields the target's type has, with valid values."""
+    model: type[BaseModel] = interchange.MODEL_BY_TYPE[target_type]
+    for name, value in changes.items():
+        if name in interchange.UNCORRECTABLE or name not in model.model_fields:
+            raise InvalidReference(f"a correction cannot change '{name}' of a {target_type}")
+        key = (target_type, name)
+        if key not in _FIELD_ADAPTERS:
+            info = model.model_fields[name]
+            _FIELD_ADAPTERS[key] = TypeAdapter(info.annotation)
+        if value is None and not model.model_fields[name].is_required():
+            continue
+        try:
+            _FIELD_ADAPTERS[key].validate_python(value)
+        except ValidationError as e:
+            message = e.errors(include_url=False)[0]["msg"]
+            raise InvalidReference(f"changes.{name} is not valid for a {target_type}: {message}") from None

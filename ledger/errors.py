@@ -1,0 +1,60 @@
+"""The ledger's errors: one small family, each carrying the CLI exit code it maps to."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_REFUSED = 1  # refused by a domain rule, or the store is unavailable
+EXIT_BAD_INPUT = 2  # malformed input or usage
+EXIT_INTEGRITY = 3  # the log failed verification
+
+
+class LedgerError(Exception):
+    """Base of every error a user can cause or meet; its message is one sentence."""
+
+    exit_code = EXIT_REFUSED
+
+
+class DomainRuleViolation(LedgerError):
+    """A report was refused by a rule of the domain; nothing was written."""
+
+
+class IncidentNotFound(DomainRuleViolation):
+    def __init__(self, incident: str):
+        super().__init__(f"incident '{incident}' does not exist (open it first with 'ledger open')")
+        self.incident = incident
+
+
+class IncidentAlreadyOpen(DomainRuleViolation):
+    def __init__(self, incident: str):
+        super().__init__(f"incident '{incident}' is already open with different details")
+        self.incident = incident
+
+
+class ReportNotFound(DomainRuleViolation):
+    def __init__(self, report: str, field: str = "refers_to"):
+        super().__init__(f"{field} names report '{report}', which is not in the ledger")
+        self.report = report
+
+
+class ReportIdClash(DomainRuleViolation):
+    def __init__(self, report: str, incident: str):
+        super().__init__(
+            f"report id '{report}' is already used in incident '{incident}' with different content"
+        )
+        self.report = report
+
+
+class InvalidReference(DomainRuleViolation):
+    """A reference to a report of the wrong kind (e.g. retracting something nobody said)."""
+
+
+class StoreUnavailable(LedgerError):
+    """The database cannot be reached, opened or written."""
+
+
+class InvalidInput(LedgerError):
+    exit_code = EXIT_BAD_INPUT
+
+
+class IntegrityFailure(LedgerError):
+    exit_code = EXIT_INTEGRITY

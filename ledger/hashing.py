@@ -1,0 +1,44 @@
+"""Content hashes: SHA-256 over RFC 8785 (JCS) canonical JSON.
+
+The hash chain and the report-content fingerprints both go through `canonical_json`, so there is
+one definition of "the same content" in the ledger, and anyone can recompute it from an export
+with any RFC 8785 implementation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import rfc8785
+
+GENESIS_HASH = "0" * 64
+
+# Keys that are bookkeeping of the event store or of the hash itself, never hashed.
+_NOT_HASHED = frozenset({"hash", "position", "timestamp", "originator_topic", "class_version"})
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    return rfc8785.dumps(value)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def event_hash(content: Mapping[str, Any]) -> str:
+    """The `hash` of an event: SHA-256 of the canonical JSON of its content.
+
+    `content` is the event as exported: type, incident, version, every field that has a value
+    (keys whose value is null are left out), recorded_at, recorded_by and prev_hash.
+    """
+    hashed = {k: v for k, v in content.items() if v is not None and k not in _NOT_HASHED}
+    return sha256_hex(canonical_json(hashed))
+
+
+def content_fingerprint(fields: Mapping[str, Any]) -> str:
+    """Fingerprint of what a report says (not who recorded it or when): for idempotent imports."""
+    said = {k: v for k, v in fields.items() if v is not None and k != "recorded_by"}
+    return sha256_hex(canonical_json(said))

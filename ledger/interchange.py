@@ -1,0 +1,379 @@
+"""The JSON Lines interchange format, version 1: one validated model per report type.
+
+Validation lives here, in one place, so that `ledger import`, `ledger append` and the typed
+commands (`ledger claim ...`) accept and refuse exactly the same things.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from ledger.ids import SLUG_PATTERN
+from ledger.timeutil import InvalidTime, parse_earliest
+
+# Limits on free text, documented in the README. They keep one hostile line from
+# filling the database and keep every row printable.
+MAX_NAME = 200
+MAX_TITLE = 300
+MAX_SUMMARY = 2_000
+MAX_TEXT = 10_000
+MAX_LIST = 100
+MAX_LINE_BYTES = 1_000_000
+
+REPORT_TYPES = (
+    "incident",
+    "claim",
+    "warning",
+    "denial",
+    "corroboration",
+    "discrepancy",
+    "assessment",
+    "verdict",
+    "retraction",
+    "correction",
+    "link",
+)
+
+
+def _no_control_chars(text: str) -> str:
+    # Tabs and newlines are legitimate in quotes; other C0/C1 controls only hide text.
+    for ch in text:
+        code = ord(ch)
+        if (code < 32 and ch not in "\t\n\r") or 0x7F <= code < 0xA0:
+            raise ValueError(f"contains control character U+{code:04X}")
+    return text
+
+
+def _time(text: str) -> str:
+    try:
+        parse_earliest(text)
+    except InvalidTime as e:
+        raise ValueError(str(e)) from None
+    return text
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_no_control_chars)]
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE), AfterValidator(_no_control_chars)]
+Summary = Annotated[
+    str, Field(min_length=1, max_length=MAX_SUMMARY), AfterValidator(_no_control_chars)
+]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_no_control_chars)]
+Time = Annotated[str, Field(max_length=40), AfterValidator(_time)]
+Names = Annotated[list[Name], Field(max_length=MAX_LIST)]
+RefersTo = Annotated[list[Slug], Field(min_length=1, max_length=MAX_LIST), BeforeValidator(_one_or_many)]
+Cameo = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+
+
+class Source(_Strict):
+    """One hop of a source chain, from the original statement outward."""
+
+    outlet: Name
+    kind: (
+        Literal[
+            "statement", "briefing", "interview", "wire", "web", "print",
+            "broadcast", "social", "document", "other",
+        ]
+        | None
+    ) = None
+    url: Annotated[str, Field(max_length=2_000, pattern=r"^https?://\S+$")] | None = None
+    published_at: Time | None = None
+    quote_mode: Literal["direct", "paraphrase", "translated"] | None = None
+
+
+Sources = Annotated[list[Source], Field(max_length=MAX_LIST)]
+
+
+class Magnitude(_Strict):
+    occurrences: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    killed: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+    injured: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+
+
+VariantValue = Annotated[str, Field(max_length=MAX_SUMMARY)] | int | bool | None
+
+
+class Variant(_Strict):
+    value: VariantValue
+    sources: Annotated[list[Source], Field(min_length=1, max_length=MAX_LIST)]
+
+
+class _Report(_Strict):
+    incident: Slug
+    report: Slug | None = None
+    recorded_by: Name | None = None
+
+
+class IncidentLine(_Strict):
+    type: Literal["incident"]
+    incident: Slug
+    recorded_by: Name | None = None
+    title: Title
+    category: Title | None = None
+    location: Title | None = None
+    location_qualifier: Title | None = None
+    lat: Annotated[float, Field(ge=-90, le=90, strict=False)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180, strict=False)] | None = None
+    occurred_from: Time | None = None
+    occurred_to: Time | None = None
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _occurred_in_order(self) -> IncidentLine:
+        if self.occurred_from and self.occurred_to:
+            if parse_earliest(self.occurred_to) < parse_earliest(self.occurred_from):
+                raise ValueError("occurred_to is before occurred_from")
+        return self
+
+
+class _Statement(_Report):
+    """Reports made by an actor, with optional speaker, quote and source chain."""
+
+    by: Name
+    speaker: Name | None = None
+    on_behalf_of: Name | None = None
+    quote: Text | None = None
+    stated_at: Time | None = None
+    sources: Sources | None = None
+
+
+class ClaimLine(_Statement):
+    type: Literal["claim"]
+    summary: Summary
+    stance: Literal["alleges", "accuses", "claims_responsibility", "reports"] | None = None
+    against: Names | None = None
+    targets: Names | None = None
+    cameo: Cameo | None = None
+    magnitude: Magnitude | None = None
+
+
+class WarningLine(_Statement):
+    type: Literal["warning"]
+    addressee: Name
+    summary: Summary
+    threatened_party: Name | None = None
+    condition: Summary | None = None
+    threatened_action: Summary | None = None
+    channel: Name | None = None
+    cameo: Cameo | None = None
+
+
+class DenialLine(_Statement):
+    type: Literal["denial"]
+    refers_to: RefersTo
+    summary: Summary
+    scope: Literal["occurred", "attribution", "details", "magnitude"] | None = None
+    counter_claim: Summary | None = None
+
+
+class CorroborationLine(_Report):
+    type: Literal["corroboration"]
+    by: Name
+    refers_to: RefersTo
+    summary: Summary
+    independent: bool | None = None
+    basis: Summary | None = None
+    quote: Text | None = None
+    stated_at: Time | None = None
+    sources: Sources | None = None
+
+
+class DiscrepancyLine(_Report):
+    type: Literal["discrepancy"]
+    refers_to: RefersTo
+    field: Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]
+    variants: Annotated[list[Variant], Field(min_length=2, max_length=MAX_LIST)]
+    note: Summary | None = None
+
+
+class AssessmentLine(_Report):
+    type: Literal["assessment"]
+    refers_to: RefersTo
+    reliability: Literal["A", "B", "C", "D", "E", "F"]
+    credibility: Annotated[int, Field(ge=1, le=6)]
+    rationale: Summary | None = None
+    by: Name | None = None
+
+
+class VerdictLine(_Report):
+    type: Literal["verdict"]
+    refers_to: RefersTo
+    status: Literal["confirmed", "refuted", "unverifiable"]
+    reason: Summary
+    by: Name | None = None
+
+
+class RetractionLine(_Report):
+    type: Literal["retraction"]
+    refers_to: RefersTo
+    by: Name
+    reason: Summary | None = None
+    stated_at: Time | None = None
+    sources: Sources | None = None
+
+
+class CorrectionLine(_Report):
+    type: Literal["correction"]
+    refers_to: RefersTo
+    reason: Summary
+    changes: Annotated[dict[str, Any], Field(min_length=1, max_length=50)] | None = None
+    void: Literal[True] | None = None
+    by: Name | None = None
+
+    @model_validator(mode="after")
+    def _changes_or_void(self) -> CorrectionLine:
+        if (self.changes is None) == (self.void is None):
+            raise ValueError("give exactly one of 'changes' (an object) or 'void': true")
+        return self
+
+
+class LinkLine(_Report):
+    type: Literal["link"]
+    other: Slug
+    relation: Literal["context_for", "follows", "same_as", "part_of", "cited_as_justification"]
+    note: Summary | None = None
+
+
+ReportLine = Annotated[
+    IncidentLine
+    | ClaimLine
+    | WarningLine
+    | DenialLine
+    | CorroborationLine
+    | DiscrepancyLine
+    | AssessmentLine
+    | VerdictLine
+    | RetractionLine
+    | CorrectionLine
+    | LinkLine,
+    Field(discriminator="type"),
+]
+
+MODEL_BY_TYPE: dict[str, type[BaseModel]] = {
+    "incident": IncidentLine,
+    "claim": ClaimLine,
+    "warning": WarningLine,
+    "denial": DenialLine,
+    "corroboration": CorroborationLine,
+    "discrepancy": DiscrepancyLine,
+    "assessment": AssessmentLine,
+    "verdict": VerdictLine,
+    "retraction": RetractionLine,
+    "correction": CorrectionLine,
+    "link": LinkLine,
+}
+
+# Fields a correction may not change: they identify the report or its place in the graph.
+UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_by"})
+
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(ReportLine)
+
+
+class InvalidLine(ValueError):
+    """A line that is not a valid version-1 report; the message names the line and field."""
+
+    def __init__(self, line_no: int | None, field: str | None, problem: str):
+        self.line_no = line_no
+        self.field = field
+        self.problem = problem
+        where = f"line {line_no}" if line_no is not None else "input"
+        what = f", field '{field}'" if field else ""
+        super().__init__(f"{where}{what}: {problem}")
+
+
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r}")
+        seen[key] = value
+    return seen
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str, Any]:
+    """Parse one line as a JSON object, refusing duplicate keys and NaN/Infinity."""
+    if len(text) > MAX_LINE_BYTES:
+        raise InvalidLine(line_no, None, f"line is longer than {MAX_LINE_BYTES} bytes")
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        value = json.loads(
+            text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+        )
+    except UnicodeDecodeError as e:
+        raise InvalidLine(line_no, None, f"not valid UTF-8 (byte {e.start})") from None
+    except RecursionError:
+        raise InvalidLine(line_no, None, "JSON is nested too deeply") from None
+    except ValueError as e:
+        raise InvalidLine(line_no, None, f"not valid JSON ({e})") from None
+    if not isinstance(value, dict):
+        raise InvalidLine(line_no, None, "expected a JSON object")
+    return value
+
+
+def _describe(error: ValidationError) -> tuple[str | None, str]:
+    first = error.errors(include_url=False)[0]
+    loc = [str(p) for p in first["loc"]]
+    # The discriminator puts the type name first in the location; drop it.
+    if loc and loc[0] in MODEL_BY_TYPE:
+        loc = loc[1:]
+    field = ".".join(loc) or None
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return field, "unknown key"
+    if kind == "missing":
+        return field, "required but missing"
+    if kind == "union_tag_invalid":
+        return "type", f"must be one of {', '.join(REPORT_TYPES)}"
+    if kind == "union_tag_not_found":
+        return "type", "required but missing"
+    if kind == "string_pattern_mismatch" and field in {"incident", "report", "other"} | {
+        f"refers_to.{i}" for i in range(MAX_LIST)
+    }:
+        return field, "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"
+    message = first["msg"]
+    message = message.removeprefix("Value error, ")
+    return field, message[0].lower() + message[1:] if message else message
+
+
+def validate_report(data: dict[str, Any], line_no: int | None = None) -> BaseModel:
+    """Validate one decoded line; raises InvalidLine naming the line and the field."""
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as e:
+        field, problem = _describe(e)
+        raise InvalidLine(line_no, field, problem) from None
+
+
+def parse_line(text: str | bytes, line_no: int | None = None) -> BaseModel:
+    """Parse and validate one JSON Lines line."""
+    return validate_report(load_json_object(text, line_no), line_no)
+
+
+def report_fields(model: BaseModel) -> dict[str, Any]:
+    """The line's content as plain JSON values, without keys that were left out."""
+    return model.model_dump(mode="json", exclude_none=True)

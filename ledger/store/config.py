@@ -1,0 +1,71 @@
+"""Which database a command talks to: `--db`, else `LEDGER_DB`, else ./ledger.db."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ledger.errors import InvalidInput
+
+DEFAULT_DB = "ledger.db"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """A parsed database location. `display` never shows a password."""
+
+    backend: str  # "sqlite" or "postgresql"
+    sqlite_path: str = ""
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+    read_only: bool = False
+
+    @property
+    def display(self) -> str:
+        if self.backend == "sqlite":
+            return self.sqlite_path
+        user = f"{self.user}@" if self.user else ""
+        return f"postgresql://{user}{self.host}:{self.port}/{self.dbname}"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.sqlite_path}"
+        from urllib.parse import quote
+
+        auth = quote(self.user, safe="")
+        if self.password:
+            auth += ":" + quote(self.password, safe="")
+        return f"postgresql+psycopg://{auth}@{self.host}:{self.port}/{self.dbname}"
+
+
+def resolve(db: str | None) -> StoreConfig:
+    """Turn a `--db` value (path, sqlite:/// URL or postgresql:// URL) into a StoreConfig."""
+    value = db or os.environ.get("LEDGER_DB") or DEFAULT_DB
+    if value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        parts = urlsplit(value)
+        if not parts.path.strip("/"):
+            raise InvalidInput(f"database URL '{value}' names no database")
+        return StoreConfig(
+            backend="postgresql",
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            user=unquote(parts.username or "") or os.environ.get("PGUSER", "postgres"),
+            password=unquote(parts.password or ""),
+            dbname=unquote(parts.path.strip("/")),
+        )
+    if value.startswith("sqlite:///"):
+        value = value.removeprefix("sqlite:///")
+    elif "://" in value:
+        raise InvalidInput(
+            f"unsupported database URL '{value.split('://')[0]}://' (use a file path, "
+            "sqlite:///PATH or postgresql://USER@HOST:PORT/DB)"
+        )
+    if value == ":memory:":
+        raise InvalidInput("an in-memory database would vanish when the command exits; use a file")
+    return StoreConfig(backend="sqlite", sqlite_path=str(Path(value)))

@@ -1,0 +1,258 @@
+"""The library's recorders, bound to the `ledger_events` table, plus the ledger's one write path.
+
+Reads (aggregates, the notification log) go through eventsourcing's own code. Writes go through
+`WriteSession`: one transaction that may span many batches (an import is all-or-nothing), that
+also records report ids in `ledger_reports`, and that on PostgreSQL takes the same
+`LOCK TABLE ... IN EXCLUSIVE MODE` as the library, so notification ids commit in id order and a
+catch-up that trusts the highest id it has seen never skips an event.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+from ledger.store.tables import EVENTS_TABLE, REPORTS_TABLE
+
+IndexRow = tuple[str, str, str, str | None, str, int]  # report, incident, type, by, fingerprint, version
+
+_INSERT_EVENT = (
+    f"INSERT INTO {EVENTS_TABLE} (originator_id, originator_version, topic, state) "
+    "VALUES ({p}, {p}, {p}, {p})"
+)
+_INSERT_REPORT = (
+    f"INSERT INTO {REPORTS_TABLE} (report, incident, type, by, fingerprint, version) "
+    "VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
+)
+
+
+class ConflictingWrite(Exception):
+    """Another writer recorded the same incident version or report id first: reload and retry."""
+
+
+class WriteSession(Protocol):
+    def insert(self, events: Sequence[StoredEvent], reports: Sequence[IndexRow]) -> None: ...
+
+
+class PositionedEvents(Protocol):
+    def select_positioned(
+        self, originator_id: str, *, lte_position: int | None = None
+    ) -> list[Notification]: ...
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]: ...
+
+    def max_notification_id(self) -> int | None: ...
+
+    def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]: ...
+
+    def existing_incidents(self, incidents: Sequence[str]) -> set[str]: ...
+
+    def write_session(self) -> Any: ...
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite: positions are `notification_id`, an AUTOINCREMENT rowid alias."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
+        super().__init__(datastore, EVENTS_TABLE)
+        self.select_max_notification_id_statement = (
+            f"SELECT MAX(notification_id) FROM {EVENTS_TABLE}"
+        )
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        clauses, params = [], []  # type: ignore[var-annotated]
+        if start is not None:
+            clauses.append("notification_id >= ?" if inclusive_of_start else "notification_id > ?")
+            params.append(start)
+        if stop is not None:
+            clauses.append("notification_id <= ?")
+            params.append(stop)
+        if topics:
+            clauses.append(f"topic IN ({','.join('?' * len(topics))})")
+            params.extend(topics)
+        where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+        statement = (
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {EVENTS_TABLE} {where}ORDER BY notification_id LIMIT ?"
+        )
+        params.append(limit)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [Notification(row[1], row[2], row[3], row[4], row[0]) for row in c.fetchall()]
+
+    def select_positioned(
+        self, originator_id: str, *, lte_position: int | None = None
+    ) -> list[Notification]:
+        statement = (
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {EVENTS_TABLE} WHERE originator_id = ? "
+        )
+        params: list[Any] = [originator_id]
+        if lte_position is not None:
+            statement += "AND notification_id <= ? "
+            params.append(lte_position)
+        statement += "ORDER BY originator_version"
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [Notification(row[1], row[2], row[3], row[4], row[0]) for row in c.fetchall()]
+
+    def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(reports)):
+                c.execute(
+                    "SELECT report, incident, type, by, fingerprint FROM "
+                    f"{REPORTS_TABLE} WHERE report IN ({','.join('?' * len(chunk))})",
+                    list(chunk),
+                )
+                found.extend(tuple(row) for row in c.fetchall())
+        return found
+
+    def existing_incidents(self, incidents: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(incidents)):
+                c.execute(
+                    f"SELECT originator_id FROM {EVENTS_TABLE} WHERE originator_version = 1 "
+                    f"AND originator_id IN ({','.join('?' * len(chunk))})",
+                    list(chunk),
+                )
+                found.update(row[0] for row in c.fetchall())
+        return found
+
+    @contextmanager
+    def write_session(self) -> Iterator[WriteSession]:
+        connection = self.datastore.pool.get_connection(is_writer=True)
+        raw: sqlite3.Connection = connection._sqlite_conn  # noqa: SLF001
+        try:
+            # IMMEDIATE takes the write lock now (waiting up to the busy timeout), so a
+            # deferred read-then-write upgrade can never fail half-way with SQLITE_BUSY.
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield _SQLiteSession(raw)
+                raw.execute("COMMIT")
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+        except sqlite3.IntegrityError as e:
+            raise ConflictingWrite(str(e)) from e
+        finally:
+            self.datastore.pool.put_connection(connection)
+
+
+class _SQLiteSession:
+    def __init__(self, raw: sqlite3.Connection):
+        self.raw = raw
+
+    def insert(self, events: Sequence[StoredEvent], reports: Sequence[IndexRow]) -> None:
+        if reports:
+            self.raw.executemany(_INSERT_REPORT.format(p="?"), reports)
+        self.raw.executemany(
+            _INSERT_EVENT.format(p="?"),
+            [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
+        )
+
+
+class LedgerPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL: positions are `notification_id`, a BIGSERIAL."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
+        super().__init__(datastore, events_table_name=EVENTS_TABLE)
+
+    def select_positioned(
+        self, originator_id: str, *, lte_position: int | None = None
+    ) -> list[Notification]:
+        statement = (
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {EVENTS_TABLE} WHERE originator_id = %s "
+        )
+        params: list[Any] = [originator_id]
+        if lte_position is not None:
+            statement += "AND notification_id <= %s "
+            params.append(lte_position)
+        statement += "ORDER BY originator_version"
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params)
+            return [
+                Notification(
+                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]),
+                    r["notification_id"],
+                )
+                for r in curs.fetchall()
+            ]
+
+    def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                f"SELECT report, incident, type, by, fingerprint FROM {REPORTS_TABLE} "
+                "WHERE report = ANY(%s)",
+                [list(reports)],
+            )
+            return [
+                (r["report"], r["incident"], r["type"], r["by"], r["fingerprint"])
+                for r in curs.fetchall()
+            ]
+
+    def existing_incidents(self, incidents: Sequence[str]) -> set[str]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                f"SELECT originator_id FROM {EVENTS_TABLE} WHERE originator_version = 1 "
+                "AND originator_id = ANY(%s)",
+                [list(incidents)],
+            )
+            return {r["originator_id"] for r in curs.fetchall()}
+
+    @contextmanager
+    def write_session(self) -> Iterator[WriteSession]:
+        import psycopg
+
+        try:
+            with self.datastore.get_connection() as conn, conn.transaction():
+                with conn.cursor() as curs:
+                    for statement in self.lock_table_statements:
+                        curs.execute(statement)
+                    curs.execute(f"NOTIFY {EVENTS_TABLE}")
+                yield _PostgresSession(conn)
+        except psycopg.errors.UniqueViolation as e:
+            raise ConflictingWrite(str(e)) from e
+
+
+class _PostgresSession:
+    def __init__(self, conn: Any):
+        self.conn = conn
+
+    def insert(self, events: Sequence[StoredEvent], reports: Sequence[IndexRow]) -> None:
+        with self.conn.cursor() as curs:
+            if reports:
+                curs.executemany(_INSERT_REPORT.format(p="%s"), reports)
+            curs.executemany(
+                _INSERT_EVENT.format(p="%s"),
+                [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
+            )

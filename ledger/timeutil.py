@@ -1,0 +1,52 @@
+"""ISO 8601 times as the interchange format allows them: partial dates and offset date-times."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+# YYYY, YYYY-MM, YYYY-MM-DD, or a date-time with optional seconds (and fraction) and a
+# mandatory offset or Z. A naive date-time is refused: "when" without a zone is ambiguous.
+_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_DATETIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+)
+
+
+class InvalidTime(ValueError):
+    """A time string that is not one of the accepted ISO 8601 forms."""
+
+
+def parse_earliest(text: str) -> datetime:
+    """The earliest instant a time string can mean, as an aware UTC datetime."""
+    if m := _PARTIAL.match(text):
+        year, month, day = m.groups()
+        try:
+            return datetime(int(year), int(month or 1), int(day or 1), tzinfo=UTC)
+        except ValueError as e:
+            raise InvalidTime(f"{text!r} is not a real date") from e
+    if m := _DATETIME.match(text):
+        iso = text.replace("Z", "+00:00")
+        if m.group(6) is None:  # fromisoformat wants seconds when a fraction follows
+            iso = iso[:16] + ":00" + iso[16:]
+        try:
+            return datetime.fromisoformat(iso).astimezone(UTC)
+        except ValueError as e:
+            raise InvalidTime(f"{text!r} is not a real date-time") from e
+    raise InvalidTime(
+        f"{text!r} is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z/±HH:MM)"
+    )
+
+
+def earliest_instant(text: str) -> str:
+    """The earliest instant of a time string, as sortable UTC text 'YYYY-MM-DDTHH:MM:SS.ffffffZ'."""
+    return format_utc(parse_earliest(text))
+
+
+def format_utc(moment: datetime) -> str:
+    """Fixed-width UTC text, so that string order is time order (also in SQL)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,31 @@
+"""Alembic environment: uses the connection `ledger init` hands in, else LEDGER_DB."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from ledger.store.config import resolve
+from ledger.store.tables import metadata as store_metadata
+from projections.schema import metadata as view_metadata
+
+target_metadata = [store_metadata, view_metadata]
+
+
+def run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run(connection)
+else:
+    with create_engine(resolve(None).sqlalchemy_url).connect() as connection:
+        run(connection)

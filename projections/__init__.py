@@ -1,0 +1,1 @@
+"""Current-state views derived from the ledger's reports."""
