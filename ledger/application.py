@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -22,7 +23,7 @@ from ledger.domain import (
 from ledger.errors import DomainRuleViolation, IncidentNotFound, LedgerError, StoreUnavailable
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import ConflictingWrite, IndexRow
-from ledger.timeutil import utc_now
+from ledger.timeutil import parse_earliest, utc_now
 
 # One validated line: its line number (None for a typed command), type, and fields.
 ValidatedLine = tuple[int | None, str, dict[str, Any]]
@@ -194,7 +195,12 @@ class IncidentLedger(Application[str]):
             for e in pending
             if e.report_type != "incident"
         ]
-        session.insert(stored, index)
+        references = [
+            (e.report, target, e.originator_id)
+            for e in pending
+            for target in dict.fromkeys(getattr(e, "refers_to", None) or ())
+        ]
+        session.insert(stored, index, references)
         pending.clear()
 
     # -- queries -------------------------------------------------------------------------------
@@ -306,3 +312,82 @@ __all__ = [
     "LedgerError",
     "default_recorder",
 ]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A cut through history: on the stated clock, the recorded clock, or a log position."""
+
+    reported_by: datetime | None = None
+    as_of: datetime | None = None
+    at_position: int | None = None
+
+    def admits(self, record: dict[str, Any]) -> bool:
+        if self.at_position is not None and record["position"] > self.at_position:
+            return False
+        recorded = parse_earliest(record["recorded_at"])
+        if self.as_of is not None and recorded > self.as_of:
+            return False
+        if self.reported_by is not None:
+            stated = record.get("stated_at")
+            # A report without a stated time counts from when the ledger recorded it.
+            moment = parse_earliest(stated) if stated else recorded
+            if moment > self.reported_by:
+                return False
+        return True
+
+    @property
+    def is_open(self) -> bool:
+        return self.reported_by is None and self.as_of is None and self.at_position is None
+
+
+def to_record(position: int, event: IncidentEvent) -> dict[str, Any]:
+    """An event as a plain report record (the shape projections fold over)."""
+    record: dict[str, Any] = {
+        "type": event.report_type,
+        "incident": event.originator_id,
+        "report": event.report,
+        "position": position,
+        "version": event.originator_version,
+        "recorded_at": event.recorded_at,
+        "recorded_by": event.recorded_by,
+    }
+    record.update(event.fields())
+    return record
+
+
+def related_records(
+    ledger: IncidentLedger, slug: str, *, cut: Cut | None = None, hops: int = 3
+) -> list[dict[str, Any]]:
+    """The incident's own reports plus every report elsewhere that refers into it, and the
+    retractions and corrections of those, replayed from the log in position order."""
+    loaded: dict[str, list[dict[str, Any]]] = {}
+
+    def load(incident: str) -> list[dict[str, Any]]:
+        if incident not in loaded:
+            loaded[incident] = [
+                to_record(pos, e) for pos, e in ledger.positioned_events(incident)
+            ]
+        return loaded[incident]
+
+    own = load(slug)
+    chosen: dict[str, dict[str, Any]] = {r["report"]: r for r in own}
+    frontier = list(chosen)
+    for _ in range(hops):
+        found = [
+            (source, incident)
+            for source, incident in ledger.recorder.referrers(frontier)  # type: ignore[attr-defined]
+            if source not in chosen
+        ]
+        if not found:
+            break
+        frontier = []
+        for source, incident in found:
+            for record in load(incident):
+                if record["report"] == source:
+                    chosen[source] = record
+                    frontier.append(source)
+    records = sorted(chosen.values(), key=lambda r: r["position"])
+    if cut is not None and not cut.is_open:
+        records = [r for r in records if cut.admits(r)]
+    return records

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from ledger.errors import InvalidInput
 from ledger.ids import SLUG_PATTERN
 from ledger.timeutil import InvalidTime, parse_earliest
 
@@ -289,7 +290,7 @@ UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(ReportLine)
 
 
-class InvalidLine(ValueError):
+class InvalidLine(InvalidInput):
     """A line that is not a valid version-1 report; the message names the line and field."""
 
     def __init__(self, line_no: int | None, field: str | None, problem: str):

@@ -17,45 +17,128 @@ from ledger.timeutil import earliest_instant
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "incidents": (
-        "incident", "title", "category", "location", "location_qualifier", "lat", "lon",
-        "occurred_from", "occurred_to", "description", "status", "assertions", "disputed",
-        "reports", "first_stated_at", "last_stated_at", "last_recorded_at", "last_position",
-        "version", "corrected",
+        "incident",
+        "title",
+        "category",
+        "location",
+        "location_qualifier",
+        "lat",
+        "lon",
+        "occurred_from",
+        "occurred_to",
+        "description",
+        "status",
+        "assertions",
+        "disputed",
+        "reports",
+        "first_stated_at",
+        "last_stated_at",
+        "last_recorded_at",
+        "last_position",
+        "version",
+        "corrected",
     ),
     "claims": (
-        "report", "incident", "type", "by", "actor", "speaker", "on_behalf_of", "stance",
-        "against", "targets", "addressee", "summary", "quote", "stated_at", "status", "denials",
-        "corroborations", "other_corroborations", "discrepancies", "reliability", "credibility",
-        "verdict", "corrected", "recorded_at", "position",
+        "report",
+        "incident",
+        "type",
+        "by",
+        "actor",
+        "speaker",
+        "on_behalf_of",
+        "stance",
+        "against",
+        "targets",
+        "addressee",
+        "summary",
+        "quote",
+        "stated_at",
+        "status",
+        "denials",
+        "corroborations",
+        "other_corroborations",
+        "discrepancies",
+        "reliability",
+        "credibility",
+        "verdict",
+        "corrected",
+        "recorded_at",
+        "position",
     ),
     "disputes": (
-        "claim", "denial", "incident", "denial_incident", "claimant", "denier",
-        "denial_stated_at", "scope", "retracted",
+        "claim",
+        "denial",
+        "incident",
+        "denial_incident",
+        "claimant",
+        "denier",
+        "denial_stated_at",
+        "scope",
+        "retracted",
     ),
     "actors": (
-        "actor", "name", "claims_made", "warnings_issued", "denials_issued", "accused_in",
-        "corroborations_given", "retractions",
+        "actor",
+        "name",
+        "claims_made",
+        "warnings_issued",
+        "denials_issued",
+        "accused_in",
+        "corroborations_given",
+        "retractions",
     ),
     "provenance": (
-        "report", "incident", "hop", "agent", "role", "kind", "url", "published_at", "quote_mode",
+        "report",
+        "incident",
+        "hop",
+        "agent",
+        "role",
+        "kind",
+        "url",
+        "published_at",
+        "quote_mode",
     ),
     "links": ("report", "incident", "other", "relation", "note"),
     "timeline": (
-        "position", "report", "incident", "type", "by", "stated_at", "stated_from",
-        "recorded_at", "recorded_by", "version", "refers_to", "summary", "voided", "corrected",
+        "position",
+        "report",
+        "incident",
+        "type",
+        "by",
+        "stated_at",
+        "stated_from",
+        "recorded_at",
+        "recorded_by",
+        "version",
+        "refers_to",
+        "summary",
+        "voided",
+        "corrected",
     ),
 }
 
 _INCIDENT_FIELDS = (
-    "title", "category", "location", "location_qualifier", "lat", "lon", "occurred_from",
-    "occurred_to", "description",
+    "title",
+    "category",
+    "location",
+    "location_qualifier",
+    "lat",
+    "lon",
+    "occurred_from",
+    "occurred_to",
+    "description",
 )
 ASSERTION_TYPES = frozenset({"claim", "warning"})
 PROVENANCE_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
 CHANNEL_KINDS = frozenset({"statement", "briefing", "interview", "document"})
 # An incident shows the most contested state any of its assertions is in.
 INCIDENT_STATUS_ORDER = (
-    "disputed", "unverified", "corroborated", "unverifiable", "confirmed", "refuted", "retracted",
+    "disputed",
+    "unverified",
+    "corroborated",
+    "unverifiable",
+    "confirmed",
+    "refuted",
+    "retracted",
 )
 
 # Identity and ledger bookkeeping: a correction may fix what was said, never which report it is,
@@ -196,7 +279,8 @@ def _derive(ledger: _Ledger, assertion: _Report) -> _Derived:
     own = assertion.actor
     verdicts = ledger.referring(assertion, "verdict")
     denials = [
-        d for d in ledger.referring(assertion, "denial")
+        d
+        for d in ledger.referring(assertion, "denial")
         if d.actor != own and not ledger.self_retracted(d)
     ]
     corroborations = [
@@ -248,20 +332,22 @@ def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dic
         live = [r for r in own[head.incident] if not r.voided]
         statuses = [derived[r.id].status for r in live if r.type in ASSERTION_TYPES]
         first_stated, last_stated = _stated_span(live)
-        rows.append({
-            **{k: head.get(k) for k in _INCIDENT_FIELDS},
-            "incident": head.incident,
-            "status": next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open"),
-            "assertions": len(statuses),
-            "disputed": statuses.count("disputed"),
-            "reports": len(live),
-            "first_stated_at": first_stated,
-            "last_stated_at": last_stated,
-            "last_recorded_at": max(r.get("recorded_at") for r in touched[head.incident]),
-            "last_position": max(r.position for r in touched[head.incident]),
-            "version": max(r.get("version") for r in own[head.incident]),
-            "corrected": head.corrected,
-        })
+        rows.append(
+            {
+                **{k: head.get(k) for k in _INCIDENT_FIELDS},
+                "incident": head.incident,
+                "status": next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open"),
+                "assertions": len(statuses),
+                "disputed": statuses.count("disputed"),
+                "reports": len(live),
+                "first_stated_at": first_stated,
+                "last_stated_at": last_stated,
+                "last_recorded_at": max(r.get("recorded_at") for r in touched[head.incident]),
+                "last_position": max(r.position for r in touched[head.incident]),
+                "version": max(r.get("version") for r in own[head.incident]),
+                "corrected": head.corrected,
+            }
+        )
     return sorted(rows, key=lambda row: row["incident"])
 
 
@@ -271,8 +357,11 @@ def _stated_span(reports: Iterable[_Report]) -> tuple[str | None, str | None]:
     Partial dates ("2017-09") sort by their first instant; ties go to the earlier report for the
     first and to the later report for the last.
     """
-    stated = [(instant, r.get("stated_at")) for r in reports
-              if (instant := _instant(r.get("stated_at"))) is not None]
+    stated = [
+        (instant, r.get("stated_at"))
+        for r in reports
+        if (instant := _instant(r.get("stated_at"))) is not None
+    ]
     if not stated:
         return None, None
     first = min(stated, key=lambda pair: pair[0])
@@ -287,19 +376,21 @@ def _claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[s
             continue
         d = derived[a.id]
         stance = (a.get("stance") or "alleges") if a.type == "claim" else None
-        rows.append({
-            **{k: a.get(k) for k in ("by", "speaker", "on_behalf_of", "addressee", "summary")},
-            **{k: a.get(k) for k in ("quote", "stated_at", "recorded_at", "position")},
-            "report": a.id,
-            "incident": a.incident,
-            "type": a.type,
-            "actor": a.actor,
-            "stance": stance,
-            "against": _json_list(a.get("against")),
-            "targets": _json_list(a.get("targets")),
-            **vars(d),
-            "corrected": a.corrected,
-        })
+        rows.append(
+            {
+                **{k: a.get(k) for k in ("by", "speaker", "on_behalf_of", "addressee", "summary")},
+                **{k: a.get(k) for k in ("quote", "stated_at", "recorded_at", "position")},
+                "report": a.id,
+                "incident": a.incident,
+                "type": a.type,
+                "actor": a.actor,
+                "stance": stance,
+                "against": _json_list(a.get("against")),
+                "targets": _json_list(a.get("targets")),
+                **vars(d),
+                "corrected": a.corrected,
+            }
+        )
     return sorted(rows, key=lambda row: row["position"])
 
 
@@ -309,20 +400,22 @@ def _dispute_rows(ledger: _Ledger) -> list[dict[str, Any]]:
         if denial.type != "denial":
             continue
         for claim in ledger.targets(denial):
-            # Denying one's own assertion is a correction of tone, not a dispute.
+            # Rule 3: only another actor can dispute; an asserter denying itself is no dispute.
             if claim.voided or claim.type not in ASSERTION_TYPES or claim.actor == denial.actor:
                 continue
-            rows.append({
-                "claim": claim.id,
-                "denial": denial.id,
-                "incident": claim.incident,
-                "denial_incident": denial.incident,
-                "claimant": claim.get("by"),
-                "denier": denial.get("by"),
-                "denial_stated_at": denial.get("stated_at"),
-                "scope": denial.get("scope"),
-                "retracted": ledger.self_retracted(denial),
-            })
+            rows.append(
+                {
+                    "claim": claim.id,
+                    "denial": denial.id,
+                    "incident": claim.incident,
+                    "denial_incident": denial.incident,
+                    "claimant": claim.get("by"),
+                    "denier": denial.get("by"),
+                    "denial_stated_at": denial.get("stated_at"),
+                    "scope": denial.get("scope"),
+                    "retracted": ledger.self_retracted(denial),
+                }
+            )
     return sorted(rows, key=lambda row: (row["claim"], row["denial"]))
 
 
@@ -349,11 +442,13 @@ def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     rows = []
     for actor, name in sorted(names.items()):
         tally = counts.get(actor, {})
-        rows.append({
-            "actor": actor,
-            "name": name,
-            **{col: tally.get(col, 0) for col in COLUMNS["actors"][2:]},
-        })
+        rows.append(
+            {
+                "actor": actor,
+                "name": name,
+                **{col: tally.get(col, 0) for col in COLUMNS["actors"][2:]},
+            }
+        )
     return rows
 
 
@@ -377,14 +472,16 @@ def _provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
         if report.type not in PROVENANCE_TYPES:
             continue
         for hop, (agent, role, source) in enumerate(_hops(report)):
-            rows.append({
-                "report": report.id,
-                "incident": report.incident,
-                "hop": hop,
-                "agent": agent,
-                "role": role,
-                **{k: source.get(k) for k in ("kind", "url", "published_at", "quote_mode")},
-            })
+            rows.append(
+                {
+                    "report": report.id,
+                    "incident": report.incident,
+                    "hop": hop,
+                    "agent": agent,
+                    "role": role,
+                    **{k: source.get(k) for k in ("kind", "url", "published_at", "quote_mode")},
+                }
+            )
     return sorted(rows, key=lambda row: (row["report"], row["hop"]))
 
 
@@ -424,9 +521,15 @@ def _link_rows(ledger: _Ledger) -> list[dict[str, Any]]:
         for r in ledger.live()
         if r.type == "link"
     ]
-    return sorted(rows, key=lambda row: (
-        _text(row["incident"]), _text(row["other"]), _text(row["relation"]), row["report"]
-    ))
+    return sorted(
+        rows,
+        key=lambda row: (
+            _text(row["incident"]),
+            _text(row["other"]),
+            _text(row["relation"]),
+            row["report"],
+        ),
+    )
 
 
 def _timeline_rows(ledger: _Ledger) -> list[dict[str, Any]]:
@@ -434,18 +537,23 @@ def _timeline_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     # values are the current (corrected) ones, flagged by `corrected`.
     rows = []
     for r in ledger.reports:
-        rows.append({
-            **{k: r.get(k) for k in ("by", "stated_at", "recorded_at", "recorded_by", "version")},
-            "position": r.position,
-            "report": r.id,
-            "incident": r.incident,
-            "type": r.type,
-            "stated_from": _instant(r.get("stated_at")),
-            "refers_to": _json_list(r.refs),
-            "summary": r.get(_TIMELINE_TEXT.get(r.type, "summary")),
-            "voided": r.voided,
-            "corrected": r.corrected,
-        })
+        rows.append(
+            {
+                **{
+                    k: r.get(k)
+                    for k in ("by", "stated_at", "recorded_at", "recorded_by", "version")
+                },
+                "position": r.position,
+                "report": r.id,
+                "incident": r.incident,
+                "type": r.type,
+                "stated_from": _instant(r.get("stated_at")),
+                "refers_to": _json_list(r.refs),
+                "summary": r.get(_TIMELINE_TEXT.get(r.type, "summary")),
+                "voided": r.voided,
+                "corrected": r.corrected,
+            }
+        )
     return sorted(rows, key=lambda row: row["position"])
 
 

@@ -173,6 +173,14 @@ report_refs = Table(
     comment="Which report refers to which (refers_to), across incidents.",
 )
 
+actor_mentions = Table(
+    "actor_mentions",
+    metadata,
+    Column("actor", Text, primary_key=True),
+    Column("report", Text, primary_key=True),
+    comment="Which reports name which actor (as said or as corrected): to recount actors.",
+)
+
 projection_tracking = Table(
     "projection_tracking",
     metadata,
@@ -181,4 +189,6 @@ projection_tracking = Table(
     comment="The last log position each projection has applied, written with its rows.",
 )
 
-VIEW_TABLES = (incidents, claims, disputes, actors, provenance, links, timeline, report_refs)
+VIEW_TABLES = (
+    incidents, claims, disputes, actors, provenance, links, timeline, report_refs, actor_mentions,
+)

@@ -18,13 +18,17 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from ledger.store.tables import EVENTS_TABLE, REPORTS_TABLE
+from ledger.store.tables import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 
 IndexRow = tuple[str, str, str, str | None, str, int]  # report, incident, type, by, fingerprint, version
+ReferenceRow = tuple[str, str, str]  # source report, target report, source incident
 
 _INSERT_EVENT = (
     f"INSERT INTO {EVENTS_TABLE} (originator_id, originator_version, topic, state) "
     "VALUES ({p}, {p}, {p}, {p})"
+)
+_INSERT_REFERENCE = (
+    f"INSERT INTO {REFERENCES_TABLE} (source, target, source_incident) VALUES ({{p}}, {{p}}, {{p}})"
 )
 _INSERT_REPORT = (
     f"INSERT INTO {REPORTS_TABLE} (report, incident, type, by, fingerprint, version) "
@@ -37,7 +41,12 @@ class ConflictingWrite(Exception):
 
 
 class WriteSession(Protocol):
-    def insert(self, events: Sequence[StoredEvent], reports: Sequence[IndexRow]) -> None: ...
+    def insert(
+        self,
+        events: Sequence[StoredEvent],
+        reports: Sequence[IndexRow],
+        references: Sequence[ReferenceRow],
+    ) -> None: ...
 
 
 class PositionedEvents(Protocol):
@@ -135,6 +144,18 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 found.extend(tuple(row) for row in c.fetchall())
         return found
 
+    def referrers(self, targets: Sequence[str]) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(targets)):
+                c.execute(
+                    f"SELECT source, source_incident FROM {REFERENCES_TABLE} "
+                    f"WHERE target IN ({','.join('?' * len(chunk))})",
+                    list(chunk),
+                )
+                found.extend((row[0], row[1]) for row in c.fetchall())
+        return found
+
     def existing_incidents(self, incidents: Sequence[str]) -> set[str]:
         found: set[str] = set()
         with self.datastore.transaction(commit=False) as c:
@@ -171,9 +192,16 @@ class _SQLiteSession:
     def __init__(self, raw: sqlite3.Connection):
         self.raw = raw
 
-    def insert(self, events: Sequence[StoredEvent], reports: Sequence[IndexRow]) -> None:
+    def insert(
+        self,
+        events: Sequence[StoredEvent],
+        reports: Sequence[IndexRow],
+        references: Sequence[ReferenceRow],
+    ) -> None:
         if reports:
             self.raw.executemany(_INSERT_REPORT.format(p="?"), reports)
+        if references:
+            self.raw.executemany(_INSERT_REFERENCE.format(p="?"), references)
         self.raw.executemany(
             _INSERT_EVENT.format(p="?"),
             [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
@@ -220,6 +248,14 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 for r in curs.fetchall()
             ]
 
+    def referrers(self, targets: Sequence[str]) -> list[tuple[str, str]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                f"SELECT source, source_incident FROM {REFERENCES_TABLE} WHERE target = ANY(%s)",
+                [list(targets)],
+            )
+            return [(r["source"], r["source_incident"]) for r in curs.fetchall()]
+
     def existing_incidents(self, incidents: Sequence[str]) -> set[str]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
@@ -248,10 +284,17 @@ class _PostgresSession:
     def __init__(self, conn: Any):
         self.conn = conn
 
-    def insert(self, events: Sequence[StoredEvent], reports: Sequence[IndexRow]) -> None:
+    def insert(
+        self,
+        events: Sequence[StoredEvent],
+        reports: Sequence[IndexRow],
+        references: Sequence[ReferenceRow],
+    ) -> None:
         with self.conn.cursor() as curs:
             if reports:
                 curs.executemany(_INSERT_REPORT.format(p="%s"), reports)
+            if references:
+                curs.executemany(_INSERT_REFERENCE.format(p="%s"), references)
             curs.executemany(
                 _INSERT_EVENT.format(p="%s"),
                 [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],

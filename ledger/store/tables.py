@@ -16,6 +16,7 @@ from sqlalchemy import (
 
 EVENTS_TABLE = "ledger_events"
 REPORTS_TABLE = "ledger_reports"
+REFERENCES_TABLE = "ledger_references"
 
 metadata = MetaData()
 
@@ -51,4 +52,16 @@ ledger_reports = Table(
     Column("version", _Position, nullable=False),
     Index("ledger_reports_incident_idx", "incident", "version"),
     comment="Every report id in the ledger, with its incident; append-only like the log.",
+)
+
+# Which report refers to which, across incidents: lets `show` and `audit` find every report that
+# touched a claim by replaying only those incidents, never scanning the whole log.
+ledger_references = Table(
+    REFERENCES_TABLE,
+    metadata,
+    Column("source", Text, primary_key=True),
+    Column("target", Text, primary_key=True),
+    Column("source_incident", Text, nullable=False),
+    Index("ledger_references_target_idx", "target"),
+    comment="refers_to edges between reports; append-only like the log.",
 )

@@ -41,6 +41,22 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_reports', schema=None) as batch_op:
         batch_op.create_index('ledger_reports_incident_idx', ['incident', 'version'], unique=False)
 
+    op.create_table('ledger_references',
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('target', sa.Text(), nullable=False),
+    sa.Column('source_incident', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('source', 'target'),
+    comment='refers_to edges between reports; append-only like the log.'
+    )
+    with op.batch_alter_table('ledger_references', schema=None) as batch_op:
+        batch_op.create_index('ledger_references_target_idx', ['target'], unique=False)
+
+    op.create_table('actor_mentions',
+    sa.Column('actor', sa.Text(), nullable=False),
+    sa.Column('report', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('actor', 'report'),
+    comment='Which reports name which actor (as said or as corrected): to recount actors.'
+    )
     op.create_table('actors',
     sa.Column('actor', sa.Text(), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
@@ -240,16 +256,21 @@ def downgrade() -> None:
 
     op.drop_table('claims')
     op.drop_table('actors')
+    op.drop_table('actor_mentions')
     with op.batch_alter_table('ledger_reports', schema=None) as batch_op:
         batch_op.drop_index('ledger_reports_incident_idx')
 
     op.drop_table('ledger_reports')
+    with op.batch_alter_table('ledger_references', schema=None) as batch_op:
+        batch_op.drop_index('ledger_references_target_idx')
+
+    op.drop_table('ledger_references')
     op.drop_table('ledger_events')
 
 
 # The log is append-only in fact, not by convention: the database itself refuses any UPDATE or
 # DELETE of an event or a report-index row, whoever asks.
-APPEND_ONLY = ("ledger_events", "ledger_reports")
+APPEND_ONLY = ("ledger_events", "ledger_reports", "ledger_references")
 
 
 def install_append_only_triggers() -> None:

@@ -1,0 +1,150 @@
+"""What every command shares: the chosen database, the recorder's name, and error handling."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+from ledger.errors import EXIT_BAD_INPUT, LedgerError, StoreUnavailable
+
+if TYPE_CHECKING:
+    from ledger.application import IncidentLedger
+    from ledger.store.config import StoreConfig
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Settings:
+    db: str | None
+    recorded_as: str | None
+    quiet: bool
+    lock_timeout: float
+
+    @functools.cached_property
+    def store(self) -> StoreConfig:
+        from ledger.store.config import resolve
+
+        return resolve(self.db)
+
+    @property
+    def recorder_name(self) -> str:
+        from ledger.application import default_recorder
+
+        return self.recorded_as or default_recorder()
+
+
+_current: Settings | None = None
+
+
+def use_settings(new: Settings) -> None:
+    """Set by the root callback on every invocation (also under CliRunner)."""
+    global _current
+    _current = new
+
+
+def settings() -> Settings:
+    if _current is None:  # a command function called outside the CLI
+        return Settings(db=None, recorded_as=None, quiet=False, lock_timeout=30.0)
+    return _current
+
+
+def say(message: str) -> None:
+    """A message for the person at the terminal: stderr, silenced by --quiet."""
+    if not settings().quiet:
+        typer.echo(message, err=True)
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def guarded(command: F) -> F:
+    """Turn every error a user can cause or meet into one line on stderr and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except LedgerError as e:
+            raise fail(str(e), e.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            translated = translate_store_error(e)
+            if translated is None:
+                raise
+            raise fail(str(translated), translated.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def translate_store_error(error: BaseException) -> LedgerError | None:
+    """Database errors that are the user's situation, not our bug, as one clear sentence."""
+    where = settings().store.display
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = " | ".join(str(e) for e in chain).lower()
+    names = {type(e).__module__.split(".")[0] for e in chain}
+    if "no such table" in text or ("relation" in text and "does not exist" in text):
+        return StoreUnavailable(f"{where} holds no ledger yet: run 'ledger init' first")
+    if "database is locked" in text or "database table is locked" in text:
+        return StoreUnavailable(
+            f"{where} stayed locked by another writer for more than "
+            f"{settings().lock_timeout:g} s (raise it with --lock-timeout)"
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreUnavailable(f"{where} is read-only, and this command writes to it")
+    if "unable to open database" in text or "disk i/o error" in text:
+        return StoreUnavailable(f"cannot open the SQLite database {where}")
+    if "file is not a database" in text:
+        return StoreUnavailable(f"{where} is not a SQLite database")
+    if names & {"psycopg", "psycopg_pool"} or "connection" in text and "postgres" in text:
+        reason = str(chain[-1]).strip().splitlines()[0] if str(chain[-1]).strip() else type(
+            chain[-1]
+        ).__name__
+        return StoreUnavailable(f"cannot use the PostgreSQL database {where}: {reason}")
+    if isinstance(error, sqlite3.Error):
+        return StoreUnavailable(f"SQLite error on {where}: {error}")
+    return None
+
+
+def open_ledger(*, write: bool = False) -> IncidentLedger:
+    """Open the ledger; writers create the schema on first use, readers need one to exist."""
+    from ledger.application import IncidentLedger
+    from ledger.store import schema_check
+
+    current = settings()
+    state = schema_check.revision(current.store)
+    if state is None:
+        if not write:
+            raise StoreUnavailable(
+                f"{current.store.display} holds no ledger yet: run 'ledger init' "
+                "(or 'ledger import FILE', which creates one)"
+            )
+        from ledger.store.migrate import upgrade
+
+        upgrade(current.store)
+    elif state != schema_check.SCHEMA_HEAD:
+        raise StoreUnavailable(
+            f"{current.store.display} has schema revision {state}; run 'ledger init' to upgrade"
+        )
+    return IncidentLedger(current.store, lock_timeout=current.lock_timeout)
+
+
+def usage_error(message: str) -> typer.Exit:
+    return fail(message, EXIT_BAD_INPUT)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,79 @@
+"""The `ledger` command: a thin Typer front over the application (see README for a tour).
+
+Heavy imports (SQLAlchemy, eventsourcing, pydantic) happen inside commands, so `ledger --help`
+starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from cli import admin_commands, io_commands, read_commands, report_commands, views_commands
+from cli.context import Settings, use_settings
+
+app = typer.Typer(
+    name="ledger",
+    help=(
+        "An append-only, tamper-evident ledger of disputed conflict incidents.\n\n"
+        "Example:\n\n"
+        "    ledger demo && ledger report disputed"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        Optional[str],  # noqa: UP045 - Typer needs a runtime type here
+        typer.Option(
+            "--db",
+            envvar="LEDGER_DB",
+            help="SQLite path or URL, or postgresql://USER@HOST:PORT/DB [default: ./ledger.db]",
+            show_default=False,
+        ),
+    ] = None,
+    recorded_as: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--as",
+            help="Who is recording (recorded_by) [default: $LEDGER_USER, else the OS login]",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No messages or progress on stderr.")
+    ] = False,
+    lock_timeout: Annotated[
+        float,
+        typer.Option(
+            "--lock-timeout",
+            envvar="LEDGER_LOCK_TIMEOUT",
+            help="Seconds to wait for another writer before giving up.",
+        ),
+    ] = 30.0,
+) -> None:
+    ctx.obj = Settings(db=db, recorded_as=recorded_as, quiet=quiet, lock_timeout=lock_timeout)
+    use_settings(ctx.obj)
+
+
+report_commands.register(app)
+io_commands.register(app)
+read_commands.register(app)
+admin_commands.register(app)
+app.add_typer(views_commands.report_app, name="report")
+
+
+def run() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,139 @@
+"""`ledger show` and `ledger history`: state and events replayed from the log, at any cut."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cli.context import guarded, open_ledger, usage_error
+from cli.output import Format, emit, emit_json, print_table
+
+IncidentArg = Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)]
+ReportedBy = Annotated[
+    Optional[str],  # noqa: UP045 - Typer needs a runtime type here
+    typer.Option("--reported-by", help="Only what had been stated by then (ISO date or time).",
+                 show_default=False),
+]
+AsOf = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--as-of", help="What the ledger held then (recorded time, ISO).", show_default=False),
+]
+AtPosition = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--at-position", help="Only events up to this log position.", show_default=False),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+HISTORY_COLUMNS = (
+    "position", "version", "type", "report", "by", "stated_at", "recorded_at", "recorded_by",
+    "hash",
+)
+CLAIM_COLUMNS = (
+    "report", "type", "by", "summary", "stated_at", "status", "denials", "corroborations",
+    "discrepancies", "reliability", "credibility",
+)
+
+
+def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None) -> Any:
+    from ledger.application import Cut
+    from ledger.timeutil import InvalidTime, parse_earliest
+
+    try:
+        return Cut(
+            reported_by=parse_earliest(reported_by) if reported_by else None,
+            as_of=parse_earliest(as_of) if as_of else None,
+            at_position=at_position,
+        )
+    except InvalidTime as e:
+        raise usage_error(f"cut-off: {e}") from None
+
+
+def incident_state(ledger: Any, incident: str, cut: Any) -> dict[str, list[dict[str, Any]]]:
+    from ledger.application import related_records
+    from projections.fold import fold
+
+    ledger.get_incident(incident)  # IncidentNotFound (exit 1) when it does not exist
+    return fold(related_records(ledger, incident, cut=cut))
+
+
+@guarded
+def show_command(
+    incident: IncidentArg,
+    fmt: FormatOption = Format.table,
+    reported_by: ReportedBy = None,
+    as_of: AsOf = None,
+    at_position: AtPosition = None,
+) -> None:
+    """Show an incident's current state, replayed from the log, with each assertion's status.
+
+    Example:
+
+        ledger show deir-ez-zor-shelling-2017-09 --reported-by 2017-09-20
+    """
+    cut = make_cut(reported_by, as_of, at_position)
+    ledger = open_ledger()
+    views = incident_state(ledger, incident, cut)
+    rows = [r for r in views["incidents"] if r["incident"] == incident]
+    if not rows:
+        raise usage_error(f"incident '{incident}' did not exist at that cut-off")
+    summary = rows[0]
+    claims = [c for c in views["claims"] if c["incident"] == incident]
+    disputes = [d for d in views["disputes"] if d["incident"] == incident]
+    links = [lk for lk in views["links"] if lk["incident"] == incident]
+    if fmt is Format.json:
+        emit_json({"incident": summary, "assertions": claims, "disputes": disputes, "links": links})
+        return
+    if fmt is Format.csv:
+        emit(claims, CLAIM_COLUMNS, fmt)
+        return
+    print_table(
+        [{"field": k, "value": v} for k, v in summary.items() if v is not None],
+        ("field", "value"),
+        title=f"incident {incident}",
+    )
+    print_table(claims, CLAIM_COLUMNS, title="assertions")
+    if disputes:
+        print_table(disputes, ("claim", "denial", "denier", "denial_stated_at", "retracted"),
+                    title="disputes")
+    if links:
+        print_table(links, ("other", "relation", "note"), title="links")
+
+
+@guarded
+def history_command(
+    incident: IncidentArg,
+    fmt: FormatOption = Format.table,
+    reported_by: ReportedBy = None,
+    as_of: AsOf = None,
+    at_position: AtPosition = None,
+) -> None:
+    """Every event of an incident in order, with position, version, clocks, recorder and hash.
+
+    Example:
+
+        ledger history deir-ez-zor-shelling-2017-09 --format json
+    """
+    from ledger.application import to_record
+
+    cut = make_cut(reported_by, as_of, at_position)
+    ledger = open_ledger()
+    events = ledger.positioned_events(incident)
+    rows = []
+    for position, event in events:
+        record = to_record(position, event)
+        if not cut.is_open and not cut.admits(record):
+            continue
+        rows.append({"position": position, **event.content(), "hash": event.hash})
+    if fmt is Format.json:
+        emit_json(rows)
+        return
+    if fmt is Format.table:
+        for row in rows:
+            row["hash"] = row["hash"][:12]
+    emit(rows, HISTORY_COLUMNS, fmt, title=f"history of {incident}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("show")(show_command)
+    app.command("history")(history_command)

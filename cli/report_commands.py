@@ -1,0 +1,264 @@
+"""Typed commands, one per report type: `ledger claim INCIDENT --by ... --summary ...`.
+
+Their options mirror the JSON Lines keys in kebab case, because they are built from the same
+validated models the importer uses: a typed command and the equivalent JSON line are accepted or
+refused identically.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cli.context import guarded, usage_error
+
+# command name, report type, one-line help, example
+COMMANDS: list[tuple[str, str, str, str]] = [
+    (
+        "open", "incident", "Open an incident: the disputed happening that reports are about.",
+        'ledger open deir-ez-zor-shelling-2017-09 --title "Shelling near Deir el-Zour" '
+        '--category "shelling/artillery/missile attack" --occurred-to 2017-09-21',
+    ),
+    (
+        "claim", "claim", "Record a claim: a party says something happened.",
+        "ledger claim deir-ez-zor-shelling-2017-09 --report mod-shelling "
+        '--by "Russian Ministry of Defence" --against "US special forces" '
+        '--summary "Syrian forces came under fire from the eastern bank" --stated-at 2017-09-21',
+    ),
+    (
+        "warn", "warning", "Record a warning: a party threatens what it will do, and on what condition.",
+        'ledger warn deir-ez-zor-shelling-2017-09 --by "Russian Ministry of Defence" '
+        '--addressee "US military command" --summary "Fire will be met with retaliation"',
+    ),
+    (
+        "deny", "denial", "Record a denial of earlier reports.",
+        'ledger deny deir-ez-zor-shelling-2017-09 --by "Syrian Democratic Forces" '
+        '--refers-to mod-shelling --summary "7 km of IS-held territory separates us"',
+    ),
+    (
+        "corroborate", "corroboration", "Record a corroboration of an assertion.",
+        'ledger corroborate INCIDENT --by "Monitor group" --refers-to mod-shelling '
+        '--independent --summary "Our observers saw the shelling"',
+    ),
+    (
+        "discrepancy", "discrepancy", "Record that sources disagree on a detail of a report.",
+        'ledger discrepancy INCIDENT --refers-to mod-shelling --field location_qualifier '
+        '--variant "western bank <= EIR" --variant "eastern bank <= Rudaw, Anadolu Agency"',
+    ),
+    (
+        "assess", "assessment", "Grade an assertion with the Admiralty code (reliability A-F, credibility 1-6).",
+        'ledger assess INCIDENT --refers-to mod-shelling --reliability D --credibility 3 '
+        '--rationale "Single-source ministry statement"',
+    ),
+    (
+        "verdict", "verdict", "Record an analyst's verdict on an assertion.",
+        'ledger verdict INCIDENT --refers-to mod-shelling --status unverifiable '
+        '--reason "No independent access to the area"',
+    ),
+    (
+        "retract", "retraction", "Record that a party withdrew what it said.",
+        'ledger retract INCIDENT --refers-to mod-shelling --by "Russian Ministry of Defence"',
+    ),
+    (
+        "correct", "correction", "Correct a ledger entry (a new event: history keeps both).",
+        'ledger correct INCIDENT --refers-to mod-shelling --reason "Typo in the speaker" '
+        '--change speaker="Maj Gen Igor Konashenkov"   (or --void)',
+    ),
+    (
+        "link", "link", "Link an incident to another one.",
+        "ledger link deir-ez-zor-shelling-2017-09 --other deir-ez-zor-airstrike-2017-09-16 "
+        "--relation context_for",
+    ),
+]
+
+FIELD_HELP: dict[str, str] = {
+    "report": "This report's id (a slug); derived from the content when left out.",
+    "title": "Short title of the incident.",
+    "by": "The actor who made this report (organisation or person).",
+    "speaker": "The person who spoke, if not the actor itself.",
+    "on_behalf_of": "Whom the speaker spoke for.",
+    "summary": "What was said, in one or two sentences.",
+    "quote": "The words as quoted.",
+    "stated_at": "When it was said (ISO 8601: 2017, 2017-09, 2017-09-21, 2017-09-21T14:05Z).",
+    "refers_to": "Id of a report this one is about; repeat for several.",
+    "against": "Alleged perpetrator; repeat for several.",
+    "targets": "Alleged target; repeat for several.",
+    "sources": "Source hop, original statement first, outward: "
+    '"OUTLET; kind=wire; url=...; published_at=...; quote_mode=direct" or a JSON object.',
+    "variants": 'One version of the detail: "VALUE <= OUTLET, OUTLET" or a JSON object; ≥ 2.',
+    "changes": "field=value to change (value as JSON if it parses, else text); repeat.",
+    "void": "Stop counting the referenced report in current-state views.",
+    "independent": "The corroboration is independent of the asserter's own sources.",
+}
+
+_LIST_FIELDS = {"refers_to", "against", "targets", "sources", "variants"}
+_INT_FIELDS = {"credibility"}
+_FLOAT_FIELDS = {"lat", "lon"}
+_BOOL_FIELDS = {"independent", "void"}
+_SKIP = {"type", "incident", "recorded_by"}
+
+
+def _kebab(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _parameters(report_type: str) -> list[inspect.Parameter]:
+    from ledger.interchange import MODEL_BY_TYPE
+
+    model = MODEL_BY_TYPE[report_type]
+    params = [
+        inspect.Parameter(
+            "incident",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)],
+        )
+    ]
+    for name, info in model.model_fields.items():
+        if name in _SKIP:
+            continue
+        if name == "magnitude":
+            for part in ("occurrences", "killed", "injured"):
+                params.append(
+                    inspect.Parameter(
+                        part,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        default=None,
+                        annotation=Annotated[
+                            Optional[int],  # noqa: UP045 - Typer needs a runtime type here
+                            typer.Option(f"--{part}", help=f"Magnitude: {part}.", show_default=False),
+                        ],
+                    )
+                )
+            continue
+        option = "--change" if name == "changes" else "--variant" if name == "variants" else (
+            "--source" if name == "sources" else _kebab(name)
+        )
+        help_text = FIELD_HELP.get(name, name.replace("_", " ").capitalize() + ".")
+        if info.is_required():
+            help_text += " [required]"
+        if name in _LIST_FIELDS or name == "changes":
+            annotation: Any = Optional[list[str]]  # noqa: UP045
+        elif name in _BOOL_FIELDS:
+            annotation = bool
+        elif name in _INT_FIELDS:
+            annotation = Optional[int]  # noqa: UP045
+        elif name in _FLOAT_FIELDS:
+            annotation = Optional[float]  # noqa: UP045
+        else:
+            annotation = Optional[str]  # noqa: UP045
+        default: Any = False if name in _BOOL_FIELDS else None
+        params.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default,
+                annotation=Annotated[
+                    annotation, typer.Option(option, help=help_text, show_default=False)
+                ],
+            )
+        )
+    params.append(
+        inspect.Parameter(
+            "no_project",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=False,
+            annotation=Annotated[
+                bool,
+                typer.Option("--no-project", help="Skip bringing the projections up to date."),
+            ],
+        )
+    )
+    return params
+
+
+def parse_source(text: str) -> dict[str, Any]:
+    """'TASS; kind=wire; url=https://...' (or a JSON object) -> a source hop."""
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            raise usage_error(f"--source is not valid JSON: {e}") from None
+        return value if isinstance(value, dict) else {"outlet": value}
+    outlet, *pairs = [part.strip() for part in text.split(";")]
+    hop: dict[str, Any] = {"outlet": outlet}
+    for pair in pairs:
+        if not pair:
+            continue
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise usage_error(f"--source part '{pair}' is not KEY=VALUE")
+        hop[key.strip()] = value.strip()
+    return hop
+
+
+def parse_variant(text: str) -> dict[str, Any]:
+    """'western bank <= EIR, Rudaw' (or a JSON object) -> a discrepancy variant."""
+    if text.strip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except ValueError as e:
+            raise usage_error(f"--variant is not valid JSON: {e}") from None
+        return value if isinstance(value, dict) else {"value": value}
+    value, sep, outlets = text.partition("<=")
+    if not sep:
+        raise usage_error(f"--variant '{text}' is not 'VALUE <= OUTLET, OUTLET'")
+    return {
+        "value": value.strip(),
+        "sources": [{"outlet": o.strip()} for o in outlets.split(",") if o.strip()],
+    }
+
+
+def parse_change(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise usage_error(f"--change '{text}' is not FIELD=VALUE")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return key.strip().replace("-", "_"), value
+
+
+def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The JSON line a typed command stands for."""
+    line: dict[str, Any] = {"type": report_type}
+    magnitude = {k: options.pop(k) for k in ("occurrences", "killed", "injured") if k in options}
+    if any(v is not None for v in magnitude.values()):
+        line["magnitude"] = {k: v for k, v in magnitude.items() if v is not None}
+    for name, value in options.items():
+        if value is None or value is False or value == []:
+            continue
+        if name == "sources":
+            value = [parse_source(v) for v in value]
+        elif name == "variants":
+            value = [parse_variant(v) for v in value]
+        elif name == "changes":
+            value = dict(parse_change(v) for v in value)
+        line[name] = value
+    return line
+
+
+def _make_command(report_type: str, summary: str, example: str) -> Callable[..., None]:
+    def command(**options: Any) -> None:
+        from cli.writing import append_lines
+
+        no_project = options.pop("no_project")
+        line = line_from_options(report_type, options)
+        append_lines(single=line, project=not no_project)
+
+    command.__signature__ = inspect.Signature(_parameters(report_type))  # type: ignore[attr-defined]
+    command.__doc__ = f"{summary}\n\nExample:\n\n    {example}"
+    command.__name__ = f"{report_type}_command"
+    return guarded(command)
+
+
+def register(app: typer.Typer) -> None:
+    for name, report_type, summary, example in COMMANDS:
+        app.command(name, help=f"{summary}\n\nExample:\n\n    {example}")(
+            _make_command(report_type, summary, example)
+        )

@@ -1,0 +1,161 @@
+"""`ledger report ...`: the projection tables, filtered, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cli.context import guarded, say, settings, usage_error
+from cli.output import Format, emit
+
+report_app = typer.Typer(
+    help="Report from the projection tables.\n\nExample:\n\n    ledger report claims --status disputed",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+IncidentFilter = Annotated[
+    Optional[list[str]],  # noqa: UP045 - Typer needs a runtime type here
+    typer.Option("--incident", "-i", help="Only this incident (repeatable).", show_default=False),
+]
+StatusFilter = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--status", "-s", help="Only this status.", show_default=False),
+]
+ActorFilter = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--actor", "-a", help="Only reports by or about this actor (name or id).",
+                 show_default=False),
+]
+Since = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--since", help="Stated at or after this time (ISO 8601).", show_default=False),
+]
+Until = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--until", help="Stated at or before this time (ISO 8601).", show_default=False),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+# A terminal table shows the columns a reader scans; CSV and JSON carry every column.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "incidents": ("incident", "status", "assertions", "disputed", "reports", "first_stated_at",
+                  "last_stated_at", "title"),
+    "disputed": ("incident", "status", "assertions", "disputed", "reports", "last_stated_at",
+                 "title"),
+    "claims": ("report", "incident", "type", "by", "stated_at", "status", "denials",
+               "corroborations", "discrepancies", "reliability", "credibility"),
+    "disputes": ("claim", "denial", "claimant", "denier", "denial_stated_at", "retracted"),
+    "provenance": ("report", "hop", "agent", "role", "kind", "quote_mode", "published_at"),
+}
+
+
+def show_report(name: str, *, fmt: Format = Format.table, title: str = "", **filters: Any) -> None:
+    """Run one report against the projection tables and print it."""
+    from projections.queries import run_report
+    from projections.staleness import lag
+
+    behind = lag(settings().store)
+    if behind:
+        say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")
+    try:
+        columns, rows = run_report(settings().store, name, **filters)
+    except ValueError as e:
+        raise usage_error(str(e)) from None
+    if fmt is Format.table:
+        columns = list(TABLE_COLUMNS.get(name, columns))
+    emit(rows, columns, fmt, title=title)
+
+
+@report_app.command("incidents")
+@guarded
+def incidents_report(
+    incident: IncidentFilter = None, status: StatusFilter = None, actor: ActorFilter = None,
+    since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Every incident with its status and counts.
+
+    Example:
+
+        ledger report incidents --status disputed --format csv
+    """
+    show_report("incidents", fmt=fmt, incident=incident, status=status, actor=actor,
+                since=since, until=until)
+
+
+@report_app.command("disputed")
+@guarded
+def disputed_report(
+    incident: IncidentFilter = None, actor: ActorFilter = None,
+    since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Incidents whose status is disputed, most recently active first.
+
+    Example:
+
+        ledger report disputed --format json
+    """
+    show_report("disputed", fmt=fmt, incident=incident, actor=actor, since=since, until=until)
+
+
+@report_app.command("claims")
+@guarded
+def claims_report(
+    incident: IncidentFilter = None, status: StatusFilter = None, actor: ActorFilter = None,
+    since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Assertions (claims and warnings) with their derived status and counts.
+
+    Example:
+
+        ledger report claims --status disputed --actor "Russian Ministry of Defence"
+    """
+    show_report("claims", fmt=fmt, incident=incident, status=status, actor=actor,
+                since=since, until=until)
+
+
+@report_app.command("disputes")
+@guarded
+def disputes_report(
+    incident: IncidentFilter = None, actor: ActorFilter = None,
+    since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Each (assertion, denial) pair.
+
+    Example:
+
+        ledger report disputes --actor "Syrian Democratic Forces"
+    """
+    show_report("disputes", fmt=fmt, incident=incident, actor=actor, since=since, until=until)
+
+
+@report_app.command("actors")
+@guarded
+def actors_report(actor: ActorFilter = None, fmt: FormatOption = Format.table) -> None:
+    """Actors and what they claimed, warned, denied, corroborated, retracted or were accused of.
+
+    Example:
+
+        ledger report actors --format json
+    """
+    show_report("actors", fmt=fmt, actor=actor)
+
+
+@report_app.command("provenance")
+@guarded
+def provenance_report(
+    incident: IncidentFilter = None, actor: ActorFilter = None,
+    report: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--report", "-r", help="Only this report's chain.", show_default=False),
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Source chains hop by hop: speaker, on behalf of, channel, relays, outlet.
+
+    Example:
+
+        ledger report provenance --report mod-shelling
+    """
+    show_report("provenance", fmt=fmt, incident=incident, actor=actor, report=report)

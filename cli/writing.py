@@ -1,0 +1,116 @@
+"""The one write path of the CLI: validate every line, append atomically, then project."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cli.context import open_ledger, say, settings
+
+
+def _lines_from_file(path: Path) -> Callable[[], Iterator[tuple[int | None, str, dict[str, Any]]]]:
+    from ledger.interchange import parse_line, report_fields
+
+    def lines() -> Iterator[tuple[int | None, str, dict[str, Any]]]:
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue  # blank lines (e.g. a trailing newline) carry nothing
+                fields = report_fields(parse_line(raw.rstrip(b"\r\n"), number))
+                yield number, fields.pop("type"), fields
+
+    return lines
+
+
+def _single_line(line: dict[str, Any]) -> Callable[[], list[tuple[int | None, str, dict[str, Any]]]]:
+    from ledger.interchange import report_fields, validate_report
+
+    fields = report_fields(validate_report(line))
+    report_type = fields.pop("type")
+    return lambda: [(None, report_type, dict(fields))]
+
+
+class _Progress:
+    """A progress bar on stderr, shown only once an import has run for more than a second."""
+
+    def __init__(self, total: int | None):
+        self.total = total
+        self.started = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < 1.0 or settings().quiet:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("appending", total=self.total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def append_lines(
+    *, single: dict[str, Any] | None = None, path: Path | None = None, project: bool = True
+) -> None:
+    """Append one typed report or a whole file; prints what was added (stdout) and a summary."""
+    if single is not None:
+        lines = _single_line(single)  # validates now: exit 2 before the database is touched
+        total: int | None = 1
+    else:
+        assert path is not None
+        lines = _lines_from_file(path)
+        for _ in lines():  # validate every line before anything is written
+            pass
+        total = sum(1 for _ in lines())
+    ledger = open_ledger(write=True)
+    progress = _Progress(total)
+    try:
+        result = ledger.append(lines, recorded_by=settings().recorder_name, on_progress=progress)
+    finally:
+        progress.close()
+    if single is not None:
+        if result.reports:
+            typer.echo(result.reports[0])
+            say(f"recorded {single['type']} '{result.reports[0]}' in {single['incident']}")
+        else:
+            say("already recorded: nothing added")
+    else:
+        say(
+            f"added {result.added} report(s) to {len(result.incidents)} incident(s); "
+            f"{result.unchanged} already recorded"
+        )
+    if project:
+        from projections.catchup import catch_up
+
+        catch_up(ledger, settings().store)
+    ledger.close()
+
+
+def spool_stdin() -> Path:
+    """Copy standard input to a temporary file, so it can be validated and then written."""
+    handle = tempfile.NamedTemporaryFile(prefix="ledger-stdin-", suffix=".jsonl", delete=False)
+    with handle:
+        shutil.copyfileobj(sys.stdin.buffer, handle)
+    return Path(handle.name)
+
+
+def remove_quietly(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,42 @@
+"""Which schema revision a database holds, read without importing Alembic (CLI start-up)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ledger.store.config import StoreConfig
+
+# The newest migration; a test checks it against Alembic's head.
+SCHEMA_HEAD = "0001"
+
+
+def revision(store: StoreConfig) -> str | None:
+    """The Alembic revision of the ledger schema, or None where there is no schema yet."""
+    if store.backend == "sqlite":
+        path = Path(store.sqlite_path)
+        if not path.exists():
+            return None
+        uri = f"file:{path.resolve()}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True)
+        try:
+            row = connection.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+            ).fetchone()
+            if row is None:
+                return None
+            found = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            return found[0] if found else None
+        finally:
+            connection.close()
+    import psycopg
+
+    with psycopg.connect(
+        host=store.host, port=store.port, user=store.user, password=store.password or None,
+        dbname=store.dbname, connect_timeout=5,
+    ) as connection:
+        exists = connection.execute("SELECT to_regclass('alembic_version')").fetchone()
+        if exists is None or exists[0] is None:
+            return None
+        found = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return found[0] if found else None

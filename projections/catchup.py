@@ -1,0 +1,364 @@
+"""Keep the projection tables current: pull from the log, write rows and position together.
+
+Exactly once: each batch's view rows and the tracking position are written in one database
+transaction, so a crash at any point leaves both at the last committed batch, and the next
+catch-up resumes from there. Two projectors never interleave: the transaction starts by taking
+the write lock (SQLite `BEGIN IMMEDIATE`) or the tracking row lock (PostgreSQL `FOR UPDATE`), and
+only then reads the position.
+
+Each batch stores the new reports in `timeline` and `report_refs`, then recomputes the rows of
+every incident and actor the batch touched, by folding (`projections.fold`) the reports of those
+incidents plus the reports elsewhere that refer into them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+
+from ledger.application import IncidentLedger, to_record
+from ledger.ids import actor_id
+from ledger.store.config import StoreConfig
+from projections import schema
+from projections.fold import fold
+
+PROJECTION = "views"
+BATCH = 2_000
+_INCIDENT_SCOPED = ("incidents", "claims", "disputes", "provenance", "links")
+_ACTOR_KEYS = ("by", "speaker", "on_behalf_of", "addressee", "threatened_party")
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by tests (through `fail_after`) to crash a catch-up in the middle of a batch."""
+
+
+def projection_engine(store: StoreConfig) -> Engine:
+    """An engine whose transactions take SQLite's write lock up front (see module docstring)."""
+    from sqlalchemy import create_engine, event
+
+    if store.backend != "sqlite":
+        return create_engine(store.sqlalchemy_url)
+    engine = create_engine(store.sqlalchemy_url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _autocommit_driver(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def catch_up(
+    ledger: IncidentLedger,
+    store: StoreConfig,
+    *,
+    batch: int = BATCH,
+    on_progress: Callable[[int, int], None] | None = None,
+    fail_after: int | None = None,
+) -> int:
+    """Apply every event after the tracked position; returns how many were applied."""
+    engine = projection_engine(store)
+    applied = 0
+    target = ledger.max_position()
+    try:
+        while True:
+            with engine.begin() as connection:
+                position = _lock_and_read_position(connection)
+                notifications = ledger.recorder.select_notifications(
+                    start=position, limit=batch, inclusive_of_start=False
+                )
+                if not notifications:
+                    return applied
+                records = [to_record(n.id, ledger.decode(n)) for n in notifications]
+                if fail_after is not None and applied + len(records) > fail_after:
+                    # Write part of the batch, then crash: the transaction must roll it all back.
+                    _apply(connection, records[: fail_after - applied])
+                    raise InjectedFailure(f"injected failure after {fail_after} events")
+                _apply(connection, records)
+                _write_position(connection, notifications[-1].id)
+            applied += len(records)
+            if on_progress is not None:
+                on_progress(notifications[-1].id, target)
+    finally:
+        engine.dispose()
+
+
+def rebuild(
+    ledger: IncidentLedger,
+    store: StoreConfig,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Empty every view and its position, then replay the whole log into them."""
+    engine = projection_engine(store)
+    try:
+        with engine.begin() as connection:
+            _lock_and_read_position(connection)
+            for table in schema.VIEW_TABLES:
+                connection.execute(delete(table))
+            _write_position(connection, 0)
+    finally:
+        engine.dispose()
+    return catch_up(ledger, store, batch=5_000, on_progress=on_progress)
+
+
+def tracked_position(store: StoreConfig) -> int:
+    engine = projection_engine(store)
+    try:
+        with engine.connect() as connection:
+            value = connection.execute(
+                select(schema.projection_tracking.c.position).where(
+                    schema.projection_tracking.c.projection == PROJECTION
+                )
+            ).scalar()
+            return int(value or 0)
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _lock_and_read_position(connection: Connection) -> int:
+    tracking = schema.projection_tracking
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                "INSERT INTO projection_tracking (projection, position) VALUES (:p, 0) "
+                "ON CONFLICT (projection) DO NOTHING"
+            ),
+            {"p": PROJECTION},
+        )
+        query = select(tracking.c.position).where(tracking.c.projection == PROJECTION)
+        return int(connection.execute(query.with_for_update()).scalar_one())
+    value = connection.execute(
+        select(tracking.c.position).where(tracking.c.projection == PROJECTION)
+    ).scalar()
+    if value is None:
+        connection.execute(insert(tracking).values(projection=PROJECTION, position=0))
+        return 0
+    return int(value)
+
+
+def _write_position(connection: Connection, position: int) -> None:
+    tracking = schema.projection_tracking
+    connection.execute(
+        update(tracking).where(tracking.c.projection == PROJECTION).values(position=position)
+    )
+
+
+def _apply(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
+    if not records:
+        return
+    _store_reports(connection, records)
+    incidents = _affected_incidents(connection, records)
+    closure = _closure(connection, incidents)
+    views = fold(closure)
+    _replace_incident_rows(connection, incidents, views)
+    _replace_timeline_rows(connection, views["timeline"], closure)
+    _replace_actor_rows(connection, _affected_actors(connection, records))
+
+
+def _store_reports(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
+    """Insert the new reports' timeline rows (original values) and reference edges."""
+    views = fold(records)
+    timeline_by_report = {row["report"]: row for row in views["timeline"]}
+    rows = []
+    for record in records:
+        row = dict(timeline_by_report[record["report"]])
+        row["data"] = json.dumps(record, ensure_ascii=False, sort_keys=True)
+        rows.append(row)
+    connection.execute(insert(schema.timeline), rows)
+    incident_of = _incidents_of(
+        connection, {t for r in records for t in r.get("refers_to", ())}, records
+    )
+    edges = [
+        {
+            "source": r["report"],
+            "target": target,
+            "source_incident": r["incident"],
+            "target_incident": incident_of.get(target, r["incident"]),
+        }
+        for r in records
+        for target in dict.fromkeys(r.get("refers_to", ()))
+    ]
+    if edges:
+        connection.execute(insert(schema.report_refs), edges)
+
+
+def _incidents_of(
+    connection: Connection, reports: Iterable[str], known: Sequence[dict[str, Any]] = ()
+) -> dict[str, str]:
+    wanted = set(reports)
+    found = {r["report"]: r["incident"] for r in known if r["report"] in wanted}
+    missing = sorted(wanted - set(found))
+    timeline = schema.timeline
+    for chunk in _chunks(missing):
+        for report, incident in connection.execute(
+            select(timeline.c.report, timeline.c.incident).where(timeline.c.report.in_(chunk))
+        ):
+            found[report] = incident
+    return found
+
+
+def _affected_incidents(connection: Connection, records: Sequence[dict[str, Any]]) -> set[str]:
+    """Incidents whose rows may change: the reports' own, and those of everything they refer to,
+    two hops deep (a retraction of a denial changes the status of the claim the denial denies)."""
+    affected = {r["incident"] for r in records}
+    frontier = {t for r in records for t in r.get("refers_to", ())}
+    refs = schema.report_refs
+    for _ in range(2):
+        if not frontier:
+            break
+        next_frontier: set[str] = set()
+        for chunk in _chunks(sorted(frontier)):
+            for target, target_incident in connection.execute(
+                select(refs.c.target, refs.c.target_incident).where(refs.c.source.in_(chunk))
+            ):
+                next_frontier.add(target)
+                affected.add(target_incident)
+        affected.update(_incidents_of(connection, frontier).values())
+        frontier = next_frontier
+    return affected
+
+
+def _closure(connection: Connection, incidents: set[str]) -> list[dict[str, Any]]:
+    """Original records of the incidents, plus reports that refer into them (three hops up)."""
+    timeline = schema.timeline
+    reports: set[str] = set()
+    for chunk in _chunks(sorted(incidents)):
+        reports.update(
+            connection.execute(
+                select(timeline.c.report).where(timeline.c.incident.in_(chunk))
+            ).scalars()
+        )
+    return _records_with_referrers(connection, reports)
+
+
+def _records_with_referrers(connection: Connection, reports: set[str]) -> list[dict[str, Any]]:
+    """The original records of `reports` and of every report referring to them, three hops up
+    (denial -> its retraction -> a correction voiding that retraction), in log order."""
+    timeline = schema.timeline
+    refs = schema.report_refs
+    chosen: dict[str, dict[str, Any]] = {}
+    frontier = set(reports)
+    for hop in range(4):
+        for chunk in _chunks(sorted(frontier - set(chosen))):
+            for data in connection.execute(
+                select(timeline.c.data).where(timeline.c.report.in_(chunk))
+            ).scalars():
+                record = json.loads(data)
+                chosen[record["report"]] = record
+        if hop == 3:
+            break
+        sources: set[str] = set()
+        for chunk in _chunks(sorted(frontier)):
+            sources.update(
+                connection.execute(select(refs.c.source).where(refs.c.target.in_(chunk))).scalars()
+            )
+        frontier = sources - set(chosen)
+        if not frontier:
+            break
+    return sorted(chosen.values(), key=lambda r: r["position"])
+
+
+def _replace_incident_rows(
+    connection: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
+) -> None:
+    for name in _INCIDENT_SCOPED:
+        table = schema.metadata.tables[name]
+        for chunk in _chunks(sorted(incidents)):
+            connection.execute(delete(table).where(table.c.incident.in_(chunk)))
+        rows = [row for row in views[name] if row["incident"] in incidents]
+        if rows:
+            connection.execute(insert(table), rows)
+
+
+def _replace_timeline_rows(
+    connection: Connection, rows: list[dict[str, Any]], closure: list[dict[str, Any]]
+) -> None:
+    """Refresh the current (corrected, voided) values of every report in the closure."""
+    timeline = schema.timeline
+    stored = {r["report"] for r in closure}
+    for row in rows:
+        if row["report"] not in stored:
+            continue
+        values = {k: v for k, v in row.items() if k not in ("position", "report")}
+        connection.execute(
+            update(timeline).where(timeline.c.position == row["position"]).values(**values)
+        )
+
+
+def _affected_actors(connection: Connection, records: Sequence[dict[str, Any]]) -> set[str]:
+    """Record who each new report names, and return every actor whose counts may change:
+    those named by the new reports, by the reports they correct or retract, and in changes."""
+    mentions: set[tuple[str, str]] = set()
+    targets: set[str] = set()
+    for record in records:
+        mentions.update((actor_id(n), record["report"]) for n in _names_in(record))
+        if record["type"] in ("correction", "retraction"):
+            targets.update(record.get("refers_to", ()))
+            for target in record.get("refers_to", ()):
+                changed = _names_in(record.get("changes") or {})
+                mentions.update((actor_id(n), target) for n in changed)
+    affected = {actor for actor, _ in mentions}
+    table = schema.actor_mentions
+    for chunk in _chunks(sorted(targets)):
+        affected.update(
+            connection.execute(select(table.c.actor).where(table.c.report.in_(chunk))).scalars()
+        )
+    new = _new_mentions(connection, mentions)
+    if new:
+        connection.execute(insert(table), [{"actor": a, "report": r} for a, r in new])
+    return affected
+
+
+def _new_mentions(connection: Connection, mentions: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    table = schema.actor_mentions
+    reports = sorted({r for _, r in mentions})
+    existing: set[tuple[str, str]] = set()
+    for chunk in _chunks(reports):
+        existing.update(
+            (a, r)
+            for a, r in connection.execute(
+                select(table.c.actor, table.c.report).where(table.c.report.in_(chunk))
+            )
+        )
+    return sorted(mentions - existing)
+
+
+def _names_in(values: dict[str, Any]) -> set[str]:
+    names = {values[k] for k in _ACTOR_KEYS if isinstance(values.get(k), str)}
+    names.update(n for n in values.get("against") or () if isinstance(n, str))
+    return {n for n in names if n.strip()}
+
+
+def _replace_actor_rows(connection: Connection, actors: set[str]) -> None:
+    """Recount the actors by folding every report that names them, with what refers to those."""
+    if not actors:
+        return
+    table = schema.actor_mentions
+    reports: set[str] = set()
+    for chunk in _chunks(sorted(actors)):
+        reports.update(
+            connection.execute(select(table.c.report).where(table.c.actor.in_(chunk))).scalars()
+        )
+    records = _records_with_referrers(connection, reports)
+    views = fold(records)
+    actors_table = schema.actors
+    for chunk in _chunks(sorted(actors)):
+        connection.execute(delete(actors_table).where(actors_table.c.actor.in_(chunk)))
+    rows = [row for row in views["actors"] if row["actor"] in actors]
+    if rows:
+        connection.execute(insert(actors_table), rows)
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

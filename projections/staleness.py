@@ -1,0 +1,31 @@
+"""How far the projections are behind the log (reports warn rather than silently mislead)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ledger.store.config import StoreConfig
+from ledger.store.tables import ledger_events
+from projections import schema
+from projections.catchup import PROJECTION
+
+
+def lag(store: StoreConfig) -> int:
+    """Events in the log that the projections have not applied yet."""
+    from projections.queries import read_engine
+
+    engine = read_engine(store)
+    try:
+        with engine.connect() as connection:
+            position = connection.execute(
+                select(schema.projection_tracking.c.position).where(
+                    schema.projection_tracking.c.projection == PROJECTION
+                )
+            ).scalar() or 0
+            return int(
+                connection.execute(
+                    select(func.count()).where(ledger_events.c.notification_id > position)
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
