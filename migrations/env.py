@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 
 from ledger.store.config import resolve
 from ledger.store.tables import metadata as store_metadata
@@ -23,9 +23,13 @@ def run(connection) -> None:  # type: ignore[no-untyped-def]
         context.run_migrations()
 
 
-connection = context.config.attributes.get("connection")
-if connection is not None:
-    run(connection)
+# `ledger init` hands in a Connection, pytest-alembic an Engine; `alembic` by hand neither.
+given = context.config.attributes.get("connection")
+if isinstance(given, Engine):
+    with given.begin() as connection:
+        run(connection)
+elif given is not None:
+    run(given)
 else:
     with create_engine(resolve(None).sqlalchemy_url).connect() as connection:
         run(connection)

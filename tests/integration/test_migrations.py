@@ -1,0 +1,100 @@
+"""Migrations: pytest-alembic's built-in tests on both backends, plus the append-only triggers."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from pytest_alembic.tests import (  # noqa: F401 - collected as this module's tests
+    test_model_definitions_match_ddl,
+    test_single_head_revision,
+    test_up_down_consistency,
+    test_upgrade,
+)
+from sqlalchemy import create_engine
+
+from ledger.store.migrate import ROOT, head_revision
+from ledger.store.schema_check import SCHEMA_HEAD
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def alembic_engine(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+    else:
+        import psycopg
+
+        from ledger.store.config import resolve
+
+        url = request.getfixturevalue("pg_url")
+        store = resolve(url)
+        # pg_url is migrated already: start these tests from an empty database instead.
+        with psycopg.connect(
+            host=store.host, port=store.port, user=store.user, dbname=store.dbname,
+            autocommit=True,
+        ) as connection:
+            connection.execute("DROP SCHEMA public CASCADE")
+            connection.execute("CREATE SCHEMA public")
+        engine = create_engine(store.sqlalchemy_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def alembic_config():  # type: ignore[no-untyped-def]
+    return {"file": str(ROOT / "alembic.ini"), "script_location": str(ROOT / "migrations")}
+
+
+def test_cli_knows_the_newest_migration() -> None:
+    # Check the constant the CLI compares against (without importing Alembic) is the real head.
+    assert SCHEMA_HEAD == head_revision()
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE ledger_events SET topic = 'x'",
+    "DELETE FROM ledger_events",
+    "UPDATE ledger_reports SET incident = 'x'",
+    "DELETE FROM ledger_reports",
+    "DELETE FROM ledger_references",
+])
+def test_plain_sql_cannot_update_or_delete_the_log_on_sqlite(sqlite_url: str, statement: str) -> None:
+    from cli.main import app
+    from typer.testing import CliRunner
+
+    from tests.conftest import EXAMPLE
+
+    result = CliRunner().invoke(app, ["--db", sqlite_url, "import", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    connection = sqlite3.connect(sqlite_url)
+    before = connection.execute("SELECT count(*) FROM ledger_events").fetchone()[0]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        connection.execute(statement)
+    connection.rollback()
+    assert connection.execute("SELECT count(*) FROM ledger_events").fetchone()[0] == before == 12
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("statement", [
+    "UPDATE ledger_events SET topic = 'x'",
+    "DELETE FROM ledger_events",
+    "TRUNCATE ledger_events",
+    "UPDATE ledger_reports SET incident = 'x'",
+    "DELETE FROM ledger_references",
+])
+def test_plain_sql_cannot_update_or_delete_the_log_on_postgres(pg_url: str, statement: str) -> None:
+    import psycopg
+    from cli.main import app
+    from typer.testing import CliRunner
+
+    from ledger.store.config import resolve
+    from tests.conftest import EXAMPLE
+
+    result = CliRunner().invoke(app, ["--db", pg_url, "import", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    store = resolve(pg_url)
+    with psycopg.connect(host=store.host, port=store.port, user=store.user,
+                         dbname=store.dbname, autocommit=True) as connection:
+        with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+            connection.execute(statement)
+        count = connection.execute("SELECT count(*) FROM ledger_events").fetchone()
+        assert count is not None and count[0] == 12
