@@ -37,6 +37,11 @@ Until = Annotated[
     typer.Option("--until", help="Stated at or before this time (ISO 8601).", show_default=False),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+ColumnsOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--columns", "-c", help="Comma-separated columns to show, in this order.",
+                 show_default=False),
+]
 
 # A terminal table shows the columns a reader scans; CSV and JSON carry every column.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,7 +56,14 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def show_report(name: str, *, fmt: Format = Format.table, title: str = "", **filters: Any) -> None:
+def show_report(
+    name: str,
+    *,
+    fmt: Format = Format.table,
+    title: str = "",
+    columns: str | None = None,
+    **filters: Any,
+) -> None:
     """Run one report against the projection tables and print it."""
     from projections.queries import run_report
     from projections.staleness import lag
@@ -60,12 +72,25 @@ def show_report(name: str, *, fmt: Format = Format.table, title: str = "", **fil
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")
     try:
-        columns, rows = run_report(settings().store, name, **filters)
+        available, rows = run_report(settings().store, name, **filters)
     except ValueError as e:
         raise usage_error(str(e)) from None
+    chosen = _choose_columns(name, available, fmt, columns)
+    emit(rows, chosen, fmt, title=title)
+
+
+def _choose_columns(name: str, available: list[str], fmt: Format, wanted: str | None) -> list[str]:
+    if wanted:
+        chosen = [c.strip() for c in wanted.split(",") if c.strip()]
+        unknown = [c for c in chosen if c not in available]
+        if unknown:
+            raise usage_error(
+                f"--columns: no column {unknown[0]!r} in {name} (it has {', '.join(available)})"
+            )
+        return chosen
     if fmt is Format.table:
-        columns = list(TABLE_COLUMNS.get(name, columns))
-    emit(rows, columns, fmt, title=title)
+        return list(TABLE_COLUMNS.get(name, available))
+    return available
 
 
 @report_app.command("incidents")
@@ -73,6 +98,7 @@ def show_report(name: str, *, fmt: Format = Format.table, title: str = "", **fil
 def incidents_report(
     incident: IncidentFilter = None, status: StatusFilter = None, actor: ActorFilter = None,
     since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Every incident with its status and counts.
 
@@ -80,7 +106,7 @@ def incidents_report(
 
         ledger report incidents --status disputed --format csv
     """
-    show_report("incidents", fmt=fmt, incident=incident, status=status, actor=actor,
+    show_report("incidents", fmt=fmt, columns=columns, incident=incident, status=status, actor=actor,
                 since=since, until=until)
 
 
@@ -89,6 +115,7 @@ def incidents_report(
 def disputed_report(
     incident: IncidentFilter = None, actor: ActorFilter = None,
     since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Incidents whose status is disputed, most recently active first.
 
@@ -96,7 +123,7 @@ def disputed_report(
 
         ledger report disputed --format json
     """
-    show_report("disputed", fmt=fmt, incident=incident, actor=actor, since=since, until=until)
+    show_report("disputed", fmt=fmt, columns=columns, incident=incident, actor=actor, since=since, until=until)
 
 
 @report_app.command("claims")
@@ -104,6 +131,7 @@ def disputed_report(
 def claims_report(
     incident: IncidentFilter = None, status: StatusFilter = None, actor: ActorFilter = None,
     since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Assertions (claims and warnings) with their derived status and counts.
 
@@ -111,7 +139,7 @@ def claims_report(
 
         ledger report claims --status disputed --actor "Russian Ministry of Defence"
     """
-    show_report("claims", fmt=fmt, incident=incident, status=status, actor=actor,
+    show_report("claims", fmt=fmt, columns=columns, incident=incident, status=status, actor=actor,
                 since=since, until=until)
 
 
@@ -120,6 +148,7 @@ def claims_report(
 def disputes_report(
     incident: IncidentFilter = None, actor: ActorFilter = None,
     since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Each (assertion, denial) pair.
 
@@ -127,19 +156,21 @@ def disputes_report(
 
         ledger report disputes --actor "Syrian Democratic Forces"
     """
-    show_report("disputes", fmt=fmt, incident=incident, actor=actor, since=since, until=until)
+    show_report("disputes", fmt=fmt, columns=columns, incident=incident, actor=actor, since=since, until=until)
 
 
 @report_app.command("actors")
 @guarded
-def actors_report(actor: ActorFilter = None, fmt: FormatOption = Format.table) -> None:
+def actors_report(
+    actor: ActorFilter = None, fmt: FormatOption = Format.table, columns: ColumnsOption = None
+) -> None:
     """Actors and what they claimed, warned, denied, corroborated, retracted or were accused of.
 
     Example:
 
         ledger report actors --format json
     """
-    show_report("actors", fmt=fmt, actor=actor)
+    show_report("actors", fmt=fmt, columns=columns, actor=actor)
 
 
 @report_app.command("provenance")
@@ -151,6 +182,7 @@ def provenance_report(
         typer.Option("--report", "-r", help="Only this report's chain.", show_default=False),
     ] = None,
     fmt: FormatOption = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Source chains hop by hop: speaker, on behalf of, channel, relays, outlet.
 
@@ -158,4 +190,4 @@ def provenance_report(
 
         ledger report provenance --report mod-shelling
     """
-    show_report("provenance", fmt=fmt, incident=incident, actor=actor, report=report)
+    show_report("provenance", fmt=fmt, columns=columns, incident=incident, actor=actor, report=report)

@@ -31,9 +31,19 @@ def _lines_from_file(path: Path) -> Callable[[], Iterator[tuple[int | None, str,
 
 
 def _single_line(line: dict[str, Any]) -> Callable[[], list[tuple[int | None, str, dict[str, Any]]]]:
-    from ledger.interchange import report_fields, validate_report
+    from ledger.errors import InvalidInput
+    from ledger.interchange import InvalidLine, report_fields, validate_report
 
-    fields = report_fields(validate_report(line))
+    try:
+        fields = report_fields(validate_report(line))
+    except InvalidLine as e:
+        # Name the command-line option, not a JSON key, for a typed command.
+        top = (e.field or "").split(".")[0]
+        option = {"incident": "INCIDENT", "changes": "--change", "variants": "--variant",
+                  "sources": "--source", "magnitude": "--occurrences/--killed/--injured"}.get(
+            top, "--" + top.replace("_", "-"))
+        where = f"{option}{e.field[len(top):] if e.field else ''}: " if e.field else ""
+        raise InvalidInput(f"{where}{e.problem}") from None
     report_type = fields.pop("type")
     return lambda: [(None, report_type, dict(fields))]
 
@@ -74,9 +84,9 @@ def append_lines(
     else:
         assert path is not None
         lines = _lines_from_file(path)
+        total = 0
         for _ in lines():  # validate every line before anything is written
-            pass
-        total = sum(1 for _ in lines())
+            total += 1
     ledger = open_ledger(write=True)
     progress = _Progress(total)
     try:
@@ -86,7 +96,10 @@ def append_lines(
     if single is not None:
         if result.reports:
             typer.echo(result.reports[0])
-            say(f"recorded {single['type']} '{result.reports[0]}' in {single['incident']}")
+            if single["type"] == "incident":
+                say(f"opened incident '{single['incident']}'")
+            else:
+                say(f"recorded {single['type']} '{result.reports[0]}' in {single['incident']}")
         else:
             say("already recorded: nothing added")
     else:
