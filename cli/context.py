@@ -109,10 +109,12 @@ def translate_store_error(error: BaseException) -> LedgerError | None:
         return StoreUnavailable(f"cannot open the SQLite database {where}")
     if "file is not a database" in text:
         return StoreUnavailable(f"{where} is not a SQLite database")
-    if names & {"psycopg", "psycopg_pool"} or "connection" in text and "postgres" in text:
-        reason = str(chain[-1]).strip().splitlines()[0] if str(chain[-1]).strip() else type(
-            chain[-1]
-        ).__name__
+    if names & {"psycopg", "psycopg_pool"} or ("connection" in text and "postgres" in text):
+        reason = (
+            str(chain[-1]).strip().splitlines()[0]
+            if str(chain[-1]).strip()
+            else type(chain[-1]).__name__
+        )
         return StoreUnavailable(f"cannot use the PostgreSQL database {where}: {reason}")
     if isinstance(error, sqlite3.Error):
         return StoreUnavailable(f"SQLite error on {where}: {error}")

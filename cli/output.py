@@ -6,20 +6,26 @@ import csv
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
 
 
-def emit(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: Format, title: str = "") -> None:
+def emit(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: Format, title: str = ""
+) -> None:
     if fmt is Format.json:
-        json.dump([{c: row.get(c) for c in columns} for row in rows], sys.stdout,
-                  ensure_ascii=False, indent=2)
+        json.dump(
+            [{c: row.get(c) for c in columns} for row in rows],
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
         sys.stdout.write("\n")
     elif fmt is Format.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")

@@ -12,12 +12,17 @@ from cli.output import Format, emit, emit_json, print_table
 IncidentArg = Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)]
 ReportedBy = Annotated[
     Optional[str],  # noqa: UP045 - Typer needs a runtime type here
-    typer.Option("--reported-by", help="Only what had been stated by then (ISO date or time).",
-                 show_default=False),
+    typer.Option(
+        "--reported-by",
+        help="Only what had been stated by then (ISO date or time).",
+        show_default=False,
+    ),
 ]
 AsOf = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--as-of", help="What the ledger held then (recorded time, ISO).", show_default=False),
+    typer.Option(
+        "--as-of", help="What the ledger held then (recorded time, ISO).", show_default=False
+    ),
 ]
 AtPosition = Annotated[
     Optional[int],  # noqa: UP045
@@ -26,12 +31,28 @@ AtPosition = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 HISTORY_COLUMNS = (
-    "position", "version", "type", "report", "by", "stated_at", "recorded_at", "recorded_by",
+    "position",
+    "version",
+    "type",
+    "report",
+    "by",
+    "stated_at",
+    "recorded_at",
+    "recorded_by",
     "hash",
 )
 CLAIM_COLUMNS = (
-    "report", "type", "by", "summary", "stated_at", "status", "denials", "corroborations",
-    "discrepancies", "reliability", "credibility",
+    "report",
+    "type",
+    "by",
+    "summary",
+    "stated_at",
+    "status",
+    "denials",
+    "corroborations",
+    "discrepancies",
+    "reliability",
+    "credibility",
 )
 
 
@@ -94,8 +115,11 @@ def show_command(
     )
     print_table(claims, CLAIM_COLUMNS, title="assertions")
     if disputes:
-        print_table(disputes, ("claim", "denial", "denier", "denial_stated_at", "retracted"),
-                    title="disputes")
+        print_table(
+            disputes,
+            ("claim", "denial", "denier", "denial_stated_at", "retracted"),
+            title="disputes",
+        )
     if links:
         print_table(links, ("other", "relation", "note"), title="links")
 

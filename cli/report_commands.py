@@ -19,57 +19,79 @@ from cli.context import guarded, usage_error
 # command name, report type, one-line help, example
 COMMANDS: list[tuple[str, str, str, str]] = [
     (
-        "open", "incident", "Open an incident: the disputed happening that reports are about.",
+        "open",
+        "incident",
+        "Open an incident: the disputed happening that reports are about.",
         'ledger open deir-ez-zor-shelling-2017-09 --title "Shelling near Deir el-Zour" '
         '--category "shelling/artillery/missile attack" --occurred-to 2017-09-21',
     ),
     (
-        "claim", "claim", "Record a claim: a party says something happened.",
+        "claim",
+        "claim",
+        "Record a claim: a party says something happened.",
         "ledger claim deir-ez-zor-shelling-2017-09 --report mod-shelling "
         '--by "Russian Ministry of Defence" --against "US special forces" '
         '--summary "Syrian forces came under fire from the eastern bank" --stated-at 2017-09-21',
     ),
     (
-        "warn", "warning", "Record a warning: a party threatens what it will do, and on what condition.",
+        "warn",
+        "warning",
+        "Record a warning: a party threatens what it will do, and on what condition.",
         'ledger warn deir-ez-zor-shelling-2017-09 --by "Russian Ministry of Defence" '
         '--addressee "US military command" --summary "Fire will be met with retaliation"',
     ),
     (
-        "deny", "denial", "Record a denial of earlier reports.",
+        "deny",
+        "denial",
+        "Record a denial of earlier reports.",
         'ledger deny deir-ez-zor-shelling-2017-09 --by "Syrian Democratic Forces" '
         '--refers-to mod-shelling --summary "7 km of IS-held territory separates us"',
     ),
     (
-        "corroborate", "corroboration", "Record a corroboration of an assertion.",
+        "corroborate",
+        "corroboration",
+        "Record a corroboration of an assertion.",
         'ledger corroborate INCIDENT --by "Monitor group" --refers-to mod-shelling '
         '--independent --summary "Our observers saw the shelling"',
     ),
     (
-        "discrepancy", "discrepancy", "Record that sources disagree on a detail of a report.",
-        'ledger discrepancy INCIDENT --refers-to mod-shelling --field location_qualifier '
+        "discrepancy",
+        "discrepancy",
+        "Record that sources disagree on a detail of a report.",
+        "ledger discrepancy INCIDENT --refers-to mod-shelling --field location_qualifier "
         '--variant "western bank <= EIR" --variant "eastern bank <= Rudaw, Anadolu Agency"',
     ),
     (
-        "assess", "assessment", "Grade an assertion with the Admiralty code (reliability A-F, credibility 1-6).",
-        'ledger assess INCIDENT --refers-to mod-shelling --reliability D --credibility 3 '
+        "assess",
+        "assessment",
+        "Grade an assertion with the Admiralty code (reliability A-F, credibility 1-6).",
+        "ledger assess INCIDENT --refers-to mod-shelling --reliability D --credibility 3 "
         '--rationale "Single-source ministry statement"',
     ),
     (
-        "verdict", "verdict", "Record an analyst's verdict on an assertion.",
-        'ledger verdict INCIDENT --refers-to mod-shelling --status unverifiable '
+        "verdict",
+        "verdict",
+        "Record an analyst's verdict on an assertion.",
+        "ledger verdict INCIDENT --refers-to mod-shelling --status unverifiable "
         '--reason "No independent access to the area"',
     ),
     (
-        "retract", "retraction", "Record that a party withdrew what it said.",
+        "retract",
+        "retraction",
+        "Record that a party withdrew what it said.",
         'ledger retract INCIDENT --refers-to mod-shelling --by "Russian Ministry of Defence"',
     ),
     (
-        "correct", "correction", "Correct a ledger entry (a new event: history keeps both).",
+        "correct",
+        "correction",
+        "Correct a ledger entry (a new event: history keeps both).",
         'ledger correct INCIDENT --refers-to mod-shelling --reason "Typo in the speaker" '
         '--change speaker="Maj Gen Igor Konashenkov"   (or --void)',
     ),
     (
-        "link", "link", "Link an incident to another one.",
+        "link",
+        "link",
+        "Link an incident to another one.",
         "ledger link deir-ez-zor-shelling-2017-09 --other deir-ez-zor-airstrike-2017-09-16 "
         "--relation context_for",
     ),
@@ -114,7 +136,9 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
         inspect.Parameter(
             "incident",
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            annotation=Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)],
+            annotation=Annotated[
+                str, typer.Argument(help="The incident's slug.", show_default=False)
+            ],
         )
     ]
     for name, info in model.model_fields.items():
@@ -129,13 +153,19 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
                         default=None,
                         annotation=Annotated[
                             Optional[int],  # noqa: UP045 - Typer needs a runtime type here
-                            typer.Option(f"--{part}", help=f"Magnitude: {part}.", show_default=False),
+                            typer.Option(
+                                f"--{part}", help=f"Magnitude: {part}.", show_default=False
+                            ),
                         ],
                     )
                 )
             continue
-        option = "--change" if name == "changes" else "--variant" if name == "variants" else (
-            "--source" if name == "sources" else _kebab(name)
+        option = (
+            "--change"
+            if name == "changes"
+            else "--variant"
+            if name == "variants"
+            else ("--source" if name == "sources" else _kebab(name))
         )
         help_text = FIELD_HELP.get(name, name.replace("_", " ").capitalize() + ".")
         if info.is_required():

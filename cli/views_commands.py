@@ -10,7 +10,10 @@ from cli.context import guarded, say, settings, usage_error
 from cli.output import Format, emit
 
 report_app = typer.Typer(
-    help="Report from the projection tables.\n\nExample:\n\n    ledger report claims --status disputed",
+    help=(
+        "Report from the projection tables.\n\n"
+        "Example:\n\n    ledger report claims --status disputed"
+    ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -25,8 +28,12 @@ StatusFilter = Annotated[
 ]
 ActorFilter = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--actor", "-a", help="Only reports by or about this actor (name or id).",
-                 show_default=False),
+    typer.Option(
+        "--actor",
+        "-a",
+        help="Only reports by or about this actor (name or id).",
+        show_default=False,
+    ),
 ]
 Since = Annotated[
     Optional[str],  # noqa: UP045
@@ -39,18 +46,48 @@ Until = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 ColumnsOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--columns", "-c", help="Comma-separated columns to show, in this order.",
-                 show_default=False),
+    typer.Option(
+        "--columns",
+        "-c",
+        help="Comma-separated columns to show, in this order.",
+        show_default=False,
+    ),
 ]
 
 # A terminal table shows the columns a reader scans; CSV and JSON carry every column.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "incidents": ("incident", "status", "assertions", "disputed", "reports", "first_stated_at",
-                  "last_stated_at", "title"),
-    "disputed": ("incident", "status", "assertions", "disputed", "reports", "last_stated_at",
-                 "title"),
-    "claims": ("report", "incident", "type", "by", "stated_at", "status", "denials",
-               "corroborations", "discrepancies", "reliability", "credibility"),
+    "incidents": (
+        "incident",
+        "status",
+        "assertions",
+        "disputed",
+        "reports",
+        "first_stated_at",
+        "last_stated_at",
+        "title",
+    ),
+    "disputed": (
+        "incident",
+        "status",
+        "assertions",
+        "disputed",
+        "reports",
+        "last_stated_at",
+        "title",
+    ),
+    "claims": (
+        "report",
+        "incident",
+        "type",
+        "by",
+        "stated_at",
+        "status",
+        "denials",
+        "corroborations",
+        "discrepancies",
+        "reliability",
+        "credibility",
+    ),
     "disputes": ("claim", "denial", "claimant", "denier", "denial_stated_at", "retracted"),
     "provenance": ("report", "hop", "agent", "role", "kind", "quote_mode", "published_at"),
 }
@@ -96,8 +133,12 @@ def _choose_columns(name: str, available: list[str], fmt: Format, wanted: str | 
 @report_app.command("incidents")
 @guarded
 def incidents_report(
-    incident: IncidentFilter = None, status: StatusFilter = None, actor: ActorFilter = None,
-    since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+    incident: IncidentFilter = None,
+    status: StatusFilter = None,
+    actor: ActorFilter = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
 ) -> None:
     """Every incident with its status and counts.
@@ -106,15 +147,26 @@ def incidents_report(
 
         ledger report incidents --status disputed --format csv
     """
-    show_report("incidents", fmt=fmt, columns=columns, incident=incident, status=status, actor=actor,
-                since=since, until=until)
+    show_report(
+        "incidents",
+        fmt=fmt,
+        columns=columns,
+        incident=incident,
+        status=status,
+        actor=actor,
+        since=since,
+        until=until,
+    )
 
 
 @report_app.command("disputed")
 @guarded
 def disputed_report(
-    incident: IncidentFilter = None, actor: ActorFilter = None,
-    since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+    incident: IncidentFilter = None,
+    actor: ActorFilter = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
 ) -> None:
     """Incidents whose status is disputed, most recently active first.
@@ -123,14 +175,26 @@ def disputed_report(
 
         ledger report disputed --format json
     """
-    show_report("disputed", fmt=fmt, columns=columns, incident=incident, actor=actor, since=since, until=until)
+    show_report(
+        "disputed",
+        fmt=fmt,
+        columns=columns,
+        incident=incident,
+        actor=actor,
+        since=since,
+        until=until,
+    )
 
 
 @report_app.command("claims")
 @guarded
 def claims_report(
-    incident: IncidentFilter = None, status: StatusFilter = None, actor: ActorFilter = None,
-    since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+    incident: IncidentFilter = None,
+    status: StatusFilter = None,
+    actor: ActorFilter = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
 ) -> None:
     """Assertions (claims and warnings) with their derived status and counts.
@@ -139,15 +203,26 @@ def claims_report(
 
         ledger report claims --status disputed --actor "Russian Ministry of Defence"
     """
-    show_report("claims", fmt=fmt, columns=columns, incident=incident, status=status, actor=actor,
-                since=since, until=until)
+    show_report(
+        "claims",
+        fmt=fmt,
+        columns=columns,
+        incident=incident,
+        status=status,
+        actor=actor,
+        since=since,
+        until=until,
+    )
 
 
 @report_app.command("disputes")
 @guarded
 def disputes_report(
-    incident: IncidentFilter = None, actor: ActorFilter = None,
-    since: Since = None, until: Until = None, fmt: FormatOption = Format.table,
+    incident: IncidentFilter = None,
+    actor: ActorFilter = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
 ) -> None:
     """Each (assertion, denial) pair.
@@ -156,7 +231,15 @@ def disputes_report(
 
         ledger report disputes --actor "Syrian Democratic Forces"
     """
-    show_report("disputes", fmt=fmt, columns=columns, incident=incident, actor=actor, since=since, until=until)
+    show_report(
+        "disputes",
+        fmt=fmt,
+        columns=columns,
+        incident=incident,
+        actor=actor,
+        since=since,
+        until=until,
+    )
 
 
 @report_app.command("actors")
@@ -176,7 +259,8 @@ def actors_report(
 @report_app.command("provenance")
 @guarded
 def provenance_report(
-    incident: IncidentFilter = None, actor: ActorFilter = None,
+    incident: IncidentFilter = None,
+    actor: ActorFilter = None,
     report: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--report", "-r", help="Only this report's chain.", show_default=False),
@@ -190,4 +274,6 @@ def provenance_report(
 
         ledger report provenance --report mod-shelling
     """
-    show_report("provenance", fmt=fmt, columns=columns, incident=incident, actor=actor, report=report)
+    show_report(
+        "provenance", fmt=fmt, columns=columns, incident=incident, actor=actor, report=report
+    )

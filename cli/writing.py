@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -30,7 +31,9 @@ def _lines_from_file(path: Path) -> Callable[[], Iterator[tuple[int | None, str,
     return lines
 
 
-def _single_line(line: dict[str, Any]) -> Callable[[], list[tuple[int | None, str, dict[str, Any]]]]:
+def _single_line(
+    line: dict[str, Any],
+) -> Callable[[], list[tuple[int | None, str, dict[str, Any]]]]:
     from ledger.errors import InvalidInput
     from ledger.interchange import InvalidLine, report_fields, validate_report
 
@@ -39,10 +42,14 @@ def _single_line(line: dict[str, Any]) -> Callable[[], list[tuple[int | None, st
     except InvalidLine as e:
         # Name the command-line option, not a JSON key, for a typed command.
         top = (e.field or "").split(".")[0]
-        option = {"incident": "INCIDENT", "changes": "--change", "variants": "--variant",
-                  "sources": "--source", "magnitude": "--occurrences/--killed/--injured"}.get(
-            top, "--" + top.replace("_", "-"))
-        where = f"{option}{e.field[len(top):] if e.field else ''}: " if e.field else ""
+        option = {
+            "incident": "INCIDENT",
+            "changes": "--change",
+            "variants": "--variant",
+            "sources": "--source",
+            "magnitude": "--occurrences/--killed/--injured",
+        }.get(top, "--" + top.replace("_", "-"))
+        where = f"{option}{e.field[len(top) :] if e.field else ''}: " if e.field else ""
         raise InvalidInput(f"{where}{e.problem}") from None
     report_type = fields.pop("type")
     return lambda: [(None, report_type, dict(fields))]
@@ -116,14 +123,13 @@ def append_lines(
 
 def spool_stdin() -> Path:
     """Copy standard input to a temporary file, so it can be validated and then written."""
-    handle = tempfile.NamedTemporaryFile(prefix="ledger-stdin-", suffix=".jsonl", delete=False)
-    with handle:
+    with tempfile.NamedTemporaryFile(
+        prefix="ledger-stdin-", suffix=".jsonl", delete=False
+    ) as handle:
         shutil.copyfileobj(sys.stdin.buffer, handle)
     return Path(handle.name)
 
 
 def remove_quietly(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass

@@ -120,7 +120,10 @@ class IncidentLedger(Application[str]):
             for done, (line_no, report_type, fields) in enumerate(lines(), start=1):
                 try:
                     event = self._apply_line(
-                        report_type, fields, incidents, directory,
+                        report_type,
+                        fields,
+                        incidents,
+                        directory,
                         fields.get("recorded_by") or recorded_by,
                     )
                 except DomainRuleViolation as e:
@@ -168,7 +171,10 @@ class IncidentLedger(Application[str]):
         if incident is None:
             raise IncidentNotFound(slug)
         event = incident.file(
-            report_type, fields, directory=directory, recorded_at=utc_now(),
+            report_type,
+            fields,
+            directory=directory,
+            recorded_at=utc_now(),
             recorded_by=recorded_by,
         )
         if event is not None:
@@ -183,15 +189,23 @@ class IncidentLedger(Application[str]):
         assert isinstance(incident, Incident)
         return incident
 
-    def _flush(self, session: Any, pending: list[IncidentEvent], incidents: dict[str, Incident]) -> None:
+    def _flush(
+        self, session: Any, pending: list[IncidentEvent], incidents: dict[str, Incident]
+    ) -> None:
         if not pending:
             return
         for incident in incidents.values():
             incident.collect_events()  # the events are in `pending`, in the order they happened
         stored: list[StoredEvent] = [self.mapper.to_stored_event(e) for e in pending]
         index: list[IndexRow] = [
-            (e.report, e.originator_id, e.report_type, getattr(e, "by", None),
-             _fingerprint(e), e.originator_version)
+            (
+                e.report,
+                e.originator_id,
+                e.report_type,
+                getattr(e, "by", None),
+                _fingerprint(e),
+                e.originator_version,
+            )
             for e in pending
             if e.report_type != "incident"
         ]
@@ -298,7 +312,10 @@ class _BatchDirectory:
 
     def filed(self, event: IncidentEvent) -> None:
         self.entries[event.report] = ReportEntry(
-            event.report, event.originator_id, event.report_type, _fingerprint(event),
+            event.report,
+            event.originator_id,
+            event.report_type,
+            _fingerprint(event),
             getattr(event, "by", None),
         )
         self.known_missing.discard(event.report)
@@ -365,9 +382,7 @@ def related_records(
 
     def load(incident: str) -> list[dict[str, Any]]:
         if incident not in loaded:
-            loaded[incident] = [
-                to_record(pos, e) for pos, e in ledger.positioned_events(incident)
-            ]
+            loaded[incident] = [to_record(pos, e) for pos, e in ledger.positioned_events(incident)]
         return loaded[incident]
 
     own = load(slug)

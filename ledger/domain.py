@@ -115,9 +115,7 @@ def event_content(
     return content
 
 
-def _report_event(
-    name: str, report_type: str, base: type = IncidentEvent, **namespace: Any
-) -> Any:
+def _report_event(name: str, report_type: str, base: type = IncidentEvent, **namespace: Any) -> Any:
     """Build an event class whose fields are the interchange model's fields for its type.
 
     One source of truth for the fields (the interchange models), and stable explicit topics.
@@ -244,14 +242,22 @@ class Incident(BaseAggregate[str]):
         return self.id
 
     @classmethod
-    def open(cls, fields: Mapping[str, Any], *, recorded_at: datetime, recorded_by: str) -> Incident:
+    def open(
+        cls, fields: Mapping[str, Any], *, recorded_at: datetime, recorded_by: str
+    ) -> Incident:
         """Open an incident from a validated `incident` line's fields."""
         slug = fields["incident"]
         own = _own_fields(fields)
         stamp = format_utc(recorded_at)
         content = event_content(
-            "incident", slug, slug, own, version=1, recorded_at=stamp,
-            recorded_by=recorded_by, prev_hash=GENESIS_HASH,
+            "incident",
+            slug,
+            slug,
+            own,
+            version=1,
+            recorded_at=stamp,
+            recorded_by=recorded_by,
+            prev_hash=GENESIS_HASH,
         )
         return cls._create(
             Opened,
@@ -292,8 +298,14 @@ class Incident(BaseAggregate[str]):
         version = self.version + 1
         stamp = format_utc(recorded_at)
         content = event_content(
-            report_type, self.id, report, own, version=version, recorded_at=stamp,
-            recorded_by=recorded_by, prev_hash=self.last_hash,
+            report_type,
+            self.id,
+            report,
+            own,
+            version=version,
+            recorded_at=stamp,
+            recorded_by=recorded_by,
+            prev_hash=self.last_hash,
         )
         event_class = EVENT_BY_TYPE[report_type]
         self.trigger_event(
@@ -373,4 +385,6 @@ def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
             _FIELD_ADAPTERS[key].validate_python(value)
         except ValidationError as e:
             message = e.errors(include_url=False)[0]["msg"]
-            raise InvalidReference(f"changes.{name} is not valid for a {target_type}: {message}") from None
+            raise InvalidReference(
+                f"changes.{name} is not valid for a {target_type}: {message}"
+            ) from None

@@ -16,7 +16,8 @@ def is_slug(text: str) -> bool:
 
 
 def actor_id(name: str) -> str:
-    """The normalised slug of an actor's name: 'Maj Gen Igor Konashenkov' -> 'maj-gen-igor-konashenkov'.
+    """The normalised slug of an actor's name:
+    'Maj Gen Igor Konashenkov' -> 'maj-gen-igor-konashenkov'.
 
     Names with no Latin letters or digits (Arabic, Cyrillic, ...) still get an id within the slug
     pattern, from a hash of their NFC form, so two spellings of one script never collide.

@@ -78,7 +78,9 @@ Summary = Annotated[
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_no_control_chars)]
 Time = Annotated[str, Field(max_length=40), AfterValidator(_time)]
 Names = Annotated[list[Name], Field(max_length=MAX_LIST)]
-RefersTo = Annotated[list[Slug], Field(min_length=1, max_length=MAX_LIST), BeforeValidator(_one_or_many)]
+RefersTo = Annotated[
+    list[Slug], Field(min_length=1, max_length=MAX_LIST), BeforeValidator(_one_or_many)
+]
 Cameo = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
 
 
@@ -92,8 +94,16 @@ class Source(_Strict):
     outlet: Name
     kind: (
         Literal[
-            "statement", "briefing", "interview", "wire", "web", "print",
-            "broadcast", "social", "document", "other",
+            "statement",
+            "briefing",
+            "interview",
+            "wire",
+            "web",
+            "print",
+            "broadcast",
+            "social",
+            "document",
+            "other",
         ]
         | None
     ) = None
@@ -141,9 +151,12 @@ class IncidentLine(_Strict):
 
     @model_validator(mode="after")
     def _occurred_in_order(self) -> IncidentLine:
-        if self.occurred_from and self.occurred_to:
-            if parse_earliest(self.occurred_to) < parse_earliest(self.occurred_from):
-                raise ValueError("occurred_to is before occurred_from")
+        if (
+            self.occurred_from
+            and self.occurred_to
+            and parse_earliest(self.occurred_to) < parse_earliest(self.occurred_from)
+        ):
+            raise ValueError("occurred_to is before occurred_from")
         return self
 
 

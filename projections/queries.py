@@ -14,7 +14,13 @@ from ledger.timeutil import InvalidTime, earliest_instant
 from projections import schema
 
 STATUSES = (
-    "disputed", "unverified", "corroborated", "unverifiable", "confirmed", "refuted", "retracted",
+    "disputed",
+    "unverified",
+    "corroborated",
+    "unverifiable",
+    "confirmed",
+    "refuted",
+    "retracted",
     "open",
 )
 
@@ -105,8 +111,8 @@ def _incidents(
             and_(
                 timeline.c.stated_from.is_not(None),
                 timeline.c.voided.is_(False),
-                *( [timeline.c.stated_from >= since] if since else [] ),
-                *( [timeline.c.stated_from <= until] if until else [] ),
+                *([timeline.c.stated_from >= since] if since else []),
+                *([timeline.c.stated_from <= until] if until else []),
             )
         )
         query = query.where(table.c.incident.in_(stated))
@@ -128,7 +134,9 @@ def _claims(
     if status:
         query = query.where(table.c.status == status)
     if who:
-        mentioned = select(schema.actor_mentions.c.report).where(schema.actor_mentions.c.actor == who)
+        mentioned = select(schema.actor_mentions.c.report).where(
+            schema.actor_mentions.c.actor == who
+        )
         query = query.where(or_(table.c.actor == who, table.c.report.in_(mentioned)))
     if since or until:
         timeline = schema.timeline
@@ -150,7 +158,9 @@ def _disputes(
             or_(table.c.incident.in_(incident), table.c.denial_incident.in_(incident))
         )
     if who:
-        mentioned = select(schema.actor_mentions.c.report).where(schema.actor_mentions.c.actor == who)
+        mentioned = select(schema.actor_mentions.c.report).where(
+            schema.actor_mentions.c.actor == who
+        )
         query = query.where(or_(table.c.claim.in_(mentioned), table.c.denial.in_(mentioned)))
     if since or until:
         timeline = schema.timeline
@@ -180,6 +190,8 @@ def _provenance(
     if report:
         query = query.where(table.c.report == report)
     if who:
-        mentioned = select(schema.actor_mentions.c.report).where(schema.actor_mentions.c.actor == who)
+        mentioned = select(schema.actor_mentions.c.report).where(
+            schema.actor_mentions.c.actor == who
+        )
         query = query.where(table.c.report.in_(mentioned))
     return query.order_by(table.c.report, table.c.hop), table

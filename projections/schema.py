@@ -190,5 +190,13 @@ projection_tracking = Table(
 )
 
 VIEW_TABLES = (
-    incidents, claims, disputes, actors, provenance, links, timeline, report_refs, actor_mentions,
+    incidents,
+    claims,
+    disputes,
+    actors,
+    provenance,
+    links,
+    timeline,
+    report_refs,
+    actor_mentions,
 )

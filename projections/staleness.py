@@ -17,11 +17,14 @@ def lag(store: StoreConfig) -> int:
     engine = read_engine(store)
     try:
         with engine.connect() as connection:
-            position = connection.execute(
-                select(schema.projection_tracking.c.position).where(
-                    schema.projection_tracking.c.projection == PROJECTION
-                )
-            ).scalar() or 0
+            position = (
+                connection.execute(
+                    select(schema.projection_tracking.c.position).where(
+                        schema.projection_tracking.c.projection == PROJECTION
+                    )
+                ).scalar()
+                or 0
+            )
             return int(
                 connection.execute(
                     select(func.count()).where(ledger_events.c.notification_id > position)

@@ -27,8 +27,13 @@ def _admin_connect():  # type: ignore[no-untyped-def]
 
     admin = resolve(PG_ADMIN_URL)
     return psycopg.connect(
-        host=admin.host, port=admin.port, user=admin.user, dbname=admin.dbname,
-        password=admin.password or None, autocommit=True, connect_timeout=3,
+        host=admin.host,
+        port=admin.port,
+        user=admin.user,
+        dbname=admin.dbname,
+        password=admin.password or None,
+        autocommit=True,
+        connect_timeout=3,
     )
 
 
@@ -42,7 +47,7 @@ def pg_template() -> Iterator[str]:
     """A migrated template database; each test gets a fresh copy of it."""
     try:
         connection = _admin_connect()
-    except Exception as e:  # noqa: BLE001 - any failure means "no server here"
+    except Exception as e:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL must be reachable in CI at {PG_ADMIN_URL}: {e}")
         pytest.skip(f"no PostgreSQL server reachable at {PG_ADMIN_URL}: {e}")
@@ -133,7 +138,7 @@ def run_cli(db_url: str):  # type: ignore[no-untyped-def]
 
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]  # noqa: A002
+    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
         return runner.invoke(app, ["--db", db_url, "--as", "tester", *args], input=input)
 
     return invoke

@@ -20,7 +20,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from ledger.store.tables import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 
-IndexRow = tuple[str, str, str, str | None, str, int]  # report, incident, type, by, fingerprint, version
+IndexRow = tuple[
+    str, str, str, str | None, str, int
+]  # report, incident, type, by, fingerprint, version
 ReferenceRow = tuple[str, str, str]  # source report, target report, source incident
 
 _INSERT_EVENT = (
@@ -171,7 +173,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     @contextmanager
     def write_session(self) -> Iterator[WriteSession]:
         connection = self.datastore.pool.get_connection(is_writer=True)
-        raw: sqlite3.Connection = connection._sqlite_conn  # noqa: SLF001
+        raw: sqlite3.Connection = connection._sqlite_conn
         try:
             # IMMEDIATE takes the write lock now (waiting up to the busy timeout), so a
             # deferred read-then-write upgrade can never fail half-way with SQLITE_BUSY.
@@ -230,7 +232,10 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             curs.execute(statement, params)
             return [
                 Notification(
-                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]),
+                    r["originator_id"],
+                    r["originator_version"],
+                    r["topic"],
+                    bytes(r["state"]),
                     r["notification_id"],
                 )
                 for r in curs.fetchall()

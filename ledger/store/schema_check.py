@@ -32,8 +32,12 @@ def revision(store: StoreConfig) -> str | None:
     import psycopg
 
     with psycopg.connect(
-        host=store.host, port=store.port, user=store.user, password=store.password or None,
-        dbname=store.dbname, connect_timeout=5,
+        host=store.host,
+        port=store.port,
+        user=store.user,
+        password=store.password or None,
+        dbname=store.dbname,
+        connect_timeout=5,
     ) as connection:
         exists = connection.execute("SELECT to_regclass('alembic_version')").fetchone()
         if exists is None or exists[0] is None:

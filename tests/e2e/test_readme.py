@@ -42,7 +42,11 @@ def run_step(command: str, cwd: Path, env: dict[str, str]) -> subprocess.Complet
         return subprocess.CompletedProcess(command, 0, output, "")
     return subprocess.run(
         ["bash", "-c", f"set -o pipefail; {command}"],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -73,7 +77,17 @@ def test_readme_opens_with_the_demo_and_test_commands_and_ci_runs_the_latter() -
     assert commands[1] in ci
 
 
-@pytest.mark.parametrize("heading", ["## Commands", "### Exit codes", "## JSON Lines", "## Storage",
-                                     "### Projection tables", "## Integrity", "## Design"])
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "## Commands",
+        "### Exit codes",
+        "## JSON Lines",
+        "## Storage",
+        "### Projection tables",
+        "## Integrity",
+        "## Design",
+    ],
+)
 def test_readme_has_the_sections_users_need(heading: str) -> None:
     assert heading in README

@@ -30,7 +30,10 @@ def alembic_engine(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no
         store = resolve(url)
         # pg_url is migrated already: start these tests from an empty database instead.
         with psycopg.connect(
-            host=store.host, port=store.port, user=store.user, dbname=store.dbname,
+            host=store.host,
+            port=store.port,
+            user=store.user,
+            dbname=store.dbname,
             autocommit=True,
         ) as connection:
             connection.execute("DROP SCHEMA public CASCADE")
@@ -47,20 +50,25 @@ def alembic_config():  # type: ignore[no-untyped-def]
 
 def test_cli_knows_the_newest_migration() -> None:
     # Check the constant the CLI compares against (without importing Alembic) is the real head.
-    assert SCHEMA_HEAD == head_revision()
+    assert head_revision() == SCHEMA_HEAD
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_events SET topic = 'x'",
-    "DELETE FROM ledger_events",
-    "UPDATE ledger_reports SET incident = 'x'",
-    "DELETE FROM ledger_reports",
-    "DELETE FROM ledger_references",
-])
-def test_plain_sql_cannot_update_or_delete_the_log_on_sqlite(sqlite_url: str, statement: str) -> None:
-    from cli.main import app
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_events SET topic = 'x'",
+        "DELETE FROM ledger_events",
+        "UPDATE ledger_reports SET incident = 'x'",
+        "DELETE FROM ledger_reports",
+        "DELETE FROM ledger_references",
+    ],
+)
+def test_plain_sql_cannot_update_or_delete_the_log_on_sqlite(
+    sqlite_url: str, statement: str
+) -> None:
     from typer.testing import CliRunner
 
+    from cli.main import app
     from tests.conftest import EXAMPLE
 
     result = CliRunner().invoke(app, ["--db", sqlite_url, "import", str(EXAMPLE)])
@@ -74,26 +82,30 @@ def test_plain_sql_cannot_update_or_delete_the_log_on_sqlite(sqlite_url: str, st
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("statement", [
-    "UPDATE ledger_events SET topic = 'x'",
-    "DELETE FROM ledger_events",
-    "TRUNCATE ledger_events",
-    "UPDATE ledger_reports SET incident = 'x'",
-    "DELETE FROM ledger_references",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_events SET topic = 'x'",
+        "DELETE FROM ledger_events",
+        "TRUNCATE ledger_events",
+        "UPDATE ledger_reports SET incident = 'x'",
+        "DELETE FROM ledger_references",
+    ],
+)
 def test_plain_sql_cannot_update_or_delete_the_log_on_postgres(pg_url: str, statement: str) -> None:
     import psycopg
-    from cli.main import app
     from typer.testing import CliRunner
 
+    from cli.main import app
     from ledger.store.config import resolve
     from tests.conftest import EXAMPLE
 
     result = CliRunner().invoke(app, ["--db", pg_url, "import", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     store = resolve(pg_url)
-    with psycopg.connect(host=store.host, port=store.port, user=store.user,
-                         dbname=store.dbname, autocommit=True) as connection:
+    with psycopg.connect(
+        host=store.host, port=store.port, user=store.user, dbname=store.dbname, autocommit=True
+    ) as connection:
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             connection.execute(statement)
         count = connection.execute("SELECT count(*) FROM ledger_events").fetchone()
