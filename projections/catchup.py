@@ -17,18 +17,16 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from ledger.application import IncidentLedger, to_record
-from ledger.ids import actor_id
 from ledger.store.config import StoreConfig
 from projections import schema
-from projections.fold import fold
+from projections.fold import COLUMNS, fold
 
 PROJECTION = "views"
 BATCH = 2_000
 _INCIDENT_SCOPED = ("incidents", "claims", "disputes", "provenance", "links")
-_ACTOR_KEYS = ("by", "speaker", "on_behalf_of", "addressee", "threatened_party")
 
 
 class InjectedFailure(RuntimeError):
@@ -161,8 +159,10 @@ def _apply(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
     closure = _closure(connection, incidents)
     views = fold(closure)
     _replace_incident_rows(connection, incidents, views)
-    _replace_timeline_rows(connection, views["timeline"], closure)
-    _replace_actor_rows(connection, _affected_actors(connection, records))
+    corrected = {t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())}
+    _refresh_timeline_rows(connection, views["timeline"], corrected)
+    changed_actors = _replace_actor_roles(connection, views["actor_roles"], closure)
+    _recount_actors(connection, changed_actors)
 
 
 def _store_reports(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
@@ -280,83 +280,87 @@ def _replace_incident_rows(
             connection.execute(insert(table), rows)
 
 
-def _replace_timeline_rows(
-    connection: Connection, rows: list[dict[str, Any]], closure: list[dict[str, Any]]
+def _refresh_timeline_rows(
+    connection: Connection, rows: list[dict[str, Any]], reports: set[str]
 ) -> None:
-    """Refresh the current (corrected, voided) values of every report in the closure."""
+    """Show the current (corrected, voided) values of reports that a correction just changed."""
     timeline = schema.timeline
-    stored = {r["report"] for r in closure}
     for row in rows:
-        if row["report"] not in stored:
-            continue
-        values = {k: v for k, v in row.items() if k not in ("position", "report")}
-        connection.execute(
-            update(timeline).where(timeline.c.position == row["position"]).values(**values)
-        )
-
-
-def _affected_actors(connection: Connection, records: Sequence[dict[str, Any]]) -> set[str]:
-    """Record who each new report names, and return every actor whose counts may change:
-    those named by the new reports, by the reports they correct or retract, and in changes."""
-    mentions: set[tuple[str, str]] = set()
-    targets: set[str] = set()
-    for record in records:
-        mentions.update((actor_id(n), record["report"]) for n in _names_in(record))
-        if record["type"] in ("correction", "retraction"):
-            targets.update(record.get("refers_to", ()))
-            for target in record.get("refers_to", ()):
-                changed = _names_in(record.get("changes") or {})
-                mentions.update((actor_id(n), target) for n in changed)
-    affected = {actor for actor, _ in mentions}
-    table = schema.actor_mentions
-    for chunk in _chunks(sorted(targets)):
-        affected.update(
-            connection.execute(select(table.c.actor).where(table.c.report.in_(chunk))).scalars()
-        )
-    new = _new_mentions(connection, mentions)
-    if new:
-        connection.execute(insert(table), [{"actor": a, "report": r} for a, r in new])
-    return affected
-
-
-def _new_mentions(connection: Connection, mentions: set[tuple[str, str]]) -> list[tuple[str, str]]:
-    table = schema.actor_mentions
-    reports = sorted({r for _, r in mentions})
-    existing: set[tuple[str, str]] = set()
-    for chunk in _chunks(reports):
-        existing.update(
-            (a, r)
-            for a, r in connection.execute(
-                select(table.c.actor, table.c.report).where(table.c.report.in_(chunk))
+        if row["report"] in reports:
+            values = {k: v for k, v in row.items() if k not in ("position", "report")}
+            connection.execute(
+                update(timeline).where(timeline.c.position == row["position"]).values(**values)
             )
-        )
-    return sorted(mentions - existing)
 
 
-def _names_in(values: dict[str, Any]) -> set[str]:
-    names = {values[k] for k in _ACTOR_KEYS if isinstance(values.get(k), str)}
-    names.update(n for n in values.get("against") or () if isinstance(n, str))
-    return {n for n in names if n.strip()}
+def _replace_actor_roles(
+    connection: Connection, rows: list[dict[str, Any]], closure: list[dict[str, Any]]
+) -> set[str]:
+    """Store what each report of the closure now contributes to `actors`; return the actors
+    whose contributions changed (and so must be recounted)."""
+    roles = schema.actor_roles
+    columns = list(roles.columns.keys())
+    reports = sorted({r["report"] for r in closure})
+    old: dict[str, list[tuple[Any, ...]]] = {}
+    for chunk in _chunks(reports):
+        for row in connection.execute(select(roles).where(roles.c.report.in_(chunk))):
+            old.setdefault(row.report, []).append(tuple(row))
+    new: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        new.setdefault(row["report"], []).append(tuple(row[c] for c in columns))
+    changed = [r for r in reports if sorted(old.get(r, [])) != sorted(new.get(r, []))]
+    actors = {t[2] for r in changed for t in old.get(r, []) + new.get(r, [])}
+    for chunk in _chunks(changed):
+        connection.execute(delete(roles).where(roles.c.report.in_(chunk)))
+    inserts = [dict(zip(columns, t, strict=True)) for r in changed for t in new.get(r, [])]
+    if inserts:
+        connection.execute(insert(roles), inserts)
+    return actors
 
 
-def _replace_actor_rows(connection: Connection, actors: set[str]) -> None:
-    """Recount the actors by folding every report that names them, with what refers to those."""
+def _recount_actors(connection: Connection, actors: set[str]) -> None:
+    """Sum the contributions of every live report to each actor's row (SQL does the counting)."""
     if not actors:
         return
-    table = schema.actor_mentions
-    reports: set[str] = set()
+    roles = schema.actor_roles
+    table = schema.actors
+    counts: dict[str, dict[str, int]] = {}
+    names: dict[str, tuple[int, int, str]] = {}
     for chunk in _chunks(sorted(actors)):
-        reports.update(
-            connection.execute(select(table.c.report).where(table.c.actor.in_(chunk))).scalars()
+        for actor, role, count in connection.execute(
+            select(roles.c.actor, roles.c.role, func.count())
+            .where(roles.c.actor.in_(chunk), roles.c.role != "named")
+            .group_by(roles.c.actor, roles.c.role)
+        ):
+            counts.setdefault(actor, {})[role] = count
+        first = (
+            select(roles.c.actor, func.min(roles.c.position).label("position"))
+            .where(roles.c.actor.in_(chunk), roles.c.role == "named")
+            .group_by(roles.c.actor)
+            .subquery()
         )
-    records = _records_with_referrers(connection, reports)
-    views = fold(records)
-    actors_table = schema.actors
-    for chunk in _chunks(sorted(actors)):
-        connection.execute(delete(actors_table).where(actors_table.c.actor.in_(chunk)))
-    rows = [row for row in views["actors"] if row["actor"] in actors]
+        for actor, position, seq, name in connection.execute(
+            select(roles.c.actor, roles.c.position, roles.c.seq, roles.c.name)
+            .join(
+                first,
+                (roles.c.actor == first.c.actor) & (roles.c.position == first.c.position),
+            )
+            .where(roles.c.role == "named")
+        ):
+            # "First spelling seen": earliest report, then the first field naming the actor.
+            if actor not in names or (position, seq) < names[actor][:2]:
+                names[actor] = (position, seq, name)
+        connection.execute(delete(table).where(table.c.actor.in_(chunk)))
+    rows = [
+        {
+            "actor": actor,
+            "name": names[actor][2],
+            **{c: counts.get(actor, {}).get(c, 0) for c in COLUMNS["actors"][2:]},
+        }
+        for actor in sorted(names)
+    ]
     if rows:
-        connection.execute(insert(actors_table), rows)
+        connection.execute(insert(table), rows)
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:

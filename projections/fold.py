@@ -98,6 +98,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "quote_mode",
     ),
     "links": ("report", "incident", "other", "relation", "note"),
+    # What each live report contributes to the actors table: one "named" row per name it
+    # mentions (in field order, for "first spelling seen") and one row per count it adds.
+    # The SQL projection sums these per actor instead of refolding every report an actor made.
+    "actor_roles": ("report", "seq", "actor", "role", "name", "position"),
     "timeline": (
         "position",
         "report",
@@ -267,11 +271,12 @@ def fold(reports: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]
         "claims": _claim_rows(ledger, derived),
         "disputes": _dispute_rows(ledger),
         "actors": _actor_rows(ledger),
+        "actor_roles": _actor_role_rows(ledger),
         "provenance": _provenance_rows(ledger),
         "links": _link_rows(ledger),
         "timeline": _timeline_rows(ledger),
     }
-    return {name: [_shape(name, row) for row in rows] for name, rows in tables.items()}
+    return {name: [_shape(name, row) for row in tables[name]] for name in COLUMNS}
 
 
 def _derive(ledger: _Ledger, assertion: _Report) -> _Derived:
@@ -419,16 +424,19 @@ def _dispute_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (row["claim"], row["denial"]))
 
 
+ISSUED_COUNTS = {
+    "claim": "claims_made",
+    "warning": "warnings_issued",
+    "denial": "denials_issued",
+    "corroboration": "corroborations_given",
+    "retraction": "retractions",
+}
+
+
 def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     names: dict[str, str] = {}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    issued = {
-        "claim": "claims_made",
-        "warning": "warnings_issued",
-        "denial": "denials_issued",
-        "corroboration": "corroborations_given",
-        "retraction": "retractions",
-    }
+    issued = ISSUED_COUNTS
     for report in ledger.live():
         for name in _actor_names(report):
             if (aid := _actor(name)) is not None:
@@ -450,6 +458,31 @@ def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _actor_role_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = []
+    for report in ledger.live():
+        contributions: list[tuple[str, str, str]] = []
+        for name in _actor_names(report):
+            if (aid := _actor(name)) is not None:
+                contributions.append((aid, "named", name))
+        if report.type in ISSUED_COUNTS and report.actor is not None:
+            contributions.append((report.actor, ISSUED_COUNTS[report.type], report.get("by")))
+        if report.type in ASSERTION_TYPES:
+            contributions.extend((aid, "accused_in", aid) for aid in sorted(_accused(report)))
+        rows.extend(
+            {
+                "report": report.id,
+                "seq": seq,
+                "actor": aid,
+                "role": role,
+                "name": name,
+                "position": report.position,
+            }
+            for seq, (aid, role, name) in enumerate(contributions)
+        )
+    return sorted(rows, key=lambda row: (row["report"], row["seq"]))
 
 
 def _actor_names(report: _Report) -> Iterator[str]:

@@ -134,9 +134,7 @@ def _claims(
     if status:
         query = query.where(table.c.status == status)
     if who:
-        mentioned = select(schema.actor_mentions.c.report).where(
-            schema.actor_mentions.c.actor == who
-        )
+        mentioned = _named(who)
         query = query.where(or_(table.c.actor == who, table.c.report.in_(mentioned)))
     if since or until:
         timeline = schema.timeline
@@ -158,9 +156,7 @@ def _disputes(
             or_(table.c.incident.in_(incident), table.c.denial_incident.in_(incident))
         )
     if who:
-        mentioned = select(schema.actor_mentions.c.report).where(
-            schema.actor_mentions.c.actor == who
-        )
+        mentioned = _named(who)
         query = query.where(or_(table.c.claim.in_(mentioned), table.c.denial.in_(mentioned)))
     if since or until:
         timeline = schema.timeline
@@ -170,6 +166,12 @@ def _disputes(
         if until:
             query = query.where(timeline.c.stated_from <= until)
     return query.order_by(table.c.claim, table.c.denial), table
+
+
+def _named(who: str) -> Select[Any]:
+    """Reports whose current (corrected, not voided) values name the actor."""
+    roles = schema.actor_roles
+    return select(roles.c.report).where(roles.c.actor == who, roles.c.role == "named")
 
 
 def _actors(who: str | None) -> tuple[Select[Any], Any]:
@@ -190,8 +192,6 @@ def _provenance(
     if report:
         query = query.where(table.c.report == report)
     if who:
-        mentioned = select(schema.actor_mentions.c.report).where(
-            schema.actor_mentions.c.actor == who
-        )
+        mentioned = _named(who)
         query = query.where(table.c.report.in_(mentioned))
     return query.order_by(table.c.report, table.c.hop), table

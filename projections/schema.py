@@ -173,12 +173,17 @@ report_refs = Table(
     comment="Which report refers to which (refers_to), across incidents.",
 )
 
-actor_mentions = Table(
-    "actor_mentions",
+actor_roles = Table(
+    "actor_roles",
     metadata,
-    Column("actor", Text, primary_key=True),
     Column("report", Text, primary_key=True),
-    comment="Which reports name which actor (as said or as corrected): to recount actors.",
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("actor", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("position", _Position, nullable=False),
+    Index("actor_roles_actor_idx", "actor", "role"),
+    comment="What each live report contributes to `actors`: names it mentions and counts it adds.",
 )
 
 projection_tracking = Table(
@@ -198,5 +203,5 @@ VIEW_TABLES = (
     links,
     timeline,
     report_refs,
-    actor_mentions,
+    actor_roles,
 )

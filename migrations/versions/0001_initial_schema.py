@@ -51,12 +51,18 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_references', schema=None) as batch_op:
         batch_op.create_index('ledger_references_target_idx', ['target'], unique=False)
 
-    op.create_table('actor_mentions',
-    sa.Column('actor', sa.Text(), nullable=False),
+    op.create_table('actor_roles',
     sa.Column('report', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('actor', 'report'),
-    comment='Which reports name which actor (as said or as corrected): to recount actors.'
+    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('actor', sa.Text(), nullable=False),
+    sa.Column('role', sa.Text(), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
+    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.PrimaryKeyConstraint('report', 'seq'),
+    comment='What each live report contributes to `actors`: names it mentions and counts it adds.'
     )
+    with op.batch_alter_table('actor_roles', schema=None) as batch_op:
+        batch_op.create_index('actor_roles_actor_idx', ['actor', 'role'], unique=False)
     op.create_table('actors',
     sa.Column('actor', sa.Text(), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
@@ -256,7 +262,10 @@ def downgrade() -> None:
 
     op.drop_table('claims')
     op.drop_table('actors')
-    op.drop_table('actor_mentions')
+    with op.batch_alter_table('actor_roles', schema=None) as batch_op:
+        batch_op.drop_index('actor_roles_actor_idx')
+
+    op.drop_table('actor_roles')
     with op.batch_alter_table('ledger_reports', schema=None) as batch_op:
         batch_op.drop_index('ledger_reports_incident_idx')
 

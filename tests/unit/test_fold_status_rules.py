@@ -767,3 +767,27 @@ def test_links_and_timeline_text() -> None:
         (3, "link", None, False),
         (4, "correction", "entry error", False),
     ]
+
+
+def test_actor_roles_sum_to_the_actors_table() -> None:
+    # Check the per-report contributions the SQL projection sums give exactly the actors rows.
+    tables = fold(
+        _log(
+            incident(),
+            claim("c1", by="Ministère de la Défense", against=["SDF", "sdf"]),
+            denial("d1", "c1", by="SDF"),
+            claim("c2", by="ministere de la defense"),
+        )
+    )
+    summed: dict[str, dict[str, object]] = {}
+    for row in sorted(tables["actor_roles"], key=lambda r: (r["position"], r["seq"])):
+        entry = summed.setdefault(
+            row["actor"],
+            {"actor": row["actor"], "name": None, **{c: 0 for c in COLUMNS["actors"][2:]}},
+        )
+        if row["role"] == "named":
+            entry["name"] = entry["name"] or row["name"]
+        else:
+            entry[row["role"]] = int(entry[row["role"]]) + 1  # type: ignore[call-overload]
+    assert sorted(summed.values(), key=lambda r: str(r["actor"])) == tables["actors"]
+    assert {r["actor"]: r["accused_in"] for r in tables["actors"]}["sdf"] == 1
