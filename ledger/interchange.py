@@ -7,6 +7,7 @@ commands (`ledger claim ...`) accept and refuse exactly the same things.
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -32,6 +33,8 @@ MAX_SUMMARY = 2_000
 MAX_TEXT = 10_000
 MAX_LIST = 100
 MAX_LINE_BYTES = 1_000_000
+MAX_DEPTH = 16  # JSON nesting; the deepest legitimate line (discrepancy variants) needs 5
+MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (and JavaScript) cannot represent larger integers
 
 REPORT_TYPES = (
     "incident",
@@ -63,6 +66,36 @@ def _time(text: str) -> str:
     except InvalidTime as e:
         raise ValueError(str(e)) from None
     return text
+
+
+def json_safety_problem(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:
+    """(where, why) a decoded JSON value cannot be stored and hashed faithfully, else None."""
+    if depth > MAX_DEPTH:
+        return "", "JSON is nested too deeply"
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, int):
+        if abs(value) <= MAX_SAFE_INTEGER:
+            return None
+        return path, f"integer is beyond ±{MAX_SAFE_INTEGER} (not exactly representable)"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, "numbers must be finite")
+    if isinstance(value, list):
+        items = [(f"{path}.{i}" if path else str(i), v) for i, v in enumerate(value)]
+    elif isinstance(value, dict):
+        items = [(f"{path}.{k}" if path else str(k), v) for k, v in value.items()]
+    else:
+        return path, f"unsupported value {type(value).__name__}"
+    for where, item in items:
+        if problem := json_safety_problem(item, where, depth + 1):
+            return problem
+    return None
+
+
+def _json_safe(value: Any) -> Any:
+    if problem := json_safety_problem(value):
+        raise ValueError(problem[1])
+    return value
 
 
 def _one_or_many(value: Any) -> Any:
@@ -121,7 +154,12 @@ class Magnitude(_Strict):
     injured: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
 
 
-VariantValue = Annotated[str, Field(max_length=MAX_SUMMARY)] | int | bool | None
+VariantValue = (
+    Annotated[str, Field(max_length=MAX_SUMMARY)]
+    | Annotated[int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
+    | bool
+    | None
+)
 
 
 class Variant(_Strict):
@@ -143,8 +181,8 @@ class IncidentLine(_Strict):
     category: Title | None = None
     location: Title | None = None
     location_qualifier: Title | None = None
-    lat: Annotated[float, Field(ge=-90, le=90, strict=False)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180, strict=False)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
     occurred_from: Time | None = None
     occurred_to: Time | None = None
     description: Text | None = None
@@ -250,7 +288,10 @@ class CorrectionLine(_Report):
     type: Literal["correction"]
     refers_to: RefersTo
     reason: Summary
-    changes: Annotated[dict[str, Any], Field(min_length=1, max_length=50)] | None = None
+    changes: (
+        Annotated[dict[str, Any], Field(min_length=1, max_length=50), AfterValidator(_json_safe)]
+        | None
+    ) = None
     void: Literal[True] | None = None
     by: Name | None = None
 
@@ -346,6 +387,8 @@ def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str,
         raise InvalidLine(line_no, None, f"not valid JSON ({e})") from None
     if not isinstance(value, dict):
         raise InvalidLine(line_no, None, "expected a JSON object")
+    if problem := json_safety_problem(value):
+        raise InvalidLine(line_no, problem[0] or None, problem[1])
     return value
 
 
