@@ -19,6 +19,7 @@ from ledger.domain import (
     Incident,
     IncidentEvent,
     ReportEntry,
+    Signer,
 )
 from ledger.errors import DomainRuleViolation, IncidentNotFound, LedgerError, StoreUnavailable
 from ledger.store.config import StoreConfig
@@ -54,8 +55,11 @@ class IncidentLedger(Application[str]):
 
     name = "IncidentLedger"
 
-    def __init__(self, config: StoreConfig, *, lock_timeout: float = 30.0) -> None:
+    def __init__(
+        self, config: StoreConfig, *, lock_timeout: float = 30.0, signer: Signer | None = None
+    ) -> None:
         self.config = config
+        self.signer = signer
         env: dict[str, str] = {
             "ORIGINATOR_ID_TYPE": "text",
             "CREATE_TABLE": "no",  # Alembic owns the schema
@@ -162,7 +166,9 @@ class IncidentLedger(Application[str]):
             if incident is not None:
                 incident.check_reopening(fields)
                 return None
-            incident = Incident.open(fields, recorded_at=utc_now(), recorded_by=recorded_by)
+            incident = Incident.open(
+                fields, recorded_at=utc_now(), recorded_by=recorded_by, signer=self.signer
+            )
             incidents[slug] = incident
             directory.opened(slug)
             event = incident.pending_events[-1]
@@ -176,6 +182,7 @@ class IncidentLedger(Application[str]):
             directory=directory,
             recorded_at=utc_now(),
             recorded_by=recorded_by,
+            signer=self.signer,
         )
         if event is not None:
             directory.filed(event)

@@ -8,14 +8,14 @@ carries the previous event's hash and its own, forming a hash chain per incident
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Protocol
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
 from eventsourcing.utils import register_topic
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from ledger import interchange
 from ledger.errors import (
@@ -62,6 +62,9 @@ class IncidentEvent(CanMutateAggregate[str]):
     recorded_by: str
     prev_hash: str
     hash: str
+    # Ed25519 signature (hex) of the 32 hash bytes, when the ledger has a signing key. It signs
+    # the hash, so it is not part of what is hashed.
+    signature: str | None = None
 
     def fields(self) -> dict[str, Any]:
         """The report's own fields (as in the interchange format), without None values."""
@@ -215,6 +218,10 @@ class ReportEntry:
     by: str | None = None
 
 
+# Signs an event hash (hex) and returns the signature (hex); see ledger/signing.py.
+Signer = Callable[[str], str]
+
+
 class ReportDirectory(Protocol):
     """Ledger-wide lookups the rules need: report ids are unique across all incidents."""
 
@@ -243,7 +250,12 @@ class Incident(BaseAggregate[str]):
 
     @classmethod
     def open(
-        cls, fields: Mapping[str, Any], *, recorded_at: datetime, recorded_by: str
+        cls,
+        fields: Mapping[str, Any],
+        *,
+        recorded_at: datetime,
+        recorded_by: str,
+        signer: Signer | None = None,
     ) -> Incident:
         """Open an incident from a validated `incident` line's fields."""
         slug = fields["incident"]
@@ -259,6 +271,7 @@ class Incident(BaseAggregate[str]):
             recorded_by=recorded_by,
             prev_hash=GENESIS_HASH,
         )
+        digest = event_hash(content)
         return cls._create(
             Opened,
             id=slug,
@@ -267,7 +280,8 @@ class Incident(BaseAggregate[str]):
             recorded_at=stamp,
             recorded_by=recorded_by,
             prev_hash=GENESIS_HASH,
-            hash=event_hash(content),
+            hash=digest,
+            signature=signer(digest) if signer else None,
             **own,
         )
 
@@ -284,6 +298,7 @@ class Incident(BaseAggregate[str]):
         directory: ReportDirectory,
         recorded_at: datetime,
         recorded_by: str,
+        signer: Signer | None = None,
     ) -> IncidentEvent | None:
         """File one report on this incident; None when the very same report is already filed."""
         report = fields.get("report") or derive_report_id(report_type, fields)
@@ -308,6 +323,7 @@ class Incident(BaseAggregate[str]):
             prev_hash=self.last_hash,
         )
         event_class = EVENT_BY_TYPE[report_type]
+        digest = event_hash(content)
         self.trigger_event(
             event_class,
             timestamp=recorded_at,
@@ -315,7 +331,8 @@ class Incident(BaseAggregate[str]):
             recorded_at=stamp,
             recorded_by=recorded_by,
             prev_hash=self.last_hash,
-            hash=event_hash(content),
+            hash=digest,
+            signature=signer(digest) if signer else None,
             **own,
         )
         event = self.pending_events[-1]
@@ -340,11 +357,15 @@ class Incident(BaseAggregate[str]):
             if allowed is not None and target.type not in allowed:
                 kinds = ", ".join(sorted(allowed))
                 raise InvalidReference(
-                    f"a {report_type} cannot refer to '{target_id}', a {target.type}"
+                    f"{_a(report_type)} cannot refer to '{target_id}', {_a(target.type)}"
                     f" (it must refer to a {kinds})"
                 )
             if report_type == "correction" and fields.get("changes"):
                 check_changes(target.type, fields["changes"])
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def _own_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -374,11 +395,16 @@ def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
     model: type[BaseModel] = interchange.MODEL_BY_TYPE[target_type]
     for name, value in changes.items():
         if name in interchange.UNCORRECTABLE or name not in model.model_fields:
-            raise InvalidReference(f"a correction cannot change '{name}' of a {target_type}")
+            raise InvalidReference(f"a correction cannot change '{name}' of {_a(target_type)}")
         key = (target_type, name)
         if key not in _FIELD_ADAPTERS:
             info = model.model_fields[name]
-            _FIELD_ADAPTERS[key] = TypeAdapter(info.annotation)
+            # The field's own constraints (lengths, ranges, patterns, validators) live in its
+            # metadata, which the bare annotation drops.
+            annotated = (
+                Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+            )
+            _FIELD_ADAPTERS[key] = TypeAdapter(annotated, config=ConfigDict(strict=True))
         if value is None and not model.model_fields[name].is_required():
             continue
         try:
@@ -386,5 +412,5 @@ def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
         except ValidationError as e:
             message = e.errors(include_url=False)[0]["msg"]
             raise InvalidReference(
-                f"changes.{name} is not valid for a {target_type}: {message}"
+                f"changes.{name} is not valid for {_a(target_type)}: {message}"
             ) from None

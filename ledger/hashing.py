@@ -16,7 +16,9 @@ import rfc8785
 GENESIS_HASH = "0" * 64
 
 # Keys that are bookkeeping of the event store or of the hash itself, never hashed.
-_NOT_HASHED = frozenset({"hash", "position", "timestamp", "originator_topic", "class_version"})
+_NOT_HASHED = frozenset(
+    {"hash", "signature", "position", "timestamp", "originator_topic", "class_version"}
+)
 
 
 def canonical_json(value: Any) -> bytes:
