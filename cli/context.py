@@ -141,7 +141,20 @@ def open_ledger(*, write: bool = False) -> IncidentLedger:
         raise StoreUnavailable(
             f"{current.store.display} has schema revision {state}; run 'ledger init' to upgrade"
         )
-    return IncidentLedger(current.store, lock_timeout=current.lock_timeout)
+    return IncidentLedger(current.store, lock_timeout=current.lock_timeout, signer=_signer())
+
+
+def _signer():  # type: ignore[no-untyped-def]
+    """Sign every event and seal when LEDGER_SIGNING_KEY names a private key file."""
+    import os
+    from pathlib import Path
+
+    path = os.environ.get("LEDGER_SIGNING_KEY")
+    if not path:
+        return None
+    from ledger.signing import load_signer
+
+    return load_signer(Path(path))
 
 
 def usage_error(message: str) -> typer.Exit:

@@ -10,7 +10,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli import admin_commands, io_commands, read_commands, report_commands, views_commands
+from cli import (
+    admin_commands,
+    audit_commands,
+    integrity_commands,
+    io_commands,
+    read_commands,
+    report_commands,
+    views_commands,
+)
 from cli.context import Settings, use_settings
 
 app = typer.Typer(
@@ -68,6 +76,8 @@ report_commands.register(app)
 io_commands.register(app)
 read_commands.register(app)
 admin_commands.register(app)
+integrity_commands.register(app)
+audit_commands.register(app)
 app.add_typer(views_commands.report_app, name="report")
 
 

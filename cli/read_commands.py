@@ -72,7 +72,7 @@ def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None
 
 def incident_state(ledger: Any, incident: str, cut: Any) -> dict[str, list[dict[str, Any]]]:
     from ledger.application import related_records
-    from projections.fold import fold
+    from ledger.fold import fold
 
     ledger.get_incident(incident)  # IncidentNotFound (exit 1) when it does not exist
     return fold(related_records(ledger, incident, cut=cut))

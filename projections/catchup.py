@@ -7,7 +7,7 @@ the write lock (SQLite `BEGIN IMMEDIATE`) or the tracking row lock (PostgreSQL `
 only then reads the position.
 
 Each batch stores the new reports in `timeline` and `report_refs`, then recomputes the rows of
-every incident and actor the batch touched, by folding (`projections.fold`) the reports of those
+every incident and actor the batch touched, by folding (`ledger.fold`) the reports of those
 incidents plus the reports elsewhere that refer into them.
 """
 
@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from ledger.application import IncidentLedger, to_record
+from ledger.fold import COLUMNS, fold
 from ledger.store.config import StoreConfig
 from projections import schema
-from projections.fold import COLUMNS, fold
 
 PROJECTION = "views"
 BATCH = 2_000

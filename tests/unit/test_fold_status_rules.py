@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from projections.fold import COLUMNS, fold
+from ledger.fold import COLUMNS, fold
 
 INC = "deir-ez-zor-shelling-2017-09"
 OTHER = "deir-ez-zor-airstrike-2017-09-16"

@@ -1,0 +1,258 @@
+"""`ledger seal`, `verify`, `proof`, `verify-proof` and `keygen`: tamper evidence."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.context import fail, guarded, open_ledger, say, settings, usage_error
+from cli.output import Format, emit, emit_json
+from ledger.errors import EXIT_INTEGRITY
+
+FINDING_COLUMNS = ("position", "incident", "version", "problem")
+
+
+@guarded
+def seal_command(
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+) -> None:
+    """Seal the log: record a Merkle root over every event so far, and print it to keep.
+
+    Keep the printed root and size somewhere else (a notebook, an email, a timestamping service):
+    `ledger verify --root HEX --size N` later proves the log still holds exactly those events.
+
+    Example:
+
+        ledger seal
+    """
+    from ledger.application import seal
+
+    ledger = open_ledger(write=True)
+    info = seal(ledger, sealed_by=settings().recorder_name)
+    if fmt is Format.json:
+        emit_json(info.__dict__)
+    else:
+        typer.echo(f"root {info.root}")
+        typer.echo(f"size {info.size}")
+        say(f"seal {info.version} covers {info.size} event(s) up to position {info.position}")
+
+
+@guarded
+def verify_command(
+    root: Annotated[
+        Optional[str],  # noqa: UP045 - Typer needs a runtime type here
+        typer.Option(
+            "--root",
+            help="A root kept elsewhere (hex), to check the log against.",
+            show_default=False,
+        ),
+    ] = None,
+    size: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--size", help="The number of events that root covers.", show_default=False),
+    ] = None,
+    public_key: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--public-key",
+            help="Require every event and seal signed by this key.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+) -> None:
+    """Re-hash every event, check every chain link, version and seal; exit 3 on any problem.
+
+    Example:
+
+        ledger verify --root 5dc9da79...4328 --size 12 --public-key ledger.pub
+    """
+    from ledger.integrity import verify
+    from ledger.signing import load_signature_check
+
+    if (root is None) != (size is None):
+        raise usage_error("--root and --size go together")
+    if root is not None and not _is_hex32(root):
+        raise usage_error("--root must be 64 hexadecimal characters")
+    check = load_signature_check(public_key) if public_key else None
+    ledger = open_ledger()
+    stream = (n for batch in ledger.iter_notifications(batch=5_000) for n in batch)
+    result = verify(
+        stream,
+        signature_check=check,
+        expected_root=(root, size) if root is not None and size is not None else None,
+    )
+    summary = (
+        f"{result.events} event(s) in {result.incidents} incident(s), {result.seals} seal(s)"
+        + (f", {result.signatures} signature(s)" if check else "")
+    )
+    if fmt is Format.json:
+        emit_json(
+            {
+                "ok": result.ok,
+                "events": result.events,
+                "incidents": result.incidents,
+                "seals": result.seals,
+                "signatures": result.signatures,
+                "findings": [f.as_dict() for f in result.findings],
+            }
+        )
+    elif result.ok:
+        typer.echo(f"verified: {summary}")
+    else:
+        emit(
+            [f.as_dict() for f in result.findings],
+            FINDING_COLUMNS,
+            Format.table,
+            title="integrity problems",
+        )
+    if not result.ok:
+        raise fail(f"{len(result.findings)} integrity problem(s) in {summary}", EXIT_INTEGRITY)
+
+
+def _is_hex32(text: str) -> bool:
+    try:
+        return len(bytes.fromhex(text)) == 32
+    except ValueError:
+        return False
+
+
+@guarded
+def proof_command(
+    report: Annotated[str, typer.Argument(help="A report id (or incident slug).")],
+) -> None:
+    """Print an inclusion proof of a report's event in the latest seal (JSON, for verify-proof).
+
+    Example:
+
+        ledger proof mod-shelling > mod-shelling.proof.json
+    """
+    from ledger.application import event_hashes, seals
+    from ledger.errors import DomainRuleViolation, ReportNotFound
+    from ledger.integrity import decode_incident_row
+    from ledger.merkle import inclusion_proof
+
+    ledger = open_ledger()
+    entry = ledger.find_reports([report]).get(report)
+    incident, version = (entry.incident, None) if entry else (report, 1)
+    events = ledger.recorder.select_positioned(incident)  # type: ignore[attr-defined]
+    if not events:
+        raise ReportNotFound(report, field="report")
+    if entry is not None:
+        wanted = next(n for n in events if ledger.decode(n).report == report)
+    else:
+        wanted = events[0]
+    version = wanted.originator_version
+    existing = seals(ledger)
+    if not existing or existing[-1].position < wanted.id:
+        raise DomainRuleViolation(
+            f"'{report}' is not covered by a seal yet: run 'ledger seal' first"
+        )
+    latest = existing[-1]
+    leaves: list[bytes] = []
+    index = -1
+    for position, digest in event_hashes(ledger, up_to=latest.position):
+        if position == wanted.id:
+            index = len(leaves)
+        leaves.append(bytes.fromhex(digest))
+    _, content, stored, _ = decode_incident_row(wanted)
+    emit_json(
+        {
+            "report": report,
+            "incident": incident,
+            "version": version,
+            "position": wanted.id,
+            "leaf_index": index,
+            "tree_size": latest.size,
+            "root": latest.root,
+            "seal": latest.version,
+            "event": content,
+            "hash": stored,
+            "proof": [p.hex() for p in inclusion_proof(leaves, index)],
+        }
+    )
+
+
+@guarded
+def verify_proof_command(
+    file: Annotated[str, typer.Argument(help="A proof from 'ledger proof', or '-' for stdin.")],
+    root: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--root", help="The root you kept (hex); the proof must lead to it.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Check an inclusion proof without the database: the event, its hash, and the path to the root.
+
+    Example:
+
+        ledger verify-proof mod-shelling.proof.json --root 5dc9da79...4328
+    """
+    from ledger.hashing import event_hash
+    from ledger.merkle import verify_inclusion
+
+    text = sys.stdin.read() if file == "-" else _read(file)
+    try:
+        proof = json.loads(text)
+        leaf = bytes.fromhex(proof["hash"])
+        path = [bytes.fromhex(p) for p in proof["proof"]]
+        claimed_root = bytes.fromhex(proof["root"])
+        index, size = int(proof["leaf_index"]), int(proof["tree_size"])
+        content = proof["event"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise usage_error(f"{file} is not a proof from 'ledger proof' ({e})") from None
+    problems: list[str] = []
+    if event_hash(content) != proof["hash"]:
+        problems.append("the event's content does not match its hash")
+    if not verify_inclusion(leaf, index, size, path, claimed_root):
+        problems.append("the path does not lead from the event to the root")
+    if root is not None and root.lower() != proof["root"]:
+        problems.append("the proof's root is not the root you gave")
+    if problems:
+        raise fail("; ".join(problems), EXIT_INTEGRITY)
+    typer.echo(
+        f"valid: event {proof.get('report')} is leaf {index} of {size} under root {proof['root']}"
+    )
+    if root is None:
+        say("note: compare that root with one you kept elsewhere (or pass --root)")
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise usage_error(f"cannot read {path}: {e.strerror}") from None
+
+
+@guarded
+def keygen_command(
+    private: Annotated[Path, typer.Argument(help="Where to write the private key (PEM).")] = Path(
+        "ledger.key"
+    ),
+    public: Annotated[Path, typer.Argument(help="Where to write the public key (PEM).")] = Path(
+        "ledger.pub"
+    ),
+) -> None:
+    """Write an Ed25519 key pair; set LEDGER_SIGNING_KEY to the private one to sign every event.
+
+    Example:
+
+        ledger keygen ledger.key ledger.pub && export LEDGER_SIGNING_KEY=ledger.key
+    """
+    from ledger.signing import generate_keypair
+
+    generate_keypair(private, public)
+    say(f"wrote {private} (keep it secret) and {public}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("seal")(seal_command)
+    app.command("verify")(verify_command)
+    app.command("proof")(proof_command)
+    app.command("verify-proof")(verify_proof_command)
+    app.command("keygen")(keygen_command)

@@ -1,0 +1,103 @@
+"""Auditing one report: its life replayed from the log, with the status after every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.application import Cut, IncidentLedger, related_records
+from ledger.domain import ASSERTION_TYPES
+from ledger.errors import ReportNotFound
+from ledger.fold import fold
+from ledger.integrity import Verification, verify
+
+
+@dataclass
+class Audit:
+    report: str
+    incident: str
+    type: str
+    status: str | None
+    steps: list[dict[str, Any]]
+    provenance: list[dict[str, Any]]
+    verified: bool
+    chain: Verification
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "report": self.report,
+            "incident": self.incident,
+            "type": self.type,
+            "status": self.status,
+            "steps": self.steps,
+            "provenance": self.provenance,
+            "verified": self.verified,
+            "chain": {
+                "events": self.chain.events,
+                "problems": [f.as_dict() for f in self.chain.findings],
+            },
+        }
+
+
+def touching(records: list[dict[str, Any]], report: str) -> list[dict[str, Any]]:
+    """The report and every record that refers to it, or to one of those, in log order."""
+    chosen = {report}
+    for record in records:  # log order: a referrer always comes after what it refers to
+        if record["report"] == report or chosen.intersection(record.get("refers_to", ())):
+            chosen.add(record["report"])
+    return [r for r in records if r["report"] in chosen]
+
+
+def status_of(records: list[dict[str, Any]], report: str) -> str | None:
+    """An assertion's derived status over these records (None if it is not a live assertion)."""
+    views = fold(records)
+    for row in views["claims"]:
+        if row["report"] == report:
+            return str(row["status"])
+    voided = any(r["report"] == report and r["voided"] for r in views["timeline"])
+    return "voided" if voided else None
+
+
+def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Audit:
+    entry = ledger.find_reports([report]).get(report)
+    if entry is None:
+        raise ReportNotFound(report, field="report")
+    records = related_records(ledger, entry.incident, cut=cut)
+    steps_records = touching(records, report)
+    if not steps_records:
+        raise ReportNotFound(report, field="report (at that cut-off)")
+    is_assertion = entry.type in ASSERTION_TYPES
+    steps = []
+    for index, record in enumerate(steps_records):
+        # Status depends only on the assertion and what refers to it, so folding just the
+        # steps so far is exact (and independent of the incident's size).
+        after = status_of(steps_records[: index + 1], report) if is_assertion else None
+        steps.append(
+            {
+                "position": record["position"],
+                "report": record["report"],
+                "incident": record["incident"],
+                "type": record["type"],
+                "version": record["version"],
+                "by": record.get("by"),
+                "stated_at": record.get("stated_at"),
+                "recorded_at": record["recorded_at"],
+                "recorded_by": record["recorded_by"],
+                "summary": record.get("summary") or record.get("reason") or record.get("status"),
+                "status_after": after,
+            }
+        )
+    views = fold(steps_records)
+    provenance = [row for row in views["provenance"] if row["report"] == report]
+    chain = verify(iter(ledger.recorder.select_positioned(entry.incident)))  # type: ignore[attr-defined]
+    chain.findings = [f for f in chain.findings if "seal" not in f.problem]
+    return Audit(
+        report=report,
+        incident=entry.incident,
+        type=entry.type,
+        status=steps[-1]["status_after"] if is_assertion else None,
+        steps=steps,
+        provenance=provenance,
+        verified=chain.ok,
+        chain=chain,
+    )

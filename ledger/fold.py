@@ -1,0 +1,626 @@
+"""Fold a ledger's reports into the rows of its current-state views.
+
+Pure Python, no I/O: the SQL projections, the CLI and the tests all derive their tables from
+`fold`, so the status rules of DOMAIN.md ("Derived status") live in exactly one place.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.ids import actor_id
+from ledger.timeutil import earliest_instant
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "incidents": (
+        "incident",
+        "title",
+        "category",
+        "location",
+        "location_qualifier",
+        "lat",
+        "lon",
+        "occurred_from",
+        "occurred_to",
+        "description",
+        "status",
+        "assertions",
+        "disputed",
+        "reports",
+        "first_stated_at",
+        "last_stated_at",
+        "last_recorded_at",
+        "last_position",
+        "version",
+        "corrected",
+    ),
+    "claims": (
+        "report",
+        "incident",
+        "type",
+        "by",
+        "actor",
+        "speaker",
+        "on_behalf_of",
+        "stance",
+        "against",
+        "targets",
+        "addressee",
+        "summary",
+        "quote",
+        "stated_at",
+        "status",
+        "denials",
+        "corroborations",
+        "other_corroborations",
+        "discrepancies",
+        "reliability",
+        "credibility",
+        "verdict",
+        "corrected",
+        "recorded_at",
+        "position",
+    ),
+    "disputes": (
+        "claim",
+        "denial",
+        "incident",
+        "denial_incident",
+        "claimant",
+        "denier",
+        "denial_stated_at",
+        "scope",
+        "retracted",
+    ),
+    "actors": (
+        "actor",
+        "name",
+        "claims_made",
+        "warnings_issued",
+        "denials_issued",
+        "accused_in",
+        "corroborations_given",
+        "retractions",
+    ),
+    "provenance": (
+        "report",
+        "incident",
+        "hop",
+        "agent",
+        "role",
+        "kind",
+        "url",
+        "published_at",
+        "quote_mode",
+    ),
+    "links": ("report", "incident", "other", "relation", "note"),
+    # What each live report contributes to the actors table: one "named" row per name it
+    # mentions (in field order, for "first spelling seen") and one row per count it adds.
+    # The SQL projection sums these per actor instead of refolding every report an actor made.
+    "actor_roles": ("report", "seq", "actor", "role", "name", "position"),
+    "timeline": (
+        "position",
+        "report",
+        "incident",
+        "type",
+        "by",
+        "stated_at",
+        "stated_from",
+        "recorded_at",
+        "recorded_by",
+        "version",
+        "refers_to",
+        "summary",
+        "voided",
+        "corrected",
+    ),
+}
+
+_INCIDENT_FIELDS = (
+    "title",
+    "category",
+    "location",
+    "location_qualifier",
+    "lat",
+    "lon",
+    "occurred_from",
+    "occurred_to",
+    "description",
+)
+ASSERTION_TYPES = frozenset({"claim", "warning"})
+PROVENANCE_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
+CHANNEL_KINDS = frozenset({"statement", "briefing", "interview", "document"})
+# An incident shows the most contested state any of its assertions is in.
+INCIDENT_STATUS_ORDER = (
+    "disputed",
+    "unverified",
+    "corroborated",
+    "unverifiable",
+    "confirmed",
+    "refuted",
+    "retracted",
+)
+
+# Identity and ledger bookkeeping: a correction may fix what was said, never which report it is,
+# what it refers to, or when and by whom the ledger recorded it.
+_UNCORRECTABLE = frozenset(
+    {"refers_to", "type", "incident", "report", "position", "version", "recorded_at", "recorded_by"}
+)
+# Which field gives a timeline row its one line of text.
+_TIMELINE_TEXT = {
+    "incident": "title",
+    "claim": "summary",
+    "warning": "summary",
+    "denial": "summary",
+    "corroboration": "summary",
+    "verdict": "reason",
+    "retraction": "reason",
+    "correction": "reason",
+    "discrepancy": "note",
+    "link": "note",
+    "assessment": "rationale",
+}
+
+
+@dataclass
+class _Report:
+    """One record with its current values: the original, then every correction in log order."""
+
+    data: dict[str, Any]
+    voided: bool = False
+    corrected: bool = False
+
+    @property
+    def id(self) -> str:
+        return str(self.data["report"])
+
+    @property
+    def type(self) -> str:
+        return str(self.data["type"])
+
+    @property
+    def incident(self) -> str:
+        return str(self.data["incident"])
+
+    @property
+    def position(self) -> int:
+        return int(self.data["position"])
+
+    @property
+    def refs(self) -> list[str]:
+        return _as_list(self.data.get("refers_to"))
+
+    @property
+    def actor(self) -> str | None:
+        return _actor(self.data.get("by"))
+
+    def get(self, key: str) -> Any:
+        return self.data.get(key)
+
+
+@dataclass
+class _Derived:
+    """What the reports referring to one assertion make of it."""
+
+    status: str
+    denials: int
+    corroborations: int
+    other_corroborations: int
+    discrepancies: int
+    reliability: Any
+    credibility: Any
+    verdict: Any
+
+
+class _Ledger:
+    """The corrected reports, indexed by id and by what refers to them."""
+
+    def __init__(self, records: Iterable[Mapping[str, Any]]) -> None:
+        ordered = sorted(records, key=lambda r: int(r["position"]))
+        self.reports = [_Report(dict(record)) for record in ordered]
+        self.by_id: dict[str, _Report] = {}
+        for report in self.reports:
+            self.by_id.setdefault(report.id, report)
+        for report in self.reports:
+            if report.type == "correction":
+                self._apply(report)
+        # Built after the corrections, so voided reports never refer to anything.
+        self._referrers: dict[str, list[_Report]] = defaultdict(list)
+        for report in self.live():
+            for ref in dict.fromkeys(report.refs):  # a repeated id counts once
+                self._referrers[ref].append(report)
+
+    def _apply(self, correction: _Report) -> None:
+        changes = correction.get("changes") or {}
+        for target in self.targets(correction):
+            if correction.get("void") is True:
+                target.voided = True
+            effective = {k: v for k, v in changes.items() if k not in _UNCORRECTABLE}
+            if effective:
+                target.data.update(effective)
+                target.corrected = True
+
+    def targets(self, report: _Report) -> Iterator[_Report]:
+        """The referenced reports present in the input; a partial input simply lacks the rest."""
+        for ref in dict.fromkeys(report.refs):
+            if ref in self.by_id:
+                yield self.by_id[ref]
+
+    def live(self) -> Iterator[_Report]:
+        return (r for r in self.reports if not r.voided)
+
+    def referring(self, report: _Report, type_: str) -> list[_Report]:
+        """Non-voided reports of one type that refer to `report`, in log order."""
+        return [r for r in self._referrers.get(report.id, ()) if r.type == type_]
+
+    def self_retracted(self, report: _Report) -> bool:
+        """Whether whoever made `report` has taken it back (someone else's retraction is moot)."""
+        return any(r.actor == report.actor for r in self.referring(report, "retraction"))
+
+
+def fold(reports: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every current-state view, from report records in log order."""
+    ledger = _Ledger(reports)
+    derived = {a.id: _derive(ledger, a) for a in ledger.live() if a.type in ASSERTION_TYPES}
+    tables = {
+        "incidents": _incident_rows(ledger, derived),
+        "claims": _claim_rows(ledger, derived),
+        "disputes": _dispute_rows(ledger),
+        "actors": _actor_rows(ledger),
+        "actor_roles": _actor_role_rows(ledger),
+        "provenance": _provenance_rows(ledger),
+        "links": _link_rows(ledger),
+        "timeline": _timeline_rows(ledger),
+    }
+    return {name: [_shape(name, row) for row in tables[name]] for name in COLUMNS}
+
+
+def _derive(ledger: _Ledger, assertion: _Report) -> _Derived:
+    """Apply DOMAIN.md's status rules 1-5 to one assertion."""
+    own = assertion.actor
+    verdicts = ledger.referring(assertion, "verdict")
+    denials = [
+        d
+        for d in ledger.referring(assertion, "denial")
+        if d.actor != own and not ledger.self_retracted(d)
+    ]
+    corroborations = [
+        c for c in ledger.referring(assertion, "corroboration") if not ledger.self_retracted(c)
+    ]
+    independent = [c for c in corroborations if c.get("independent") is True and c.actor != own]
+    assessments = ledger.referring(assertion, "assessment")
+    latest_verdict = verdicts[-1].get("status") if verdicts else None
+
+    if any(r.actor == own for r in ledger.referring(assertion, "retraction")):
+        status = "retracted"
+    elif latest_verdict is not None:
+        status = latest_verdict
+    elif denials:
+        status = "disputed"
+    elif independent:
+        status = "corroborated"
+    else:
+        status = "unverified"
+
+    return _Derived(
+        status=status,
+        denials=len(denials),
+        corroborations=len(independent),
+        other_corroborations=len(corroborations) - len(independent),
+        discrepancies=len(ledger.referring(assertion, "discrepancy")),
+        reliability=assessments[-1].get("reliability") if assessments else None,
+        credibility=assessments[-1].get("credibility") if assessments else None,
+        verdict=latest_verdict,
+    )
+
+
+def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[str, Any]]:
+    own: dict[str, list[_Report]] = defaultdict(list)
+    # An incident changes when any of its own reports is appended, and also when a report
+    # elsewhere refers into it (a cross-incident denial), so both bump its last_* columns.
+    touched: dict[str, list[_Report]] = defaultdict(list)
+    for report in ledger.reports:
+        own[report.incident].append(report)
+        touched[report.incident].append(report)
+        for target in ledger.targets(report):
+            if target.incident != report.incident:
+                touched[target.incident].append(report)
+
+    rows = []
+    for head in ledger.live():
+        if head.type != "incident":
+            continue
+        live = [r for r in own[head.incident] if not r.voided]
+        statuses = [derived[r.id].status for r in live if r.type in ASSERTION_TYPES]
+        first_stated, last_stated = _stated_span(live)
+        rows.append(
+            {
+                **{k: head.get(k) for k in _INCIDENT_FIELDS},
+                "incident": head.incident,
+                "status": next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open"),
+                "assertions": len(statuses),
+                "disputed": statuses.count("disputed"),
+                "reports": len(live),
+                "first_stated_at": first_stated,
+                "last_stated_at": last_stated,
+                "last_recorded_at": max(r.get("recorded_at") for r in touched[head.incident]),
+                "last_position": max(r.position for r in touched[head.incident]),
+                "version": max(r.get("version") for r in own[head.incident]),
+                "corrected": head.corrected,
+            }
+        )
+    return sorted(rows, key=lambda row: row["incident"])
+
+
+def _stated_span(reports: Iterable[_Report]) -> tuple[str | None, str | None]:
+    """Earliest and latest `stated_at` as given, compared by the earliest instant each can mean.
+
+    Partial dates ("2017-09") sort by their first instant; ties go to the earlier report for the
+    first and to the later report for the last.
+    """
+    stated = [
+        (instant, r.get("stated_at"))
+        for r in reports
+        if (instant := _instant(r.get("stated_at"))) is not None
+    ]
+    if not stated:
+        return None, None
+    first = min(stated, key=lambda pair: pair[0])
+    last = max(reversed(stated), key=lambda pair: pair[0])
+    return first[1], last[1]
+
+
+def _claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[str, Any]]:
+    rows = []
+    for a in ledger.live():
+        if a.type not in ASSERTION_TYPES:
+            continue
+        d = derived[a.id]
+        stance = (a.get("stance") or "alleges") if a.type == "claim" else None
+        rows.append(
+            {
+                **{k: a.get(k) for k in ("by", "speaker", "on_behalf_of", "addressee", "summary")},
+                **{k: a.get(k) for k in ("quote", "stated_at", "recorded_at", "position")},
+                "report": a.id,
+                "incident": a.incident,
+                "type": a.type,
+                "actor": a.actor,
+                "stance": stance,
+                "against": _json_list(a.get("against")),
+                "targets": _json_list(a.get("targets")),
+                **vars(d),
+                "corrected": a.corrected,
+            }
+        )
+    return sorted(rows, key=lambda row: row["position"])
+
+
+def _dispute_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = []
+    for denial in ledger.live():
+        if denial.type != "denial":
+            continue
+        for claim in ledger.targets(denial):
+            # Rule 3: only another actor can dispute; an asserter denying itself is no dispute.
+            if claim.voided or claim.type not in ASSERTION_TYPES or claim.actor == denial.actor:
+                continue
+            rows.append(
+                {
+                    "claim": claim.id,
+                    "denial": denial.id,
+                    "incident": claim.incident,
+                    "denial_incident": denial.incident,
+                    "claimant": claim.get("by"),
+                    "denier": denial.get("by"),
+                    "denial_stated_at": denial.get("stated_at"),
+                    "scope": denial.get("scope"),
+                    "retracted": ledger.self_retracted(denial),
+                }
+            )
+    return sorted(rows, key=lambda row: (row["claim"], row["denial"]))
+
+
+ISSUED_COUNTS = {
+    "claim": "claims_made",
+    "warning": "warnings_issued",
+    "denial": "denials_issued",
+    "corroboration": "corroborations_given",
+    "retraction": "retractions",
+}
+
+
+def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    names: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    issued = ISSUED_COUNTS
+    for report in ledger.live():
+        for name in _actor_names(report):
+            if (aid := _actor(name)) is not None:
+                names.setdefault(aid, name)
+        if report.type in issued and report.actor is not None:
+            counts[report.actor][issued[report.type]] += 1
+        if report.type in ASSERTION_TYPES:
+            for accused in _accused(report):
+                counts[accused]["accused_in"] += 1
+
+    rows = []
+    for actor, name in sorted(names.items()):
+        tally = counts.get(actor, {})
+        rows.append(
+            {
+                "actor": actor,
+                "name": name,
+                **{col: tally.get(col, 0) for col in COLUMNS["actors"][2:]},
+            }
+        )
+    return rows
+
+
+def _actor_role_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = []
+    for report in ledger.live():
+        contributions: list[tuple[str, str, str]] = []
+        for name in _actor_names(report):
+            if (aid := _actor(name)) is not None:
+                contributions.append((aid, "named", name))
+        if report.type in ISSUED_COUNTS and report.actor is not None:
+            contributions.append((report.actor, ISSUED_COUNTS[report.type], report.get("by")))
+        if report.type in ASSERTION_TYPES:
+            contributions.extend((aid, "accused_in", aid) for aid in sorted(_accused(report)))
+        rows.extend(
+            {
+                "report": report.id,
+                "seq": seq,
+                "actor": aid,
+                "role": role,
+                "name": name,
+                "position": report.position,
+            }
+            for seq, (aid, role, name) in enumerate(contributions)
+        )
+    return sorted(rows, key=lambda row: (row["report"], row["seq"]))
+
+
+def _actor_names(report: _Report) -> Iterator[str]:
+    """Every actor a report names, in a fixed field order so 'first spelling seen' is stable."""
+    for key in ("by", "speaker", "on_behalf_of", "against", "addressee", "threatened_party"):
+        for name in _as_list(report.get(key)):
+            if name:
+                yield name
+
+
+def _accused(assertion: _Report) -> set[str]:
+    # A warning names no perpetrator; the party it threatens is the one it accuses.
+    names = _as_list(assertion.get("against")) + _as_list(assertion.get("threatened_party"))
+    return {aid for aid in map(_actor, names) if aid is not None}
+
+
+def _provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = []
+    for report in ledger.live():
+        if report.type not in PROVENANCE_TYPES:
+            continue
+        for hop, (agent, role, source) in enumerate(_hops(report)):
+            rows.append(
+                {
+                    "report": report.id,
+                    "incident": report.incident,
+                    "hop": hop,
+                    "agent": agent,
+                    "role": role,
+                    **{k: source.get(k) for k in ("kind", "url", "published_at", "quote_mode")},
+                }
+            )
+    return sorted(rows, key=lambda row: (row["report"], row["hop"]))
+
+
+def _hops(report: _Report) -> list[tuple[Any, str, Mapping[str, Any]]]:
+    """Speaker, principal, then the source chain, each as (agent, role, source)."""
+    hops: list[tuple[Any, str, Mapping[str, Any]]] = []
+    speaker, by = report.get("speaker"), report.get("by")
+    if speaker:
+        hops.append((speaker, "speaker", {}))
+        principal = report.get("on_behalf_of") or by
+        if principal and _actor(principal) != _actor(speaker):
+            hops.append((principal, "on_behalf_of", {}))
+    elif by:
+        hops.append((by, "source", {}))
+
+    sources = [s for s in report.get("sources") or () if isinstance(s, Mapping)]
+    # Channels are how the words left the speaker; the last hop past them is where they were read.
+    carriers = [i for i, s in enumerate(sources) if s.get("kind") not in CHANNEL_KINDS]
+    for i, source in enumerate(sources):
+        if source.get("kind") in CHANNEL_KINDS:
+            role = "channel"
+        else:
+            role = "outlet" if i == carriers[-1] else "relay"
+        hops.append((source.get("outlet"), role, source))
+    return hops
+
+
+def _link_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "report": r.id,
+            "incident": r.incident,
+            "other": r.get("other"),
+            "relation": r.get("relation"),
+            "note": r.get("note"),
+        }
+        for r in ledger.live()
+        if r.type == "link"
+    ]
+    return sorted(
+        rows,
+        key=lambda row: (
+            _text(row["incident"]),
+            _text(row["other"]),
+            _text(row["relation"]),
+            row["report"],
+        ),
+    )
+
+
+def _timeline_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    # The log itself, voided reports included, so an audit can see what was struck and when;
+    # values are the current (corrected) ones, flagged by `corrected`.
+    rows = []
+    for r in ledger.reports:
+        rows.append(
+            {
+                **{
+                    k: r.get(k)
+                    for k in ("by", "stated_at", "recorded_at", "recorded_by", "version")
+                },
+                "position": r.position,
+                "report": r.id,
+                "incident": r.incident,
+                "type": r.type,
+                "stated_from": _instant(r.get("stated_at")),
+                "refers_to": _json_list(r.refs),
+                "summary": r.get(_TIMELINE_TEXT.get(r.type, "summary")),
+                "voided": r.voided,
+                "corrected": r.corrected,
+            }
+        )
+    return sorted(rows, key=lambda row: row["position"])
+
+
+def _shape(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Exactly the table's columns, in order: a missing column is a bug here, so it raises."""
+    return {column: row[column] for column in COLUMNS[table]}
+
+
+def _actor(name: Any) -> str | None:
+    return actor_id(name) if isinstance(name, str) and name.strip() else None
+
+
+def _as_list(value: Any) -> list[Any]:
+    """Tolerate a single value where a list is expected (as the interchange format does)."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def _json_list(value: Any) -> str:
+    return json.dumps(_as_list(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def _instant(text: Any) -> str | None:
+    """The sortable earliest instant of a time, or None when absent or not a time at all."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return earliest_instant(text)
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,316 @@
+"""Tamper evidence: re-hash the log, check every chain link and seal, make and check seals.
+
+`verify` trusts nothing it reads: it decodes each stored row itself (an undecodable row is a
+finding, not a crash), recomputes each event's hash from its content, follows each incident's
+chain and versions, and recomputes the RFC 6962 Merkle root at every seal. It streams the log in
+batches, keeping one (version, hash) pair per incident and O(log n) Merkle state, so memory stays
+flat as the log grows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import register_topic
+
+from ledger.domain import TYPE_BY_TOPIC, Signer, event_content
+from ledger.hashing import GENESIS_HASH, event_hash
+from ledger.merkle import TreeBuilder
+
+SEALS_ID = "ledger:seals"  # not a valid incident slug, so it can never collide with one
+SEAL_TOPIC = "incident-ledger:Seal.Sealed"
+_BOOKKEEPING = {"timestamp", "originator_topic", "class_version", "hash", "signature", "report"}
+
+# Checks an event hash (hex) against its signature (hex); see ledger/signing.py.
+SignatureCheck = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sealed(CanMutateAggregate[str]):
+    """A seal: the Merkle root over every incident event's hash, up to a log position."""
+
+    TOPIC = SEAL_TOPIC
+    originator_id: str
+    originator_version: int
+    timestamp: datetime
+    size: int
+    position: int
+    root: str
+    sealed_at: str
+    sealed_by: str
+    prev_hash: str
+    hash: str
+    signature: str | None = None
+
+
+register_topic(SEAL_TOPIC, Sealed)
+
+
+def seal_content(state: dict[str, Any], version: int) -> dict[str, Any]:
+    return {
+        "type": "seal",
+        "version": version,
+        "size": state["size"],
+        "position": state["position"],
+        "root": state["root"],
+        "sealed_at": state["sealed_at"],
+        "sealed_by": state["sealed_by"],
+        "prev_hash": state["prev_hash"],
+    }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with the log, and where."""
+
+    position: int | None
+    incident: str | None
+    version: int | None
+    problem: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "incident": self.incident,
+            "version": self.version,
+            "problem": self.problem,
+        }
+
+
+@dataclass
+class Verification:
+    events: int = 0
+    incidents: int = 0
+    seals: int = 0
+    signatures: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+@dataclass
+class _Chain:
+    version: int
+    hash: str
+
+
+def decode_incident_row(
+    notification: Notification,
+) -> tuple[str, dict[str, Any], str, str | None]:
+    """(report type, hashed content, stored hash, signature) of a stored incident event.
+
+    Raises ValueError with a one-line reason when the row cannot be read as an event.
+    """
+    report_type = TYPE_BY_TOPIC.get(notification.topic)
+    if report_type is None:
+        raise ValueError(f"unknown event topic {notification.topic!r}")
+    state = _load_state(notification)
+    fields = {
+        k: v
+        for k, v in state.items()
+        if k not in _BOOKKEEPING
+        and k not in ("recorded_at", "recorded_by", "prev_hash")
+        and v is not None
+    }
+    try:
+        content = event_content(
+            report_type,
+            str(notification.originator_id),
+            str(state["report"]),
+            fields,
+            version=int(notification.originator_version),
+            recorded_at=state["recorded_at"],
+            recorded_by=state["recorded_by"],
+            prev_hash=state["prev_hash"],
+        )
+        stored = state["hash"]
+    except KeyError as e:
+        raise ValueError(f"event lacks {e.args[0]!r}") from None
+    return report_type, content, str(stored), state.get("signature")
+
+
+def _load_state(notification: Notification) -> dict[str, Any]:
+    try:
+        state = json.loads(notification.state)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"stored state is not JSON ({e.__class__.__name__})") from None
+    if not isinstance(state, dict):
+        raise ValueError("stored state is not a JSON object")
+    return state
+
+
+def verify(
+    notifications: Iterator[Notification],
+    *,
+    signature_check: SignatureCheck | None = None,
+    expected_root: tuple[str, int] | None = None,
+) -> Verification:
+    """Check the whole log; every problem becomes a Finding (never an exception)."""
+    result = Verification()
+    chains: dict[str, _Chain] = {}
+    tree = TreeBuilder()
+    seal_chain = _Chain(0, GENESIS_HASH)
+    root_at_expected: bytes | None = None
+    for n in notifications:
+        if expected_root is not None and tree.size == expected_root[1]:
+            root_at_expected = tree.root()
+        if n.originator_id == SEALS_ID:
+            _check_seal(n, tree, seal_chain, result, signature_check)
+            continue
+        result.events += 1
+        _check_event(n, chains, tree, result, signature_check)
+    if expected_root is not None:
+        if tree.size == expected_root[1]:
+            root_at_expected = tree.root()
+        _check_expected_root(expected_root, tree.size, root_at_expected, result)
+    result.incidents = len(chains)
+    return result
+
+
+def _check_event(
+    n: Notification,
+    chains: dict[str, _Chain],
+    tree: TreeBuilder,
+    result: Verification,
+    signature_check: SignatureCheck | None,
+) -> None:
+    incident = str(n.originator_id)
+    version = int(n.originator_version)
+    problems: list[str] = []
+    try:
+        _, content, stored, signature = decode_incident_row(n)
+    except ValueError as e:
+        result.findings.append(Finding(n.id, incident, version, f"undecodable event: {e}"))
+        chains[incident] = _Chain(version, "")  # the chain cannot be followed past this row
+        tree.append(b"")
+        return
+    chain = chains.get(incident, _Chain(0, GENESIS_HASH))
+    if version != chain.version + 1:
+        problems.append(f"version {version} follows version {chain.version} (gap or reorder)")
+    if content["prev_hash"] != chain.hash and chain.hash:
+        problems.append("prev_hash does not match the previous event's hash (broken chain)")
+    recomputed = event_hash(content)
+    if recomputed != stored:
+        problems.append("content does not match its hash (altered)")
+    if signature_check is not None:
+        if not signature:
+            problems.append("not signed")
+        elif not signature_check(stored, signature):
+            problems.append("signature does not verify with the given public key")
+        else:
+            result.signatures += 1
+    for problem in problems:
+        result.findings.append(Finding(n.id, incident, version, problem))
+    chains[incident] = _Chain(version, stored)
+    try:
+        tree.append(bytes.fromhex(stored))
+    except ValueError:
+        tree.append(stored.encode())
+
+
+def _check_seal(
+    n: Notification,
+    tree: TreeBuilder,
+    seal_chain: _Chain,
+    result: Verification,
+    signature_check: SignatureCheck | None,
+) -> None:
+    result.seals += 1
+    version = int(n.originator_version)
+    try:
+        state = _load_state(n)
+        content = seal_content(state, version)
+        stored = str(state["hash"])
+    except (ValueError, KeyError) as e:
+        result.findings.append(Finding(n.id, None, version, f"undecodable seal: {e}"))
+        return
+    where = f"seal {version}"
+    if version != seal_chain.version + 1:
+        result.findings.append(Finding(n.id, None, version, f"{where} is out of sequence"))
+    if content["prev_hash"] != seal_chain.hash:
+        result.findings.append(Finding(n.id, None, version, f"{where} breaks the seal chain"))
+    if event_hash(content) != stored:
+        result.findings.append(Finding(n.id, None, version, f"{where} was altered"))
+    if signature_check is not None:
+        signature = state.get("signature")
+        if not signature or not signature_check(stored, signature):
+            result.findings.append(
+                Finding(n.id, None, version, f"{where} is not signed by the given public key")
+            )
+        else:
+            result.signatures += 1
+    if tree.size != content["size"]:
+        result.findings.append(
+            Finding(
+                n.id,
+                None,
+                version,
+                f"{where} covers {content['size']} events but the log holds {tree.size} "
+                "before it (events deleted or added)",
+            )
+        )
+    elif tree.root().hex() != content["root"]:
+        result.findings.append(
+            Finding(n.id, None, version, f"{where} root does not match the log (events altered)")
+        )
+    seal_chain.version, seal_chain.hash = version, stored
+
+
+def _check_expected_root(
+    expected: tuple[str, int], size: int, actual: bytes | None, result: Verification
+) -> None:
+    root_hex, wanted = expected
+    if actual is None:
+        result.findings.append(
+            Finding(None, None, None, f"the log holds {size} events, fewer than --size {wanted}")
+        )
+    elif actual.hex() != root_hex.lower():
+        result.findings.append(
+            Finding(
+                None,
+                None,
+                None,
+                f"the root over the first {wanted} events is {actual.hex()}, not the given root",
+            )
+        )
+
+
+def make_seal(
+    previous: tuple[int, str] | None,
+    *,
+    size: int,
+    position: int,
+    root: bytes,
+    sealed_at: datetime,
+    sealed_by: str,
+    signer: Signer | None = None,
+) -> Sealed:
+    """The next seal event after `previous` (its version and hash), or the first."""
+    from ledger.timeutil import format_utc
+
+    version = previous[0] + 1 if previous else 1
+    state = {
+        "size": size,
+        "position": position,
+        "root": root.hex(),
+        "sealed_at": format_utc(sealed_at),
+        "sealed_by": sealed_by,
+        "prev_hash": previous[1] if previous else GENESIS_HASH,
+    }
+    digest = event_hash(seal_content(state, version))
+    return Sealed(
+        originator_id=SEALS_ID,
+        originator_version=version,
+        timestamp=sealed_at,
+        hash=digest,
+        signature=signer(digest) if signer else None,
+        **state,
+    )
