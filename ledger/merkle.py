@@ -54,7 +54,7 @@ def _split(n: int) -> int:
 
 
 def _mth(leaves: Sequence[bytes], lo: int, hi: int) -> bytes:
-    """MTH(D[lo:hi]) for hi > lo, by the RFC 6962 recursion (recursion depth is log2 of the size)."""
+    """MTH(D[lo:hi]) for hi > lo, by the RFC 6962 recursion (its depth is log2 of the size)."""
     if hi - lo == 1:
         return leaf_hash(leaves[lo])
     k = lo + _split(hi - lo)
