@@ -23,6 +23,7 @@ from ledger.domain import (
     Signer,
 )
 from ledger.errors import DomainRuleViolation, IncidentNotFound, LedgerError, StoreUnavailable
+from ledger.integrity import SEALS_ID, make_seal
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import ConflictingWrite, IndexRow
 from ledger.timeutil import parse_earliest, utc_now
@@ -442,15 +443,11 @@ def _seal_info(notification: Notification) -> SealInfo:
 
 def seals(ledger: IncidentLedger) -> list[SealInfo]:
     """Every seal recorded so far, oldest first."""
-    from ledger.integrity import SEALS_ID
-
     return [_seal_info(n) for n in ledger.recorder.select_positioned(SEALS_ID)]  # type: ignore[attr-defined]
 
 
 def event_hashes(ledger: IncidentLedger, *, up_to: int | None = None) -> Iterator[tuple[int, str]]:
     """(position, hash) of every incident event in log order: the Merkle tree's leaves."""
-    from ledger.integrity import SEALS_ID
-
     for batch in ledger.iter_notifications(batch=5_000, stop=up_to):
         for n in batch:
             if n.originator_id != SEALS_ID:
@@ -459,7 +456,6 @@ def event_hashes(ledger: IncidentLedger, *, up_to: int | None = None) -> Iterato
 
 def seal(ledger: IncidentLedger, *, sealed_by: str) -> SealInfo:
     """Record a seal over every incident event so far; returns it (root, size, position)."""
-    from ledger.integrity import make_seal
     from ledger.merkle import TreeBuilder
 
     with ledger.recorder.write_session() as session:  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 
 from ledger.application import IncidentLedger, to_record
 from ledger.fold import COLUMNS, fold
+from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
 from projections import schema
 
@@ -73,7 +74,12 @@ def catch_up(
                 )
                 if not notifications:
                     return applied
-                records = [to_record(n.id, ledger.decode(n)) for n in notifications]
+                # Seals are log events too, but not reports: the views skip them.
+                records = [
+                    to_record(n.id, ledger.decode(n))
+                    for n in notifications
+                    if n.originator_id != SEALS_ID
+                ]
                 if fail_after is not None and applied + len(records) > fail_after:
                     # Write part of the batch, then crash: the transaction must roll it all back.
                     _apply(connection, records[: fail_after - applied])

@@ -417,7 +417,9 @@ def test_genuine_consistency_proofs_verify_and_mutations_are_refused(case, bit):
         ro = root(leaves[:o]) if o > 0 else EMPTY_ROOT
         rn = root(leaves[:n]) if n > 0 else EMPTY_ROOT
         assert refused(o, n, ro, rn, proof)
-    # Wrong sizes, with these roots.
+    # Wrong sizes, with these roots: the proof is too short for a tree twice as high.
+    assert refused(old, 2 * new, old_root, new_root, proof)
+    assert refused(old, 2 * new + 1, old_root, new_root, proof)
     assert refused(new, old, new_root, old_root, proof)
     assert refused(old, old, old_root, new_root, proof)
     assert refused(0, new, old_root, new_root, proof)
