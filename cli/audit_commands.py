@@ -169,14 +169,20 @@ def export_command(
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="jsonl (re-importable) or events (with hashes).")
+        str,
+        typer.Option(
+            "--format", "-f", help="jsonl (re-importable), events (with hashes), prov-json, prov-n."
+        ),
     ] = "jsonl",
 ) -> None:
     """Export the log as JSON Lines: re-importable reports, or full events with their hashes.
 
     `--format jsonl` writes interchange lines (what was said, and by whom it was recorded), which
     `ledger import` accepts; `--format events` adds version, recorded_at, prev_hash and hash, so
-    anyone can re-check the hash chain with any RFC 8785 implementation.
+    anyone can re-check the hash chain with any RFC 8785 implementation. `--format prov-json` and
+    `prov-n` write a W3C PROV document: speakers acting on behalf of organisations, outlets'
+    texts quoted from the statement, denials and corroborations as derivations, each ledger event
+    a bundle attributed to its recorder.
 
     Example:
 
@@ -184,9 +190,12 @@ def export_command(
     """
     from ledger.integrity import SEALS_ID
 
-    if fmt not in ("jsonl", "events"):
-        raise usage_error("--format must be jsonl or events")
+    if fmt not in ("jsonl", "events", "prov-json", "prov-n"):
+        raise usage_error("--format must be jsonl, events, prov-json or prov-n")
     ledger = open_ledger()
+    if fmt.startswith("prov"):
+        _export_prov(ledger, incident, fmt)
+        return
     wanted = set(incident or ())
     out = sys.stdout
     for batch in ledger.iter_notifications(batch=5_000):
@@ -204,6 +213,28 @@ def export_command(
                 if getattr(event, "signature", None):
                     content["signature"] = event.signature
             out.write(json.dumps(content, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _export_prov(ledger: Any, incidents: list[str] | None, fmt: str) -> None:
+    from ledger.application import related_records, to_record
+    from ledger.integrity import SEALS_ID
+    from ledger.prov_export import build_document, serialize
+
+    if incidents:
+        chosen: dict[str, dict[str, Any]] = {}
+        for slug in incidents:
+            ledger.get_incident(slug)  # exit 1 for an unknown incident
+            chosen.update({r["report"]: r for r in related_records(ledger, slug)})
+        records = sorted(chosen.values(), key=lambda r: r["position"])
+    else:
+        records = [
+            to_record(n.id, ledger.decode(n))
+            for batch in ledger.iter_notifications(batch=5_000)
+            for n in batch
+            if n.originator_id != SEALS_ID
+        ]
+    sys.stdout.write(serialize(build_document(records), fmt))
+    sys.stdout.write("\n")
 
 
 def register(app: typer.Typer) -> None:

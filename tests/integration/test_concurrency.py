@@ -25,9 +25,19 @@ def _run_writers(db_url: str, mode: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.concurrent_writer", db_url, str(w),
-             str(REPORTS), mode],
-            cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "tests.integration.concurrent_writer",
+                db_url,
+                str(w),
+                str(REPORTS),
+                mode,
+            ],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for w in range(WRITERS)
     ]
@@ -66,12 +76,15 @@ def test_eight_writers_record_every_report_exactly_once_with_gap_free_chains(
         events = ledger.positioned_events(slug)
         # Check versions are 1..N with no gap, and every prev_hash links to the previous hash.
         assert [e.originator_version for _, e in events] == list(range(1, len(events) + 1))
-        assert all(b.prev_hash == a.hash for (_, a), (_, b) in zip(events, events[1:], strict=False))
+        assert all(
+            b.prev_hash == a.hash for (_, a), (_, b) in zip(events, events[1:], strict=False)
+        )
         total += len(events) - 1
     # Check every report was recorded exactly once.
     reports = [
         to_record(n.id, ledger.decode(n))["report"]
-        for batch in ledger.iter_notifications() for n in batch
+        for batch in ledger.iter_notifications()
+        for n in batch
     ]
     assert len(reports) == len(set(reports))
     assert total == WRITERS * REPORTS

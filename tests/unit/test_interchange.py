@@ -13,6 +13,7 @@ import pytest
 
 from ledger.errors import EXIT_BAD_INPUT
 from ledger.interchange import (
+    MAX_DEPTH,
     MAX_LINE_BYTES,
     MODEL_BY_TYPE,
     REPORT_TYPES,
@@ -683,12 +684,7 @@ def test_an_incident_that_ends_before_it_starts_is_refused(
     assert message_for(data) == "line 7: occurred_to is before occurred_from"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/timeutil.py: `\\d` in _PARTIAL/_DATETIME matches any Unicode digit, so "
-    "non-ASCII digits pass as ISO 8601",
-)
-@pytest.mark.parametrize("moment", ["２０１７", "٢٠١٧-٠٩-٢١"])
+@pytest.mark.parametrize("moment", ["２０１７", "٢٠١٧-٠٩-٢١", "2017-09-2١"])
 def test_a_time_written_in_non_ascii_digits_is_refused(moment: str) -> None:
     # Check ISO 8601 means ASCII digits: fullwidth or Arabic-Indic digits are not a date.
     assert message_for(with_keys("claim", stated_at=moment)) == (
@@ -725,7 +721,16 @@ def test_nan_and_infinity_are_refused_as_not_json(constant: str) -> None:
 def test_a_number_that_overflows_to_infinity_is_refused(number: str) -> None:
     # Check 1e999 (which decodes to inf) is refused as a latitude.
     text = f'{{"type": "incident", "incident": "inc", "title": "t", "lat": {number}}}'
-    assert str(refusal(text, 2)) == "line 2, field 'lat': input should be a finite number"
+    assert str(refusal(text, 2)) == "line 2, field 'lat': numbers must be finite"
+
+
+def test_an_overflowing_number_is_refused_wherever_it_is() -> None:
+    # Check infinity is refused inside nested values too, naming the path.
+    text = (
+        '{"type": "claim", "incident": "inc", "by": "A", "summary": "s", '
+        '"magnitude": {"killed": 1e400}}'
+    )
+    assert str(refusal(text, 2)) == "line 2, field 'magnitude.killed': numbers must be finite"
 
 
 @pytest.mark.parametrize(
@@ -797,19 +802,24 @@ def test_nesting_where_text_is_expected_is_refused_as_a_wrong_type() -> None:
     assert message_for(data) == "line 7, field 'by': input should be a valid string"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/interchange.py load_json_object: depths ~256-980 parse, but report_fields "
-    "then raises ValueError('Maximum serialization depth exceeded'), a crash not InvalidLine",
-)
-def test_a_line_nested_three_hundred_deep_is_refused_as_too_deep() -> None:
-    # Check a correction whose change nests 300 deep is refused before it is used.
+def nested_correction(depth: int) -> str:
+    """A correction whose change is a list nested `depth` deep."""
     data = {**MINIMAL["correction"], "changes": {"against": []}}
     del data["void"]
-    text = line(data).decode().replace("[]", "[" * 300 + "]" * 300)
-    with pytest.raises(InvalidLine) as caught:
-        report_fields(parse_line(text, 8))
-    assert str(caught.value) == "line 8: JSON is nested too deeply"
+    return line(data).decode().replace("[]", "[" * depth + "]" * depth)
+
+
+@pytest.mark.parametrize("depth", [300, 900, MAX_DEPTH])
+def test_a_line_nested_beyond_the_limit_is_refused_as_too_deep(depth: int) -> None:
+    # Check moderate nesting (which the JSON parser allows) is refused before it is used.
+    assert str(refusal(nested_correction(depth), 8)) == "line 8: JSON is nested too deeply"
+
+
+def test_a_line_nested_up_to_the_limit_is_accepted() -> None:
+    # Check the nesting limit's edge: one level less than the refused depth passes.
+    fields = report_fields(parse_line(nested_correction(MAX_DEPTH - 1), 8))
+    depth = MAX_DEPTH - 1
+    assert json.dumps(fields["changes"]["against"]) == "[" * depth + "]" * depth
 
 
 def test_a_line_longer_than_the_limit_is_refused_before_parsing() -> None:
@@ -902,12 +912,7 @@ def test_a_value_of_the_wrong_type_is_refused_without_coercion(
     assert message_for(data) == f"line 7, field '{field}': {problem}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/interchange.py IncidentLine.lat/lon: Field(strict=False) lets pydantic coerce "
-    "true -> 1.0 and '35.3' -> 35.3; strict floats already accept JSON integers",
-)
-@pytest.mark.parametrize("value", [True, "35.3"])
+@pytest.mark.parametrize("value", [True, "35.3", [35.3]])
 def test_a_latitude_that_is_not_a_number_is_refused(value: Any) -> None:
     # Check `"lat": true` or `"lat": "35.3"` is a type error, as for every other number.
     assert message_for(with_keys("incident", lat=value)) == (
@@ -915,37 +920,54 @@ def test_a_latitude_that_is_not_a_number_is_refused(value: Any) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/interchange.py VariantValue: int is unbounded, and RFC 8785 cannot hash "
-    "integers beyond 2**53-1, so the line passes validation and crashes in hashing.py",
-)
-def test_a_variant_value_beyond_the_json_safe_integers_is_refused() -> None:
+@pytest.mark.parametrize("value", [2**53, -(2**53), 2**64])
+def test_a_variant_value_beyond_the_json_safe_integers_is_refused(value: int) -> None:
     # Check a number RFC 8785 cannot canonicalise is refused as bad input, naming the field.
     data = with_keys(
         "discrepancy",
         variants=[
-            {"value": 2**64, "sources": [{"outlet": "EIR"}]},
+            {"value": value, "sources": [{"outlet": "EIR"}]},
             {"value": "b", "sources": [{"outlet": "Rudaw"}]},
         ],
     )
-    error = refusal(line(data), 3)
-    assert (error.line_no, error.field) == (3, "variants.0.value")
+    assert str(refusal(line(data), 3)) == (
+        "line 3, field 'variants.0.value': integer is beyond ±9007199254740991 "
+        "(not exactly representable)"
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ledger/interchange.py CorrectionLine.changes: dict[str, Any] skips allow_inf_nan, "
-    "and report_fields (mode='json') then turns inf into null: the line changes meaning",
-)
+def test_a_variant_value_at_the_json_safe_integer_limits_is_accepted() -> None:
+    # Check ±(2**53 - 1) are still accepted.
+    data = with_keys(
+        "discrepancy",
+        variants=[
+            {"value": 2**53 - 1, "sources": [{"outlet": "EIR"}]},
+            {"value": -(2**53 - 1), "sources": [{"outlet": "Rudaw"}]},
+        ],
+    )
+    values = [v["value"] for v in report_fields(parse_line(line(data), 3))["variants"]]
+    assert values == [2**53 - 1, -(2**53 - 1)]
+
+
 def test_a_correction_that_changes_a_field_to_an_overflowing_number_is_refused() -> None:
     # Check 1e999 inside `changes` is refused rather than silently becoming null.
     text = (
         '{"type": "correction", "incident": "inc", "refers_to": "r1", "reason": "r", '
         '"changes": {"quote": 1e999}}'
     )
-    with pytest.raises(InvalidLine):
-        report_fields(parse_line(text, 3))
+    assert str(refusal(text, 3)) == "line 3, field 'changes.quote': numbers must be finite"
+
+
+def test_a_correction_that_changes_a_field_to_a_huge_integer_is_refused() -> None:
+    # Check an integer RFC 8785 cannot hash is refused inside `changes`.
+    text = (
+        '{"type": "correction", "incident": "inc", "refers_to": "r1", "reason": "r", '
+        '"changes": {"summary": 123456789012345678901234567890}}'
+    )
+    assert str(refusal(text, 3)) == (
+        "line 3, field 'changes.summary': integer is beyond ±9007199254740991 "
+        "(not exactly representable)"
+    )
 
 
 # -- control characters and sizes ------------------------------------------------------------
