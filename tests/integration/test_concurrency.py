@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -77,7 +78,7 @@ def test_eight_writers_record_every_report_exactly_once_with_gap_free_chains(
         # Check versions are 1..N with no gap, and every prev_hash links to the previous hash.
         assert [e.originator_version for _, e in events] == list(range(1, len(events) + 1))
         assert all(
-            b.prev_hash == a.hash for (_, a), (_, b) in zip(events, events[1:], strict=False)
+            b.prev_hash == a.hash for (_, a), (_, b) in itertools.pairwise(events)
         )
         total += len(events) - 1
     # Check every report was recorded exactly once.
