@@ -13,6 +13,7 @@ import typer
 from cli import (
     admin_commands,
     audit_commands,
+    db_commands,
     integrity_commands,
     io_commands,
     read_commands,
@@ -79,6 +80,7 @@ admin_commands.register(app)
 integrity_commands.register(app)
 audit_commands.register(app)
 app.add_typer(views_commands.report_app, name="report")
+app.add_typer(db_commands.db_app, name="db")
 
 
 def run() -> None:

@@ -115,10 +115,23 @@ def append_lines(
             f"{result.unchanged} already recorded"
         )
     if project:
-        from projections.catchup import catch_up
-
-        catch_up(ledger, settings().store)
+        project_after_write(ledger)
     ledger.close()
+
+
+def project_after_write(ledger: Any) -> None:
+    """Bring the views up to date; a writer without rights on them leaves it to the projector."""
+    from projections.catchup import catch_up
+
+    try:
+        catch_up(ledger, settings().store)
+    except Exception as e:
+        if "permission denied" not in str(e).lower():
+            raise
+        say(
+            "warning: the report was recorded, but this role may not update the projections; "
+            "run 'ledger project' as a projector (or pass --no-project)"
+        )
 
 
 def spool_stdin() -> Path:

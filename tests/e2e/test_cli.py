@@ -35,7 +35,7 @@ LEDGER = str(Path(sys.executable).parent / "ledger")
 AIRSTRIKE = "deir-ez-zor-airstrike-2017-09-16"
 SHELLING = "deir-ez-zor-shelling-2017-09"
 SLUG_PROBLEM = "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"
-NOT_FOUND = "incident '{{}}' does not exist (open it first with 'ledger open')"
+NOT_FOUND = "incident '{}' does not exist (open it first with 'ledger open')"
 
 # The brief's claim, option by option, and the JSON line it stands for.
 CLAIM_ARGS = [
@@ -685,7 +685,7 @@ def test_a_refused_command_exits_1_and_writes_nothing(
             f"--refers-to.0: {SLUG_PROBLEM}",
         ),
         (["link", INC, "--other", "B", "--relation", "same_as"], f"--other: {SLUG_PROBLEM}"),
-        (["open", "-x", "--title", "T"], f"INCIDENT: {SLUG_PROBLEM}"),
+        (["open", "_x", "--title", "T"], f"INCIDENT: {SLUG_PROBLEM}"),
         (
             ["claim", INC, "--by", "X", "--summary", "S", "--stated-at", "2017-02-30"],
             "--stated-at: '2017-02-30' is not a real date",

@@ -1,0 +1,55 @@
+"""`ledger db roles`: least-privilege roles on PostgreSQL."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.context import guarded, say, settings, usage_error
+
+db_app = typer.Typer(
+    help="Database administration.\n\nExample:\n\n    ledger --db postgresql://... db roles",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@db_app.command("roles")
+@guarded
+def roles_command() -> None:
+    """Create (or refresh) the writer, projector and reader roles on PostgreSQL.
+
+    ledger_writer may append to the log but never change or delete it; ledger_projector may read
+    the log and write only the projection tables; ledger_reader may only read the projection
+    tables. Give people login roles that are members of these, e.g.
+    CREATE ROLE alice LOGIN PASSWORD '...' IN ROLE ledger_writer;
+
+    Example:
+
+        ledger --db postgresql://postgres@127.0.0.1:5432/ledger db roles
+    """
+    import psycopg
+
+    from ledger.store.roles import ROLES, role_statements
+    from projections.schema import metadata
+
+    store = settings().store
+    if store.backend != "postgresql":
+        raise usage_error("roles need PostgreSQL; a SQLite file is protected by file permissions")
+    views = tuple(metadata.tables)
+    with psycopg.connect(
+        host=store.host,
+        port=store.port,
+        user=store.user,
+        password=store.password or None,
+        dbname=store.dbname,
+        autocommit=False,
+        connect_timeout=5,
+    ) as connection:
+        for statement in role_statements(views, store.dbname):
+            connection.execute(statement)  # type: ignore[arg-type]
+    for role in ROLES:
+        typer.echo(role)
+    say(
+        f"roles ready on {store.display}; grant them to login roles with "
+        "CREATE ROLE name LOGIN PASSWORD '...' IN ROLE ledger_writer"
+    )
