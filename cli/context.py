@@ -62,7 +62,9 @@ def say(message: str) -> None:
 
 
 def fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    # One line, always: drivers like to add hints on a second line.
+    first = message.strip().splitlines()[0] if message.strip() else "failed"
+    typer.echo(f"error: {first.strip()}", err=True)
     return typer.Exit(code)
 
 
@@ -141,7 +143,12 @@ def open_ledger(*, write: bool = False) -> IncidentLedger:
         raise StoreUnavailable(
             f"{current.store.display} has schema revision {state}; run 'ledger init' to upgrade"
         )
-    return IncidentLedger(current.store, lock_timeout=current.lock_timeout, signer=_signer())
+    return IncidentLedger(
+        current.store,
+        lock_timeout=current.lock_timeout,
+        signer=_signer() if write else None,
+        read_only=not write,
+    )
 
 
 def _signer():  # type: ignore[no-untyped-def]

@@ -58,7 +58,12 @@ class IncidentLedger(Application[str]):
     name = "IncidentLedger"
 
     def __init__(
-        self, config: StoreConfig, *, lock_timeout: float = 30.0, signer: Signer | None = None
+        self,
+        config: StoreConfig,
+        *,
+        lock_timeout: float = 30.0,
+        signer: Signer | None = None,
+        read_only: bool = False,
     ) -> None:
         self.config = config
         self.signer = signer
@@ -70,7 +75,7 @@ class IncidentLedger(Application[str]):
         if config.backend == "sqlite":
             env |= {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": config.sqlite_path,
+                "SQLITE_DBNAME": config.sqlite_reader_uri() if read_only else config.sqlite_path,
                 "SQLITE_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
                 "APPLICATION_RECORDER_TOPIC": "ledger.store.recorders:LedgerSQLiteRecorder",
             }

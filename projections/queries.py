@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Select, and_, create_engine, or_, select
@@ -28,8 +27,8 @@ STATUSES = (
 def read_engine(store: StoreConfig) -> Engine:
     """Read-only where the backend allows it, so reports work on a read-only ledger file."""
     if store.backend == "sqlite":
-        path = Path(store.sqlite_path).resolve()
-        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+        uri = store.sqlite_reader_uri()
+        return create_engine(f"sqlite:///{uri}&uri=true")
     return create_engine(store.sqlalchemy_url)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
 from ledger.store.tables import ledger_events
 from projections import schema
@@ -39,7 +40,10 @@ def _lag(store: StoreConfig) -> int:
             )
             return int(
                 connection.execute(
-                    select(func.count()).where(ledger_events.c.notification_id > position)
+                    select(func.count()).where(
+                        ledger_events.c.notification_id > position,
+                        ledger_events.c.originator_id != SEALS_ID,  # seals are not reports
+                    )
                 ).scalar_one()
             )
     finally:

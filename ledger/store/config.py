@@ -32,6 +32,18 @@ class StoreConfig:
         user = f"{self.user}@" if self.user else ""
         return f"postgresql://{user}{self.host}:{self.port}/{self.dbname}"
 
+    def sqlite_reader_uri(self) -> str:
+        """A SQLite URI to read this ledger, also when the file or its folder is read-only.
+
+        A WAL database cannot be opened `mode=ro` without its -shm file, which a read-only folder
+        cannot hold; `immutable=1` reads it anyway. It is used only where this process cannot
+        write, which is also where it cannot change under us through this process.
+        """
+        path = Path(self.sqlite_path).resolve()
+        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+            return f"file:{path}?mode=ro"
+        return f"file:{path}?immutable=1"
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.backend == "sqlite":

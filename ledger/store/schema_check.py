@@ -17,8 +17,7 @@ def revision(store: StoreConfig) -> str | None:
         path = Path(store.sqlite_path)
         if not path.exists():
             return None
-        uri = f"file:{path.resolve()}?mode=ro"
-        connection = sqlite3.connect(uri, uri=True)
+        connection = sqlite3.connect(store.sqlite_reader_uri(), uri=True)
         try:
             row = connection.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"

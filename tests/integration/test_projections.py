@@ -225,7 +225,7 @@ def cli_on(url: str) -> CliInvoke:
 
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None) -> Any:  # noqa: A002 - as CliRunner
+    def invoke(*args: str, input: str | None = None) -> Any:
         return runner.invoke(app, ["--db", url, "--as", "tester", *args], input=input)
 
     return invoke
