@@ -1,0 +1,1297 @@
+"""`ledger report html`: one self-contained HTML page about the selected incidents.
+
+Data: the projection tables (overview, assertions, provenance, timeline) and the log itself (each
+assertion's status as it changed, and the hash-chain and seal verification), all read through one
+read-only connection in one transaction, so the page shows one consistent snapshot. A read-only
+SQLite file works: when the sidecar files of WAL mode cannot be created, it is opened immutable.
+
+Rendering: a Jinja2 template with autoescaping for the page, drawsvg for the drawings (timeline
+and provenance graphs, inline SVG). Nothing is fetched: no external scripts, styles, fonts or
+images, and a Content-Security-Policy lets only the page's own style and script (by hash) run.
+Everything renders without JavaScript; the script only makes the overview table sortable.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import sqlite3
+import textwrap
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import drawsvg as dw
+from markupsafe import Markup, escape
+from sqlalchemy import Connection, Engine, Select, create_engine, func, select
+
+from ledger.errors import IncidentNotFound, StoreUnavailable
+from ledger.ids import actor_id
+from ledger.integrity import SEALS_ID, Verification, verify
+from ledger.store.config import StoreConfig
+from ledger.store.tables import ledger_events, ledger_references, ledger_reports
+from ledger.timeutil import InvalidTime, earliest_instant, format_utc
+from projections import schema
+from projections.queries import STATUSES
+
+Row = dict[str, Any]
+Decoder = Callable[[Any], Any]  # a log Notification -> its domain event
+Progress = Callable[[int, int], None]  # (events read, events in the log)
+
+ASSERTION_TYPES = frozenset({"claim", "warning"})
+STATUS_COLORS = {
+    "disputed": "#c2410c",
+    "unverified": "#6b7280",
+    "corroborated": "#15803d",
+    "confirmed": "#166534",
+    "refuted": "#991b1b",
+    "unverifiable": "#7c3aed",
+    "retracted": "#1f2937",
+    "open": "#0369a1",
+    "voided": "#9ca3af",
+}
+TYPE_COLORS = {
+    "claim": "#1d4ed8",
+    "warning": "#b45309",
+    "denial": "#b91c1c",
+    "corroboration": "#15803d",
+    "retraction": "#374151",
+    "verdict": "#7c3aed",
+    "assessment": "#0e7490",
+    "discrepancy": "#a16207",
+    "correction": "#6b7280",
+    "link": "#64748b",
+}
+ROLE_LABELS = {
+    "speaker": "speaker",
+    "source": "source",
+    "on_behalf_of": "on behalf of",
+    "channel": "channel",
+    "relay": "relay",
+    "outlet": "outlet",
+}
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+
+# -- the data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One report on an incident's timeline (from the `timeline` projection)."""
+
+    position: int
+    report: str
+    incident: str
+    type: str
+    by: str | None
+    stated_at: str | None
+    stated_from: str | None
+    recorded_at: str
+    recorded_by: str
+    summary: str | None
+    voided: bool
+    corrected: bool
+    refers_to: tuple[str, ...]
+    data: Row
+
+    @property
+    def sort_key(self) -> tuple[bool, str, int]:
+        """Timeline order: by stated time (earliest instant), then log position; undated last."""
+        return (self.stated_from is None, self.stated_from or "", self.position)
+
+
+@dataclass(frozen=True)
+class Hop:
+    hop: int
+    agent: str
+    role: str
+    kind: str | None
+    url: str | None
+    published_at: str | None
+    quote_mode: str | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """An assertion's status after one report that touched it, in log order."""
+
+    position: int
+    report: str
+    type: str
+    by: str | None
+    stated_at: str | None
+    recorded_at: str
+    status: str | None
+    changed: bool
+
+
+@dataclass
+class AssertionView:
+    row: Row  # the `claims` projection row
+    hops: list[Hop]
+    referrers: list[Entry]
+    referrer_hops: dict[str, list[Hop]]
+    history: list[Step] = field(default_factory=list)
+    stated_statuses: list[tuple[str | None, str]] = field(default_factory=list)
+
+    @property
+    def report(self) -> str:
+        return str(self.row["report"])
+
+
+@dataclass
+class IncidentView:
+    row: Row  # the `incidents` projection row
+    entries: list[Entry]
+    assertions: list[AssertionView]
+    links: list[Row]
+    parties: list[str]
+
+    @property
+    def slug(self) -> str:
+        return str(self.row["incident"])
+
+
+@dataclass(frozen=True)
+class SealState:
+    version: int
+    position: int
+    size: int
+    root: str
+    sealed_at: str
+    sealed_by: str
+
+
+@dataclass
+class ReportData:
+    incidents: list[IncidentView]
+    verification: Verification
+    last_seal: SealState | None
+    source: str
+    generated_at: str
+    filters: str
+    lag: int
+
+
+# -- reading the database ------------------------------------------------------------------------
+
+
+def report_engine(store: StoreConfig) -> Engine:
+    """A read-only engine. SQLite opens `mode=ro`, and immutable when WAL mode's -shm file can
+    neither be found nor created (a read-only copy of a ledger); PostgreSQL runs read-only
+    transactions at REPEATABLE READ, so every query sees one snapshot."""
+    if store.backend != "sqlite":
+        return create_engine(
+            store.sqlalchemy_url,
+            connect_args={"options": "-c default_transaction_read_only=on"},
+            isolation_level="REPEATABLE READ",
+        )
+    path = Path(store.sqlite_path).resolve()
+    if not path.is_file():
+        raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
+    uri = path.as_uri() + "?mode=ro" + ("&immutable=1" if _cannot_share(path) else "")
+    return create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+    )
+
+
+def _cannot_share(path: Path) -> bool:
+    """True when SQLite could not open its shared-memory file next to the database."""
+    shm = path.with_name(path.name + "-shm")
+    if shm.exists():
+        return False
+    return not os.access(path.parent, os.W_OK)
+
+
+def _rows(connection: Connection, query: Select[Any]) -> list[Row]:
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def _check_schema(connection: Connection, store: StoreConfig) -> None:
+    from sqlalchemy import column, table
+
+    from ledger.store.schema_check import SCHEMA_HEAD
+
+    found = connection.execute(select(column("version_num")).select_from(table("alembic_version")))
+    revision = found.scalar()
+    if revision != SCHEMA_HEAD:
+        raise StoreUnavailable(
+            f"{store.display} has schema revision {revision}; run 'ledger init' to upgrade"
+        )
+
+
+def _chosen(incidents: Sequence[str] | None, status: str | None) -> Select[Any]:
+    table = schema.incidents
+    query = select(table)
+    if incidents:
+        query = query.where(table.c.incident.in_(list(incidents)))
+    if status:
+        query = query.where(table.c.status == status)
+    return query.order_by(table.c.incident)
+
+
+def _entry(row: Row) -> Entry:
+    return Entry(
+        position=int(row["position"]),
+        report=str(row["report"]),
+        incident=str(row["incident"]),
+        type=str(row["type"]),
+        by=row["by"],
+        stated_at=row["stated_at"],
+        stated_from=row["stated_from"],
+        recorded_at=str(row["recorded_at"]),
+        recorded_by=str(row["recorded_by"]),
+        summary=row["summary"],
+        voided=bool(row["voided"]),
+        corrected=bool(row["corrected"]),
+        refers_to=tuple(json.loads(row["refers_to"] or "[]")),
+        data=json.loads(row["data"] or "{}"),
+    )
+
+
+def _hop(row: Row) -> Hop:
+    return Hop(
+        hop=int(row["hop"]),
+        agent=str(row["agent"]),
+        role=str(row["role"]),
+        kind=row["kind"],
+        url=row["url"],
+        published_at=row["published_at"],
+        quote_mode=row["quote_mode"],
+    )
+
+
+@dataclass
+class _Projected:
+    """What the projection tables say about the chosen incidents."""
+
+    incidents: list[Row]
+    entries: dict[str, Entry]
+    refs: list[Row]  # report_refs rows pointing into the chosen incidents
+    claims: list[Row]
+    hops: dict[str, list[Hop]]
+    links: list[Row]
+
+
+def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected:
+    slugs = select(chosen.subquery().c.incident)
+    timeline, refs = schema.timeline, schema.report_refs
+    into = select(refs).where(refs.c.target_incident.in_(slugs))
+    foreign = select(refs.c.source).where(refs.c.target_incident.in_(slugs))
+    entry_rows = _rows(
+        connection,
+        select(timeline)
+        .where((timeline.c.incident.in_(slugs)) | (timeline.c.report.in_(foreign)))
+        .where(timeline.c.type != "incident")
+        .order_by(timeline.c.position),
+    )
+    provenance = schema.provenance
+    hops: dict[str, list[Hop]] = {}
+    hop_query = (
+        select(provenance)
+        .where(provenance.c.incident.in_(slugs) | provenance.c.report.in_(foreign))
+        .order_by(provenance.c.report, provenance.c.hop)
+    )
+    for row in _rows(connection, hop_query):
+        hops.setdefault(str(row["report"]), []).append(_hop(row))
+    claims, links = schema.claims, schema.links
+    return _Projected(
+        incidents=_rows(connection, chosen),
+        entries={str(r["report"]): _entry(r) for r in entry_rows},
+        refs=_rows(connection, into),
+        claims=_rows(
+            connection,
+            select(claims).where(claims.c.incident.in_(slugs)).order_by(claims.c.position),
+        ),
+        hops=hops,
+        links=_rows(
+            connection,
+            select(links).where(links.c.incident.in_(slugs)).order_by(links.c.report),
+        ),
+    )
+
+
+def _lag(connection: Connection) -> int:
+    from projections.catchup import PROJECTION
+
+    tracking = schema.projection_tracking
+    position = connection.execute(
+        select(tracking.c.position).where(tracking.c.projection == PROJECTION)
+    ).scalar()
+    newer = select(func.count()).where(ledger_events.c.notification_id > (position or 0))
+    return int(connection.execute(newer).scalar_one())
+
+
+# -- reading the log -------------------------------------------------------------------------------
+
+
+def _related(connection: Connection, slugs: set[str], hops: int = 3) -> tuple[set[str], set[str]]:
+    """Reports elsewhere that refer into the chosen incidents, and what refers to those (as
+    `ledger.application.related_records` does), from the log's own reference index: (their
+    incidents, their ids)."""
+    refs, reports = ledger_references, ledger_reports
+    targets = select(reports.c.report).where(reports.c.incident.in_(sorted(slugs)))
+    query = select(refs.c.source, refs.c.source_incident).where(refs.c.target.in_(targets))
+    incidents: set[str] = set()
+    found: set[str] = set()
+    for _ in range(hops):
+        new = {(s, i) for s, i in connection.execute(query) if i not in slugs and s not in found}
+        if not new:
+            break
+        found |= {s for s, _ in new}
+        incidents |= {i for _, i in new}
+        frontier = sorted(s for s, _ in new)
+        query = select(refs.c.source, refs.c.source_incident).where(refs.c.target.in_(frontier))
+    return incidents, found
+
+
+def _notifications(connection: Connection, batch: int = 5_000) -> Iterator[Any]:
+    """The whole log in position order, in batches, as the library's Notification objects."""
+    from eventsourcing.persistence import Notification
+
+    events = ledger_events.c
+    last = 0
+    while True:
+        rows = connection.execute(
+            select(
+                events.notification_id,
+                events.originator_id,
+                events.originator_version,
+                events.topic,
+                events.state,
+            )
+            .where(events.notification_id > last)
+            .order_by(events.notification_id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        for position, originator, version, topic, state in rows:
+            yield Notification(
+                originator_id=originator,
+                originator_version=int(version),
+                topic=topic,
+                state=bytes(state),
+                id=int(position),
+            )
+        last = rows[-1][0]
+
+
+class _LogTap:
+    """Passes the log through to `verify`, keeping the records of the chosen incidents (and of
+    the reports elsewhere that refer into them) and the last seal on the way."""
+
+    def __init__(
+        self,
+        decode: Decoder,
+        slugs: set[str],
+        foreign: tuple[set[str], set[str]],
+        total: int,
+        on_progress: Progress | None,
+    ) -> None:
+        self.decode = decode
+        self.slugs = slugs
+        self.foreign_incidents, self.foreign_reports = foreign
+        self.total = total
+        self.on_progress = on_progress
+        self.records: list[Row] = []
+        self.last_seal: SealState | None = None
+
+    def __call__(self, notifications: Iterator[Any]) -> Iterator[Any]:
+        for done, n in enumerate(notifications, start=1):
+            if n.originator_id == SEALS_ID:
+                self._seal(n)
+            elif n.originator_id in self.slugs or n.originator_id in self.foreign_incidents:
+                self._keep(n)
+            if self.on_progress is not None and done % 1_000 == 0:
+                self.on_progress(done, self.total)
+            yield n
+
+    def _keep(self, notification: Any) -> None:
+        from ledger.application import to_record
+
+        try:
+            record = to_record(notification.id, self.decode(notification))
+        except Exception:  # an undecodable row: `verify` reports it as a finding
+            return
+        if record["incident"] in self.slugs or record["report"] in self.foreign_reports:
+            self.records.append(record)
+
+    def _seal(self, notification: Any) -> None:
+        try:
+            state = json.loads(notification.state)
+            self.last_seal = SealState(
+                version=int(notification.originator_version),
+                position=int(state["position"]),
+                size=int(state["size"]),
+                root=str(state["root"]),
+                sealed_at=str(state["sealed_at"]),
+                sealed_by=str(state["sealed_by"]),
+            )
+        except (ValueError, KeyError, TypeError):  # `verify` reports the seal as undecodable
+            return
+
+
+# -- status history ------------------------------------------------------------------------------
+
+
+def _history(records: list[Row], report: str) -> list[Step]:
+    """The assertion's status after each report that touched it, in log order."""
+    from ledger.audit import status_of, touching
+
+    steps: list[Step] = []
+    touched = touching(records, report)
+    previous: str | None = None
+    for index, record in enumerate(touched):
+        status = status_of(touched[: index + 1], report)
+        steps.append(
+            Step(
+                position=int(record["position"]),
+                report=str(record["report"]),
+                type=str(record["type"]),
+                by=record.get("by"),
+                stated_at=record.get("stated_at"),
+                recorded_at=str(record["recorded_at"]),
+                status=status,
+                changed=status != previous,
+            )
+        )
+        previous = status
+    return steps
+
+
+def _stated_key(record: Row) -> str | None:
+    stated = record.get("stated_at")
+    if not stated:
+        return None
+    try:
+        return earliest_instant(str(stated))
+    except InvalidTime:
+        return None
+
+
+def _stated_statuses(records: list[Row], report: str) -> list[tuple[str | None, str]]:
+    """The assertion's status on the stated clock: at each stated instant of a report touching
+    it, its status over the reports stated by then (undated reports, None, come last)."""
+    from ledger.audit import status_of, touching
+
+    touched = touching(records, report)
+    keys = sorted({_stated_key(r) for r in touched}, key=lambda k: (k is None, k or ""))
+    changes: list[tuple[str | None, str]] = []
+    for key in keys:
+        admitted = [
+            r
+            for r in touched
+            if key is None or ((k := _stated_key(r)) is not None and k <= key)
+        ]
+        status = status_of(admitted, report)
+        if status is not None and (not changes or changes[-1][1] != status):
+            changes.append((key, status))
+    return changes
+
+
+# -- assembling the views ----------------------------------------------------------------------------
+
+
+def _parties(claims: list[Row], entries: list[Entry]) -> list[str]:
+    """Everyone the incident's reports name as asserting, denying, accused, targeted or warned."""
+    names: list[str] = []
+    for claim in claims:
+        names.append(str(claim["by"]))
+        for key in ("against", "targets"):
+            names.extend(str(n) for n in json.loads(claim[key] or "[]"))
+        if claim.get("addressee"):
+            names.append(str(claim["addressee"]))
+    names.extend(e.by for e in entries if e.by)
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(actor_id(name), name)
+    return sorted(unique.values(), key=str.casefold)
+
+
+def _incident_view(slug_row: Row, projected: _Projected, records: list[Row]) -> IncidentView:
+    slug = str(slug_row["incident"])
+    targets_here = {
+        str(r["source"]): str(r["target"]) for r in projected.refs if r["target_incident"] == slug
+    }
+    entries = sorted(
+        (
+            e
+            for e in projected.entries.values()
+            if e.incident == slug or e.report in targets_here
+        ),
+        key=lambda e: e.sort_key,
+    )
+    claims = [c for c in projected.claims if c["incident"] == slug]
+    assertions = []
+    for claim in claims:
+        referrers = sorted(
+            (
+                projected.entries[str(r["source"])]
+                for r in projected.refs
+                if r["target"] == claim["report"] and str(r["source"]) in projected.entries
+            ),
+            key=lambda e: e.sort_key,
+        )
+        view = AssertionView(
+            row=claim,
+            hops=projected.hops.get(str(claim["report"]), []),
+            referrers=referrers,
+            referrer_hops={e.report: projected.hops.get(e.report, []) for e in referrers},
+        )
+        view.history = _history(records, view.report)
+        view.stated_statuses = _stated_statuses(records, view.report)
+        assertions.append(view)
+    return IncidentView(
+        row=slug_row,
+        entries=entries,
+        assertions=assertions,
+        links=[lk for lk in projected.links if lk["incident"] == slug],
+        parties=_parties(claims, [e for e in entries if e.incident == slug]),
+    )
+
+
+def gather(
+    store: StoreConfig,
+    decode: Decoder,
+    *,
+    incidents: Sequence[str] | None = None,
+    status: str | None = None,
+    on_progress: Progress | None = None,
+) -> ReportData:
+    """Everything the page shows, read in one read-only transaction.
+
+    ValueError for a bad --status; IncidentNotFound for an --incident the ledger lacks.
+    """
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"--status must be one of {', '.join(STATUSES)}")
+    engine = report_engine(store)
+    try:
+        with engine.connect() as connection:
+            _check_schema(connection, store)
+            projected = _read_projections(connection, _chosen(incidents, status))
+            found = {str(r["incident"]) for r in projected.incidents}
+            for slug in incidents or ():
+                if slug not in found and status is None:
+                    raise IncidentNotFound(slug)
+            total = int(connection.execute(select(func.count()).select_from(ledger_events)).scalar_one())
+            tap = _LogTap(decode, found, _related(connection, found), total, on_progress)
+            verification = verify(tap(_notifications(connection)))
+            lag = _lag(connection)
+    finally:
+        engine.dispose()
+    tap.records.sort(key=lambda r: int(r["position"]))
+    return ReportData(
+        incidents=[_incident_view(row, projected, tap.records) for row in projected.incidents],
+        verification=verification,
+        last_seal=tap.last_seal,
+        source=store.display,
+        generated_at=format_utc(datetime.now(UTC))[:19] + "Z",
+        filters=_describe_filters(incidents, status),
+        lag=lag,
+    )
+
+
+def _describe_filters(incidents: Sequence[str] | None, status: str | None) -> str:
+    parts = []
+    if incidents:
+        parts.append("incident " + ", ".join(incidents))
+    if status:
+        parts.append(f"status {status}")
+    return "; ".join(parts) if parts else "all incidents"
+
+
+# -- drawing: shared helpers -------------------------------------------------------------------
+
+
+def _attr(value: object) -> str:
+    """An attribute value for drawsvg, which writes attribute values verbatim."""
+    return str(escape(str(value)))
+
+
+def _plain(text: object) -> str:
+    """One line of text: drawsvg turns newlines into separate lines."""
+    return " ".join(str(text).split())
+
+
+def _clip(text: object, width: int) -> str:
+    plain = _plain(text)
+    return plain if len(plain) <= width else plain[: width - 1].rstrip() + "…"
+
+
+def _safe_url(url: str | None) -> str | None:
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+class _Link(dw.DrawingParentElement):  # type: ignore[misc]
+    """An SVG <a>: drawsvg has none."""
+
+    TAG_NAME = "a"
+
+    def __init__(self, href: str, **kwargs: Any) -> None:
+        super().__init__(href=_attr(href), target="_blank", rel="noopener noreferrer", **kwargs)
+
+
+def _svg_markup(drawing: dw.Drawing) -> Markup:
+    """Inline SVG for an HTML page: no XML header, and no namespace declarations (HTML puts
+    <svg> in the SVG namespace by itself)."""
+    svg = drawing.as_svg(header="")
+    svg = svg.replace(' xmlns="http://www.w3.org/2000/svg"', "", 1)
+    svg = svg.replace(' xmlns:xlink="http://www.w3.org/1999/xlink"', "", 1)
+    return Markup(svg)
+
+
+def _arrowhead(color: str) -> dw.Marker:
+    marker = dw.Marker(-0.1, -0.5, 0.9, 0.5, scale=6, orient="auto")
+    marker.append(dw.Lines(-0.1, 0.5, -0.1, -0.5, 0.9, 0, fill=color, close=True))
+    return marker
+
+
+def _shape(report_type: str, x: float, y: float) -> dw.DrawingElement:
+    """The marker of a report type on the timeline."""
+    color = TYPE_COLORS.get(report_type, "#64748b")
+    s = 6.0
+    if report_type == "claim":
+        return dw.Circle(x, y, s, fill=color)
+    if report_type == "warning":
+        return dw.Lines(x, y - s - 1, x + s + 1, y + s, x - s - 1, y + s, close=True, fill=color)
+    if report_type == "denial":
+        group = dw.Group(stroke=color, stroke_width=3, stroke_linecap="round")
+        group.append(dw.Line(x - s, y - s, x + s, y + s))
+        group.append(dw.Line(x - s, y + s, x + s, y - s))
+        return group
+    if report_type == "corroboration":
+        return dw.Lines(x - s, y, x - 2, y + s, x + s, y - s, fill="none", stroke=color,
+                        stroke_width=3, stroke_linecap="round")
+    if report_type == "verdict":
+        return dw.Lines(x, y - s - 1, x + s + 1, y, x, y + s + 1, x - s - 1, y, close=True,
+                        fill=color)
+    if report_type == "retraction":
+        group = dw.Group(stroke=color, stroke_width=2, fill="none")
+        group.append(dw.Circle(x, y, s))
+        group.append(dw.Line(x - s + 1, y + s - 1, x + s - 1, y - s + 1))
+        return group
+    if report_type == "discrepancy":
+        return dw.Lines(x, y - s, x + s, y, x, y + s, x - s, y, close=True, fill="white",
+                        stroke=color, stroke_width=2)
+    if report_type == "assessment":
+        return dw.Rectangle(x - s + 1, y - s + 1, 2 * s - 2, 2 * s - 2, fill="white",
+                            stroke=color, stroke_width=2)
+    return dw.Circle(x, y, s - 1, fill="white", stroke=color, stroke_width=2)
+
+
+# -- drawing: the timeline ---------------------------------------------------------------------
+
+
+_TL_LABEL_W, _TL_STATUS_X, _TL_PLOT_X = 330.0, 338.0, 430.0
+_TL_PLOT_W, _TL_UNDATED_W, _TL_ROW, _TL_TOP = 440.0, 90.0, 26.0, 44.0
+
+
+def _instant(stated_from: str) -> datetime:
+    return datetime.fromisoformat(stated_from.replace("Z", "+00:00"))
+
+
+def _domain(instants: list[datetime]) -> tuple[datetime, datetime]:
+    if not instants:
+        now = datetime(2000, 1, 1, tzinfo=UTC)
+        return now, now + timedelta(days=1)
+    low, high = min(instants), max(instants)
+    pad = max((high - low) * 0.06, timedelta(hours=12))
+    return low - pad, high + pad
+
+
+def _ticks(low: datetime, high: datetime) -> tuple[list[datetime], str]:
+    """Gridline instants at whole days, months or years, at most about eight of them."""
+    span = high - low
+    if span <= timedelta(days=60):
+        step = next(d for d in (1, 2, 7, 14, 30) if span / timedelta(days=d) <= 8)
+        start = datetime(low.year, low.month, low.day, tzinfo=UTC) + timedelta(days=1)
+        ticks = []
+        while start <= high:
+            ticks.append(start)
+            start += timedelta(days=step)
+        return ticks, "%Y-%m-%d"
+    months = span.days // 30
+    if span <= timedelta(days=3 * 366):
+        step = next(m for m in (1, 2, 3, 6, 12) if months / m <= 8)
+        return _month_ticks(low, high, step), "%Y-%m"
+    years = max(1, (span.days // 365) // 8 + 1)
+    return _month_ticks(low, high, 12 * years), "%Y"
+
+
+def _month_ticks(low: datetime, high: datetime, step: int) -> list[datetime]:
+    year, month = low.year, low.month
+    ticks = []
+    while True:
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+        moment = datetime(year, month, 1, tzinfo=UTC)
+        if moment > high:
+            return ticks[::step] if step > 1 else ticks
+        ticks.append(moment)
+
+
+class _TimeScale:
+    def __init__(self, entries: list[Entry]) -> None:
+        dated = [_instant(e.stated_from) for e in entries if e.stated_from]
+        self.low, self.high = _domain(dated)
+        self.undated_x = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W / 2
+
+    def x(self, stated_from: str | None) -> float:
+        if stated_from is None:
+            return self.undated_x
+        fraction = (_instant(stated_from) - self.low) / (self.high - self.low)
+        return _TL_PLOT_X + fraction * _TL_PLOT_W
+
+
+def timeline_svg(view: IncidentView, uid: str) -> Markup:
+    """The incident's reports on the stated-time axis, one row each, in timeline order; an
+    assertion's row carries a band coloured by its status as it changed."""
+    entries = view.entries
+    scale = _TimeScale(entries)
+    width = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W + 10
+    height = _TL_TOP + _TL_ROW * max(1, len(entries)) + 12
+    drawing = dw.Drawing(width, height, id_prefix=uid, font_family=FONT, font_size=12,
+                         role="img", aria_label=_attr(f"Timeline of {view.slug}"),
+                         class_="timeline-svg")
+    _draw_axis(drawing, scale, height)
+    statuses = {a.report: a.stated_statuses for a in view.assertions}
+    for index, entry in enumerate(entries):
+        y = _TL_TOP + _TL_ROW * index + _TL_ROW / 2
+        drawing.append(_timeline_row(entry, y, scale, statuses.get(entry.report), view.slug))
+    return _svg_markup(drawing)
+
+
+def _draw_axis(drawing: dw.Drawing, scale: _TimeScale, height: float) -> None:
+    ticks, fmt = _ticks(scale.low, scale.high)
+    axis = dw.Group(class_="axis", font_size=10, fill="#374151")
+    axis.append(dw.Text("stated time →", 11, _TL_PLOT_X, 14, font_weight="bold"))
+    for tick in ticks:
+        x = scale.x(format_utc(tick))
+        axis.append(dw.Line(x, _TL_TOP - 8, x, height - 6, stroke="#e5e7eb"))
+        axis.append(dw.Text(tick.strftime(fmt), 10, x, _TL_TOP - 12, text_anchor="middle"))
+    left = _TL_PLOT_X + _TL_PLOT_W + 6
+    axis.append(dw.Line(left, _TL_TOP - 8, left, height - 6, stroke="#9ca3af",
+                        stroke_dasharray="3 3"))
+    axis.append(dw.Text("no stated time", 10, scale.undated_x, _TL_TOP - 12,
+                        text_anchor="middle"))
+    axis.append(dw.Text("report · by · id", 10, 4, _TL_TOP - 12))
+    axis.append(dw.Text("status", 10, _TL_STATUS_X, _TL_TOP - 12))
+    drawing.append(axis)
+
+
+def _timeline_row(
+    entry: Entry,
+    y: float,
+    scale: _TimeScale,
+    statuses: list[tuple[str | None, str]] | None,
+    slug: str,
+) -> dw.Group:
+    row = dw.Group(class_="tl-entry", data_report=_attr(entry.report),
+                   data_type=_attr(entry.type), opacity=0.45 if entry.voided else 1)
+    row.append_title(_entry_title(entry, slug))
+    label = f"{entry.type} · {entry.by or '—'} · {entry.report}"
+    if entry.incident != slug:
+        label += f" (in {entry.incident})"
+    row.append(dw.Text(_clip(label, 52), 12, 4, y + 4, fill="#111827",
+                       text_decoration="line-through" if entry.voided else "none"))
+    if statuses:
+        _status_band(row, statuses, y, scale)
+    row.append(_shape(entry.type, scale.x(entry.stated_from), y))
+    return row
+
+
+def _status_band(
+    row: dw.Group, statuses: list[tuple[str | None, str]], y: float, scale: _TimeScale
+) -> None:
+    end = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W
+    for index, (stated_from, status) in enumerate(statuses):
+        start = scale.x(stated_from)
+        stop = scale.x(statuses[index + 1][0]) if index + 1 < len(statuses) else end
+        band = dw.Rectangle(start, y + 7, max(2.0, stop - start), 4,
+                            fill=STATUS_COLORS.get(status, "#6b7280"), class_="status-band")
+        band.append_title(f"status: {status}")
+        row.append(band)
+    final = statuses[-1][1]
+    row.append(dw.Text(final, 11, _TL_STATUS_X, y + 4, font_weight="bold",
+                       fill=STATUS_COLORS.get(final, "#6b7280")))
+
+
+def _entry_title(entry: Entry, slug: str) -> str:
+    lines = [
+        f"{entry.type} {entry.report}" + (" (voided)" if entry.voided else "")
+        + (" (corrected)" if entry.corrected else ""),
+        f"by: {entry.by or '—'}",
+        f"stated: {entry.stated_at or '—'}",
+        f"recorded: {entry.recorded_at} by {entry.recorded_by} (position {entry.position})",
+    ]
+    if entry.incident != slug:
+        lines.append(f"in incident: {entry.incident}")
+    if entry.refers_to:
+        lines.append("refers to: " + ", ".join(entry.refers_to))
+    if entry.summary:
+        lines.append(_plain(entry.summary))
+    return "\n".join(lines)
+
+
+# -- drawing: the provenance graph -------------------------------------------------------------
+
+_NODE_W, _NODE_H, _GAP, _REF_W, _REF_H, _REF_GAP = 150.0, 66.0, 56.0, 200.0, 78.0, 18.0
+
+
+def _hop_label(hop: Hop) -> str:
+    parts = [ROLE_LABELS.get(hop.role, hop.role)]
+    parts += [p for p in (hop.kind, hop.quote_mode) if p]
+    return " · ".join(parts)
+
+
+def _node(x: float, y: float, width: float, height: float, lines: list[tuple[str, str]],
+          url: str | None, title: str, accent: str) -> dw.DrawingElement:
+    """A box with small/bold lines of text; wrapped in a link when `url` is a web address."""
+    group = dw.Group(class_="node")
+    group.append_title(title)
+    group.append(dw.Rectangle(x, y, width, height, rx=6, fill="#ffffff", stroke=accent,
+                              stroke_width=1.5))
+    baseline = y + 15
+    for style, text in lines:
+        bold = style == "bold"
+        group.append(dw.Text(text, 12 if bold else 10, x + 8, baseline,
+                             font_weight="bold" if bold else "normal",
+                             fill="#1d4ed8" if bold and url else ("#111827" if bold else "#4b5563"),
+                             text_decoration="underline" if bold and url else "none"))
+        baseline += 15 if bold else 13
+    safe = _safe_url(url)
+    if safe is None:
+        return group
+    link = _Link(safe)
+    link.append(group)
+    return link
+
+
+def _wrap(text: str, width: int, lines: int) -> list[str]:
+    wrapped = textwrap.wrap(_plain(text), width) or [""]
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], _clip(" ".join(wrapped[lines - 1 :]), width)]
+    return wrapped
+
+
+def _chain_nodes(hops: list[Hop], fallback: str) -> list[tuple[list[tuple[str, str]], Hop | None]]:
+    if not hops:
+        return [([("small", "source"), ("bold", _clip(fallback, 22))], None)]
+    nodes = []
+    for hop in hops:
+        lines = [("small", _clip(_hop_label(hop), 26))]
+        lines += [("bold", line) for line in _wrap(hop.agent, 20, 2)]
+        if hop.published_at:
+            lines.append(("small", _clip(hop.published_at, 26)))
+        nodes.append((lines, hop))
+    return nodes
+
+
+def _referrer_label(entry: Entry) -> str:
+    data = entry.data
+    labels = {
+        "denial": "denies",
+        "corroboration": "corroborates"
+        + (" (independent)" if data.get("independent") is True else ""),
+        "retraction": "retracts",
+        "verdict": f"verdict: {data.get('status')}",
+        "assessment": f"assesses {data.get('reliability', '')}{data.get('credibility', '')}",
+        "discrepancy": f"discrepancy in {data.get('field')}",
+        "correction": "voids" if data.get("void") is True else "corrects",
+    }
+    return labels.get(entry.type, entry.type)
+
+
+def provenance_svg(assertion: AssertionView, uid: str) -> Markup:
+    """speaker → on behalf of → channel → relays → outlets, the assertion they carried, and the
+    reports pointing at it (denials, corroborations, retractions, verdicts ...)."""
+    chain = _chain_nodes(assertion.hops, str(assertion.row["by"]))
+    chain_w = len(chain) * (_NODE_W + _GAP) - _GAP
+    refs = assertion.referrers
+    per_row = max(1, int((max(chain_w, 3 * _REF_W) + _REF_GAP) // (_REF_W + _REF_GAP)))
+    ref_rows = (len(refs) + per_row - 1) // per_row
+    claim_y = 20 + _NODE_H + 40
+    claim_w = max(320.0, min(chain_w, 560.0))
+    width = max(chain_w, claim_w, min(len(refs), per_row) * (_REF_W + _REF_GAP)) + 24
+    height = claim_y + 76 + (ref_rows * (_REF_H + 48) if refs else 0) + 12
+    drawing = dw.Drawing(width, height, id_prefix=uid, font_family=FONT, font_size=12,
+                         role="img", class_="graph-svg",
+                         aria_label=_attr(f"Provenance of {assertion.report}"))
+    origin = dw.Group(transform="translate(12,0)")
+    _draw_chain(origin, chain, assertion)
+    _draw_assertion(origin, assertion, claim_y, claim_w)
+    _draw_referrers(origin, assertion, claim_y + 76, claim_w, per_row)
+    drawing.append(origin)
+    return _svg_markup(drawing)
+
+
+def _draw_chain(
+    group: dw.Group,
+    chain: list[tuple[list[tuple[str, str]], Hop | None]],
+    assertion: AssertionView,
+) -> None:
+    arrow = _arrowhead("#475569")
+    for index, (lines, hop) in enumerate(chain):
+        x = index * (_NODE_W + _GAP)
+        title = _hop_title(hop, assertion) if hop else f"source: {assertion.row['by']}"
+        accent = "#0369a1" if hop and hop.role in ("outlet", "relay") else "#475569"
+        group.append(_node(x, 20, _NODE_W, _NODE_H, lines, hop.url if hop else None, title,
+                           accent))
+        if index + 1 < len(chain):
+            y = 20 + _NODE_H / 2
+            group.append(dw.Line(x + _NODE_W, y, x + _NODE_W + _GAP - 8, y, stroke="#475569",
+                                 stroke_width=1.5, marker_end=arrow))
+    first = 12 + 0.0
+    group.append(dw.Line(first + _NODE_W / 2 - 12, 20 + _NODE_H, first + _NODE_W / 2 - 12,
+                         20 + _NODE_H + 32, stroke="#475569", stroke_width=1.5,
+                         marker_end=arrow))
+    group.append(dw.Text("said", 10, first + _NODE_W / 2 - 6, 20 + _NODE_H + 20,
+                         fill="#4b5563"))
+
+
+def _hop_title(hop: Hop, assertion: AssertionView) -> str:
+    lines = [f"{ROLE_LABELS.get(hop.role, hop.role)}: {hop.agent}"]
+    lines += [f"{k}: {v}" for k, v in (("kind", hop.kind), ("quote mode", hop.quote_mode),
+                                       ("published", hop.published_at), ("url", hop.url)) if v]
+    lines.append(f"hop {hop.hop} of {assertion.report}")
+    return "\n".join(lines)
+
+
+def _draw_assertion(group: dw.Group, assertion: AssertionView, y: float, width: float) -> None:
+    row = assertion.row
+    status = str(row["status"])
+    color = STATUS_COLORS.get(status, "#6b7280")
+    box = dw.Group(class_="assertion-node", data_report=_attr(assertion.report))
+    box.append_title(f"{row['type']} {assertion.report}: {status}\n{_plain(row['summary'])}")
+    box.append(dw.Rectangle(0, y, width, 66, rx=8, fill="#f8fafc", stroke=color,
+                            stroke_width=2.5))
+    box.append(dw.Rectangle(0, y, 8, 66, fill=color))
+    box.append(dw.Text(f"{row['type']} · {assertion.report} · {status.upper()}", 12, 16, y + 18,
+                       font_weight="bold", fill=color))
+    for index, line in enumerate(_wrap(str(row["summary"]), int(width / 6.6), 2)):
+        box.append(dw.Text(line, 11, 16, y + 36 + 14 * index, fill="#111827"))
+    group.append(box)
+
+
+def _draw_referrers(
+    group: dw.Group, assertion: AssertionView, top: float, claim_w: float, per_row: int
+) -> None:
+    refs = assertion.referrers
+    for index, entry in enumerate(refs):
+        column, line = index % per_row, index // per_row
+        x = column * (_REF_W + _REF_GAP)
+        y = top + 48 + line * (_REF_H + 48)
+        color = TYPE_COLORS.get(entry.type, "#64748b")
+        target_x = claim_w * (column + 1) / (min(len(refs), per_row) + 1)
+        edge = dw.Group(class_="ref-edge", data_type=_attr(entry.type))
+        edge.append(dw.Line(x + _REF_W / 2, y, target_x, top - 10 + 8, stroke=color,
+                            stroke_width=1.8, stroke_dasharray="5 3" if entry.voided else "none",
+                            marker_end=_arrowhead(color)))
+        edge.append(dw.Text(_referrer_label(entry), 10, x + _REF_W / 2 + 6, y - 8, fill=color,
+                            font_weight="bold"))
+        group.append(edge)
+        group.append(_referrer_node(entry, assertion.referrer_hops.get(entry.report, []), x, y,
+                                    color))
+
+
+def _referrer_node(entry: Entry, hops: list[Hop], x: float, y: float, color: str) -> Any:
+    via = " → ".join(h.agent for h in hops if h.role in ("relay", "outlet"))
+    lines = [
+        ("small", _clip(f"{entry.type} · {entry.stated_at or 'undated'}", 34)),
+        ("bold", _clip(entry.by or "—", 28)),
+        ("small", _clip(entry.report, 34)),
+    ]
+    if via:
+        lines.append(("small", _clip(f"via {via}", 34)))
+    url = next((h.url for h in reversed(hops) if _safe_url(h.url)), None)
+    title = _entry_title(entry, entry.incident)
+    if via:
+        title += f"\nvia {via}"
+    return _node(x, y, _REF_W, _REF_H, lines, url, title, color)
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+CSS = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
+  color: #111827; background: #f9fafb; line-height: 1.45; }
+header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 20px; }
+header { padding-top: 18px; }
+h1 { margin: 0 0 4px; font-size: 1.6rem; }
+h2 { margin-top: 2rem; border-bottom: 2px solid #e5e7eb; padding-bottom: 4px; }
+h3 { margin-top: 1.4rem; }
+code { font-size: 0.9em; background: #eef2f7; padding: 0 3px; border-radius: 3px; }
+.meta { color: #4b5563; margin: 0; }
+.verification { padding: 8px 12px; border-radius: 6px; margin: 10px 0; }
+.verification.ok { background: #ecfdf5; border: 1px solid #6ee7b7; }
+.verification.bad { background: #fef2f2; border: 1px solid #fca5a5; }
+.warning { background: #fffbeb; border: 1px solid #fcd34d; padding: 6px 10px; border-radius: 6px; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: 0.92rem; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e5e7eb;
+  vertical-align: top; }
+th { background: #f3f4f6; }
+th button { font: inherit; font-weight: bold; background: none; border: 0; padding: 0;
+  cursor: pointer; color: inherit; }
+th[aria-sort="ascending"] button::after { content: " ▲"; }
+th[aria-sort="descending"] button::after { content: " ▼"; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff;
+  font-size: 0.8rem; font-weight: bold; white-space: nowrap; }
+.st-disputed { background: #c2410c; } .st-unverified { background: #6b7280; }
+.st-corroborated { background: #15803d; } .st-confirmed { background: #166534; }
+.st-refuted { background: #991b1b; } .st-unverifiable { background: #7c3aed; }
+.st-retracted { background: #1f2937; } .st-open { background: #0369a1; }
+.incident { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 4px 18px 16px;
+  margin: 24px 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0; }
+dl.facts dt { color: #4b5563; } dl.facts dd { margin: 0; }
+figure { margin: 8px 0; overflow-x: auto; }
+figure svg { display: block; max-width: none; height: auto; }
+figcaption { color: #4b5563; font-size: 0.85rem; }
+.legend span { margin-right: 12px; white-space: nowrap; }
+.legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
+  margin-right: 4px; vertical-align: -1px; }
+.assertion { border-top: 1px dashed #d1d5db; padding-top: 6px; margin-top: 14px; }
+blockquote { margin: 6px 0 6px 0; padding-left: 10px; border-left: 3px solid #d1d5db;
+  color: #374151; font-style: italic; }
+.changed { font-weight: bold; }
+@media print { .incident { break-inside: avoid-page; } }
+"""
+
+SCRIPT = """
+(function () {
+  var tables = document.querySelectorAll("table.sortable");
+  Array.prototype.forEach.call(tables, function (table) {
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = th.textContent;
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var numeric = th.getAttribute("data-type") === "number";
+        rows.sort(function (a, b) {
+          var x = a.cells[index].getAttribute("data-sort") || "";
+          var y = b.cells[index].getAttribute("data-sort") || "";
+          var c = numeric ? Number(x) - Number(y) : x.localeCompare(y);
+          return ascending ? c : -c;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+})();
+"""
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
+<meta name="generator" content="Incident Ledger">
+<title>Incident Ledger report: {{ data.filters }}</title>
+<style>{{ css }}</style>
+</head>
+<body>
+<header>
+<h1>Incident Ledger report</h1>
+<p class="meta">{{ data.incidents|length }} incident(s) ({{ data.filters }}) from
+<code>{{ data.source }}</code>, generated {{ data.generated_at }}.</p>
+{{ verification }}
+{% if data.lag %}<p class="warning">The projection tables are {{ data.lag }} event(s) behind the
+log: run <code>ledger project</code> for an up-to-date report.</p>{% endif %}
+</header>
+<main>
+<section id="overview">
+<h2>Overview</h2>
+{% if data.incidents %}
+<table class="sortable" id="overview-table">
+<thead><tr>
+<th scope="col">Incident</th><th scope="col">Status</th>
+<th scope="col" data-type="number">Assertions</th><th scope="col" data-type="number">Disputed</th>
+<th scope="col" data-type="number">Reports</th><th scope="col">Parties</th>
+<th scope="col">Last stated</th><th scope="col">Last recorded</th>
+</tr></thead>
+<tbody>
+{% for inc in data.incidents %}{% set r = inc.row %}
+<tr data-incident="{{ inc.slug }}">
+<td data-sort="{{ inc.slug }}"><a href="#incident-{{ inc.slug }}">{{ r.title }}</a><br>
+<code>{{ inc.slug }}</code></td>
+<td data-sort="{{ status_rank(r.status) }}"><span class="badge st-{{ r.status }}">{{ r.status }}</span></td>
+<td class="num" data-sort="{{ r.assertions }}">{{ r.assertions }}</td>
+<td class="num" data-sort="{{ r.disputed }}">{{ r.disputed }}</td>
+<td class="num" data-sort="{{ r.reports }}">{{ r.reports }}</td>
+<td data-sort="{{ inc.parties|length }}">{{ inc.parties|join("; ") }}</td>
+<td data-sort="{{ r.last_stated_at or '' }}">{{ r.last_stated_at or "—" }}</td>
+<td data-sort="{{ r.last_recorded_at }}">{{ r.last_recorded_at }}</td>
+</tr>
+{% endfor %}
+</tbody>
+</table>
+{% else %}<p>No incident matches.</p>{% endif %}
+</section>
+{% for inc in data.incidents %}{% set r = inc.row %}
+<section class="incident" id="incident-{{ inc.slug }}">
+<h2><span class="badge st-{{ r.status }}">{{ r.status }}</span> {{ r.title }}</h2>
+<dl class="facts">
+<dt>Incident</dt><dd><code>{{ inc.slug }}</code>{% if r.corrected %} (corrected){% endif %}</dd>
+{% if r.category %}<dt>Category</dt><dd>{{ r.category }}</dd>{% endif %}
+{% if r.location %}<dt>Location</dt><dd>{{ r.location }}{% if r.location_qualifier %} — {{ r.location_qualifier }}{% endif %}</dd>{% endif %}
+{% if r.occurred_from or r.occurred_to %}<dt>Occurred</dt><dd>{{ r.occurred_from or "?" }} – {{ r.occurred_to or "?" }}</dd>{% endif %}
+<dt>Counts</dt><dd>{{ r.assertions }} assertion(s), {{ r.disputed }} disputed, {{ r.reports }} report(s)</dd>
+<dt>Parties</dt><dd>{{ inc.parties|join("; ") or "—" }}</dd>
+<dt>Stated</dt><dd>{{ r.first_stated_at or "—" }} to {{ r.last_stated_at or "—" }}</dd>
+<dt>Last recorded</dt><dd>{{ r.last_recorded_at }} (log position {{ r.last_position }})</dd>
+{% for lk in inc.links %}<dt>Link</dt><dd>{{ lk.relation|replace("_", " ") }}
+{% if lk.other in slugs %}<a href="#incident-{{ lk.other }}"><code>{{ lk.other }}</code></a>{% else %}<code>{{ lk.other }}</code>{% endif %}
+{% if lk.note %}: {{ lk.note }}{% endif %}</dd>{% endfor %}
+</dl>
+{% if r.description %}<p>{{ r.description }}</p>{% endif %}
+<h3>Timeline</h3>
+{% if inc.entries %}
+<figure class="timeline" id="timeline-{{ inc.slug }}">{{ timeline(inc, loop.index) }}
+<figcaption>Each row is a report, in order of stated time then log position; hover a row for
+when the ledger recorded it. The band under an assertion shows its status as it changed on the
+stated clock. {{ legend }}</figcaption></figure>
+<ol class="timeline-list">{% for e in inc.entries %}
+<li data-report="{{ e.report }}"><code>{{ e.report }}</code> {{ e.type }} by {{ e.by or "—" }},
+stated {{ e.stated_at or "—" }}, recorded {{ e.recorded_at }}{% if e.incident != inc.slug %} (in <code>{{ e.incident }}</code>){% endif %}{% if e.voided %} (voided){% endif %}{% if e.corrected %} (corrected){% endif %}</li>{% endfor %}
+</ol>
+{% else %}<p>No reports yet.</p>{% endif %}
+<h3>Assertions</h3>
+{% for a in inc.assertions %}{% set c = a.row %}
+<article class="assertion" id="report-{{ a.report }}">
+<h4><span class="badge st-{{ c.status }}">{{ c.status }}</span> {{ c.type }} <code>{{ a.report }}</code></h4>
+<p>{{ c.summary }}</p>
+{% if c.quote %}<blockquote>{{ c.quote }}</blockquote>{% endif %}
+<dl class="facts">
+<dt>By</dt><dd>{{ c.by }}{% if c.speaker %} (speaker: {{ c.speaker }}){% endif %}{% if c.on_behalf_of %}, on behalf of {{ c.on_behalf_of }}{% endif %}</dd>
+{% if c.stance %}<dt>Stance</dt><dd>{{ c.stance|replace("_", " ") }}</dd>{% endif %}
+{% if json_list(c.against) %}<dt>Against</dt><dd>{{ json_list(c.against)|join("; ") }}</dd>{% endif %}
+{% if json_list(c.targets) %}<dt>Targets</dt><dd>{{ json_list(c.targets)|join("; ") }}</dd>{% endif %}
+{% if c.addressee %}<dt>Addressee</dt><dd>{{ c.addressee }}</dd>{% endif %}
+<dt>Stated</dt><dd>{{ c.stated_at or "—" }}; recorded {{ c.recorded_at }}</dd>
+<dt>Counts</dt><dd>{{ c.denials }} denial(s), {{ c.corroborations }} independent and
+{{ c.other_corroborations }} other corroboration(s), {{ c.discrepancies }} discrepancy(ies)</dd>
+{% if c.reliability or c.credibility %}<dt>Assessment</dt><dd>{{ c.reliability or "?" }}{{ c.credibility or "?" }} (Admiralty code)</dd>{% endif %}
+{% if c.verdict %}<dt>Verdict</dt><dd>{{ c.verdict }}</dd>{% endif %}
+</dl>
+<figure class="graph" id="graph-{{ a.report }}">{{ graph(a, loop.index, inc) }}
+<figcaption>Provenance of <code>{{ a.report }}</code>: who said it, for whom, through which
+channel, relays and outlets (linked where the ledger has a URL), and the reports pointing at it.</figcaption>
+</figure>
+{% for d in a.referrers if d.type == "discrepancy" %}
+<table class="discrepancy"><caption>Discrepancy <code>{{ d.report }}</code> in
+<code>{{ d.data.field }}</code>{% if d.data.note %}: {{ d.data.note }}{% endif %}</caption>
+<thead><tr><th scope="col">Value</th><th scope="col">Sources</th></tr></thead><tbody>
+{% for v in d.data.variants or [] %}<tr><td>{{ v.value }}</td><td>{% for s in v.sources or [] %}{% if safe_url(s.url) %}<a href="{{ s.url }}">{{ s.outlet }}</a>{% else %}{{ s.outlet }}{% endif %}{% if s.published_at %} ({{ s.published_at }}){% endif %}{% if not loop.last %}; {% endif %}{% endfor %}</td></tr>
+{% endfor %}</tbody></table>
+{% endfor %}
+<table class="history"><caption>Status as it changed (log order)</caption>
+<thead><tr><th scope="col">Position</th><th scope="col">Report</th><th scope="col">Type</th>
+<th scope="col">By</th><th scope="col">Stated</th><th scope="col">Recorded</th><th scope="col">Status after</th></tr></thead>
+<tbody>{% for s in a.history %}
+<tr><td class="num">{{ s.position }}</td><td><code>{{ s.report }}</code></td><td>{{ s.type }}</td>
+<td>{{ s.by or "—" }}</td><td>{{ s.stated_at or "—" }}</td><td>{{ s.recorded_at }}</td>
+<td{% if s.changed %} class="changed"{% endif %}>{{ s.status or "—" }}</td></tr>{% endfor %}
+</tbody></table>
+</article>
+{% else %}<p>No assertions.</p>{% endfor %}
+</section>
+{% endfor %}
+</main>
+<footer>
+{{ verification }}
+<p class="meta">Statuses follow the derived-status rules of the ledger; nothing on this page was
+fetched from the network.</p>
+</footer>
+<script>{{ script }}</script>
+</body>
+</html>
+"""
+
+
+def _csp_hash(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _verification_html(data: ReportData) -> Markup:
+    result = data.verification
+    summary = (
+        f"{result.events} event(s) in {result.incidents} incident(s), {result.seals} seal(s)"
+    )
+    seal = data.last_seal
+    if seal is None:
+        seal_text = Markup("No seal recorded yet (<code>ledger seal</code> records one).")
+    else:
+        seal_text = Markup(
+            "Last seal #{}: root <code>{}</code>, size {} (up to log position {}), sealed {} by {}."
+        ).format(seal.version, seal.root, seal.size, seal.position, seal.sealed_at, seal.sealed_by)
+    if result.ok:
+        return Markup('<p class="verification ok" data-verified="true">'
+                      "<strong>Hash chains verified</strong>: {}. {}</p>").format(summary, seal_text)
+    problems = Markup("").join(
+        Markup("<li>position {}: {}</li>").format(f.position, f.problem)
+        for f in result.findings[:50]
+    )
+    return Markup(
+        '<p class="verification bad" data-verified="false"><strong>Integrity check FAILED</strong>:'
+        " {} problem(s) in {}. {}</p><ul>{}</ul>"
+    ).format(len(result.findings), summary, seal_text, problems)
+
+
+def _legend() -> Markup:
+    items = Markup("").join(
+        Markup('<span><i class="swatch" data-color="{}"></i>{}</span>').format(color, name)
+        for name, color in TYPE_COLORS.items()
+    )
+    return Markup('<span class="legend">Marks: {}</span>').format(items)
+
+
+def render(data: ReportData) -> str:
+    """The page, as one string of HTML."""
+    from jinja2 import Environment, StrictUndefined
+
+    environment = Environment(autoescape=True, undefined=StrictUndefined)
+    template = environment.from_string(PAGE)
+    csp = (
+        f"default-src 'none'; style-src {_csp_hash(CSS)}; script-src {_csp_hash(SCRIPT)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    rank = {s: i for i, s in enumerate(STATUSES)}
+    return template.render(
+        data=data,
+        csp=csp,
+        css=Markup(CSS),
+        script=Markup(SCRIPT),
+        verification=_verification_html(data),
+        legend=_legend(),
+        slugs={inc.slug for inc in data.incidents},
+        status_rank=lambda status: rank.get(status, len(rank)),
+        json_list=lambda text: json.loads(text or "[]"),
+        safe_url=_safe_url,
+        timeline=lambda inc, i: timeline_svg(inc, f"t{i}-"),
+        graph=lambda a, i, inc: provenance_svg(a, f"g{_uid(inc.slug)}-{i}-"),
+    )
+
+
+def _uid(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
