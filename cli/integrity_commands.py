@@ -204,11 +204,25 @@ def verify_proof_command(
         claimed_root = bytes.fromhex(proof["root"])
         index, size = int(proof["leaf_index"]), int(proof["tree_size"])
         content = proof["event"]
+        if not isinstance(content, dict):
+            raise TypeError("'event' is not an object")
     except (ValueError, KeyError, TypeError) as e:
         raise usage_error(f"{file} is not a proof from 'ledger proof' ({e})") from None
     problems: list[str] = []
-    if event_hash(content) != proof["hash"]:
-        problems.append("the event's content does not match its hash")
+    try:
+        if event_hash(content) != proof["hash"]:
+            problems.append("the event's content does not match its hash")
+    except (ValueError, TypeError):
+        problems.append("the event's content cannot be canonicalised (RFC 8785)")
+    # The labels outside `event` are not covered by the hash: they must agree with it.
+    labels = {
+        "report": content.get("report", content.get("incident")),
+        "incident": content.get("incident"),
+        "version": content.get("version"),
+    }
+    for key, value in labels.items():
+        if key in proof and proof[key] != value:
+            problems.append(f"the proof's {key} does not match the proven event")
     if not verify_inclusion(leaf, index, size, path, claimed_root):
         problems.append("the path does not lead from the event to the root")
     if root is not None and root.lower() != proof["root"]:
@@ -216,7 +230,7 @@ def verify_proof_command(
     if problems:
         raise fail("; ".join(problems), EXIT_INTEGRITY)
     typer.echo(
-        f"valid: event {proof.get('report')} is leaf {index} of {size} under root {proof['root']}"
+        f"valid: event {labels['report']} is leaf {index} of {size} under root {proof['root']}"
     )
     if root is None:
         say("note: compare that root with one you kept elsewhere (or pass --root)")

@@ -8,6 +8,7 @@ import typer
 
 from cli.context import guarded, open_ledger, usage_error
 from cli.output import Format, emit, emit_json, print_table
+from ledger.errors import DomainRuleViolation
 
 IncidentArg = Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)]
 ReportedBy = Annotated[
@@ -97,7 +98,9 @@ def show_command(
     views = incident_state(ledger, incident, cut)
     rows = [r for r in views["incidents"] if r["incident"] == incident]
     if not rows:
-        raise usage_error(f"incident '{incident}' did not exist at that cut-off")
+        raise DomainRuleViolation(
+            f"incident '{incident}' was not yet in the ledger at that cut-off"
+        )
     summary = rows[0]
     claims = [c for c in views["claims"] if c["incident"] == incident]
     disputes = [d for d in views["disputes"] if d["incident"] == incident]

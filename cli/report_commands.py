@@ -8,7 +8,6 @@ refused identically.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, Optional
 
@@ -205,12 +204,18 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
     return params
 
 
+def _loads(text: str) -> Any:
+    from ledger.interchange import loads_strict
+
+    return loads_strict(text)
+
+
 def parse_source(text: str) -> dict[str, Any]:
     """'TASS; kind=wire; url=https://...' (or a JSON object) -> a source hop."""
     text = text.strip()
     if text.startswith("{"):
         try:
-            value = json.loads(text)
+            value = _loads(text)
         except ValueError as e:
             raise usage_error(f"--source is not valid JSON: {e}") from None
         return value if isinstance(value, dict) else {"outlet": value}
@@ -230,7 +235,7 @@ def parse_variant(text: str) -> dict[str, Any]:
     """'western bank <= EIR, Rudaw' (or a JSON object) -> a discrepancy variant."""
     if text.strip().startswith("{"):
         try:
-            value = json.loads(text)
+            value = _loads(text)
         except ValueError as e:
             raise usage_error(f"--variant is not valid JSON: {e}") from None
         return value if isinstance(value, dict) else {"value": value}
@@ -248,7 +253,7 @@ def parse_change(text: str) -> tuple[str, Any]:
     if not sep or not key.strip():
         raise usage_error(f"--change '{text}' is not FIELD=VALUE")
     try:
-        value = json.loads(raw)
+        value = _loads(raw)
     except ValueError:
         value = raw
     return key.strip().replace("-", "_"), value

@@ -359,7 +359,8 @@ class Cut:
         recorded = parse_earliest(record["recorded_at"])
         if self.as_of is not None and recorded > self.as_of:
             return False
-        if self.reported_by is not None:
+        if self.reported_by is not None and record["type"] != "incident":
+            # The incident line opens the case file; it is not a statement anyone made.
             stated = record.get("stated_at")
             # A report without a stated time counts from when the ledger recorded it.
             moment = parse_earliest(stated) if stated else recorded

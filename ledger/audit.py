@@ -7,7 +7,7 @@ from typing import Any
 
 from ledger.application import Cut, IncidentLedger, related_records
 from ledger.domain import ASSERTION_TYPES
-from ledger.errors import ReportNotFound
+from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
 from ledger.integrity import Verification, verify
 
@@ -61,11 +61,11 @@ def status_of(records: list[dict[str, Any]], report: str) -> str | None:
 def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Audit:
     entry = ledger.find_reports([report]).get(report)
     if entry is None:
-        raise ReportNotFound(report, field="report")
+        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
     records = related_records(ledger, entry.incident, cut=cut)
     steps_records = touching(records, report)
     if not steps_records:
-        raise ReportNotFound(report, field="report (at that cut-off)")
+        raise DomainRuleViolation(f"report '{report}' was not yet in the ledger at that cut-off")
     is_assertion = entry.type in ASSERTION_TYPES
     steps = []
     for index, record in enumerate(steps_records):

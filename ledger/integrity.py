@@ -137,10 +137,14 @@ def decode_incident_row(
     return report_type, content, str(stored), state.get("signature")
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _load_state(notification: Notification) -> dict[str, Any]:
     try:
-        state = json.loads(notification.state)
-    except (ValueError, UnicodeDecodeError) as e:
+        state = json.loads(notification.state, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, TypeError) as e:
         raise ValueError(f"stored state is not JSON ({e.__class__.__name__})") from None
     if not isinstance(state, dict):
         raise ValueError("stored state is not a JSON object")
@@ -183,13 +187,16 @@ def _check_event(
     signature_check: SignatureCheck | None,
 ) -> None:
     incident = str(n.originator_id)
-    version = int(n.originator_version)
+    version = _int_or_none(n.originator_version)
     problems: list[str] = []
     try:
+        if version is None:
+            raise ValueError(f"version {n.originator_version!r} is not a number")
         _, content, stored, signature = decode_incident_row(n)
-    except ValueError as e:
+        recomputed = event_hash(content)
+    except (ValueError, TypeError) as e:
         result.findings.append(Finding(n.id, incident, version, f"undecodable event: {e}"))
-        chains[incident] = _Chain(version, "")  # the chain cannot be followed past this row
+        chains[incident] = _Chain(version or 0, "")  # the chain cannot be followed past here
         tree.append(b"")
         return
     chain = chains.get(incident, _Chain(0, GENESIS_HASH))
@@ -197,13 +204,12 @@ def _check_event(
         problems.append(f"version {version} follows version {chain.version} (gap or reorder)")
     if content["prev_hash"] != chain.hash and chain.hash:
         problems.append("prev_hash does not match the previous event's hash (broken chain)")
-    recomputed = event_hash(content)
     if recomputed != stored:
         problems.append("content does not match its hash (altered)")
     if signature_check is not None:
         if not signature:
             problems.append("not signed")
-        elif not signature_check(stored, signature):
+        elif not isinstance(signature, str) or not signature_check(stored, signature):
             problems.append("signature does not verify with the given public key")
         else:
             result.signatures += 1
@@ -224,12 +230,15 @@ def _check_seal(
     signature_check: SignatureCheck | None,
 ) -> None:
     result.seals += 1
-    version = int(n.originator_version)
+    version = _int_or_none(n.originator_version)
     try:
+        if version is None:
+            raise ValueError(f"version {n.originator_version!r} is not a number")
         state = _load_state(n)
         content = seal_content(state, version)
         stored = str(state["hash"])
-    except (ValueError, KeyError) as e:
+        recomputed = event_hash(content)
+    except (ValueError, KeyError, TypeError) as e:
         result.findings.append(Finding(n.id, None, version, f"undecodable seal: {e}"))
         return
     where = f"seal {version}"
@@ -237,11 +246,11 @@ def _check_seal(
         result.findings.append(Finding(n.id, None, version, f"{where} is out of sequence"))
     if content["prev_hash"] != seal_chain.hash:
         result.findings.append(Finding(n.id, None, version, f"{where} breaks the seal chain"))
-    if event_hash(content) != stored:
+    if recomputed != stored:
         result.findings.append(Finding(n.id, None, version, f"{where} was altered"))
     if signature_check is not None:
         signature = state.get("signature")
-        if not signature or not signature_check(stored, signature):
+        if not isinstance(signature, str) or not signature_check(stored, signature):
             result.findings.append(
                 Finding(n.id, None, version, f"{where} is not signed by the given public key")
             )
@@ -262,6 +271,11 @@ def _check_seal(
             Finding(n.id, None, version, f"{where} root does not match the log (events altered)")
         )
     seal_chain.version, seal_chain.hash = version, stored
+
+
+def _int_or_none(value: Any) -> int | None:
+    # SQLite keeps whatever it is given, even text in an INTEGER column.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _check_expected_root(

@@ -369,6 +369,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def loads_strict(text: str) -> Any:
+    """json.loads, refusing duplicate keys and NaN/Infinity (as for an imported line)."""
+    return json.loads(
+        text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
+    )
+
+
 def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str, Any]:
     """Parse one line as a JSON object, refusing duplicate keys and NaN/Infinity."""
     if len(text) > MAX_LINE_BYTES:

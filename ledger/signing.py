@@ -31,9 +31,12 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    private_path.touch(mode=0o600)
-    private_path.write_bytes(private_pem)
-    public_path.write_bytes(public_pem)
+    try:
+        private_path.touch(mode=0o600)
+        private_path.write_bytes(private_pem)
+        public_path.write_bytes(public_pem)
+    except OSError as e:
+        raise InvalidInput(f"cannot write {e.filename or private_path}: {e.strerror}") from None
 
 
 def load_signer(path: Path) -> Signer:
@@ -62,6 +65,8 @@ def load_signature_check(path: Path) -> SignatureCheck:
         raise InvalidInput(f"{path} is not an Ed25519 public key")
 
     def check(digest: str, signature: str) -> bool:
+        if not isinstance(signature, str) or not isinstance(digest, str):
+            return False  # a tampered row may hold anything
         try:
             key.verify(bytes.fromhex(signature), bytes.fromhex(digest))
         except (InvalidSignature, ValueError):

@@ -43,6 +43,8 @@ Decoder = Callable[[Any], Any]  # a log Notification -> its domain event
 Progress = Callable[[int, int], None]  # (events read, events in the log)
 
 ASSERTION_TYPES = frozenset({"claim", "warning"})
+# Reports whose `by` is a party to the incident (an analyst's assessment or verdict is not).
+PARTY_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
 STATUS_COLORS = {
     "disputed": "#c2410c",
     "unverified": "#6b7280",
@@ -151,6 +153,7 @@ class IncidentView:
     assertions: list[AssertionView]
     links: list[Row]
     parties: list[str]
+    chains: dict[str, str]  # report id -> its source chain as one line of text
 
     @property
     def slug(self) -> str:
@@ -194,13 +197,13 @@ def report_engine(store: StoreConfig) -> Engine:
     path = Path(store.sqlite_path).resolve()
     if not path.is_file():
         raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
-    uri = path.as_uri() + "?mode=ro" + ("&immutable=1" if _cannot_share(path) else "")
+    uri = path.as_uri() + "?mode=ro" + ("&immutable=1" if needs_immutable(path) else "")
     return create_engine(
         "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
     )
 
 
-def _cannot_share(path: Path) -> bool:
+def needs_immutable(path: Path) -> bool:
     """True when SQLite could not open its shared-memory file next to the database."""
     shm = path.with_name(path.name + "-shm")
     if shm.exists():
@@ -213,12 +216,13 @@ def _rows(connection: Connection, query: Select[Any]) -> list[Row]:
 
 
 def _check_schema(connection: Connection, store: StoreConfig) -> None:
-    from sqlalchemy import column, table
+    from sqlalchemy import text
 
     from ledger.store.schema_check import SCHEMA_HEAD
 
-    found = connection.execute(select(column("version_num")).select_from(table("alembic_version")))
-    revision = found.scalar()
+    revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if revision is None:
+        raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
     if revision != SCHEMA_HEAD:
         raise StoreUnavailable(
             f"{store.display} has schema revision {revision}; run 'ledger init' to upgrade"
@@ -314,6 +318,17 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
             select(links).where(links.c.incident.in_(slugs)).order_by(links.c.report),
         ),
     )
+
+
+def _check_exist(connection: Connection, incidents: Sequence[str] | None) -> None:
+    if not incidents:
+        return
+    table = schema.incidents
+    query = select(table.c.incident).where(table.c.incident.in_(list(incidents)))
+    known = {str(slug) for slug in connection.execute(query).scalars()}
+    for slug in incidents:
+        if slug not in known:
+            raise IncidentNotFound(slug)
 
 
 def _lag(connection: Connection) -> int:
@@ -485,9 +500,7 @@ def _stated_statuses(records: list[Row], report: str) -> list[tuple[str | None, 
     changes: list[tuple[str | None, str]] = []
     for key in keys:
         admitted = [
-            r
-            for r in touched
-            if key is None or ((k := _stated_key(r)) is not None and k <= key)
+            r for r in touched if key is None or ((k := _stated_key(r)) is not None and k <= key)
         ]
         status = status_of(admitted, report)
         if status is not None and (not changes or changes[-1][1] != status):
@@ -495,7 +508,7 @@ def _stated_statuses(records: list[Row], report: str) -> list[tuple[str | None, 
     return changes
 
 
-# -- assembling the views ----------------------------------------------------------------------------
+# -- assembling the views ---------------------------------------------------------------------
 
 
 def _parties(claims: list[Row], entries: list[Entry]) -> list[str]:
@@ -507,7 +520,7 @@ def _parties(claims: list[Row], entries: list[Entry]) -> list[str]:
             names.extend(str(n) for n in json.loads(claim[key] or "[]"))
         if claim.get("addressee"):
             names.append(str(claim["addressee"]))
-    names.extend(e.by for e in entries if e.by)
+    names.extend(e.by for e in entries if e.by and e.type in PARTY_TYPES)
     unique: dict[str, str] = {}
     for name in names:
         unique.setdefault(actor_id(name), name)
@@ -520,11 +533,7 @@ def _incident_view(slug_row: Row, projected: _Projected, records: list[Row]) -> 
         str(r["source"]): str(r["target"]) for r in projected.refs if r["target_incident"] == slug
     }
     entries = sorted(
-        (
-            e
-            for e in projected.entries.values()
-            if e.incident == slug or e.report in targets_here
-        ),
+        (e for e in projected.entries.values() if e.incident == slug or e.report in targets_here),
         key=lambda e: e.sort_key,
     )
     claims = [c for c in projected.claims if c["incident"] == slug]
@@ -553,7 +562,13 @@ def _incident_view(slug_row: Row, projected: _Projected, records: list[Row]) -> 
         assertions=assertions,
         links=[lk for lk in projected.links if lk["incident"] == slug],
         parties=_parties(claims, [e for e in entries if e.incident == slug]),
+        chains={e.report: chain_text(projected.hops.get(e.report, [])) for e in entries},
     )
+
+
+def chain_text(hops: list[Hop]) -> str:
+    """speaker (role) → ... → outlet (role), or "" for a report without a source chain."""
+    return " → ".join(f"{h.agent} ({ROLE_LABELS.get(h.role, h.role)})" for h in hops)
 
 
 def gather(
@@ -575,11 +590,11 @@ def gather(
         with engine.connect() as connection:
             _check_schema(connection, store)
             projected = _read_projections(connection, _chosen(incidents, status))
+            _check_exist(connection, incidents)
             found = {str(r["incident"]) for r in projected.incidents}
-            for slug in incidents or ():
-                if slug not in found and status is None:
-                    raise IncidentNotFound(slug)
-            total = int(connection.execute(select(func.count()).select_from(ledger_events)).scalar_one())
+            total = int(
+                connection.execute(select(func.count()).select_from(ledger_events)).scalar_one()
+            )
             tap = _LogTap(decode, found, _related(connection, found), total, on_progress)
             verification = verify(tap(_notifications(connection)))
             lag = _lag(connection)
@@ -668,22 +683,46 @@ def _shape(report_type: str, x: float, y: float) -> dw.DrawingElement:
         group.append(dw.Line(x - s, y + s, x + s, y - s))
         return group
     if report_type == "corroboration":
-        return dw.Lines(x - s, y, x - 2, y + s, x + s, y - s, fill="none", stroke=color,
-                        stroke_width=3, stroke_linecap="round")
+        return dw.Lines(
+            x - s,
+            y,
+            x - 2,
+            y + s,
+            x + s,
+            y - s,
+            fill="none",
+            stroke=color,
+            stroke_width=3,
+            stroke_linecap="round",
+        )
     if report_type == "verdict":
-        return dw.Lines(x, y - s - 1, x + s + 1, y, x, y + s + 1, x - s - 1, y, close=True,
-                        fill=color)
+        return dw.Lines(
+            x, y - s - 1, x + s + 1, y, x, y + s + 1, x - s - 1, y, close=True, fill=color
+        )
     if report_type == "retraction":
         group = dw.Group(stroke=color, stroke_width=2, fill="none")
         group.append(dw.Circle(x, y, s))
         group.append(dw.Line(x - s + 1, y + s - 1, x + s - 1, y - s + 1))
         return group
     if report_type == "discrepancy":
-        return dw.Lines(x, y - s, x + s, y, x, y + s, x - s, y, close=True, fill="white",
-                        stroke=color, stroke_width=2)
+        return dw.Lines(
+            x,
+            y - s,
+            x + s,
+            y,
+            x,
+            y + s,
+            x - s,
+            y,
+            close=True,
+            fill="white",
+            stroke=color,
+            stroke_width=2,
+        )
     if report_type == "assessment":
-        return dw.Rectangle(x - s + 1, y - s + 1, 2 * s - 2, 2 * s - 2, fill="white",
-                            stroke=color, stroke_width=2)
+        return dw.Rectangle(
+            x - s + 1, y - s + 1, 2 * s - 2, 2 * s - 2, fill="white", stroke=color, stroke_width=2
+        )
     return dw.Circle(x, y, s - 1, fill="white", stroke=color, stroke_width=2)
 
 
@@ -713,7 +752,7 @@ def _ticks(low: datetime, high: datetime) -> tuple[list[datetime], str]:
     if span <= timedelta(days=60):
         step = next(d for d in (1, 2, 7, 14, 30) if span / timedelta(days=d) <= 8)
         start = datetime(low.year, low.month, low.day, tzinfo=UTC) + timedelta(days=1)
-        ticks = []
+        ticks: list[datetime] = []
         while start <= high:
             ticks.append(start)
             start += timedelta(days=step)
@@ -728,7 +767,7 @@ def _ticks(low: datetime, high: datetime) -> tuple[list[datetime], str]:
 
 def _month_ticks(low: datetime, high: datetime, step: int) -> list[datetime]:
     year, month = low.year, low.month
-    ticks = []
+    ticks: list[datetime] = []
     while True:
         month += 1
         if month > 12:
@@ -742,6 +781,7 @@ def _month_ticks(low: datetime, high: datetime, step: int) -> list[datetime]:
 class _TimeScale:
     def __init__(self, entries: list[Entry]) -> None:
         dated = [_instant(e.stated_from) for e in entries if e.stated_from]
+        self.dated = bool(dated)
         self.low, self.high = _domain(dated)
         self.undated_x = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W / 2
 
@@ -759,9 +799,16 @@ def timeline_svg(view: IncidentView, uid: str) -> Markup:
     scale = _TimeScale(entries)
     width = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W + 10
     height = _TL_TOP + _TL_ROW * max(1, len(entries)) + 12
-    drawing = dw.Drawing(width, height, id_prefix=uid, font_family=FONT, font_size=12,
-                         role="img", aria_label=_attr(f"Timeline of {view.slug}"),
-                         class_="timeline-svg")
+    drawing = dw.Drawing(
+        width,
+        height,
+        id_prefix=uid,
+        font_family=FONT,
+        font_size=12,
+        role="img",
+        aria_label=_attr(f"Timeline of {view.slug}"),
+        class_="timeline-svg",
+    )
     _draw_axis(drawing, scale, height)
     statuses = {a.report: a.stated_statuses for a in view.assertions}
     for index, entry in enumerate(entries):
@@ -771,7 +818,7 @@ def timeline_svg(view: IncidentView, uid: str) -> Markup:
 
 
 def _draw_axis(drawing: dw.Drawing, scale: _TimeScale, height: float) -> None:
-    ticks, fmt = _ticks(scale.low, scale.high)
+    ticks, fmt = _ticks(scale.low, scale.high) if scale.dated else ([], "")
     axis = dw.Group(class_="axis", font_size=10, fill="#374151")
     axis.append(dw.Text("stated time →", 11, _TL_PLOT_X, 14, font_weight="bold"))
     for tick in ticks:
@@ -779,11 +826,11 @@ def _draw_axis(drawing: dw.Drawing, scale: _TimeScale, height: float) -> None:
         axis.append(dw.Line(x, _TL_TOP - 8, x, height - 6, stroke="#e5e7eb"))
         axis.append(dw.Text(tick.strftime(fmt), 10, x, _TL_TOP - 12, text_anchor="middle"))
     left = _TL_PLOT_X + _TL_PLOT_W + 6
-    axis.append(dw.Line(left, _TL_TOP - 8, left, height - 6, stroke="#9ca3af",
-                        stroke_dasharray="3 3"))
-    axis.append(dw.Text("no stated time", 10, scale.undated_x, _TL_TOP - 12,
-                        text_anchor="middle"))
-    axis.append(dw.Text("report · by · id", 10, 4, _TL_TOP - 12))
+    axis.append(
+        dw.Line(left, _TL_TOP - 8, left, height - 6, stroke="#9ca3af", stroke_dasharray="3 3")
+    )
+    axis.append(dw.Text("no stated time", 10, scale.undated_x, _TL_TOP - 12, text_anchor="middle"))
+    axis.append(dw.Text("report · type · by", 10, 4, _TL_TOP - 12))
     axis.append(dw.Text("status", 10, _TL_STATUS_X, _TL_TOP - 12))
     drawing.append(axis)
 
@@ -795,14 +842,26 @@ def _timeline_row(
     statuses: list[tuple[str | None, str]] | None,
     slug: str,
 ) -> dw.Group:
-    row = dw.Group(class_="tl-entry", data_report=_attr(entry.report),
-                   data_type=_attr(entry.type), opacity=0.45 if entry.voided else 1)
+    row = dw.Group(
+        class_="tl-entry",
+        data_report=_attr(entry.report),
+        data_type=_attr(entry.type),
+        opacity=0.45 if entry.voided else 1,
+    )
     row.append_title(_entry_title(entry, slug))
-    label = f"{entry.type} · {entry.by or '—'} · {entry.report}"
+    label = f"{entry.report} · {entry.type} · {entry.by or '—'}"
     if entry.incident != slug:
         label += f" (in {entry.incident})"
-    row.append(dw.Text(_clip(label, 52), 12, 4, y + 4, fill="#111827",
-                       text_decoration="line-through" if entry.voided else "none"))
+    row.append(
+        dw.Text(
+            _clip(label, 52),
+            12,
+            4,
+            y + 4,
+            fill="#111827",
+            text_decoration="line-through" if entry.voided else "none",
+        )
+    )
     if statuses:
         _status_band(row, statuses, y, scale)
     row.append(_shape(entry.type, scale.x(entry.stated_from), y))
@@ -816,18 +875,33 @@ def _status_band(
     for index, (stated_from, status) in enumerate(statuses):
         start = scale.x(stated_from)
         stop = scale.x(statuses[index + 1][0]) if index + 1 < len(statuses) else end
-        band = dw.Rectangle(start, y + 7, max(2.0, stop - start), 4,
-                            fill=STATUS_COLORS.get(status, "#6b7280"), class_="status-band")
+        band = dw.Rectangle(
+            start,
+            y + 7,
+            max(2.0, stop - start),
+            4,
+            fill=STATUS_COLORS.get(status, "#6b7280"),
+            class_="status-band",
+        )
         band.append_title(f"status: {status}")
         row.append(band)
     final = statuses[-1][1]
-    row.append(dw.Text(final, 11, _TL_STATUS_X, y + 4, font_weight="bold",
-                       fill=STATUS_COLORS.get(final, "#6b7280")))
+    row.append(
+        dw.Text(
+            final,
+            11,
+            _TL_STATUS_X,
+            y + 4,
+            font_weight="bold",
+            fill=STATUS_COLORS.get(final, "#6b7280"),
+        )
+    )
 
 
 def _entry_title(entry: Entry, slug: str) -> str:
     lines = [
-        f"{entry.type} {entry.report}" + (" (voided)" if entry.voided else "")
+        f"{entry.type} {entry.report}"
+        + (" (voided)" if entry.voided else "")
         + (" (corrected)" if entry.corrected else ""),
         f"by: {entry.by or '—'}",
         f"stated: {entry.stated_at or '—'}",
@@ -844,7 +918,7 @@ def _entry_title(entry: Entry, slug: str) -> str:
 
 # -- drawing: the provenance graph -------------------------------------------------------------
 
-_NODE_W, _NODE_H, _GAP, _REF_W, _REF_H, _REF_GAP = 150.0, 66.0, 56.0, 200.0, 78.0, 18.0
+_NODE_W, _NODE_H, _GAP, _REF_W, _REF_H, _REF_GAP = 158.0, 66.0, 52.0, 200.0, 78.0, 18.0
 
 
 def _hop_label(hop: Hop) -> str:
@@ -853,20 +927,36 @@ def _hop_label(hop: Hop) -> str:
     return " · ".join(parts)
 
 
-def _node(x: float, y: float, width: float, height: float, lines: list[tuple[str, str]],
-          url: str | None, title: str, accent: str) -> dw.DrawingElement:
+def _node(
+    x: float,
+    y: float,
+    width: float,
+    height: float,
+    lines: list[tuple[str, str]],
+    url: str | None,
+    title: str,
+    accent: str,
+) -> dw.DrawingElement:
     """A box with small/bold lines of text; wrapped in a link when `url` is a web address."""
     group = dw.Group(class_="node")
     group.append_title(title)
-    group.append(dw.Rectangle(x, y, width, height, rx=6, fill="#ffffff", stroke=accent,
-                              stroke_width=1.5))
+    group.append(
+        dw.Rectangle(x, y, width, height, rx=6, fill="#ffffff", stroke=accent, stroke_width=1.5)
+    )
     baseline = y + 15
     for style, text in lines:
         bold = style == "bold"
-        group.append(dw.Text(text, 12 if bold else 10, x + 8, baseline,
-                             font_weight="bold" if bold else "normal",
-                             fill="#1d4ed8" if bold and url else ("#111827" if bold else "#4b5563"),
-                             text_decoration="underline" if bold and url else "none"))
+        group.append(
+            dw.Text(
+                text,
+                12 if bold else 10,
+                x + 8,
+                baseline,
+                font_weight="bold" if bold else "normal",
+                fill="#1d4ed8" if bold and url else ("#111827" if bold else "#4b5563"),
+                text_decoration="underline" if bold and url else "none",
+            )
+        )
         baseline += 15 if bold else 13
     safe = _safe_url(url)
     if safe is None:
@@ -883,15 +973,18 @@ def _wrap(text: str, width: int, lines: int) -> list[str]:
     return wrapped
 
 
-def _chain_nodes(hops: list[Hop], fallback: str) -> list[tuple[list[tuple[str, str]], Hop | None]]:
+ChainNode = tuple[list[tuple[str, str]], Hop | None]
+
+
+def _chain_nodes(hops: list[Hop], fallback: str) -> list[ChainNode]:
     if not hops:
         return [([("small", "source"), ("bold", _clip(fallback, 22))], None)]
-    nodes = []
+    nodes: list[ChainNode] = []
     for hop in hops:
         lines = [("small", _clip(_hop_label(hop), 26))]
         lines += [("bold", line) for line in _wrap(hop.agent, 20, 2)]
         if hop.published_at:
-            lines.append(("small", _clip(hop.published_at, 26)))
+            lines.append(("small", _clip(hop.published_at, 25)))
         nodes.append((lines, hop))
     return nodes
 
@@ -923,9 +1016,16 @@ def provenance_svg(assertion: AssertionView, uid: str) -> Markup:
     claim_w = max(320.0, min(chain_w, 560.0))
     width = max(chain_w, claim_w, min(len(refs), per_row) * (_REF_W + _REF_GAP)) + 24
     height = claim_y + 76 + (ref_rows * (_REF_H + 48) if refs else 0) + 12
-    drawing = dw.Drawing(width, height, id_prefix=uid, font_family=FONT, font_size=12,
-                         role="img", class_="graph-svg",
-                         aria_label=_attr(f"Provenance of {assertion.report}"))
+    drawing = dw.Drawing(
+        width,
+        height,
+        id_prefix=uid,
+        font_family=FONT,
+        font_size=12,
+        role="img",
+        class_="graph-svg",
+        aria_label=_attr(f"Provenance of {assertion.report}"),
+    )
     origin = dw.Group(transform="translate(12,0)")
     _draw_chain(origin, chain, assertion)
     _draw_assertion(origin, assertion, claim_y, claim_w)
@@ -936,7 +1036,7 @@ def provenance_svg(assertion: AssertionView, uid: str) -> Markup:
 
 def _draw_chain(
     group: dw.Group,
-    chain: list[tuple[list[tuple[str, str]], Hop | None]],
+    chain: list[ChainNode],
     assertion: AssertionView,
 ) -> None:
     arrow = _arrowhead("#475569")
@@ -944,24 +1044,46 @@ def _draw_chain(
         x = index * (_NODE_W + _GAP)
         title = _hop_title(hop, assertion) if hop else f"source: {assertion.row['by']}"
         accent = "#0369a1" if hop and hop.role in ("outlet", "relay") else "#475569"
-        group.append(_node(x, 20, _NODE_W, _NODE_H, lines, hop.url if hop else None, title,
-                           accent))
+        group.append(_node(x, 20, _NODE_W, _NODE_H, lines, hop.url if hop else None, title, accent))
         if index + 1 < len(chain):
             y = 20 + _NODE_H / 2
-            group.append(dw.Line(x + _NODE_W, y, x + _NODE_W + _GAP - 8, y, stroke="#475569",
-                                 stroke_width=1.5, marker_end=arrow))
-    first = 12 + 0.0
-    group.append(dw.Line(first + _NODE_W / 2 - 12, 20 + _NODE_H, first + _NODE_W / 2 - 12,
-                         20 + _NODE_H + 32, stroke="#475569", stroke_width=1.5,
-                         marker_end=arrow))
-    group.append(dw.Text("said", 10, first + _NODE_W / 2 - 6, 20 + _NODE_H + 20,
-                         fill="#4b5563"))
+            group.append(
+                dw.Line(
+                    x + _NODE_W,
+                    y,
+                    x + _NODE_W + _GAP - 8,
+                    y,
+                    stroke="#475569",
+                    stroke_width=1.5,
+                    marker_end=arrow,
+                )
+            )
+    middle = _NODE_W / 2
+    group.append(
+        dw.Line(
+            middle,
+            20 + _NODE_H,
+            middle,
+            20 + _NODE_H + 32,
+            stroke="#475569",
+            stroke_width=1.5,
+            marker_end=arrow,
+        )
+    )
+    group.append(dw.Text("said", 10, middle + 6, 20 + _NODE_H + 20, fill="#4b5563"))
 
 
 def _hop_title(hop: Hop, assertion: AssertionView) -> str:
     lines = [f"{ROLE_LABELS.get(hop.role, hop.role)}: {hop.agent}"]
-    lines += [f"{k}: {v}" for k, v in (("kind", hop.kind), ("quote mode", hop.quote_mode),
-                                       ("published", hop.published_at), ("url", hop.url)) if v]
+    lines += [
+        f"{k}: {v}"
+        for k, v in (
+            ("kind", hop.kind),
+            ("quote mode", hop.quote_mode),
+            ("published", hop.published_at),
+        )
+        if v
+    ]
     lines.append(f"hop {hop.hop} of {assertion.report}")
     return "\n".join(lines)
 
@@ -972,11 +1094,18 @@ def _draw_assertion(group: dw.Group, assertion: AssertionView, y: float, width: 
     color = STATUS_COLORS.get(status, "#6b7280")
     box = dw.Group(class_="assertion-node", data_report=_attr(assertion.report))
     box.append_title(f"{row['type']} {assertion.report}: {status}\n{_plain(row['summary'])}")
-    box.append(dw.Rectangle(0, y, width, 66, rx=8, fill="#f8fafc", stroke=color,
-                            stroke_width=2.5))
+    box.append(dw.Rectangle(0, y, width, 66, rx=8, fill="#f8fafc", stroke=color, stroke_width=2.5))
     box.append(dw.Rectangle(0, y, 8, 66, fill=color))
-    box.append(dw.Text(f"{row['type']} · {assertion.report} · {status.upper()}", 12, 16, y + 18,
-                       font_weight="bold", fill=color))
+    box.append(
+        dw.Text(
+            f"{row['type']} · {assertion.report} · {status.upper()}",
+            12,
+            16,
+            y + 18,
+            font_weight="bold",
+            fill=color,
+        )
+    )
     for index, line in enumerate(_wrap(str(row["summary"]), int(width / 6.6), 2)):
         box.append(dw.Text(line, 11, 16, y + 36 + 14 * index, fill="#111827"))
     group.append(box)
@@ -993,29 +1122,55 @@ def _draw_referrers(
         color = TYPE_COLORS.get(entry.type, "#64748b")
         target_x = claim_w * (column + 1) / (min(len(refs), per_row) + 1)
         edge = dw.Group(class_="ref-edge", data_type=_attr(entry.type))
-        edge.append(dw.Line(x + _REF_W / 2, y, target_x, top - 10 + 8, stroke=color,
-                            stroke_width=1.8, stroke_dasharray="5 3" if entry.voided else "none",
-                            marker_end=_arrowhead(color)))
-        edge.append(dw.Text(_referrer_label(entry), 10, x + _REF_W / 2 + 6, y - 8, fill=color,
-                            font_weight="bold"))
+        edge.append(
+            dw.Line(
+                x + _REF_W / 2,
+                y,
+                target_x,
+                top - 10 + 8,
+                stroke=color,
+                stroke_width=1.8,
+                stroke_dasharray="5 3" if entry.voided else "none",
+                marker_end=_arrowhead(color),
+            )
+        )
+        edge.append(
+            dw.Text(
+                _referrer_label(entry),
+                10,
+                x + _REF_W / 2 + 6,
+                y - 8,
+                fill=color,
+                font_weight="bold",
+            )
+        )
         group.append(edge)
-        group.append(_referrer_node(entry, assertion.referrer_hops.get(entry.report, []), x, y,
-                                    color))
+        group.append(
+            _referrer_node(entry, assertion.referrer_hops.get(entry.report, []), x, y, color)
+        )
+
+
+def _what(entry: Entry) -> str:
+    """A bold line for a report that names no actor."""
+    variants = entry.data.get("variants")
+    if entry.type == "discrepancy" and isinstance(variants, list):
+        return f"{len(variants)} variants of {entry.data.get('field')}"
+    return "—"
 
 
 def _referrer_node(entry: Entry, hops: list[Hop], x: float, y: float, color: str) -> Any:
     via = " → ".join(h.agent for h in hops if h.role in ("relay", "outlet"))
     lines = [
         ("small", _clip(f"{entry.type} · {entry.stated_at or 'undated'}", 34)),
-        ("bold", _clip(entry.by or "—", 28)),
+        ("bold", _clip(entry.by or _what(entry), 28)),
         ("small", _clip(entry.report, 34)),
     ]
     if via:
         lines.append(("small", _clip(f"via {via}", 34)))
     url = next((h.url for h in reversed(hops) if _safe_url(h.url)), None)
     title = _entry_title(entry, entry.incident)
-    if via:
-        title += f"\nvia {via}"
+    if hops:
+        title += f"\nsource chain: {chain_text(hops)}"
     return _node(x, y, _REF_W, _REF_H, lines, url, title, color)
 
 
@@ -1058,9 +1213,7 @@ dl.facts dt { color: #4b5563; } dl.facts dd { margin: 0; }
 figure { margin: 8px 0; overflow-x: auto; }
 figure svg { display: block; max-width: none; height: auto; }
 figcaption { color: #4b5563; font-size: 0.85rem; }
-.legend span { margin-right: 12px; white-space: nowrap; }
-.legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
-  margin-right: 4px; vertical-align: -1px; }
+caption { text-align: left; font-weight: 600; padding: 6px 0 4px; }
 .assertion { border-top: 1px dashed #d1d5db; padding-top: 6px; margin-top: 14px; }
 blockquote { margin: 6px 0 6px 0; padding-left: 10px; border-left: 3px solid #d1d5db;
   color: #374151; font-style: italic; }
@@ -1134,7 +1287,8 @@ log: run <code>ledger project</code> for an up-to-date report.</p>{% endif %}
 <tr data-incident="{{ inc.slug }}">
 <td data-sort="{{ inc.slug }}"><a href="#incident-{{ inc.slug }}">{{ r.title }}</a><br>
 <code>{{ inc.slug }}</code></td>
-<td data-sort="{{ status_rank(r.status) }}"><span class="badge st-{{ r.status }}">{{ r.status }}</span></td>
+<td data-sort="{{ status_rank(r.status) }}">
+<span class="badge st-{{ r.status }}">{{ r.status }}</span></td>
 <td class="num" data-sort="{{ r.assertions }}">{{ r.assertions }}</td>
 <td class="num" data-sort="{{ r.disputed }}">{{ r.disputed }}</td>
 <td class="num" data-sort="{{ r.reports }}">{{ r.reports }}</td>
@@ -1153,14 +1307,18 @@ log: run <code>ledger project</code> for an up-to-date report.</p>{% endif %}
 <dl class="facts">
 <dt>Incident</dt><dd><code>{{ inc.slug }}</code>{% if r.corrected %} (corrected){% endif %}</dd>
 {% if r.category %}<dt>Category</dt><dd>{{ r.category }}</dd>{% endif %}
-{% if r.location %}<dt>Location</dt><dd>{{ r.location }}{% if r.location_qualifier %} — {{ r.location_qualifier }}{% endif %}</dd>{% endif %}
-{% if r.occurred_from or r.occurred_to %}<dt>Occurred</dt><dd>{{ r.occurred_from or "?" }} – {{ r.occurred_to or "?" }}</dd>{% endif %}
-<dt>Counts</dt><dd>{{ r.assertions }} assertion(s), {{ r.disputed }} disputed, {{ r.reports }} report(s)</dd>
+{% if r.location %}<dt>Location</dt><dd>{{ r.location }}
+{%- if r.location_qualifier %} — {{ r.location_qualifier }}{% endif %}</dd>{% endif %}
+{% if r.occurred_from or r.occurred_to %}<dt>Occurred</dt>
+<dd>{{ r.occurred_from or "?" }} – {{ r.occurred_to or "?" }}</dd>{% endif %}
+<dt>Counts</dt>
+<dd>{{ r.assertions }} assertion(s), {{ r.disputed }} disputed, {{ r.reports }} report(s)</dd>
 <dt>Parties</dt><dd>{{ inc.parties|join("; ") or "—" }}</dd>
 <dt>Stated</dt><dd>{{ r.first_stated_at or "—" }} to {{ r.last_stated_at or "—" }}</dd>
 <dt>Last recorded</dt><dd>{{ r.last_recorded_at }} (log position {{ r.last_position }})</dd>
 {% for lk in inc.links %}<dt>Link</dt><dd>{{ lk.relation|replace("_", " ") }}
-{% if lk.other in slugs %}<a href="#incident-{{ lk.other }}"><code>{{ lk.other }}</code></a>{% else %}<code>{{ lk.other }}</code>{% endif %}
+{% if lk.other in slugs %}<a href="#incident-{{ lk.other }}"><code>{{ lk.other }}</code></a>
+{%- else %}<code>{{ lk.other }}</code>{% endif %}
 {% if lk.note %}: {{ lk.note }}{% endif %}</dd>{% endfor %}
 </dl>
 {% if r.description %}<p>{{ r.description }}</p>{% endif %}
@@ -1169,44 +1327,61 @@ log: run <code>ledger project</code> for an up-to-date report.</p>{% endif %}
 <figure class="timeline" id="timeline-{{ inc.slug }}">{{ timeline(inc, loop.index) }}
 <figcaption>Each row is a report, in order of stated time then log position; hover a row for
 when the ledger recorded it. The band under an assertion shows its status as it changed on the
-stated clock. {{ legend }}</figcaption></figure>
+stated clock.<br>{{ legend }}</figcaption></figure>
 <ol class="timeline-list">{% for e in inc.entries %}
 <li data-report="{{ e.report }}"><code>{{ e.report }}</code> {{ e.type }} by {{ e.by or "—" }},
-stated {{ e.stated_at or "—" }}, recorded {{ e.recorded_at }}{% if e.incident != inc.slug %} (in <code>{{ e.incident }}</code>){% endif %}{% if e.voided %} (voided){% endif %}{% if e.corrected %} (corrected){% endif %}</li>{% endfor %}
+stated {{ e.stated_at or "—" }}, recorded {{ e.recorded_at }}
+{%- if e.incident != inc.slug %} (in <code>{{ e.incident }}</code>){% endif %}
+{%- if e.voided %} (voided){% endif %}{% if e.corrected %} (corrected){% endif %}
+{%- if inc.chains[e.report] %}; via {{ inc.chains[e.report] }}{% endif %}</li>
+{%- endfor %}
 </ol>
 {% else %}<p>No reports yet.</p>{% endif %}
 <h3>Assertions</h3>
 {% for a in inc.assertions %}{% set c = a.row %}
 <article class="assertion" id="report-{{ a.report }}">
-<h4><span class="badge st-{{ c.status }}">{{ c.status }}</span> {{ c.type }} <code>{{ a.report }}</code></h4>
+<h4><span class="badge st-{{ c.status }}">{{ c.status }}</span> {{ c.type }}
+<code>{{ a.report }}</code></h4>
 <p>{{ c.summary }}</p>
 {% if c.quote %}<blockquote>{{ c.quote }}</blockquote>{% endif %}
 <dl class="facts">
-<dt>By</dt><dd>{{ c.by }}{% if c.speaker %} (speaker: {{ c.speaker }}){% endif %}{% if c.on_behalf_of %}, on behalf of {{ c.on_behalf_of }}{% endif %}</dd>
+<dt>By</dt><dd>{{ c.by }}{% if c.speaker %} (speaker: {{ c.speaker }}){% endif %}
+{%- if c.on_behalf_of %}, on behalf of {{ c.on_behalf_of }}{% endif %}</dd>
 {% if c.stance %}<dt>Stance</dt><dd>{{ c.stance|replace("_", " ") }}</dd>{% endif %}
-{% if json_list(c.against) %}<dt>Against</dt><dd>{{ json_list(c.against)|join("; ") }}</dd>{% endif %}
-{% if json_list(c.targets) %}<dt>Targets</dt><dd>{{ json_list(c.targets)|join("; ") }}</dd>{% endif %}
+{% if json_list(c.against) %}<dt>Against</dt>
+<dd>{{ json_list(c.against)|join("; ") }}</dd>{% endif %}
+{% if json_list(c.targets) %}<dt>Targets</dt>
+<dd>{{ json_list(c.targets)|join("; ") }}</dd>{% endif %}
 {% if c.addressee %}<dt>Addressee</dt><dd>{{ c.addressee }}</dd>{% endif %}
 <dt>Stated</dt><dd>{{ c.stated_at or "—" }}; recorded {{ c.recorded_at }}</dd>
 <dt>Counts</dt><dd>{{ c.denials }} denial(s), {{ c.corroborations }} independent and
 {{ c.other_corroborations }} other corroboration(s), {{ c.discrepancies }} discrepancy(ies)</dd>
-{% if c.reliability or c.credibility %}<dt>Assessment</dt><dd>{{ c.reliability or "?" }}{{ c.credibility or "?" }} (Admiralty code)</dd>{% endif %}
+{% if c.reliability or c.credibility %}<dt>Assessment</dt>
+<dd>{{ c.reliability or "?" }}{{ c.credibility or "?" }} (Admiralty code)</dd>{% endif %}
 {% if c.verdict %}<dt>Verdict</dt><dd>{{ c.verdict }}</dd>{% endif %}
 </dl>
 <figure class="graph" id="graph-{{ a.report }}">{{ graph(a, loop.index, inc) }}
 <figcaption>Provenance of <code>{{ a.report }}</code>: who said it, for whom, through which
-channel, relays and outlets (linked where the ledger has a URL), and the reports pointing at it.</figcaption>
+channel, relays and outlets (linked where the ledger has a URL), and the reports pointing at
+it.</figcaption>
 </figure>
 {% for d in a.referrers if d.type == "discrepancy" %}
 <table class="discrepancy"><caption>Discrepancy <code>{{ d.report }}</code> in
-<code>{{ d.data.field }}</code>{% if d.data.note %}: {{ d.data.note }}{% endif %}</caption>
+<code>{{ d.data.get("field") }}</code>
+{%- if d.data.get("note") %}: {{ d.data.get("note") }}{% endif %}</caption>
 <thead><tr><th scope="col">Value</th><th scope="col">Sources</th></tr></thead><tbody>
-{% for v in d.data.variants or [] %}<tr><td>{{ v.value }}</td><td>{% for s in v.sources or [] %}{% if safe_url(s.url) %}<a href="{{ s.url }}">{{ s.outlet }}</a>{% else %}{{ s.outlet }}{% endif %}{% if s.published_at %} ({{ s.published_at }}){% endif %}{% if not loop.last %}; {% endif %}{% endfor %}</td></tr>
+{% for v in d.data.get("variants") or [] %}<tr><td>{{ v.get("value") }}</td><td>
+{%- for s in v.get("sources") or [] %}
+{%- if safe_url(s.get("url")) %}<a href="{{ s.get("url") }}">{{ s.get("outlet") }}</a>
+{%- else %}{{ s.get("outlet") }}{% endif %}
+{%- if s.get("published_at") %} ({{ s.get("published_at") }}){% endif %}
+{%- if not loop.last %}; {% endif %}{% endfor %}</td></tr>
 {% endfor %}</tbody></table>
 {% endfor %}
 <table class="history"><caption>Status as it changed (log order)</caption>
 <thead><tr><th scope="col">Position</th><th scope="col">Report</th><th scope="col">Type</th>
-<th scope="col">By</th><th scope="col">Stated</th><th scope="col">Recorded</th><th scope="col">Status after</th></tr></thead>
+<th scope="col">By</th><th scope="col">Stated</th><th scope="col">Recorded</th>
+<th scope="col">Status after</th></tr></thead>
 <tbody>{% for s in a.history %}
 <tr><td class="num">{{ s.position }}</td><td><code>{{ s.report }}</code></td><td>{{ s.type }}</td>
 <td>{{ s.by or "—" }}</td><td>{{ s.stated_at or "—" }}</td><td>{{ s.recorded_at }}</td>
@@ -1235,9 +1410,7 @@ def _csp_hash(text: str) -> str:
 
 def _verification_html(data: ReportData) -> Markup:
     result = data.verification
-    summary = (
-        f"{result.events} event(s) in {result.incidents} incident(s), {result.seals} seal(s)"
-    )
+    summary = f"{result.events} event(s) in {result.incidents} incident(s), {result.seals} seal(s)"
     seal = data.last_seal
     if seal is None:
         seal_text = Markup("No seal recorded yet (<code>ledger seal</code> records one).")
@@ -1246,8 +1419,10 @@ def _verification_html(data: ReportData) -> Markup:
             "Last seal #{}: root <code>{}</code>, size {} (up to log position {}), sealed {} by {}."
         ).format(seal.version, seal.root, seal.size, seal.position, seal.sealed_at, seal.sealed_by)
     if result.ok:
-        return Markup('<p class="verification ok" data-verified="true">'
-                      "<strong>Hash chains verified</strong>: {}. {}</p>").format(summary, seal_text)
+        return Markup(
+            '<p class="verification ok" data-verified="true">'
+            "<strong>Hash chains verified</strong>: {}. {}</p>"
+        ).format(summary, seal_text)
     problems = Markup("").join(
         Markup("<li>position {}: {}</li>").format(f.position, f.problem)
         for f in result.findings[:50]
@@ -1258,12 +1433,28 @@ def _verification_html(data: ReportData) -> Markup:
     ).format(len(result.findings), summary, seal_text, problems)
 
 
-def _legend() -> Markup:
-    items = Markup("").join(
-        Markup('<span><i class="swatch" data-color="{}"></i>{}</span>').format(color, name)
-        for name, color in TYPE_COLORS.items()
+def legend_svg(uid: str) -> Markup:
+    """The timeline's marks, one per report type, and the status colours."""
+    per_row = 6
+    drawing = dw.Drawing(
+        max(per_row * 130, len(STATUS_COLORS) * 96) + 10,
+        66,
+        id_prefix=uid,
+        font_family=FONT,
+        font_size=11,
+        role="img",
+        aria_label="Legend",
+        class_="legend-svg",
     )
-    return Markup('<span class="legend">Marks: {}</span>').format(items)
+    for index, (name, color) in enumerate(TYPE_COLORS.items()):
+        x, y = 10 + (index % per_row) * 130, 12 + (index // per_row) * 20
+        drawing.append(_shape(name, x, y))
+        drawing.append(dw.Text(name, 11, x + 12, y + 4, fill=color))
+    for index, (name, color) in enumerate(STATUS_COLORS.items()):
+        x = 10 + index * 96
+        drawing.append(dw.Rectangle(x - 6, 52, 14, 4, fill=color))
+        drawing.append(dw.Text(name, 10, x + 12, 58, fill="#374151"))
+    return _svg_markup(drawing)
 
 
 def render(data: ReportData) -> str:
@@ -1283,7 +1474,7 @@ def render(data: ReportData) -> str:
         css=Markup(CSS),
         script=Markup(SCRIPT),
         verification=_verification_html(data),
-        legend=_legend(),
+        legend=legend_svg("lg-"),
         slugs={inc.slug for inc in data.incidents},
         status_rank=lambda status: rank.get(status, len(rank)),
         json_list=lambda text: json.loads(text or "[]"),

@@ -99,11 +99,10 @@ def _incidents(
     if status:
         query = query.where(table.c.status == status)
     if who:
-        involved = select(schema.claims.c.incident).where(
-            or_(schema.claims.c.actor == who, schema.claims.c.against.contains(f'"{who}"'))
-        )
-        disputing = select(schema.disputes.c.incident).where(schema.disputes.c.denier == who)
-        query = query.where(or_(table.c.incident.in_(involved), table.c.incident.in_(disputing)))
+        # Incidents where the actor said, denied, was accused of... anything (by actor id).
+        timeline = schema.timeline
+        involved = select(timeline.c.incident).where(timeline.c.report.in_(_named(who)))
+        query = query.where(table.c.incident.in_(involved))
     timeline = schema.timeline
     if since or until:
         stated = select(timeline.c.incident).where(

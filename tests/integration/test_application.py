@@ -10,7 +10,8 @@ import shutil
 import string
 import tempfile
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from ledger.errors import IncidentNotFound, InvalidReference, ReportIdClash, Rep
 from ledger.hashing import GENESIS_HASH, event_hash
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
-from tests.conftest import lines_of, read_lines
+from tests.conftest import _admin_connect, _pg_url, lines_of, read_lines
 
 AIRSTRIKE = "deir-ez-zor-airstrike-2017-09-16"
 SHELLING = "deir-ez-zor-shelling-2017-09"
@@ -121,15 +122,58 @@ def test_appending_the_example_records_every_report(ledger: IncidentLedger, db_u
     assert ledger.max_position() == 12
 
 
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def new_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], str]]:
+    """Makes fresh migrated databases on one backend, for fixtures shared by a module's tests."""
+    template = request.getfixturevalue("pg_template") if request.param == "postgres" else ""
+    made: list[str] = []
+
+    def make() -> str:
+        if not template:
+            path = tmp_path_factory.mktemp("shared") / "ledger.db"
+            upgrade(resolve(str(path)))
+            return str(path)
+        name = f"ledger_app_{uuid.uuid4().hex[:12]}"
+        with _admin_connect() as connection:
+            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        made.append(name)
+        return _pg_url(name)
+
+    yield make
+    for name in made:
+        with _admin_connect() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def example_db(new_database: Callable[[], str]) -> str:
+    """One database per backend holding the worked example, for tests that only read it."""
+    url = new_database()
+    writer = fresh_ledger(url)
+    writer.append(read_lines(), recorded_by="tester")
+    writer.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def example(example_db: str) -> Iterator[IncidentLedger]:
+    """A ledger application on the worked example (read only)."""
+    with reading(example_db) as reader:
+        yield reader
+
+
 @pytest.mark.parametrize("slug", [AIRSTRIKE, SHELLING])
 def test_an_appended_incident_replays_from_the_log(
-    ledger: IncidentLedger, db_url: str, slug: str
+    example: IncidentLedger, example_db: str, slug: str
 ) -> None:
     # Check get_incident rebuilds the aggregate: its version, reports and chain head.
-    ledger.append(read_lines(), recorded_by="tester")
-    with reading(db_url) as reader:
+    with reading(example_db) as reader:
         incident = reader.get_incident(slug)
-    events = [e for _, e in ledger.positioned_events(slug)]
+    events = [e for _, e in example.positioned_events(slug)]
     assert incident.version == len(EXAMPLE_REPORTS[slug])
     assert list(incident.reports) == EXAMPLE_REPORTS[slug]
     assert incident.last_hash == events[-1].hash
@@ -137,11 +181,10 @@ def test_an_appended_incident_replays_from_the_log(
 
 @pytest.mark.parametrize("slug", [AIRSTRIKE, SHELLING])
 def test_positioned_events_come_in_version_order_with_rising_positions(
-    ledger: IncidentLedger, slug: str
+    example: IncidentLedger, slug: str
 ) -> None:
     # Check versions are 1..N, positions strictly increase, and the chain verifies.
-    ledger.append(read_lines(), recorded_by="tester")
-    positioned = ledger.positioned_events(slug)
+    positioned = example.positioned_events(slug)
     positions = [p for p, _ in positioned]
     events = [e for _, e in positioned]
     assert [e.originator_version for e in events] == list(range(1, len(events) + 1))
@@ -155,41 +198,38 @@ def test_positioned_events_come_in_version_order_with_rising_positions(
 
 
 def test_positions_across_incidents_follow_the_order_of_appending(
-    ledger: IncidentLedger,
+    example: IncidentLedger,
 ) -> None:
     # Check the log interleaves incidents in the order the file gave them.
-    ledger.append(read_lines(), recorded_by="tester")
     positions = {
-        e.report: p for slug in (AIRSTRIKE, SHELLING) for p, e in ledger.positioned_events(slug)
+        e.report: p for slug in (AIRSTRIKE, SHELLING) for p, e in example.positioned_events(slug)
     }
     ordered = sorted(positions, key=positions.__getitem__)
     assert ordered == EXAMPLE_REPORTS[AIRSTRIKE] + EXAMPLE_REPORTS[SHELLING]
 
 
-def test_positioned_events_up_to_a_position_cut_the_history(ledger: IncidentLedger) -> None:
+def test_positioned_events_up_to_a_position_cut_the_history(example: IncidentLedger) -> None:
     # Check lte_position returns only the events logged by then.
-    ledger.append(read_lines(), recorded_by="tester")
-    cut = ledger.positioned_events(SHELLING)[2][0]
-    assert [e.report for _, e in ledger.positioned_events(SHELLING, lte_position=cut)] == (
+    cut = example.positioned_events(SHELLING)[2][0]
+    assert [e.report for _, e in example.positioned_events(SHELLING, lte_position=cut)] == (
         EXAMPLE_REPORTS[SHELLING][:3]
     )
 
 
-def test_an_unknown_incident_is_not_found(ledger: IncidentLedger) -> None:
+def test_an_unknown_incident_is_not_found(example: IncidentLedger) -> None:
     # Check both read paths report a missing incident the same way.
     with pytest.raises(IncidentNotFound):
-        ledger.get_incident("no-such-incident")
+        example.get_incident("no-such-incident")
     with pytest.raises(IncidentNotFound) as caught:
-        ledger.positioned_events("no-such-incident")
+        example.positioned_events("no-such-incident")
     assert str(caught.value) == (
         "incident 'no-such-incident' does not exist (open it first with 'ledger open')"
     )
 
 
-def test_get_incident_at_a_version_replays_only_that_far(ledger: IncidentLedger) -> None:
+def test_get_incident_at_a_version_replays_only_that_far(example: IncidentLedger) -> None:
     # Check the version argument rebuilds the past state.
-    ledger.append(read_lines(), recorded_by="tester")
-    past = ledger.get_incident(SHELLING, version=2)
+    past = example.get_incident(SHELLING, version=2)
     assert (past.version, list(past.reports)) == (2, EXAMPLE_REPORTS[SHELLING][:2])
 
 
@@ -231,6 +271,15 @@ def test_lines_without_ids_are_idempotent_too(ledger: IncidentLedger, db_url: st
     assert row_counts(db_url) == before
 
 
+@pytest.fixture(scope="module")
+def refusing_db(new_database: Callable[[], str]) -> str:
+    """A database holding one earlier incident, shared by tests whose batches must all fail."""
+    url = new_database()
+    with reading(url) as writer:
+        writer.append(lines_of(opening("earlier"), claim("earlier", "e1")), recorded_by="tester")
+    return url
+
+
 @pytest.mark.parametrize(
     ("bad_line", "error", "message"),
     [
@@ -257,14 +306,14 @@ def test_lines_without_ids_are_idempotent_too(ledger: IncidentLedger, db_url: st
     ],
 )
 def test_a_batch_with_one_refused_line_in_the_middle_writes_nothing(
-    ledger: IncidentLedger,
-    db_url: str,
+    refusing_db: str,
     bad_line: dict[str, Any],
     error: type[Exception],
     message: str,
 ) -> None:
     # Check all-or-nothing: a domain rule failing on line 3 of 5 leaves every table as it was.
-    ledger.append(lines_of(opening("earlier"), claim("earlier", "e1")), recorded_by="tester")
+    db_url = refusing_db
+    ledger = fresh_ledger(db_url)
     before = row_counts(db_url)
     position = ledger.max_position()
     batch = lines_of(
@@ -276,11 +325,13 @@ def test_a_batch_with_one_refused_line_in_the_middle_writes_nothing(
     )
     with pytest.raises(error) as caught:
         ledger.append(batch, recorded_by="tester")
+    ledger.close()
     assert str(caught.value) == message
     assert row_counts(db_url) == before
-    assert ledger.max_position() == position
-    with reading(db_url) as reader, pytest.raises(IncidentNotFound):
-        reader.get_incident("inc")
+    with reading(db_url) as reader:
+        assert reader.max_position() == position
+        with pytest.raises(IncidentNotFound):
+            reader.get_incident("inc")
 
 
 def test_a_refused_batch_leaves_the_ledger_usable(ledger: IncidentLedger, db_url: str) -> None:
@@ -365,13 +416,25 @@ def stored_row(db_url: str, slug: str, version: int) -> tuple[str, bytes]:
     return topic, bytes(state)
 
 
-@pytest.fixture
-def legacy_claim(ledger: IncidentLedger, db_url: str) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def legacy_db(new_database: Callable[[], str]) -> str:
+    return new_database()
+
+
+@pytest.fixture(scope="module")
+def legacy_ledger(legacy_db: str) -> Iterator[IncidentLedger]:
+    with reading(legacy_db) as ledger:
+        yield ledger
+
+
+@pytest.fixture(scope="module")
+def legacy_claim(legacy_ledger: IncidentLedger, legacy_db: str) -> dict[str, Any]:
     """A version-1 ClaimMade row, written as an older ledger would have, at version 3 of 'inc'.
 
     Built from a real stored claim: its state without `cameo`, `magnitude` and `class_version`,
     with its own report id, chain link and the hash a v1 writer computed over its v1 content.
     """
+    ledger, db_url = legacy_ledger, legacy_db
     ledger.append(lines_of(opening("inc"), claim("inc", "c1")), recorded_by="tester")
     topic, state_bytes = stored_row(db_url, "inc", 2)
     state = json.loads(state_bytes)
@@ -402,12 +465,17 @@ def legacy_claim(ledger: IncidentLedger, db_url: str) -> dict[str, Any]:
     return v1_content
 
 
+def version_three(db_url: str) -> IncidentEvent:
+    with reading(db_url) as reader:
+        [event] = [e for _, e in reader.positioned_events("inc") if e.originator_version == 3]
+    return event
+
+
 def test_a_v1_claim_row_decodes_with_no_cameo_or_magnitude(
-    db_url: str, legacy_claim: dict[str, Any]
+    legacy_db: str, legacy_claim: dict[str, Any]
 ) -> None:
     # Check positioned_events upcasts the stored v1 state to the v2 event class.
-    with reading(db_url) as reader:
-        [*_, (_, event)] = reader.positioned_events("inc")
+    event = version_three(legacy_db)
     assert (event.report_type, event.originator_version, event.report) == (
         "claim",
         3,
@@ -420,20 +488,20 @@ def test_a_v1_claim_row_decodes_with_no_cameo_or_magnitude(
 
 
 def test_a_v1_claims_hash_still_verifies_after_upcasting(
-    db_url: str, legacy_claim: dict[str, Any]
+    legacy_db: str, legacy_claim: dict[str, Any]
 ) -> None:
     # Check the upcast adds only nulls, so the content and hash a v1 writer made still hold.
-    with reading(db_url) as reader:
-        [*_, (_, event)] = reader.positioned_events("inc")
+    event = version_three(legacy_db)
     assert event.content() == legacy_claim
     assert event_hash(event.content()) == event.hash == event_hash(legacy_claim)
 
 
 def test_an_aggregate_with_a_v1_claim_replays_and_keeps_growing(
-    ledger: IncidentLedger, db_url: str, legacy_claim: dict[str, Any]
+    legacy_ledger: IncidentLedger, legacy_db: str, legacy_claim: dict[str, Any]
 ) -> None:
     # Check get_incident (fresh and cached) includes the upcast claim, and the chain continues.
-    with reading(db_url) as reader:
+    ledger = legacy_ledger
+    with reading(legacy_db) as reader:
         for source in (reader, ledger):
             incident = source.get_incident("inc")
             assert (incident.version, list(incident.reports)) == (

@@ -85,9 +85,10 @@ def read_tables(url: str, names: Sequence[str] = PROJECTION_TABLES) -> Tables:
             return {
                 name: _ordered(
                     name,
-                    [dict(r._mapping) for r in connection.execute(
-                        select(schema.metadata.tables[name])
-                    )],
+                    [
+                        dict(r._mapping)
+                        for r in connection.execute(select(schema.metadata.tables[name]))
+                    ],
                 )
                 for name in names
             }
@@ -127,6 +128,15 @@ def records_of(
     return sorted(records, key=lambda r: r["position"])
 
 
+@contextmanager
+def opened(url: str) -> Iterator[IncidentLedger]:
+    app = IncidentLedger(resolve(url), lock_timeout=10)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
 def append(app: IncidentLedger, *reports: Row) -> None:
     app.append(lines_of(*reports), recorded_by="tester")  # type: ignore[arg-type]
 
@@ -135,9 +145,15 @@ def _pg_admin() -> Any:
     import psycopg
 
     admin = resolve(PG_ADMIN_URL)
-    return psycopg.connect(host=admin.host, port=admin.port, user=admin.user,
-                           dbname=admin.dbname, password=admin.password or None,
-                           autocommit=True, connect_timeout=3)
+    return psycopg.connect(
+        host=admin.host,
+        port=admin.port,
+        user=admin.user,
+        dbname=admin.dbname,
+        password=admin.password or None,
+        autocommit=True,
+        connect_timeout=3,
+    )
 
 
 @contextmanager
@@ -162,43 +178,95 @@ def pg_databases(template: str, count: int) -> Iterator[list[str]]:
 
 MORE_REPORTS: tuple[Row, ...] = (
     {"type": "incident", "incident": "raqqa-2017-09", "title": "Fighting near Raqqa"},
-    {"type": "denial", "incident": AIRSTRIKE, "report": "us-denies-warning-premise",
-     "by": "US Central Command", "refers_to": ["mod-retaliation-warning"],
-     "summary": "No US forces fired from the eastern bank.", "stated_at": "2017-09-22"},
-    {"type": "corroboration", "incident": "raqqa-2017-09", "report": "monitor-saw-special-forces",
-     "by": "Syrian Observatory", "refers_to": ["mod-special-forces-deployed"],
-     "independent": True, "summary": "Observers saw Russian special forces."},
-    {"type": "retraction", "incident": "raqqa-2017-09", "report": "sdf-takes-back-denial",
-     "by": "syrian democratic forces", "refers_to": ["sdf-shelling-denial"]},
-    {"type": "correction", "incident": "raqqa-2017-09", "report": "void-airstrike-denial",
-     "refers_to": ["mod-airstrike-denial"], "void": True, "reason": "Entered in error."},
-    {"type": "correction", "incident": SHELLING, "report": "fix-shelling-date",
-     "refers_to": ["mod-shelling"], "changes": {"stated_at": "2017-09-20", "summary": "Fixed."},
-     "reason": "EIR says yesterday."},
-    {"type": "verdict", "incident": AIRSTRIKE, "report": "airstrike-unverifiable",
-     "refers_to": ["sdf-airstrike-claim"], "status": "unverifiable", "reason": "No access."},
-    {"type": "claim", "incident": "raqqa-2017-09", "report": "sdf-raqqa-claim",
-     "by": "Syrian Democratic Forces", "against": ["Ministère de la Défense"],
-     "summary": "Shells fell on Raqqa.", "stated_at": "2017-09-23"},
-    {"type": "denial", "incident": SHELLING, "report": "mod-denies-raqqa",
-     "by": "Russian Ministry of Defence", "refers_to": ["sdf-raqqa-claim"],
-     "summary": "Nothing of the sort."},
-    {"type": "link", "incident": "raqqa-2017-09", "report": "raqqa-follows-shelling",
-     "other": SHELLING, "relation": "follows"},
-    {"type": "correction", "incident": AIRSTRIKE, "report": "rename-denier",
-     "refers_to": ["mod-denies-raqqa"], "changes": {"by": "Ministere de la Defense"},
-     "reason": "Name as the ministry signs."},
+    {
+        "type": "denial",
+        "incident": AIRSTRIKE,
+        "report": "us-denies-warning-premise",
+        "by": "US Central Command",
+        "refers_to": ["mod-retaliation-warning"],
+        "summary": "No US forces fired from the eastern bank.",
+        "stated_at": "2017-09-22",
+    },
+    {
+        "type": "corroboration",
+        "incident": "raqqa-2017-09",
+        "report": "monitor-saw-special-forces",
+        "by": "Syrian Observatory",
+        "refers_to": ["mod-special-forces-deployed"],
+        "independent": True,
+        "summary": "Observers saw Russian special forces.",
+    },
+    {
+        "type": "retraction",
+        "incident": "raqqa-2017-09",
+        "report": "sdf-takes-back-denial",
+        "by": "syrian democratic forces",
+        "refers_to": ["sdf-shelling-denial"],
+    },
+    {
+        "type": "correction",
+        "incident": "raqqa-2017-09",
+        "report": "void-airstrike-denial",
+        "refers_to": ["mod-airstrike-denial"],
+        "void": True,
+        "reason": "Entered in error.",
+    },
+    {
+        "type": "correction",
+        "incident": SHELLING,
+        "report": "fix-shelling-date",
+        "refers_to": ["mod-shelling"],
+        "changes": {"stated_at": "2017-09-20", "summary": "Fixed."},
+        "reason": "EIR says yesterday.",
+    },
+    {
+        "type": "verdict",
+        "incident": AIRSTRIKE,
+        "report": "airstrike-unverifiable",
+        "refers_to": ["sdf-airstrike-claim"],
+        "status": "unverifiable",
+        "reason": "No access.",
+    },
+    {
+        "type": "claim",
+        "incident": "raqqa-2017-09",
+        "report": "sdf-raqqa-claim",
+        "by": "Syrian Democratic Forces",
+        "against": ["Ministère de la Défense"],
+        "summary": "Shells fell on Raqqa.",
+        "stated_at": "2017-09-23",
+    },
+    {
+        "type": "denial",
+        "incident": SHELLING,
+        "report": "mod-denies-raqqa",
+        "by": "Russian Ministry of Defence",
+        "refers_to": ["sdf-raqqa-claim"],
+        "summary": "Nothing of the sort.",
+    },
+    {
+        "type": "link",
+        "incident": "raqqa-2017-09",
+        "report": "raqqa-follows-shelling",
+        "other": SHELLING,
+        "relation": "follows",
+    },
+    {
+        "type": "correction",
+        "incident": AIRSTRIKE,
+        "report": "rename-denier",
+        "refers_to": ["mod-denies-raqqa"],
+        "changes": {"by": "Ministere de la Defense"},
+        "reason": "Name as the ministry signs.",
+    },
 )
 ALL_INCIDENTS = (*EXAMPLE_INCIDENTS, "raqqa-2017-09")
 
 
 def fold_of_log(url: str, incidents: Sequence[str]) -> Tables:
     """The reference views of everything in the database's log."""
-    app = IncidentLedger(resolve(url), lock_timeout=10)
-    try:
+    with opened(url) as app:
         return fold_tables(records_of(app, incidents))
-    finally:
-        app.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,8 +332,13 @@ def test_the_worked_example_gives_each_assertion_its_documented_status(
     ]
     # Check the counts kept alongside the headline status.
     shelling = rows[1]
-    assert (shelling["denials"], shelling["discrepancies"], shelling["reliability"],
-            shelling["credibility"], shelling["corroborations"]) == (1, 2, "D", 3, 0)
+    assert (
+        shelling["denials"],
+        shelling["discrepancies"],
+        shelling["reliability"],
+        shelling["credibility"],
+        shelling["corroborations"],
+    ) == (1, 2, "D", 3, 0)
     assert shelling["against"] == '["Syrian Democratic Forces","US special forces"]'
 
 
@@ -284,14 +357,25 @@ def test_the_disputes_report_pairs_each_claim_with_its_denier(imported: CliInvok
     rows = cli_json(imported, "report", "disputes")
     # Check one row per (claim, denial), ordered by claim, denier named as given.
     assert [
-        (r["claim"], r["denial"], r["claimant"], r["denier"], r["denial_stated_at"],
-         r["retracted"])
+        (r["claim"], r["denial"], r["claimant"], r["denier"], r["denial_stated_at"], r["retracted"])
         for r in rows
     ] == [
-        ("mod-shelling", "sdf-shelling-denial", "Russian Ministry of Defence",
-         "Syrian Democratic Forces", "2017-09-21", False),
-        ("sdf-airstrike-claim", "mod-airstrike-denial", "Syrian Democratic Forces",
-         "Russian Ministry of Defence", "2017-09-17", False),
+        (
+            "mod-shelling",
+            "sdf-shelling-denial",
+            "Russian Ministry of Defence",
+            "Syrian Democratic Forces",
+            "2017-09-21",
+            False,
+        ),
+        (
+            "sdf-airstrike-claim",
+            "mod-airstrike-denial",
+            "Syrian Democratic Forces",
+            "Russian Ministry of Defence",
+            "2017-09-17",
+            False,
+        ),
     ]
 
 
@@ -301,8 +385,16 @@ def test_the_actors_report_counts_what_each_actor_said_and_was_accused_of(
     rows = cli_json(imported, "report", "actors")
     # Check every actor named anywhere, by id, with its tallies.
     assert [
-        (r["actor"], r["name"], r["claims_made"], r["warnings_issued"], r["denials_issued"],
-         r["accused_in"], r["corroborations_given"], r["retractions"])
+        (
+            r["actor"],
+            r["name"],
+            r["claims_made"],
+            r["warnings_issued"],
+            r["denials_issued"],
+            r["accused_in"],
+            r["corroborations_given"],
+            r["retractions"],
+        )
         for r in rows
     ] == [
         ("ledger-analyst", "Ledger analyst", 0, 0, 0, 0, 0, 0),
@@ -338,53 +430,79 @@ def test_the_incidents_report_filters_by_status(imported: CliInvoke) -> None:
     # Check both incidents are disputed, ordered by slug; none is unverified.
     disputed = cli_json(imported, "report", "incidents", "--status", "disputed")
     assert [(r["incident"], r["status"]) for r in disputed] == [
-        (AIRSTRIKE, "disputed"), (SHELLING, "disputed"),
+        (AIRSTRIKE, "disputed"),
+        (SHELLING, "disputed"),
     ]
     assert cli_json(imported, "report", "incidents", "--status", "unverified") == []
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (("claims", "--actor", "US special forces"), ["mod-shelling"]),
-    (("claims", "--actor", "us SPECIAL forces"), ["mod-shelling"]),
-    (("claims", "--actor", "Syrian Democratic Forces"),
-     ["sdf-airstrike-claim", "mod-shelling", "mod-retaliation-warning"]),
-    (("claims", "--since", "2017-09-18"),
-     ["mod-shelling", "mod-retaliation-warning", "mod-special-forces-deployed"]),
-    (("claims", "--until", "2017-09-20"), ["sdf-airstrike-claim"]),
-    (("claims", "--status", "unverified"),
-     ["mod-retaliation-warning", "mod-special-forces-deployed"]),
-    (("incidents", "--since", "2017-09-18"), [SHELLING]),
-    (("incidents", "--until", "2017-09-17"), [AIRSTRIKE]),
-    (("incidents", "--since", "2017-09-16", "--until", "2017-09-21"), [AIRSTRIKE, SHELLING]),
-    (("disputed", "--since", "2017-09-21", "--until", "2017-09-21"), [SHELLING]),
-    (("disputes", "--actor", "US special forces"), ["mod-shelling"]),
-    (("disputes", "--actor", "Russian Ministry of Defence"),
-     ["mod-shelling", "sdf-airstrike-claim"]),
-    (("disputes", "--since", "2017-09-18"), ["mod-shelling"]),
-    (("disputes", "--until", "2017-09-17"), ["sdf-airstrike-claim"]),
-    (("actors", "--actor", "syrian democratic forces"), ["syrian-democratic-forces"]),
-    (("provenance", "--incident", AIRSTRIKE),
-     ["mod-airstrike-denial"] * 6 + ["sdf-airstrike-claim"] * 3),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("claims", "--actor", "US special forces"), ["mod-shelling"]),
+        (("claims", "--actor", "us SPECIAL forces"), ["mod-shelling"]),
+        (
+            ("claims", "--actor", "Syrian Democratic Forces"),
+            ["sdf-airstrike-claim", "mod-shelling", "mod-retaliation-warning"],
+        ),
+        (
+            ("claims", "--since", "2017-09-18"),
+            ["mod-shelling", "mod-retaliation-warning", "mod-special-forces-deployed"],
+        ),
+        (("claims", "--until", "2017-09-20"), ["sdf-airstrike-claim"]),
+        (
+            ("claims", "--status", "unverified"),
+            ["mod-retaliation-warning", "mod-special-forces-deployed"],
+        ),
+        (("incidents", "--since", "2017-09-18"), [SHELLING]),
+        (("incidents", "--until", "2017-09-17"), [AIRSTRIKE]),
+        (("incidents", "--since", "2017-09-16", "--until", "2017-09-21"), [AIRSTRIKE, SHELLING]),
+        (("disputed", "--since", "2017-09-21", "--until", "2017-09-21"), [SHELLING]),
+        (("disputes", "--actor", "US special forces"), ["mod-shelling"]),
+        (
+            ("disputes", "--actor", "Russian Ministry of Defence"),
+            ["mod-shelling", "sdf-airstrike-claim"],
+        ),
+        (("disputes", "--since", "2017-09-18"), ["mod-shelling"]),
+        (("disputes", "--until", "2017-09-17"), ["sdf-airstrike-claim"]),
+        (("actors", "--actor", "syrian democratic forces"), ["syrian-democratic-forces"]),
+        (
+            ("provenance", "--incident", AIRSTRIKE),
+            ["mod-airstrike-denial"] * 6 + ["sdf-airstrike-claim"] * 3,
+        ),
+    ],
+)
 def test_report_filters_select_exactly_the_expected_rows(
     imported: CliInvoke, args: tuple[str, ...], expected: list[str]
 ) -> None:
     # Check each filter keeps exactly these rows, in the report's own order (first column).
     rows = cli_json(imported, "report", *args)
-    first = {"claims": "report", "incidents": "incident", "disputed": "incident",
-             "disputes": "claim", "actors": "actor", "provenance": "report"}[args[0]]
+    first = {
+        "claims": "report",
+        "incidents": "incident",
+        "disputed": "incident",
+        "disputes": "claim",
+        "actors": "actor",
+        "provenance": "report",
+    }[args[0]]
     assert [r[first] for r in rows] == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "projections/queries.py _incidents: --actor compares the actor id with claims.against "
-    "(names as given) and disputes.denier (a name), so accusations and denials never match"
-))
-@pytest.mark.parametrize(("actor", "expected"), [
-    ("Syrian Democratic Forces", [AIRSTRIKE, SHELLING]),  # claimant; accused in and denies
-    ("Russian Ministry of Defence", [AIRSTRIKE, SHELLING]),  # claimant; denies the airstrike
-    ("US special forces", [SHELLING]),  # accused in the shelling claim
-])
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "projections/queries.py _incidents: --actor compares the actor id with claims.against "
+        "(names as given) and disputes.denier (a name), so accusations and denials never match"
+    ),
+)
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [
+        ("Syrian Democratic Forces", [AIRSTRIKE, SHELLING]),  # claimant; accused in and denies
+        ("Russian Ministry of Defence", [AIRSTRIKE, SHELLING]),  # claimant; denies the airstrike
+        ("US special forces", [SHELLING]),  # accused in the shelling claim
+    ],
+)
 def test_the_incidents_report_filters_by_an_actor_who_is_accused_or_denies(
     imported: CliInvoke, actor: str, expected: list[str]
 ) -> None:
@@ -393,10 +511,17 @@ def test_the_incidents_report_filters_by_an_actor_who_is_accused_or_denies(
     assert [r["incident"] for r in rows] == expected
 
 
-@pytest.mark.parametrize(("report", "table"), [
-    ("incidents", "incidents"), ("disputed", "incidents"), ("claims", "claims"),
-    ("disputes", "disputes"), ("actors", "actors"), ("provenance", "provenance"),
-])
+@pytest.mark.parametrize(
+    ("report", "table"),
+    [
+        ("incidents", "incidents"),
+        ("disputed", "incidents"),
+        ("claims", "claims"),
+        ("disputes", "disputes"),
+        ("actors", "actors"),
+        ("provenance", "provenance"),
+    ],
+)
 def test_csv_headers_and_json_keys_are_the_table_columns(
     imported: CliInvoke, report: str, table: str
 ) -> None:
@@ -439,16 +564,23 @@ def test_plain_sqlite3_reads_claim_statuses_after_a_real_demo_run(tmp_path: Path
     # Check the demo command, as a real process, loads and projects the worked example.
     done = subprocess.run(
         [sys.executable, "-m", "cli.main", "--db", str(path), "demo"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     # Check the standard library's sqlite3, knowing nothing of the ledger, reads the statuses.
     with sqlite3.connect(path) as connection:
         counts = dict(connection.execute("select status, count(*) from claims group by 1"))
-        disputed = [r[0] for r in connection.execute(
-            "select incident from incidents where status = 'disputed' "
-            "order by last_position desc"
-        )]
+        disputed = [
+            r[0]
+            for r in connection.execute(
+                "select incident from incidents where status = 'disputed' "
+                "order by last_position desc"
+            )
+        ]
     assert counts == {"disputed": 2, "unverified": 2}
     assert disputed == [SHELLING, AIRSTRIKE]
 
@@ -457,29 +589,56 @@ def test_plain_sqlite3_reads_claim_statuses_after_a_real_demo_run(tmp_path: Path
 # 3. Incremental, batched and rebuilt projections all equal the fold (property-based)
 
 ACTORS = (
-    "Syrian Democratic Forces", "syrian democratic forces", "SYRIAN DEMOCRATIC FORCES",
-    "Russian Ministry of Defence", "russian ministry of defence",
-    "Ministère de la Défense", "Ministere de la Defense", "ministère de la défense",
+    "Syrian Democratic Forces",
+    "syrian democratic forces",
+    "SYRIAN DEMOCRATIC FORCES",
+    "Russian Ministry of Defence",
+    "russian ministry of defence",
+    "Ministère de la Défense",
+    "Ministere de la Defense",
+    "ministère de la défense",
     "Syrian Observatory",
 )
 TEXTS = ("They fired first.", "Nothing happened.", "It was the other side.", "Ça a eu lieu.")
 TIMES = (
-    "2017", "2017-09", "2017-09-20", "2017-09-21", "2017-09-21T14:05Z",
+    "2017",
+    "2017-09",
+    "2017-09-20",
+    "2017-09-21",
+    "2017-09-21T14:05Z",
     "2017-09-21T21:07:52+05:30",
 )
 HOPS = (
     {"outlet": "Russian Ministry of Defence", "kind": "statement"},
     {"outlet": "TASS", "kind": "wire"},
     {"outlet": "Associated Press", "kind": "wire", "quote_mode": "translated"},
-    {"outlet": "Firstpost", "kind": "web", "published_at": "2017-09-21T21:07+05:30",
-     "url": "https://www.firstpost.com/x", "quote_mode": "direct"},
+    {
+        "outlet": "Firstpost",
+        "kind": "web",
+        "published_at": "2017-09-21T21:07+05:30",
+        "url": "https://www.firstpost.com/x",
+        "quote_mode": "direct",
+    },
     {"outlet": "Rudaw"},
 )
 ASSERTIONS = ("claim", "warning")
 STATED = ("claim", "warning", "denial", "corroboration")
 KINDS = (
-    "incident", "claim", "claim", "warning", "denial", "denial", "corroboration", "verdict",
-    "retraction", "retraction", "assessment", "discrepancy", "correction", "correction", "link",
+    "incident",
+    "claim",
+    "claim",
+    "warning",
+    "denial",
+    "denial",
+    "corroboration",
+    "verdict",
+    "retraction",
+    "retraction",
+    "assessment",
+    "discrepancy",
+    "correction",
+    "correction",
+    "link",
 )
 
 actors = st.sampled_from(ACTORS)
@@ -487,15 +646,26 @@ texts = st.sampled_from(TEXTS)
 times = st.sampled_from(TIMES)
 # What a correction may change, per type of the report it corrects (all valid values).
 CHANGES: dict[str, dict[str, st.SearchStrategy[Any]]] = {
-    "claim": {"by": actors, "summary": texts, "stated_at": times, "speaker": actors,
-              "against": st.lists(actors, max_size=2)},
+    "claim": {
+        "by": actors,
+        "summary": texts,
+        "stated_at": times,
+        "speaker": actors,
+        "against": st.lists(actors, max_size=2),
+    },
     "warning": {"by": actors, "summary": texts, "stated_at": times, "threatened_party": actors},
-    "denial": {"by": actors, "summary": texts, "stated_at": times,
-               "scope": st.sampled_from(("occurred", "attribution"))},
+    "denial": {
+        "by": actors,
+        "summary": texts,
+        "stated_at": times,
+        "scope": st.sampled_from(("occurred", "attribution")),
+    },
     "corroboration": {"by": actors, "summary": texts, "independent": st.booleans()},
     "retraction": {"by": actors, "stated_at": times, "reason": texts},
-    "verdict": {"status": st.sampled_from(("confirmed", "refuted", "unverifiable")),
-                "reason": texts},
+    "verdict": {
+        "status": st.sampled_from(("confirmed", "refuted", "unverifiable")),
+        "reason": texts,
+    },
     "assessment": {"reliability": st.sampled_from("ABCDEF"), "credibility": st.integers(1, 6)},
     "discrepancy": {"note": texts},
     "link": {"relation": st.sampled_from(("follows", "same_as")), "note": texts},
@@ -512,20 +682,31 @@ def _maybe(draw: st.DrawFn, strategy: st.SearchStrategy[Any]) -> Any:
 
 def _refs(draw: st.DrawFn, candidates: Sequence[Row]) -> list[str]:
     """One or two ids among the candidates (a repeated id is allowed and counts once)."""
-    return draw(st.lists(st.sampled_from([c["report"] for c in candidates]),
-                         min_size=1, max_size=2))
+    return draw(
+        st.lists(st.sampled_from([c["report"] for c in candidates]), min_size=1, max_size=2)
+    )
 
 
 def _draw_correction(draw: st.DrawFn, base: Row, targets: Sequence[Row]) -> Row:
     if draw(st.booleans()):
-        return {**base, "type": "correction", "refers_to": _refs(draw, targets), "void": True,
-                "reason": "Entered in error."}
+        return {
+            **base,
+            "type": "correction",
+            "refers_to": _refs(draw, targets),
+            "void": True,
+            "reason": "Entered in error.",
+        }
     target = draw(st.sampled_from(targets))
     options = CHANGES[target["type"]]
     fields = draw(st.lists(st.sampled_from(sorted(options)), min_size=1, max_size=2, unique=True))
     changes = {f: draw(options[f]) for f in fields}
-    return {**base, "type": "correction", "refers_to": [target["report"]], "changes": changes,
-            "reason": "Corrected."}
+    return {
+        **base,
+        "type": "correction",
+        "refers_to": [target["report"]],
+        "changes": changes,
+        "reason": "Corrected.",
+    }
 
 
 def _draw_report(
@@ -537,58 +718,112 @@ def _draw_report(
     correctable = [r for r in filed if r["type"] != "correction"]
     stated_at = _maybe(draw, times)
     if kind == "warning":
-        return _drop_none({**base, "type": "warning", "by": draw(actors), "addressee": draw(actors),
-                           "summary": draw(texts), "stated_at": stated_at,
-                           "threatened_party": _maybe(draw, actors)})
+        return _drop_none(
+            {
+                **base,
+                "type": "warning",
+                "by": draw(actors),
+                "addressee": draw(actors),
+                "summary": draw(texts),
+                "stated_at": stated_at,
+                "threatened_party": _maybe(draw, actors),
+            }
+        )
     if kind == "denial" and assertions:
-        return _drop_none({**base, "type": "denial", "by": draw(actors),
-                           "refers_to": _refs(draw, assertions), "summary": draw(texts),
-                           "stated_at": stated_at, "speaker": _maybe(draw, actors),
-                           "sources": _maybe(draw, st.lists(st.sampled_from(HOPS), max_size=2))})
+        return _drop_none(
+            {
+                **base,
+                "type": "denial",
+                "by": draw(actors),
+                "refers_to": _refs(draw, assertions),
+                "summary": draw(texts),
+                "stated_at": stated_at,
+                "speaker": _maybe(draw, actors),
+                "sources": _maybe(draw, st.lists(st.sampled_from(HOPS), max_size=2)),
+            }
+        )
     if kind == "corroboration" and assertions:
-        return _drop_none({**base, "type": "corroboration", "by": draw(actors),
-                           "refers_to": _refs(draw, assertions), "summary": draw(texts),
-                           "independent": _maybe(draw, st.booleans())})
+        return _drop_none(
+            {
+                **base,
+                "type": "corroboration",
+                "by": draw(actors),
+                "refers_to": _refs(draw, assertions),
+                "summary": draw(texts),
+                "independent": _maybe(draw, st.booleans()),
+            }
+        )
     if kind == "verdict" and assertions:
-        return {**base, "type": "verdict", "refers_to": _refs(draw, assertions),
-                "status": draw(CHANGES["verdict"]["status"]), "reason": draw(texts)}
+        return {
+            **base,
+            "type": "verdict",
+            "refers_to": _refs(draw, assertions),
+            "status": draw(CHANGES["verdict"]["status"]),
+            "reason": draw(texts),
+        }
     if kind == "retraction" and stated:
         targets = _refs(draw, stated)
         own = next(r["by"] for r in stated if r["report"] == targets[0])
         # By the one who said it (as spelled then), or by anyone (often the same actor).
         by = draw(st.one_of(st.just(own), actors))
-        return _drop_none({**base, "type": "retraction", "refers_to": targets, "by": by,
-                           "stated_at": stated_at})
+        return _drop_none(
+            {**base, "type": "retraction", "refers_to": targets, "by": by, "stated_at": stated_at}
+        )
     if kind == "assessment" and filed:
-        return {**base, "type": "assessment", "refers_to": _refs(draw, filed),
-                "reliability": draw(st.sampled_from("ABCDEF")),
-                "credibility": draw(st.integers(1, 6))}
+        return {
+            **base,
+            "type": "assessment",
+            "refers_to": _refs(draw, filed),
+            "reliability": draw(st.sampled_from("ABCDEF")),
+            "credibility": draw(st.integers(1, 6)),
+        }
     if kind == "discrepancy" and filed:
-        return {**base, "type": "discrepancy", "refers_to": _refs(draw, filed),
-                "field": "stated_at", "variants": [
-                    {"value": "2017-09-20", "sources": [{"outlet": "EIR"}]},
-                    {"value": "2017-09-21", "sources": [{"outlet": "Rudaw"}]},
-                ]}
+        return {
+            **base,
+            "type": "discrepancy",
+            "refers_to": _refs(draw, filed),
+            "field": "stated_at",
+            "variants": [
+                {"value": "2017-09-20", "sources": [{"outlet": "EIR"}]},
+                {"value": "2017-09-21", "sources": [{"outlet": "Rudaw"}]},
+            ],
+        }
     if kind == "correction" and correctable:
         return _draw_correction(draw, base, correctable)
     others = [slug for slug in opened if slug != base["incident"]]
     if kind == "link" and others:
-        return {**base, "type": "link", "other": draw(st.sampled_from(others)),
-                "relation": draw(st.sampled_from(("context_for", "follows", "part_of")))}
-    return _drop_none({**base, "type": "claim", "by": draw(actors), "summary": draw(texts),
-                       "stated_at": stated_at, "speaker": _maybe(draw, actors),
-                       "on_behalf_of": _maybe(draw, actors),
-                       "against": _maybe(draw, st.lists(actors, max_size=2)),
-                       "sources": _maybe(draw, st.lists(st.sampled_from(HOPS), max_size=3))})
+        return {
+            **base,
+            "type": "link",
+            "other": draw(st.sampled_from(others)),
+            "relation": draw(st.sampled_from(("context_for", "follows", "part_of"))),
+        }
+    return _drop_none(
+        {
+            **base,
+            "type": "claim",
+            "by": draw(actors),
+            "summary": draw(texts),
+            "stated_at": stated_at,
+            "speaker": _maybe(draw, actors),
+            "on_behalf_of": _maybe(draw, actors),
+            "against": _maybe(draw, st.lists(actors, max_size=2)),
+            "sources": _maybe(draw, st.lists(st.sampled_from(HOPS), max_size=3)),
+        }
+    )
 
 
 def _draw_incident(draw: st.DrawFn, slug: str) -> Row:
-    return _drop_none({
-        "type": "incident", "incident": slug, "title": f"Incident {slug}",
-        "lat": _maybe(draw, st.floats(-90, 90, allow_nan=False)),
-        "lon": _maybe(draw, st.floats(-180, 180, allow_nan=False)),
-        "occurred_from": _maybe(draw, st.just("2017-09")),
-    })
+    return _drop_none(
+        {
+            "type": "incident",
+            "incident": slug,
+            "title": f"Incident {slug}",
+            "lat": _maybe(draw, st.floats(-90, 90, allow_nan=False)),
+            "lon": _maybe(draw, st.floats(-180, 180, allow_nan=False)),
+            "occurred_from": _maybe(draw, st.just("2017-09")),
+        }
+    )
 
 
 @st.composite
@@ -615,42 +850,41 @@ def _incidents_in(reports: Sequence[Row]) -> list[str]:
     return [r["incident"] for r in reports if r["type"] == "incident"]
 
 
-def build_one_at_a_time(url: str, reports: Sequence[Row]) -> tuple[Tables, Tables, list[Row]]:
+# What one way of building a database leaves: every table, the folded tables, the log.
+Built = tuple[Tables, Tables, list[Row]]
+
+
+def _built(app: IncidentLedger, url: str, reports: Sequence[Row]) -> Built:
+    return read_tables(url, ALL_TABLES), views_of(url), records_of(app, _incidents_in(reports))
+
+
+def build_one_at_a_time(url: str, reports: Sequence[Row]) -> Built:
     """Append and catch up after every report; then check a rebuild changes nothing."""
-    app = IncidentLedger(resolve(url), lock_timeout=10)
-    try:
+    with opened(url) as app:
         for report in reports:
             append(app, report)
             assert catch_up(app, resolve(url)) == 1
-        incremental = read_tables(url, ALL_TABLES)
+        built = _built(app, url, reports)
         rebuild(app, resolve(url))
         # Check a rebuild of what was kept current one report at a time changes nothing.
-        assert read_tables(url, ALL_TABLES) == incremental
-        return incremental, views_of(url), records_of(app, _incidents_in(reports))
-    finally:
-        app.close()
+        assert read_tables(url, ALL_TABLES) == built[0]
+        return built
 
 
-def build_in_batches(url: str, reports: Sequence[Row]) -> tuple[Tables, Tables, list[Row]]:
+def build_in_batches(url: str, reports: Sequence[Row]) -> Built:
     """Append everything at once, then catch up in small batches."""
-    app = IncidentLedger(resolve(url), lock_timeout=10)
-    try:
+    with opened(url) as app:
         append(app, *reports)
         assert catch_up(app, resolve(url), batch=4) == len(reports)
-        return read_tables(url, ALL_TABLES), views_of(url), records_of(app, _incidents_in(reports))
-    finally:
-        app.close()
+        return _built(app, url, reports)
 
 
-def build_by_rebuilding(url: str, reports: Sequence[Row]) -> tuple[Tables, Tables, list[Row]]:
+def build_by_rebuilding(url: str, reports: Sequence[Row]) -> Built:
     """Append everything at once, then rebuild the views from scratch."""
-    app = IncidentLedger(resolve(url), lock_timeout=10)
-    try:
+    with opened(url) as app:
         append(app, *reports)
         assert rebuild(app, resolve(url)) == len(reports)
-        return read_tables(url, ALL_TABLES), views_of(url), records_of(app, _incidents_in(reports))
-    finally:
-        app.close()
+        return _built(app, url, reports)
 
 
 BUILDERS = (build_one_at_a_time, build_in_batches, build_by_rebuilding)
@@ -660,9 +894,7 @@ def check_three_ways_agree(urls: Sequence[str], reports: Sequence[Row]) -> None:
     built = [builder(url, reports) for builder, url in zip(BUILDERS, urls, strict=True)]
     for full, views, records in built:
         # Check each database's views equal the fold of its own log, clocks included.
-        assert [r["report"] for r in records] == [
-            r.get("report", r["incident"]) for r in reports
-        ]
+        assert [r["report"] for r in records] == [r.get("report", r["incident"]) for r in reports]
         assert views == fold_tables(records)
         # Check the tracked position is the last event's.
         assert full["projection_tracking"] == [
@@ -674,6 +906,11 @@ def check_three_ways_agree(urls: Sequence[str], reports: Sequence[Row]) -> None:
         assert other == first
 
 
+# Property examples build many small files: on a RAM disk where there is one, since their
+# commits' fsyncs dominate the run time otherwise.
+SCRATCH = "/dev/shm" if Path("/dev/shm").is_dir() else None
+
+
 @pytest.fixture(scope="module")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for every database a property example needs."""
@@ -682,13 +919,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(reports=report_sequences())
 def test_incremental_batched_and_rebuilt_views_all_equal_the_fold_on_sqlite(
     sqlite_template: Path, reports: list[Row]
 ) -> None:
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory(dir=SCRATCH) as directory:
         urls = []
         for name in ("incremental", "batched", "rebuilt"):
             path = Path(directory) / f"{name}.db"
@@ -698,8 +936,9 @@ def test_incremental_batched_and_rebuilt_views_all_equal_the_fold_on_sqlite(
 
 
 @pytest.mark.postgres
-@settings(max_examples=3, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(reports=report_sequences())
 def test_incremental_batched_and_rebuilt_views_all_equal_the_fold_on_postgres(
     pg_template: str, reports: list[Row]
@@ -778,9 +1017,7 @@ def test_project_rebuild_leaves_the_tables_as_incremental_appends_left_them(
     assert read_tables(db_url, ALL_TABLES) == incremental
 
 
-def test_projecting_twice_applies_nothing_the_second_time(
-    run_cli: CliInvoke, db_url: str
-) -> None:
+def test_projecting_twice_applies_nothing_the_second_time(run_cli: CliInvoke, db_url: str) -> None:
     result = run_cli("import", "--no-project", str(EXAMPLE))
     assert result.exit_code == 0, result.output
     # Check the first run applies all 12 events, the second none.
@@ -827,25 +1064,42 @@ def incident_row(url: str, slug: str) -> Row:
 
 
 def summary_of(row: Row) -> tuple[Any, ...]:
-    return (row["status"], row["assertions"], row["disputed"], row["reports"],
-            row["last_position"], row["version"])
+    return (
+        row["status"],
+        row["assertions"],
+        row["disputed"],
+        row["reports"],
+        row["last_position"],
+        row["version"],
+    )
 
 
 def test_a_denial_filed_in_another_incident_disputes_the_claims_incident_incrementally(
     ledger: IncidentLedger, db_url: str
 ) -> None:
     store = resolve(db_url)
-    append(ledger,
-           {"type": "incident", "incident": "a", "title": "A"},
-           {"type": "claim", "incident": "a", "report": "c", "by": "Alpha", "summary": "x"},
-           {"type": "incident", "incident": "b", "title": "B"})
+    append(
+        ledger,
+        {"type": "incident", "incident": "a", "title": "A"},
+        {"type": "claim", "incident": "a", "report": "c", "by": "Alpha", "summary": "x"},
+        {"type": "incident", "incident": "b", "title": "B"},
+    )
     assert catch_up(ledger, store) == 3
     # Check before the denial: A unverified with its own last position, B open.
     assert summary_of(incident_row(db_url, "a")) == ("unverified", 1, 0, 2, 2, 2)
     assert summary_of(incident_row(db_url, "b")) == ("open", 0, 0, 1, 3, 1)
 
-    append(ledger, {"type": "denial", "incident": "b", "report": "d", "by": "Beta",
-                    "refers_to": ["c"], "summary": "no"})
+    append(
+        ledger,
+        {
+            "type": "denial",
+            "incident": "b",
+            "report": "d",
+            "by": "Beta",
+            "refers_to": ["c"],
+            "summary": "no",
+        },
+    )
     assert catch_up(ledger, store) == 1
     # Check A is now disputed and last active at the denial's position (4), its own version
     # and report count unchanged; B holds the denial.
@@ -866,30 +1120,57 @@ def test_retracting_then_voiding_the_retraction_elsewhere_updates_the_claims_inc
     ledger: IncidentLedger, db_url: str
 ) -> None:
     store = resolve(db_url)
-    append(ledger,
-           {"type": "incident", "incident": "a", "title": "A"},
-           {"type": "claim", "incident": "a", "report": "c", "by": "Alpha", "summary": "x"},
-           {"type": "incident", "incident": "b", "title": "B"},
-           {"type": "denial", "incident": "b", "report": "d", "by": "Beta",
-            "refers_to": ["c"], "summary": "no"},
-           {"type": "incident", "incident": "z", "title": "Z"})
+    append(
+        ledger,
+        {"type": "incident", "incident": "a", "title": "A"},
+        {"type": "claim", "incident": "a", "report": "c", "by": "Alpha", "summary": "x"},
+        {"type": "incident", "incident": "b", "title": "B"},
+        {
+            "type": "denial",
+            "incident": "b",
+            "report": "d",
+            "by": "Beta",
+            "refers_to": ["c"],
+            "summary": "no",
+        },
+        {"type": "incident", "incident": "z", "title": "Z"},
+    )
     assert catch_up(ledger, store) == 5
     assert incident_row(db_url, "a")["status"] == "disputed"
 
     # Check a retraction (filed in Z) of B's denial by its denier, two hops from A's claim,
     # makes A unverified again; A's last position stays the denial's (the retraction refers
     # to B's report, not into A).
-    append(ledger, {"type": "retraction", "incident": "z", "report": "r", "by": "BETA",
-                    "refers_to": ["d"]})
+    append(
+        ledger,
+        {"type": "retraction", "incident": "z", "report": "r", "by": "BETA", "refers_to": ["d"]},
+    )
     assert catch_up(ledger, store) == 1
     assert summary_of(incident_row(db_url, "a")) == ("unverified", 1, 0, 2, 4, 2)
     assert incident_row(db_url, "b")["last_position"] == 6
     assert [d["retracted"] for d in read_tables(db_url, ("disputes",))["disputes"]] == [True]
 
     # Check voiding the retraction (three hops from the claim) disputes A again.
-    append(ledger, {"type": "correction", "incident": "z", "report": "k", "void": True,
-                    "refers_to": ["r"], "reason": "Not a retraction after all."})
+    append(
+        ledger,
+        {
+            "type": "correction",
+            "incident": "z",
+            "report": "k",
+            "void": True,
+            "refers_to": ["r"],
+            "reason": "Not a retraction after all.",
+        },
+    )
     assert catch_up(ledger, store) == 1
     assert summary_of(incident_row(db_url, "a")) == ("disputed", 1, 1, 2, 4, 2)
     assert [d["retracted"] for d in read_tables(db_url, ("disputes",))["disputes"]] == [False]
+
+    # Check a later report on A alone, which recomputes A from its reports and everything
+    # referring into them (denial -> retraction -> voiding correction), keeps A disputed.
+    append(
+        ledger, {"type": "claim", "incident": "a", "report": "c2", "by": "Alpha", "summary": "y"}
+    )
+    assert catch_up(ledger, store) == 1
+    assert summary_of(incident_row(db_url, "a")) == ("disputed", 2, 1, 3, 8, 3)
     assert views_of(db_url) == fold_tables(records_of(ledger, ["a", "b", "z"]))

@@ -107,9 +107,7 @@ class SealedLedger:
     def verify(self, *args: str) -> tuple[int, dict[str, Any]]:
         """`ledger verify --format json ARGS`: the exit code and the parsed report."""
         result = self.cli("verify", "--format", "json", *args)
-        assert result.exception is None or result.exit_code in (EXIT_OK, EXIT_INTEGRITY), (
-            result.exception
-        )
+        assert result.exit_code in (EXIT_OK, EXIT_INTEGRITY), repr(result.exception)
         return result.exit_code, json.loads(result.stdout)
 
     def verify_with_key(self, *args: str) -> tuple[int, dict[str, Any]]:
@@ -252,8 +250,9 @@ def rewrite_consistently(door: Backdoor) -> None:
             state.update(size=tree.size, root=tree.root().hex(), prev_hash=seal_hash)
             state["hash"] = seal_hash = event_hash(seal_content(state, row.originator_version))
         else:
-            state["prev_hash"] = chains.get(row.originator_id, GENESIS_HASH)
-            state["hash"] = chains[row.originator_id] = rehashed(row, state)
+            incident = str(row.originator_id)
+            state["prev_hash"] = chains.get(incident, GENESIS_HASH)
+            state["hash"] = chains[incident] = rehashed(row, state)
             tree.append(bytes.fromhex(state["hash"]))
         if state["hash"] != before:
             state.pop("signature", None)
@@ -433,9 +432,14 @@ def test_verify_with_the_root_and_size_printed_by_seal_passes(
 
 def test_a_wrong_root_exits_3_naming_the_root_the_log_really_has(sealed: SealedLedger) -> None:
     wrong = ("0" if sealed.root[0] != "0" else "1") + sealed.root[1:]
+    # Check the finding gives the real root over the first 12 events, for comparison.
     assert sealed.findings("--root", wrong, "--size", "12") == [
-        finding(None, None, None, f"the root over the first 12 events is {sealed.root}, "
-                "not the given root"),
+        finding(
+            None,
+            None,
+            None,
+            f"the root over the first 12 events is {sealed.root}, not the given root",
+        ),
     ]
 
 
@@ -444,12 +448,17 @@ def test_a_smaller_size_than_the_root_covers_exits_3(sealed: SealedLedger) -> No
         leaves = [bytes.fromhex(json.loads(r.state)["hash"]) for r in door.rows()][:11]
     # Check the finding names the root over the first 11 events, which is not the sealed one.
     assert sealed.findings("--root", sealed.root, "--size", "11") == [
-        finding(None, None, None, f"the root over the first 11 events is {root(leaves).hex()}, "
-                "not the given root"),
+        finding(
+            None,
+            None,
+            None,
+            f"the root over the first 11 events is {root(leaves).hex()}, not the given root",
+        ),
     ]
 
 
 def test_a_size_beyond_the_log_exits_3(sealed: SealedLedger) -> None:
+    # Check: the log never reached 13 events, so no root over 13 can be compared.
     assert sealed.findings("--root", sealed.root, "--size", "13") == [
         finding(None, None, None, "the log holds 12 events, fewer than --size 13"),
     ]
@@ -470,6 +479,7 @@ NOT_HEX = "error: --root must be 64 hexadecimal characters\n"
 def test_root_and_size_are_refused_as_usage_errors_unless_given_together_and_well_formed(
     sealed: SealedLedger, args: list[str], message: str
 ) -> None:
+    # Check a malformed root check is a usage error (exit 2), not an integrity failure.
     result = sealed.cli("verify", *args)
     assert result.exit_code == 2
     assert result.stderr == message
@@ -478,8 +488,16 @@ def test_root_and_size_are_refused_as_usage_errors_unless_given_together_and_wel
 def test_a_root_kept_from_a_seal_still_verifies_after_more_events_are_appended(
     sealed: SealedLedger,
 ) -> None:
-    added = sealed.cli("claim", SHELLING, "--report", "later", "--by", "Kurdish Red Crescent",
-                       "--summary", "Shells hit the eastern bank.")
+    added = sealed.cli(
+        "claim",
+        SHELLING,
+        "--report",
+        "later",
+        "--by",
+        "Kurdish Red Crescent",
+        "--summary",
+        "Shells hit the eastern bank.",
+    )
     assert added.exit_code == EXIT_OK, added.output
     # Check the kept root still covers the first 12 events of the grown log, and the log is
     # whole; the event after the seal is simply not covered by any seal yet.
@@ -574,12 +592,14 @@ def test_a_state_that_is_no_longer_a_json_object_is_an_undecodable_event_not_a_c
 def test_invalid_utf8_is_an_undecodable_event_on_each_backend(
     sealed_on_each_backend: SealedLedger,
 ) -> None:
+    # Check: PostgreSQL's bytea keeps the invalid byte as SQLite does, and verify reports it.
     ledger = sealed_on_each_backend
     with backdoor(ledger) as door:
         door.set_raw_state(5, invalid_utf8(door.raw_state(5)))
     assert ledger.findings() == [
-        finding_at("mod-shelling", "undecodable event: stored state is not JSON "
-                   "(UnicodeDecodeError)"),
+        finding_at(
+            "mod-shelling", "undecodable event: stored state is not JSON (UnicodeDecodeError)"
+        ),
         seal_finding(SEAL_ROOT_MISMATCH),
     ]
 
@@ -587,6 +607,7 @@ def test_invalid_utf8_is_an_undecodable_event_on_each_backend(
 def test_an_unknown_topic_is_an_undecodable_event(sealed: SealedLedger) -> None:
     with backdoor(sealed) as door:
         door.execute("UPDATE ledger_events SET topic = 'x:Y' WHERE notification_id = 5")
+    # Check the row is reported by its topic, and its leaf (now unknown) breaks the seal.
     assert sealed.findings() == [
         finding_at("mod-shelling", "undecodable event: unknown event topic 'x:Y'"),
         seal_finding(SEAL_ROOT_MISMATCH),
@@ -596,6 +617,7 @@ def test_an_unknown_topic_is_an_undecodable_event(sealed: SealedLedger) -> None:
 def test_a_state_missing_a_hashed_key_is_an_undecodable_event(sealed: SealedLedger) -> None:
     with backdoor(sealed) as door:
         door.edit(5, lambda state: state.pop("recorded_at"))
+    # Check the finding names the missing key.
     assert sealed.findings() == [
         finding_at("mod-shelling", "undecodable event: event lacks 'recorded_at'"),
         seal_finding(SEAL_ROOT_MISMATCH),
@@ -606,6 +628,7 @@ def test_a_changed_topic_to_another_report_type_is_an_altered_event(sealed: Seal
     warning_topic: str = EVENT_BY_TYPE["warning"].TOPIC  # type: ignore[attr-defined]
     with backdoor(sealed) as door:
         door.execute("UPDATE ledger_events SET topic = ? WHERE notification_id = 5", warning_topic)
+    # Check: the type is hashed, so a claim relabelled as a warning no longer matches its hash.
     assert sealed.findings() == [finding_at("mod-shelling", ALTERED)]
 
 
@@ -633,10 +656,13 @@ def test_a_value_rfc8785_cannot_canonicalise_is_a_finding_not_a_crash(
 ) -> None:
     with backdoor(sealed) as door:
         door.edit(position, change)
+    # Check: `ledger import` refuses such values, so only a tamperer writes them; verify must
+    # report the row like any other undecodable one.
     result = sealed.cli("verify", "--format", "json")
     assert result.exit_code == EXIT_INTEGRITY, repr(result.exception)
-    located = [(f["position"], f["incident"], f["version"]) for f in json.loads(result.stdout)[
-        "findings"]]
+    located = [
+        (f["position"], f["incident"], f["version"]) for f in json.loads(result.stdout)["findings"]
+    ]
     assert where in located
 
 
@@ -648,8 +674,10 @@ def test_a_value_rfc8785_cannot_canonicalise_is_a_finding_not_a_crash(
 )
 def test_a_non_numeric_version_on_sqlite_is_a_finding_not_a_crash(sealed: SealedLedger) -> None:
     with backdoor(sealed) as door:
-        door.execute("UPDATE ledger_events SET originator_version = 'two' "
-                     "WHERE notification_id = 5")
+        door.execute(
+            "UPDATE ledger_events SET originator_version = 'two' WHERE notification_id = 5"
+        )
+    # Check the row is reported, at its position, rather than crashing the check.
     result = sealed.cli("verify", "--format", "json")
     assert result.exit_code == EXIT_INTEGRITY, repr(result.exception)
     assert json.loads(result.stdout)["findings"][0]["position"] == 5
@@ -715,8 +743,12 @@ def test_a_consistent_rewrite_of_history_is_caught_only_by_a_root_kept_elsewhere
         forged_root = door.state(SEAL_POSITION)["root"]
     assert forged_root != sealed.root
     assert sealed.findings("--root", sealed.root, "--size", "12") == [
-        finding(None, None, None, f"the root over the first 12 events is {forged_root}, "
-                "not the given root"),
+        finding(
+            None,
+            None,
+            None,
+            f"the root over the first 12 events is {forged_root}, not the given root",
+        ),
     ]
 
 
@@ -744,11 +776,13 @@ def test_an_event_deleted_from_the_middle_of_a_chain_leaves_a_gap_and_a_broken_l
     ledger = sealed_on_each_backend
     with backdoor(ledger) as door:
         door.delete(6)
+    # Check the next event of the chain shows the gap and the broken link; the seal the count.
     assert ledger.findings() == [
         finding_at("mod-special-forces-deployed", "version 4 follows version 2 (gap or reorder)"),
         finding_at("mod-special-forces-deployed", BROKEN_CHAIN),
-        seal_finding("seal 1 covers 12 events but the log holds 11 before it "
-                     "(events deleted or added)"),
+        seal_finding(
+            "seal 1 covers 12 events but the log holds 11 before it (events deleted or added)"
+        ),
     ]
 
 
@@ -762,21 +796,32 @@ def test_the_last_event_of_an_incident_deleted_before_the_seal_is_caught_by_the_
         door.delete(LAYOUT[report][0])
     code, result = sealed.verify()
     assert code == EXIT_INTEGRITY
-    assert (result["events"], result["incidents"], result["findings"]) == (11, 2, [
-        seal_finding("seal 1 covers 12 events but the log holds 11 before it "
-                     "(events deleted or added)"),
-    ])
+    assert (result["events"], result["incidents"], result["findings"]) == (
+        11,
+        2,
+        [
+            seal_finding(
+                "seal 1 covers 12 events but the log holds 11 before it (events deleted or added)"
+            ),
+        ],
+    )
 
 
 def test_a_whole_incident_deleted_is_caught_by_the_seal(sealed: SealedLedger) -> None:
     with backdoor(sealed) as door:
         door.execute("DELETE FROM ledger_events WHERE originator_id = ?", AIRSTRIKE)
+    # Check: no chain is left to break, so only the seal's count notices.
     code, result = sealed.verify()
     assert code == EXIT_INTEGRITY
-    assert (result["events"], result["incidents"], result["findings"]) == (9, 1, [
-        seal_finding("seal 1 covers 12 events but the log holds 9 before it "
-                     "(events deleted or added)"),
-    ])
+    assert (result["events"], result["incidents"], result["findings"]) == (
+        9,
+        1,
+        [
+            seal_finding(
+                "seal 1 covers 12 events but the log holds 9 before it (events deleted or added)"
+            ),
+        ],
+    )
 
 
 def test_a_whole_incident_deleted_and_the_seal_reforged_needs_the_kept_root_or_the_key(
@@ -810,6 +855,8 @@ def test_two_events_with_their_state_blobs_swapped_break_the_chain_and_the_seal(
         warning, claim = door.raw_state(6), door.raw_state(7)
         door.set_raw_state(6, claim)
         door.set_raw_state(7, warning)
+    # Check both swapped rows are altered (their versions are hashed) and unlinked, the event
+    # after them is unlinked, and the seal's tree (leaves in log order) no longer matches.
     assert ledger.findings() == [
         finding_at("mod-retaliation-warning", BROKEN_CHAIN),
         finding_at("mod-retaliation-warning", ALTERED),
@@ -846,8 +893,16 @@ def test_two_events_with_their_versions_swapped_are_out_of_order_and_altered(
 @pytest.fixture
 def twice_sealed(sealed: SealedLedger) -> SealedLedger:
     """The sealed example, one more claim (position 14), and a second seal (position 15)."""
-    added = sealed.cli("claim", SHELLING, "--report", "later", "--by", "Kurdish Red Crescent",
-                       "--summary", "Shells hit the eastern bank.")
+    added = sealed.cli(
+        "claim",
+        SHELLING,
+        "--report",
+        "later",
+        "--by",
+        "Kurdish Red Crescent",
+        "--summary",
+        "Shells hit the eastern bank.",
+    )
     assert added.exit_code == EXIT_OK, added.output
     resealed = sealed.cli("seal")
     assert resealed.exit_code == EXIT_OK, resealed.output
@@ -860,6 +915,7 @@ def test_a_seal_whose_root_was_changed_is_altered_and_no_longer_matches(
 ) -> None:
     with backdoor(twice_sealed) as door:
         door.edit(SEAL_POSITION, lambda state: state.update(root="0" * 64))
+    # Check the seal's own hash and its root are both reported; seal 2 still links to it.
     assert twice_sealed.findings() == [
         seal_finding("seal 1 was altered"),
         seal_finding(SEAL_ROOT_MISMATCH),
@@ -871,6 +927,7 @@ def test_a_deleted_seal_breaks_the_sequence_and_chain_of_the_next(
 ) -> None:
     with backdoor(twice_sealed) as door:
         door.delete(SEAL_POSITION)
+    # Check seal 2 now follows no seal 1.
     assert twice_sealed.findings() == [
         seal_finding("seal 2 is out of sequence", position=15, version=2),
         seal_finding("seal 2 breaks the seal chain", position=15, version=2),
@@ -880,6 +937,7 @@ def test_a_deleted_seal_breaks_the_sequence_and_chain_of_the_next(
 def test_an_undecodable_seal_is_a_finding_not_a_crash(twice_sealed: SealedLedger) -> None:
     with backdoor(twice_sealed) as door:
         door.set_raw_state(SEAL_POSITION, b"{")
+    # Check the unreadable seal is a finding and seal 2 cannot link to it.
     assert twice_sealed.findings() == [
         seal_finding("undecodable seal: stored state is not JSON (JSONDecodeError)"),
         seal_finding("seal 2 is out of sequence", position=15, version=2),
@@ -892,13 +950,18 @@ def test_an_event_deleted_under_the_first_of_two_seals_fails_both(
 ) -> None:
     with backdoor(twice_sealed) as door:
         door.delete(2)
+    # Check each seal covering the event reports the shortfall.
     assert twice_sealed.findings() == [
         finding(3, AIRSTRIKE, 3, "version 3 follows version 1 (gap or reorder)"),
         finding(3, AIRSTRIKE, 3, BROKEN_CHAIN),
-        seal_finding("seal 1 covers 12 events but the log holds 11 before it "
-                     "(events deleted or added)"),
-        seal_finding("seal 2 covers 13 events but the log holds 12 before it "
-                     "(events deleted or added)", position=15, version=2),
+        seal_finding(
+            "seal 1 covers 12 events but the log holds 11 before it (events deleted or added)"
+        ),
+        seal_finding(
+            "seal 2 covers 13 events but the log holds 12 before it (events deleted or added)",
+            position=15,
+            version=2,
+        ),
     ]
 
 
@@ -911,6 +974,7 @@ def test_a_signed_ledger_verifies_every_signature_with_the_public_key(
 ) -> None:
     ledger = signed_on_each_backend
     assert ledger.keys is not None
+    # Check 13 signatures: 12 events and the seal.
     result = ledger.cli("verify", "--public-key", str(ledger.keys.public))
     assert result.exit_code == EXIT_OK, result.output
     assert result.stdout == f"verified: {SUMMARY}, 13 signature(s)\n"
@@ -953,6 +1017,7 @@ def test_a_forged_event_with_a_made_up_or_borrowed_signature_fails_with_the_key(
         borrowed = door.state(12)["signature"]
         made_up = forge_claim(door, SHELLING, signature="ab" * 64)
         borrowing = forge_claim(door, SHELLING, signature=borrowed)
+    # Check: a signature signs one hash, so neither a made-up nor a borrowed one verifies.
     assert signed.findings_with_key() == [
         finding(made_up, SHELLING, 10, "signature does not verify with the given public key"),
         finding(borrowing, SHELLING, 11, "signature does not verify with the given public key"),
@@ -962,6 +1027,7 @@ def test_a_forged_event_with_a_made_up_or_borrowed_signature_fails_with_the_key(
 def test_a_signature_that_is_not_hex_is_a_failed_signature(signed: SealedLedger) -> None:
     with backdoor(signed) as door:
         position = forge_claim(door, SHELLING, signature="not hex")
+    # Check a malformed signature is a failed check, not a crash.
     assert signed.findings_with_key() == [
         finding(position, SHELLING, 10, "signature does not verify with the given public key"),
     ]
@@ -976,6 +1042,7 @@ def test_a_signature_that_is_not_hex_is_a_failed_signature(signed: SealedLedger)
 def test_a_signature_that_is_a_json_number_is_a_failed_signature(signed: SealedLedger) -> None:
     with backdoor(signed) as door:
         position = forge_claim(door, SHELLING, signature=12345)
+    # Check a signature of the wrong JSON type is a failed check, not a crash.
     code, report = signed.verify_with_key()
     assert code == EXIT_INTEGRITY
     assert report["findings"] == [
@@ -995,16 +1062,16 @@ def test_an_altered_signed_event_keeps_a_signature_that_no_longer_verifies(
     # Check: the last event of the incident carries its hash forward nowhere, so only the seal
     # and the signature notice.
     assert signed.findings_with_key() == [
-        finding_at("shelling-context-airstrike",
-                   "signature does not verify with the given public key"),
+        finding_at(
+            "shelling-context-airstrike", "signature does not verify with the given public key"
+        ),
         seal_finding(SEAL_ROOT_MISMATCH),
     ]
 
 
-def test_another_key_rejects_every_event_and_the_seal(
-    signed: SealedLedger, tmp_path: Path
-) -> None:
+def test_another_key_rejects_every_event_and_the_seal(signed: SealedLedger, tmp_path: Path) -> None:
     other = make_keys(tmp_path / "other")
+    # Check every event and the seal are reported under a key that did not sign them.
     code, report = signed.verify("--public-key", str(other.public))
     assert code == EXIT_INTEGRITY
     assert report["findings"] == [
@@ -1014,16 +1081,17 @@ def test_another_key_rejects_every_event_and_the_seal(
 
 
 def test_an_unsigned_ledger_fails_a_signature_check(sealed: SealedLedger, keys: Keys) -> None:
+    # Check: asking for signatures of an unsigned ledger reports every event and the seal.
     code, report = sealed.verify("--public-key", str(keys.public))
     assert code == EXIT_INTEGRITY
-    assert report["findings"] == [
-        finding(p, i, v, "not signed") for p, i, v in LAYOUT.values()
-    ] + [seal_finding("seal 1 is not signed by the given public key")]
+    assert report["findings"] == [finding(p, i, v, "not signed") for p, i, v in LAYOUT.values()] + [
+        seal_finding("seal 1 is not signed by the given public key")
+    ]
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="signing.py:29-31: generate_keypair lets the OSError of touch/write_bytes escape "
+    reason="signing.py:34-36: generate_keypair lets the OSError of touch/write_bytes escape "
     "(e.g. FileNotFoundError for a missing directory); `guarded` re-raises non-ledger errors, "
     "so `ledger keygen` ends in a traceback instead of one line on stderr",
 )
@@ -1031,6 +1099,7 @@ def test_keygen_into_a_missing_directory_fails_with_one_line_not_a_traceback(
     tmp_path: Path,
 ) -> None:
     missing = tmp_path / "no-such-directory"
+    # Check the failure is one line on stderr and an exit code, like every other user error.
     result = CliRunner().invoke(
         app, ["keygen", str(missing / "ledger.key"), str(missing / "ledger.pub")]
     )

@@ -1,0 +1,227 @@
+"""`ledger report html` (one self-contained HTML page) and `ledger browse` (Datasette)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from cli.context import fail, guarded, say, settings, usage_error
+from ledger.errors import EXIT_REFUSED, StoreUnavailable
+
+METADATA = Path(__file__).resolve().parents[1] / "projections" / "datasette_metadata.json"
+INSTALL_HINT = "pip install 'incident-ledger[browse]'"
+
+
+@guarded
+def html_command(
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="The HTML file to write, or '-' for stdout.", show_default=False
+        ),
+    ],
+    incident: Annotated[
+        Optional[list[str]],  # noqa: UP045 - Typer needs a runtime type here
+        typer.Option(
+            "--incident", "-i", help="Only this incident (repeatable).", show_default=False
+        ),
+    ] = None,
+    status: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--status", "-s", help="Only incidents with this status.", show_default=False),
+    ] = None,
+) -> None:
+    """One self-contained HTML page: an overview of the incidents, each one's timeline on the
+    stated-time axis, each assertion's provenance graph and status history, and the hash-chain
+    verification. Needs no network to view; works on a read-only SQLite file.
+
+    Example:
+
+        ledger report html --status disputed -o report.html
+    """
+    from projections.html_report import gather, render
+
+    started = time.monotonic()
+    target = None if output == "-" else Path(output)
+    if target is not None and not target.parent.is_dir():
+        raise usage_error(f"--output: no directory {str(target.parent)!r}")
+    progress = _Progress(started)
+    decoder = _Decoder()
+    try:
+        data = gather(
+            settings().store, decoder, incidents=incident, status=status, on_progress=progress
+        )
+    except ValueError as e:
+        raise usage_error(str(e)) from None
+    finally:
+        progress.close()
+        decoder.close()
+    page = render(data)
+    if data.lag:
+        say(
+            f"warning: the projections are {data.lag} event(s) behind the log; run 'ledger project'"
+        )
+    _write(page, target)
+    assertions = sum(len(view.assertions) for view in data.incidents)
+    say(
+        f"wrote {output if target else 'stdout'}: {len(data.incidents)} incident(s), "
+        f"{assertions} assertion(s), {data.verification.events} event(s) verified "
+        f"in {time.monotonic() - started:.2f} s"
+    )
+
+
+def _write(page: str, target: Path | None) -> None:
+    if target is None:
+        sys.stdout.write(page)
+        sys.stdout.flush()
+        return
+    try:
+        target.write_text(page, encoding="utf-8")
+    except OSError as e:
+        raise usage_error(f"--output: cannot write {str(target)!r}: {e.strerror}") from None
+
+
+class _Decoder:
+    """The application's own mapper turns log rows into events (upcasting old versions). On
+    SQLite the application opens no connection for that; on PostgreSQL it holds a small pool,
+    closed afterwards."""
+
+    def __init__(self) -> None:
+        self.ledger: Any = None
+
+    def __call__(self, notification: Any) -> Any:
+        if self.ledger is None:
+            from ledger.application import IncidentLedger
+
+            current = settings()
+            self.ledger = IncidentLedger(current.store, lock_timeout=current.lock_timeout)
+        return self.ledger.decode(notification)
+
+    def close(self) -> None:
+        if self.ledger is not None:
+            self.ledger.close()
+
+
+class _Progress:
+    """A rich progress bar on stderr, shown only once the report has taken more than a second."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if time.monotonic() - self.started < 1.0 or settings().quiet:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("reading and verifying the log", total=total or None)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@guarded
+def browse_command(
+    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 8001,
+    metadata: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--metadata",
+            help="Datasette metadata file [default: the ledger's own table documentation].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Explore the projection tables in Datasette on 127.0.0.1 (needs the 'browse' extra),
+    with every table and column described and facets on status, by and incident.
+
+    Example:
+
+        ledger browse --port 8001
+    """
+    if importlib.util.find_spec("datasette") is None:
+        raise fail(f"ledger browse needs Datasette: {INSTALL_HINT}", EXIT_REFUSED)
+    store = settings().store
+    if store.backend != "sqlite":
+        raise fail(
+            "ledger browse serves a SQLite ledger; Datasette cannot open PostgreSQL "
+            "(read its tables with psql or a BI tool)",
+            EXIT_REFUSED,
+        )
+    path = Path(store.sqlite_path).resolve()
+    if not path.is_file():
+        raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
+    source = metadata or METADATA
+    try:
+        document = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise usage_error(f"--metadata: cannot read {str(source)!r}: {e}") from None
+    meta_file = _metadata_for(document, path.stem)
+    try:
+        command = datasette_command(path, meta_file, port)
+        say(f"serving {store.display} at http://127.0.0.1:{port}/{path.stem} (Ctrl-C to stop)")
+        try:
+            code = subprocess.call(command)
+        except KeyboardInterrupt:
+            code = 0
+    finally:
+        meta_file.unlink(missing_ok=True)
+    if code:
+        raise typer.Exit(code)
+
+
+def datasette_command(path: Path, metadata: Path, port: int) -> list[str]:
+    """`datasette serve` on loopback only; a ledger whose directory is read-only (so SQLite
+    cannot create WAL mode's -shm file) is served as immutable."""
+    from projections.html_report import needs_immutable
+
+    database = ["--immutable", str(path)] if needs_immutable(path) else [str(path)]
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        *database,
+        "--metadata",
+        str(metadata),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+
+
+def _metadata_for(document: dict[str, Any], database: str) -> Path:
+    """The metadata with its `databases` entry renamed to this file's stem (Datasette names a
+    database after its file), in a temporary file."""
+    databases = document.get("databases") or {}
+    if databases and database not in databases:
+        document = {**document, "databases": {database: next(iter(databases.values()))}}
+    handle, name = tempfile.mkstemp(prefix="ledger-datasette-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(document, out, ensure_ascii=False, indent=2)
+    return Path(name)
+
+
+def register(report_app: typer.Typer, app: typer.Typer) -> None:
+    """Add `report html` to the report group and `browse` to the main app (once)."""
+    if not any(c.name == "html" for c in report_app.registered_commands):
+        report_app.command("html")(html_command)
+    if not any(c.name == "browse" for c in app.registered_commands):
+        app.command("browse")(browse_command)
