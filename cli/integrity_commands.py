@@ -132,7 +132,7 @@ def proof_command(
         ledger proof mod-shelling > mod-shelling.proof.json
     """
     from ledger.application import event_hashes, seals
-    from ledger.errors import DomainRuleViolation, ReportNotFound
+    from ledger.errors import DomainRuleViolation
     from ledger.integrity import decode_incident_row
     from ledger.merkle import inclusion_proof
 
@@ -141,7 +141,7 @@ def proof_command(
     incident, version = (entry.incident, None) if entry else (report, 1)
     events = ledger.recorder.select_positioned(incident)  # type: ignore[attr-defined]
     if not events:
-        raise ReportNotFound(report, field="report")
+        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
     if entry is not None:
         wanted = next(n for n in events if ledger.decode(n).report == report)
     else:

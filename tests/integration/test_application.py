@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
-from ledger.application import IncidentLedger, ValidatedLine
+from ledger.application import IncidentLedger
 from ledger.domain import Incident, IncidentEvent
 from ledger.errors import IncidentNotFound, InvalidReference, ReportIdClash, ReportNotFound
 from ledger.hashing import GENESIS_HASH, event_hash
@@ -96,8 +96,8 @@ def fresh_ledger(db_url: str) -> IncidentLedger:
 
 
 @contextmanager
-def reading(db_url: str) -> Iterator[IncidentLedger]:
-    """A fresh application for reading only, closed afterwards."""
+def ledger_on(db_url: str) -> Iterator[IncidentLedger]:
+    """A fresh application on the database (empty cache), closed afterwards."""
     reader = fresh_ledger(db_url)
     try:
         yield reader
@@ -162,7 +162,7 @@ def example_db(new_database: Callable[[], str]) -> str:
 @pytest.fixture(scope="module")
 def example(example_db: str) -> Iterator[IncidentLedger]:
     """A ledger application on the worked example (read only)."""
-    with reading(example_db) as reader:
+    with ledger_on(example_db) as reader:
         yield reader
 
 
@@ -171,7 +171,7 @@ def test_an_appended_incident_replays_from_the_log(
     example: IncidentLedger, example_db: str, slug: str
 ) -> None:
     # Check get_incident rebuilds the aggregate: its version, reports and chain head.
-    with reading(example_db) as reader:
+    with ledger_on(example_db) as reader:
         incident = reader.get_incident(slug)
     events = [e for _, e in example.positioned_events(slug)]
     assert incident.version == len(EXAMPLE_REPORTS[slug])
@@ -275,7 +275,7 @@ def test_lines_without_ids_are_idempotent_too(ledger: IncidentLedger, db_url: st
 def refusing_db(new_database: Callable[[], str]) -> str:
     """A database holding one earlier incident, shared by tests whose batches must all fail."""
     url = new_database()
-    with reading(url) as writer:
+    with ledger_on(url) as writer:
         writer.append(lines_of(opening("earlier"), claim("earlier", "e1")), recorded_by="tester")
     return url
 
@@ -328,7 +328,7 @@ def test_a_batch_with_one_refused_line_in_the_middle_writes_nothing(
     ledger.close()
     assert str(caught.value) == message
     assert row_counts(db_url) == before
-    with reading(db_url) as reader:
+    with ledger_on(db_url) as reader:
         assert reader.max_position() == position
         with pytest.raises(IncidentNotFound):
             reader.get_incident("inc")
@@ -423,7 +423,7 @@ def legacy_db(new_database: Callable[[], str]) -> str:
 
 @pytest.fixture(scope="module")
 def legacy_ledger(legacy_db: str) -> Iterator[IncidentLedger]:
-    with reading(legacy_db) as ledger:
+    with ledger_on(legacy_db) as ledger:
         yield ledger
 
 
@@ -466,7 +466,7 @@ def legacy_claim(legacy_ledger: IncidentLedger, legacy_db: str) -> dict[str, Any
 
 
 def version_three(db_url: str) -> IncidentEvent:
-    with reading(db_url) as reader:
+    with ledger_on(db_url) as reader:
         [event] = [e for _, e in reader.positioned_events("inc") if e.originator_version == 3]
     return event
 
@@ -501,7 +501,7 @@ def test_an_aggregate_with_a_v1_claim_replays_and_keeps_growing(
 ) -> None:
     # Check get_incident (fresh and cached) includes the upcast claim, and the chain continues.
     ledger = legacy_ledger
-    with reading(legacy_db) as reader:
+    with ledger_on(legacy_db) as reader:
         for source in (reader, ledger):
             incident = source.get_incident("inc")
             assert (incident.version, list(incident.reports)) == (
@@ -666,10 +666,6 @@ def fresh_sqlite(migrated_template: Path) -> Iterator[Any]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def validated_batch(batch: list[dict[str, Any]]) -> Any:
-    return lines_of(*batch)
-
-
 @settings(
     max_examples=20,
     deadline=None,
@@ -684,12 +680,12 @@ def test_replaying_the_log_gives_the_aggregates_built_while_appending(
     writer = RecordingLedger(db_url)
     try:
         added = sum(
-            writer.append(validated_batch(batch), recorded_by="tester").added for batch in batches
+            writer.append(lines_of(*batch), recorded_by="tester").added for batch in batches
         )
     finally:
         writer.close()
     assert added == len(writer.appended)
-    with reading(db_url) as reader:
+    with ledger_on(db_url) as reader:
         for slug, built in writer.built.items():
             replayed = reader.get_incident(slug)
             assert replayed.reports == built.reports
@@ -801,9 +797,3 @@ def test_two_writers_in_threads_record_every_report_without_gaps(
     )
     for previous, event in itertools.pairwise(events):
         assert event.prev_hash == previous.hash
-
-
-def test_validated_lines_are_plain_tuples() -> None:
-    # Check the shape `append` consumes, as the helpers build it.
-    lines: list[ValidatedLine] = list(lines_of(opening("inc"))())  # type: ignore[operator]
-    assert lines == [(1, "incident", {"incident": "inc", "title": "The inc incident"})]

@@ -488,19 +488,14 @@ def test_report_filters_select_exactly_the_expected_rows(
     assert [r[first] for r in rows] == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "projections/queries.py _incidents: --actor compares the actor id with claims.against "
-        "(names as given) and disputes.denier (a name), so accusations and denials never match"
-    ),
-)
 @pytest.mark.parametrize(
     ("actor", "expected"),
     [
         ("Syrian Democratic Forces", [AIRSTRIKE, SHELLING]),  # claimant; accused in and denies
         ("Russian Ministry of Defence", [AIRSTRIKE, SHELLING]),  # claimant; denies the airstrike
         ("US special forces", [SHELLING]),  # accused in the shelling claim
+        ("us-special-forces", [SHELLING]),  # the same actor by id
+        ("Nobody in this story", []),
     ],
 )
 def test_the_incidents_report_filters_by_an_actor_who_is_accused_or_denies(
@@ -509,6 +504,9 @@ def test_the_incidents_report_filters_by_an_actor_who_is_accused_or_denies(
     # Check --actor keeps the incidents where the actor claims, is accused, or denies.
     rows = cli_json(imported, "report", "incidents", "--actor", actor)
     assert [r["incident"] for r in rows] == expected
+    # Check the disputed report filters the same way, most recently active first.
+    disputed = cli_json(imported, "report", "disputed", "--actor", actor)
+    assert [r["incident"] for r in disputed] == sorted(expected, key=[SHELLING, AIRSTRIKE].index)
 
 
 @pytest.mark.parametrize(

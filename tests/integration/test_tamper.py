@@ -632,13 +632,6 @@ def test_a_changed_topic_to_another_report_type_is_an_altered_event(sealed: Seal
     assert sealed.findings() == [finding_at("mod-shelling", ALTERED)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integrity.py:200 (and :240 for seals) calls event_hash outside any try: a state "
-    "holding an integer beyond 2^53 or NaN/Infinity (json.loads accepts both) makes rfc8785 "
-    "raise CanonicalizationError, so verify crashes (exit 1, traceback) instead of reporting "
-    "an undecodable event",
-)
 @pytest.mark.parametrize(
     ("position", "change", "where"),
     [
@@ -666,12 +659,6 @@ def test_a_value_rfc8785_cannot_canonicalise_is_a_finding_not_a_crash(
     assert where in located
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="integrity.py:186 (and :227) converts originator_version with int() before any "
-    "try: a SQLite row whose version is text (SQLite keeps it in an INTEGER column) makes "
-    "verify crash with ValueError instead of reporting the row",
-)
 def test_a_non_numeric_version_on_sqlite_is_a_finding_not_a_crash(sealed: SealedLedger) -> None:
     with backdoor(sealed) as door:
         door.execute(
@@ -1033,12 +1020,6 @@ def test_a_signature_that_is_not_hex_is_a_failed_signature(signed: SealedLedger)
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="signing.py:66-67: the signature check catches InvalidSignature and ValueError but "
-    "not the TypeError bytes.fromhex raises for a non-string signature (a JSON number), so "
-    "`verify --public-key` crashes instead of reporting the event",
-)
 def test_a_signature_that_is_a_json_number_is_a_failed_signature(signed: SealedLedger) -> None:
     with backdoor(signed) as door:
         position = forge_claim(door, SHELLING, signature=12345)
@@ -1089,12 +1070,6 @@ def test_an_unsigned_ledger_fails_a_signature_check(sealed: SealedLedger, keys: 
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="signing.py:34-36: generate_keypair lets the OSError of touch/write_bytes escape "
-    "(e.g. FileNotFoundError for a missing directory); `guarded` re-raises non-ledger errors, "
-    "so `ledger keygen` ends in a traceback instead of one line on stderr",
-)
 def test_keygen_into_a_missing_directory_fails_with_one_line_not_a_traceback(
     tmp_path: Path,
 ) -> None:
