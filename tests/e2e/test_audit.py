@@ -337,7 +337,8 @@ def test_show_at_a_position_before_the_incident_was_opened_says_so(example: Cli)
     # Check: the shelling incident was opened at position 4.
     result = example("show", SHELLING, "--at-position", "3")
     assert result.exit_code == EXIT_REFUSED
-    assert result.stderr == f"error: incident '{SHELLING}' was not yet in the ledger at that cut-off\n"
+    expected = f"error: incident '{SHELLING}' was not yet in the ledger at that cut-off\n"
+    assert result.stderr == expected
 
 
 def test_history_at_a_position_lists_only_the_events_up_to_it(example: Cli) -> None:

@@ -814,27 +814,26 @@ def test_a_usage_error_exits_2_without_a_traceback(
     assert log_state(shared_db) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/report_commands.py parse_source/parse_variant/parse_change use plain json.loads, "
-    "so duplicate keys in a JSON option are silently resolved (last wins) where the same JSON "
-    "in an imported line is refused",
-)
 @pytest.mark.parametrize(
-    "option",
+    ("option", "message"),
     [
-        ["--source", '{"outlet": "TASS", "outlet": "AP"}'],
-        ["--source", '{"outlet": "TASS", "kind": "wire", "kind": "web"}'],
+        (
+            ["--source", '{"outlet": "TASS", "outlet": "AP"}'],
+            "--source is not valid JSON: duplicate key 'outlet'",
+        ),
+        (
+            ["--source", '{"outlet": "TASS", "kind": "wire", "kind": "web"}'],
+            "--source is not valid JSON: duplicate key 'kind'",
+        ),
     ],
 )
 def test_a_json_option_with_a_duplicate_key_is_refused_like_an_imported_line(
-    shared: RunCli, shared_db: str, option: list[str]
+    shared: RunCli, shared_db: str, option: list[str], message: str
 ) -> None:
     # Check typed commands and JSON lines refuse the same things: duplicate keys included.
     before = log_state(shared_db)
     result = shared("claim", INC, "--by", "X", "--summary", "Duplicate keys", *option)
-    assert result.exit_code == 2, result.output
-    assert result.stderr.startswith("error: --source")
+    assert_clean_error(result, 2, message)
     assert log_state(shared_db) == before
 
 

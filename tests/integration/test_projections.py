@@ -28,11 +28,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Boolean, create_engine, select
 
 from ledger.application import IncidentLedger, to_record
+from ledger.fold import fold
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
 from projections import schema
 from projections.catchup import InjectedFailure, catch_up, rebuild, tracked_position
-from projections.fold import fold
 from tests.conftest import EXAMPLE, PG_ADMIN_URL, ROOT, lines_of, read_lines
 
 Row = dict[str, Any]
