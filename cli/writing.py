@@ -17,15 +17,34 @@ import typer
 from cli.context import open_ledger, say, settings
 
 
-def _lines_from_file(path: Path) -> Callable[[], Iterator[tuple[int | None, str, dict[str, Any]]]]:
+def _validate_file(path: Path, spool: Path) -> int:
+    """Validate every line of `path` (raising on the first bad one) into `spool`, as compact
+    JSON of the validated fields; returns how many lines there were."""
+    import orjson
+
     from ledger.interchange import parse_line, report_fields
 
+    count = 0
+    with path.open("rb") as handle, spool.open("wb") as out:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue  # blank lines (e.g. a trailing newline) carry nothing
+            fields = report_fields(parse_line(raw.rstrip(b"\r\n"), number))
+            out.write(orjson.dumps([number, fields]) + b"\n")
+            count += 1
+    return count
+
+
+def _lines_from_spool(
+    spool: Path,
+) -> Callable[[], Iterator[tuple[int | None, str, dict[str, Any]]]]:
+    """The validated lines again, as often as the append needs them, without re-validating."""
+    import orjson
+
     def lines() -> Iterator[tuple[int | None, str, dict[str, Any]]]:
-        with path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue  # blank lines (e.g. a trailing newline) carry nothing
-                fields = report_fields(parse_line(raw.rstrip(b"\r\n"), number))
+        with spool.open("rb") as handle:
+            for raw in handle:
+                number, fields = orjson.loads(raw)
                 yield number, fields.pop("type"), fields
 
     return lines
@@ -85,15 +104,34 @@ def append_lines(
     *, single: dict[str, Any] | None = None, path: Path | None = None, project: bool = True
 ) -> None:
     """Append one typed report or a whole file; prints what was added (stdout) and a summary."""
+    spool: Path | None = None
     if single is not None:
         lines = _single_line(single)  # validates now: exit 2 before the database is touched
         total: int | None = 1
     else:
         assert path is not None
-        lines = _lines_from_file(path)
-        total = 0
-        for _ in lines():  # validate every line before anything is written
-            total += 1
+        spool = _temporary_path()
+        try:
+            total = _validate_file(path, spool)  # every line, before anything is written
+        except BaseException:
+            remove_quietly(spool)
+            raise
+        lines = _lines_from_spool(spool)
+    try:
+        _append_and_project(lines, total, single, project)
+    finally:
+        if spool is not None:
+            remove_quietly(spool)
+
+
+def _temporary_path() -> Path:
+    with tempfile.NamedTemporaryFile(prefix="ledger-valid-", suffix=".jsonl", delete=False) as f:
+        return Path(f.name)
+
+
+def _append_and_project(
+    lines: Callable[[], Any], total: int | None, single: dict[str, Any] | None, project: bool
+) -> None:
     ledger = open_ledger(write=True)
     progress = _Progress(total)
     try:

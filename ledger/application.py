@@ -192,7 +192,7 @@ class IncidentLedger(Application[str]):
             signer=self.signer,
         )
         if event is not None:
-            directory.filed(event)
+            directory.filed(event, incident.pending_fingerprints[event.report])
         return event
 
     def _load(self, slug: str) -> Incident | None:
@@ -208,8 +208,11 @@ class IncidentLedger(Application[str]):
     ) -> None:
         if not pending:
             return
+        fingerprints: dict[str, str] = {}
         for incident in incidents.values():
             incident.collect_events()  # the events are in `pending`, in the order they happened
+            fingerprints.update(incident.pending_fingerprints)
+            incident.pending_fingerprints.clear()
         stored: list[StoredEvent] = [self.mapper.to_stored_event(e) for e in pending]
         index: list[IndexRow] = [
             (
@@ -217,7 +220,7 @@ class IncidentLedger(Application[str]):
                 e.originator_id,
                 e.report_type,
                 getattr(e, "by", None),
-                _fingerprint(e),
+                fingerprints[e.report],
                 e.originator_version,
             )
             for e in pending
@@ -277,14 +280,6 @@ class IncidentLedger(Application[str]):
         return self.recorder.max_notification_id() or 0
 
 
-def _fingerprint(event: IncidentEvent) -> str:
-    from ledger.domain import report_fingerprint
-
-    return report_fingerprint(
-        event.report_type, {"incident": event.originator_id, **event.fields()}
-    )
-
-
 class _BatchDirectory:
     """The ledger-wide report directory as one batch sees it: the database plus its own reports."""
 
@@ -324,12 +319,12 @@ class _BatchDirectory:
     def opened(self, incident: str) -> None:
         self.incidents.add(incident)
 
-    def filed(self, event: IncidentEvent) -> None:
+    def filed(self, event: IncidentEvent, fingerprint: str) -> None:
         self.entries[event.report] = ReportEntry(
             event.report,
             event.originator_id,
             event.report_type,
-            _fingerprint(event),
+            fingerprint,
             getattr(event, "by", None),
         )
         self.known_missing.discard(event.report)

@@ -337,7 +337,16 @@ class Incident(BaseAggregate[str]):
         )
         event = self.pending_events[-1]
         assert isinstance(event, IncidentEvent)
+        # Kept beside the pending events (not in the aggregate's state) so the application can
+        # index the report without fingerprinting its content a second time.
+        self.pending_fingerprints[report] = fingerprint
         return event
+
+    @property
+    def pending_fingerprints(self) -> dict[str, str]:
+        if "_pending_fingerprints" not in self.__dict__:
+            self.__dict__["_pending_fingerprints"] = {}
+        return self.__dict__["_pending_fingerprints"]  # type: ignore[no-any-return]
 
     def _check_references(
         self, report_type: str, fields: Mapping[str, Any], directory: ReportDirectory

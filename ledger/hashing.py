@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import rfc8785
 
 GENESIS_HASH = "0" * 64
@@ -22,8 +23,42 @@ _NOT_HASHED = frozenset(
 
 
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    """RFC 8785 canonical UTF-8 bytes of a JSON value.
+
+    `rfc8785` is the reference but pure Python (the costliest step of an import). orjson with
+    sorted keys produces the very same bytes for every value without floats whose object keys
+    are ASCII (JCS sorts keys by UTF-16 code units, orjson by code points: the same for ASCII;
+    orjson and JCS format floats differently). tests/unit/test_hashing.py proves the byte
+    equality with Hypothesis; anything else takes the reference path.
+    """
+    if _fast_path_safe(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # e.g. an integer orjson cannot hold; let the reference decide
+            pass
     return rfc8785.dumps(value)
+
+
+def _fast_path_safe(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) or item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            if -(2**53) < item < 2**53:
+                continue
+            return False  # out of JCS's range: the reference raises, as it should
+        if isinstance(item, dict):
+            for key, nested in item.items():
+                if not isinstance(key, str) or not key.isascii():
+                    return False
+                stack.append(nested)
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            return False  # floats (and anything else) take the reference path
+    return True
 
 
 def sha256_hex(data: bytes) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -51,12 +52,13 @@ REPORT_TYPES = (
 )
 
 
+# Tabs and newlines are legitimate in quotes; other C0/C1 controls only hide text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _no_control_chars(text: str) -> str:
-    # Tabs and newlines are legitimate in quotes; other C0/C1 controls only hide text.
-    for ch in text:
-        code = ord(ch)
-        if (code < 32 and ch not in "\t\n\r") or 0x7F <= code < 0xA0:
-            raise ValueError(f"contains control character U+{code:04X}")
+    if found := _CONTROL.search(text):
+        raise ValueError(f"contains control character U+{ord(found.group()):04X}")
     return text
 
 
