@@ -1,0 +1,356 @@
+"""The benchmark: every figure side by side with its reference, measured in the same run.
+
+    python -m tests.benchmarks.run [--incidents 1000] [--reports 100] [--runs 3]
+                                   [--postgres URL] [--big] [--json bench-results/latest.json]
+
+It generates its own deterministic data, runs each measurement `--runs` times and reports the
+median with the spread (min-max) so noise is visible, then prints one table and writes it as JSON.
+`--big` adds the 1,000,000-event figures (peak RSS, report latency); `--postgres` repeats the
+store figures on PostgreSQL beside SQLite's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.benchmarks.data import write_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+LEDGER = str(BIN / "ledger")
+
+
+@dataclass
+class Figure:
+    name: str
+    unit: str
+    samples: list[float]
+    reference_name: str = ""
+    reference: list[float] = field(default_factory=list)
+    target: str = ""
+    higher_is_better: bool = True
+
+    @property
+    def value(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def ref(self) -> float | None:
+        return statistics.median(self.reference) if self.reference else None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ref is None or self.ref == 0:
+            return None
+        return self.value / self.ref
+
+    def spread(self, samples: list[float]) -> str:
+        if len(samples) < 2:
+            return ""
+        mid = statistics.median(samples)
+        return f"±{(max(samples) - min(samples)) / 2 / mid * 100:.0f}%" if mid else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"figure": self.name, "unit": self.unit, "value": self.value,
+                "samples": self.samples, "reference": self.reference_name,
+                "reference_value": self.ref, "reference_samples": self.reference,
+                "ratio": self.ratio, "target": self.target}
+
+
+def _env(db: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env["LEDGER_DB"] = db
+    return env
+
+
+def timed(args: list[str], env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
+    """Peak resident memory of one command (its own process tree), in MB."""
+    probe = (
+        "import resource, subprocess, sys;"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *args], env=env, check=True,
+                         capture_output=True, text=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def repeat(runs: int, measure: Callable[[], float]) -> list[float]:
+    return [measure() for _ in range(runs)]
+
+
+# ---------------------------------------------------------------------------------------------
+# References
+
+
+def reference_pipeline(data: Path, db: Path) -> float:
+    """The library's plain pipeline: parse each line, one aggregate per incident, app.save in
+    batches of 100 aggregates, eventsourcing.sqlite. Returns seconds."""
+    code = f"""
+import json, time
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+class Incident(Aggregate):
+    @event("Opened")
+    def __init__(self, data: dict):
+        self.reports = []
+    @event("Reported")
+    def report(self, data: dict):
+        self.reports.append(data.get("report"))
+
+class Reference(Application):
+    env = {{"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": {str(db)!r}}}
+
+started = time.perf_counter()
+app = Reference()
+batch, current = [], {{}}
+with open({str(data)!r}) as handle:
+    for raw in handle:
+        line = json.loads(raw)
+        if line["type"] == "incident":
+            incident = Incident(data=line)
+            current[line["incident"]] = incident
+            batch.append(incident)
+            if len(batch) >= 100:
+                app.save(*batch)
+                batch.clear()
+        else:
+            current[line["incident"]].report(data=line)
+app.save(*batch)
+print(time.perf_counter() - started)
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return float(out.stdout.strip())
+
+
+def reference_read(db: str) -> float:
+    """Reading and decoding the whole log with the library's recorder and mapper."""
+    code = f"""
+import time
+from ledger.application import IncidentLedger
+from ledger.integrity import SEALS_ID
+from ledger.store.config import resolve
+app = IncidentLedger(resolve({db!r}), read_only=True)
+started = time.perf_counter()
+position = 0
+while True:
+    batch = app.recorder.select_notifications(start=position, limit=5000, inclusive_of_start=False)
+    if not batch:
+        break
+    for n in batch:
+        if n.originator_id != SEALS_ID:
+            app.mapper.to_domain_event(n)
+    position = batch[-1].id
+print(time.perf_counter() - started)
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True, cwd=ROOT)
+    return float(out.stdout.strip())
+
+
+def raw_sqlite_ceiling(source_db: Path, scratch: Path) -> tuple[float, int]:
+    """The same event rows written by raw sqlite3 executemany in one transaction."""
+    import sqlite3
+
+    rows = sqlite3.connect(source_db).execute(
+        "SELECT originator_id, originator_version, topic, state FROM ledger_events"
+    ).fetchall()
+    target = sqlite3.connect(scratch, isolation_level=None)
+    target.execute("PRAGMA journal_mode=WAL")
+    target.execute("CREATE TABLE e (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+                   "state BLOB, PRIMARY KEY (originator_id, originator_version))")
+    started = time.perf_counter()
+    target.execute("BEGIN")
+    target.executemany("INSERT INTO e VALUES (?, ?, ?, ?)", rows)
+    target.execute("COMMIT")
+    return time.perf_counter() - started, len(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def fresh_sqlite(folder: Path, name: str) -> str:
+    path = folder / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    subprocess.run([LEDGER, "--db", str(path), "init"], check=True, capture_output=True)
+    return str(path)
+
+
+def fresh_postgres(url: str, name: str) -> str:
+    import psycopg
+
+    from ledger.store.config import resolve
+
+    admin = resolve(url)
+    with psycopg.connect(host=admin.host, port=admin.port, user=admin.user,
+                         dbname=admin.dbname, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    db = url.rsplit("/", 1)[0] + "/" + name
+    subprocess.run([LEDGER, "--db", db, "init"], check=True, capture_output=True)
+    return db
+
+
+def store_figures(label: str, make_db: Callable[[str], str], data: Path, events: int,
+                  runs: int, reference_import: list[float]) -> tuple[list[Figure], str]:
+    import_e2e, import_bulk, rebuild, verify, read_ref = [], [], [], [], []
+    db = ""
+    for run in range(runs):
+        db = make_db(f"bench_e2e_{run}")
+        import_e2e.append(events / timed([LEDGER, "import", str(data)], _env(db)))
+        db = make_db(f"bench_bulk_{run}")
+        import_bulk.append(events / timed([LEDGER, "import", str(data), "--no-project"], _env(db)))
+    timed([LEDGER, "project"], _env(db))
+    for _ in range(runs):
+        rebuild.append(events / timed([LEDGER, "project", "--rebuild"], _env(db)))
+        read_ref.append(events / reference_read(db))
+        verify.append(events / timed([LEDGER, "verify"], _env(db)))
+    ref_rate = [events / s for s in reference_import]
+    figures = [
+        Figure(f"{label}: ledger import (validated, hashed, projected)", "events/s", import_e2e,
+               "eventsourcing plain pipeline", ref_rate, ">= 0.5x"),
+        Figure(f"{label}: ledger import --no-project", "events/s", import_bulk,
+               "eventsourcing plain pipeline", ref_rate, ">= 0.8x"),
+        Figure(f"{label}: ledger project --rebuild", "events/s", rebuild,
+               "library read + decode of the log", read_ref, ">= 25,000/s and >= 0.3x"),
+        Figure(f"{label}: ledger verify", "events/s", verify,
+               "library read + decode of the log", read_ref, ">= 50,000/s"),
+    ]
+    return figures, db
+
+
+def latency_figures(folder: Path, big_db: str, runs: int) -> list[Figure]:
+    """Wall time of single commands, each beside the bare interpreter doing the same imports."""
+    pass_time = repeat(runs, lambda: timed([sys.executable, "-c", "pass"]))
+    help_time = repeat(runs, lambda: timed([LEDGER, "--help"]))
+    import_time = repeat(runs, lambda: timed([sys.executable, "-c", "import ledger"]))
+
+    audit_data = folder / "audit.jsonl"
+    write_dataset(audit_data, 1, 10_000, seed=7)
+    audit_db = fresh_sqlite(folder, "audit.db")
+    subprocess.run([LEDGER, "import", str(audit_data)], env=_env(audit_db), check=True,
+                   capture_output=True)
+    audit_time = repeat(runs, lambda: timed([LEDGER, "audit", "bench-000000-r0"], _env(audit_db)))
+
+    counter = iter(range(10**6))
+    claim_time = repeat(runs, lambda: timed(
+        [LEDGER, "claim", "bench-000000", "--report", f"extra-{next(counter)}", "--by", "X",
+         "--summary", "One more claim"], _env(big_db)))
+    return [
+        Figure("ledger --help", "s", help_time, "python -c pass", pass_time, "<= 0.3 s", False),
+        Figure("ledger audit, incident of 10,000 reports", "s", audit_time,
+               'python -c "import ledger"', import_time, "<= 1.0 s", False),
+        Figure("one ledger claim on the import's ledger (store + projections)", "s", claim_time,
+               "python -c pass", pass_time, "<= 0.8 s", False),
+    ]
+
+
+def big_figures(folder: Path, runs: int) -> list[Figure]:
+    """The 1,000,000-event figures: peak RSS of import, rebuild and verify; report latency."""
+    data = folder / "big.jsonl"
+    events = write_dataset(data, 10_000, 100, seed=11)
+    db = fresh_sqlite(folder, "big.db")
+    env = _env(db)
+    import_rss = peak_rss_mb([LEDGER, "import", str(data), "--no-project"], env)
+    rebuild_rss = peak_rss_mb([LEDGER, "project", "--rebuild"], env)
+    verify_rss = peak_rss_mb([LEDGER, "verify"], env)
+    disputed = repeat(runs, lambda: timed([LEDGER, "report", "disputed", "-f", "csv"], env))
+    claims = repeat(runs, lambda: timed(
+        [LEDGER, "report", "claims", "--status", "disputed", "-f", "csv"], env))
+    return [
+        Figure(f"peak RSS: import of {events:,} events", "MB", [import_rss], target="<= 500 MB",
+               higher_is_better=False),
+        Figure(f"peak RSS: project --rebuild at {events:,}", "MB", [rebuild_rss],
+               target="<= 200 MB", higher_is_better=False),
+        Figure(f"peak RSS: verify at {events:,}", "MB", [verify_rss], target="<= 200 MB",
+               higher_is_better=False),
+        Figure(f"report disputed at {events:,}", "s", disputed, target="<= 0.5 s",
+               higher_is_better=False),
+        Figure(f"report claims --status disputed at {events:,}", "s", claims,
+               target="<= 0.5 s", higher_is_better=False),
+    ]
+
+
+def print_table(figures: list[Figure]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Incident Ledger benchmark (median of runs; ± is half the range)")
+    for column in ("figure", "value", "reference", "ref value", "ratio", "target"):
+        table.add_column(column)
+    for f in figures:
+        table.add_row(
+            f.name,
+            f"{f.value:,.3g} {f.unit} {f.spread(f.samples)}".strip() if f.value < 100
+            else f"{f.value:,.0f} {f.unit} {f.spread(f.samples)}",
+            f.reference_name,
+            "" if f.ref is None else (f"{f.ref:,.3g}" if f.ref < 100 else f"{f.ref:,.0f}")
+            + f" {f.spread(f.reference)}",
+            "" if f.ratio is None else f"{f.ratio:.2f}x",
+            f.target,
+        )
+    Console(width=200).print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--incidents", type=int, default=1000)
+    parser.add_argument("--reports", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", default=None, help="admin URL, e.g. postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--big", action="store_true", help="also the 1,000,000-event figures")
+    parser.add_argument("--json", default=str(ROOT / "bench-results" / "latest.json"))
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+    data = folder / "data.jsonl"
+    events = write_dataset(data, args.incidents, args.reports)
+    reference_import = [reference_pipeline(data, folder / f"ref-{run}.db")
+                        for run in range(args.runs)]
+    figures, big_db = store_figures("SQLite", lambda n: fresh_sqlite(folder, f"{n}.db"), data,
+                                    events, args.runs, reference_import)
+    _, rows = raw_sqlite_ceiling(Path(big_db), folder / "raw.db")
+    ceiling = [rows / raw_sqlite_ceiling(Path(big_db), folder / f"raw-{r}.db")[0]
+               for r in range(args.runs)]
+    figures.insert(2, Figure("raw sqlite3 executemany, one transaction (the ceiling)", "rows/s",
+                             ceiling, target="printed"))
+    figures += latency_figures(folder, big_db, args.runs)
+    if args.postgres:
+        pg, _ = store_figures("PostgreSQL", lambda n: fresh_postgres(args.postgres, n), data,
+                              events, args.runs, reference_import)
+        for figure in pg:
+            figure.target = "(no target yet)"
+        figures += pg
+    if args.big:
+        figures += big_figures(folder, max(1, args.runs))
+    print(f"{events:,} events ({args.incidents} incidents x {args.reports} reports), "
+          f"{args.runs} run(s), {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print_table(figures)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(
+        {"events": events, "runs": args.runs, "figures": [f.as_dict() for f in figures]},
+        indent=2))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
