@@ -54,7 +54,7 @@ def html_command(
     target = None if output == "-" else Path(output)
     if target is not None and not target.parent.is_dir():
         raise usage_error(f"--output: no directory {str(target.parent)!r}")
-    progress = _Progress(started)
+    progress = _Progress(started, "reading and verifying the log")
     decoder = _Decoder()
     try:
         data = gather(
@@ -65,7 +65,11 @@ def html_command(
     finally:
         progress.close()
         decoder.close()
-    page = render(data)
+    drawing = _Progress(started, "drawing incidents")
+    try:
+        page = render(data, on_progress=drawing)
+    finally:
+        drawing.close()
     if data.lag:
         say(
             f"warning: the projections are {data.lag} event(s) behind the log; run 'ledger project'"
@@ -112,10 +116,11 @@ class _Decoder:
 
 
 class _Progress:
-    """A rich progress bar on stderr, shown only once the report has taken more than a second."""
+    """A rich progress bar on stderr, shown once the command has run for more than a second."""
 
-    def __init__(self, started: float) -> None:
+    def __init__(self, started: float, label: str) -> None:
         self.started = started
+        self.label = label
         self.bar: Any = None
         self.task: Any = None
 
@@ -128,7 +133,7 @@ class _Progress:
 
             self.bar = Progress(console=Console(stderr=True), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("reading and verifying the log", total=total or None)
+            self.task = self.bar.add_task(self.label, total=total or None)
         self.bar.update(self.task, completed=done)
 
     def close(self) -> None:

@@ -568,26 +568,34 @@ def _link_rows(ledger: _Ledger) -> list[dict[str, Any]]:
 def _timeline_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     # The log itself, voided reports included, so an audit can see what was struck and when;
     # values are the current (corrected) ones, flagged by `corrected`.
-    rows = []
-    for r in ledger.reports:
-        rows.append(
-            {
-                **{
-                    k: r.get(k)
-                    for k in ("by", "stated_at", "recorded_at", "recorded_by", "version")
-                },
-                "position": r.position,
-                "report": r.id,
-                "incident": r.incident,
-                "type": r.type,
-                "stated_from": _instant(r.get("stated_at")),
-                "refers_to": _json_list(r.refs),
-                "summary": r.get(_TIMELINE_TEXT.get(r.type, "summary")),
-                "voided": r.voided,
-                "corrected": r.corrected,
-            }
-        )
+    rows = [timeline_row(r.data, voided=r.voided, corrected=r.corrected) for r in ledger.reports]
     return sorted(rows, key=lambda row: row["position"])
+
+
+def timeline_row(
+    record: Mapping[str, Any], *, voided: bool = False, corrected: bool = False
+) -> dict[str, Any]:
+    """One report's timeline row (its columns, in order) from its current values."""
+    report_type = str(record["type"])
+    return _shape(
+        "timeline",
+        {
+            "position": int(record["position"]),
+            "report": str(record["report"]),
+            "incident": str(record["incident"]),
+            "type": report_type,
+            "by": record.get("by"),
+            "stated_at": record.get("stated_at"),
+            "stated_from": _instant(record.get("stated_at")),
+            "recorded_at": record.get("recorded_at"),
+            "recorded_by": record.get("recorded_by"),
+            "version": record.get("version"),
+            "refers_to": _json_list(record.get("refers_to")),
+            "summary": record.get(_TIMELINE_TEXT.get(report_type, "summary")),
+            "voided": voided,
+            "corrected": corrected,
+        },
+    )
 
 
 def _shape(table: str, row: Mapping[str, Any]) -> dict[str, Any]:

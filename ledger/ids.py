@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -15,6 +16,7 @@ def is_slug(text: str) -> bool:
     return bool(_SLUG.fullmatch(text))
 
 
+@functools.lru_cache(maxsize=65_536)  # a ledger names few actors, very many times
 def actor_id(name: str) -> str:
     """The normalised slug of an actor's name:
     'Maj Gen Igor Konashenkov' -> 'maj-gen-igor-konashenkov'.

@@ -17,10 +17,10 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 
 from ledger.application import IncidentLedger, to_record
-from ledger.fold import COLUMNS, fold
+from ledger.fold import COLUMNS, fold, timeline_row
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
 from projections import schema
@@ -172,15 +172,14 @@ def _apply(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
 
 
 def _store_reports(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
-    """Insert the new reports' timeline rows (original values) and reference edges."""
-    views = fold(records)
-    timeline_by_report = {row["report"]: row for row in views["timeline"]}
+    """Insert the new reports' timeline rows and reference edges. The rows show the values as
+    said; a correction in the batch refreshes its target's row after the fold."""
     rows = []
     for record in records:
-        row = dict(timeline_by_report[record["report"]])
+        row = timeline_row(record)
         row["data"] = json.dumps(record, ensure_ascii=False, sort_keys=True)
         rows.append(row)
-    connection.execute(insert(schema.timeline), rows)
+    _bulk_insert(connection, schema.timeline, rows)
     incident_of = _incidents_of(
         connection, {t for r in records for t in r.get("refers_to", ())}, records
     )
@@ -194,8 +193,7 @@ def _store_reports(connection: Connection, records: Sequence[dict[str, Any]]) ->
         for r in records
         for target in dict.fromkeys(r.get("refers_to", ()))
     ]
-    if edges:
-        connection.execute(insert(schema.report_refs), edges)
+    _bulk_insert(connection, schema.report_refs, edges)
 
 
 def _incidents_of(
@@ -281,9 +279,9 @@ def _replace_incident_rows(
         table = schema.metadata.tables[name]
         for chunk in _chunks(sorted(incidents)):
             connection.execute(delete(table).where(table.c.incident.in_(chunk)))
-        rows = [row for row in views[name] if row["incident"] in incidents]
-        if rows:
-            connection.execute(insert(table), rows)
+        _bulk_insert(
+            connection, table, [row for row in views[name] if row["incident"] in incidents]
+        )
 
 
 def _refresh_timeline_rows(
@@ -319,8 +317,7 @@ def _replace_actor_roles(
     for chunk in _chunks(changed):
         connection.execute(delete(roles).where(roles.c.report.in_(chunk)))
     inserts = [dict(zip(columns, t, strict=True)) for r in changed for t in new.get(r, [])]
-    if inserts:
-        connection.execute(insert(roles), inserts)
+    _bulk_insert(connection, roles, inserts)
     return actors
 
 
@@ -367,6 +364,20 @@ def _recount_actors(connection: Connection, actors: set[str]) -> None:
     ]
     if rows:
         connection.execute(insert(table), rows)
+
+
+def _bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """executemany straight through the driver: SQLAlchemy's per-row parameter processing is
+    the larger cost of a rebuild otherwise. Rows carry exactly the table's columns."""
+    if not rows:
+        return
+    columns = list(table.columns.keys())
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in rows])
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:

@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import textwrap
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,9 +28,9 @@ from typing import Any
 
 import drawsvg as dw
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, Engine, Select, create_engine, func, select
+from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 
-from ledger.errors import IncidentNotFound, StoreUnavailable
+from ledger.errors import IncidentNotFound, LedgerError, StoreUnavailable
 from ledger.ids import actor_id
 from ledger.integrity import SEALS_ID, Verification, verify
 from ledger.store.config import StoreConfig
@@ -185,9 +186,11 @@ class ReportData:
 
 
 def report_engine(store: StoreConfig) -> Engine:
-    """A read-only engine. SQLite opens `mode=ro`, and immutable when WAL mode's -shm file can
-    neither be found nor created (a read-only copy of a ledger); PostgreSQL runs read-only
-    transactions at REPEATABLE READ, so every query sees one snapshot."""
+    """A read-only engine whose connections see one snapshot for the whole report.
+
+    SQLite opens `mode=ro` in one explicit read transaction, and immutable when WAL mode's -shm
+    file can neither be found nor created (a read-only copy of a ledger); PostgreSQL runs
+    read-only transactions at REPEATABLE READ."""
     if store.backend != "sqlite":
         return create_engine(
             store.sqlalchemy_url,
@@ -198,9 +201,19 @@ def report_engine(store: StoreConfig) -> Engine:
     if not path.is_file():
         raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
     uri = path.as_uri() + "?mode=ro" + ("&immutable=1" if needs_immutable(path) else "")
-    return create_engine(
+    engine = create_engine(
         "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
     )
+
+    @event.listens_for(engine, "connect")
+    def _driver_autocommit(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # so that the BEGIN below is ours
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")  # one read transaction: one snapshot of the file
+
+    return engine
 
 
 def needs_immutable(path: Path) -> bool:
@@ -320,15 +333,21 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
     )
 
 
-def _check_exist(connection: Connection, incidents: Sequence[str] | None) -> None:
+def _check_exist(connection: Connection, incidents: Sequence[str] | None, lag: int) -> None:
     if not incidents:
         return
     table = schema.incidents
     query = select(table.c.incident).where(table.c.incident.in_(list(incidents)))
     known = {str(slug) for slug in connection.execute(query).scalars()}
     for slug in incidents:
-        if slug not in known:
-            raise IncidentNotFound(slug)
+        if slug in known:
+            continue
+        if lag:
+            raise LedgerError(
+                f"incident '{slug}' is not in the projection tables, which are {lag} event(s) "
+                "behind the log: run 'ledger project'"
+            )
+        raise IncidentNotFound(slug)
 
 
 def _lag(connection: Connection) -> int:
@@ -345,23 +364,34 @@ def _lag(connection: Connection) -> int:
 # -- reading the log -------------------------------------------------------------------------------
 
 
-def _related(connection: Connection, slugs: set[str], hops: int = 3) -> tuple[set[str], set[str]]:
+def _related(
+    connection: Connection, chosen: Select[Any], slugs: set[str], hops: int = 3
+) -> tuple[set[str], set[str]]:
     """Reports elsewhere that refer into the chosen incidents, and what refers to those (as
     `ledger.application.related_records` does), from the log's own reference index: (their
     incidents, their ids)."""
     refs, reports = ledger_references, ledger_reports
-    targets = select(reports.c.report).where(reports.c.incident.in_(sorted(slugs)))
-    query = select(refs.c.source, refs.c.source_incident).where(refs.c.target.in_(targets))
+    chosen_slugs = select(chosen.subquery().c.incident)
+    targets = select(reports.c.report).where(reports.c.incident.in_(chosen_slugs))
+    pairs = list(
+        connection.execute(
+            select(refs.c.source, refs.c.source_incident).where(refs.c.target.in_(targets))
+        )
+    )
     incidents: set[str] = set()
     found: set[str] = set()
     for _ in range(hops):
-        new = {(s, i) for s, i in connection.execute(query) if i not in slugs and s not in found}
+        new = {(str(s), str(i)) for s, i in pairs if i not in slugs and s not in found}
         if not new:
             break
         found |= {s for s, _ in new}
         incidents |= {i for _, i in new}
         frontier = sorted(s for s, _ in new)
-        query = select(refs.c.source, refs.c.source_incident).where(refs.c.target.in_(frontier))
+        pairs = []
+        for start in range(0, len(frontier), 500):
+            chunk = frontier[start : start + 500]
+            query = select(refs.c.source, refs.c.source_incident).where(refs.c.target.in_(chunk))
+            pairs.extend(connection.execute(query))
     return incidents, found
 
 
@@ -426,6 +456,8 @@ class _LogTap:
             if self.on_progress is not None and done % 1_000 == 0:
                 self.on_progress(done, self.total)
             yield n
+        if self.on_progress is not None:
+            self.on_progress(self.total, self.total)
 
     def _keep(self, notification: Any) -> None:
         from ledger.application import to_record
@@ -455,12 +487,11 @@ class _LogTap:
 # -- status history ------------------------------------------------------------------------------
 
 
-def _history(records: list[Row], report: str) -> list[Step]:
+def _history(touched: list[Row], report: str) -> list[Step]:
     """The assertion's status after each report that touched it, in log order."""
-    from ledger.audit import status_of, touching
+    from ledger.audit import status_of
 
     steps: list[Step] = []
-    touched = touching(records, report)
     previous: str | None = None
     for index, record in enumerate(touched):
         status = status_of(touched[: index + 1], report)
@@ -490,12 +521,11 @@ def _stated_key(record: Row) -> str | None:
         return None
 
 
-def _stated_statuses(records: list[Row], report: str) -> list[tuple[str | None, str]]:
+def _stated_statuses(touched: list[Row], report: str) -> list[tuple[str | None, str]]:
     """The assertion's status on the stated clock: at each stated instant of a report touching
     it, its status over the reports stated by then (undated reports, None, come last)."""
-    from ledger.audit import status_of, touching
+    from ledger.audit import status_of
 
-    touched = touching(records, report)
     keys = sorted({_stated_key(r) for r in touched}, key=lambda k: (k is None, k or ""))
     changes: list[tuple[str | None, str]] = []
     for key in keys:
@@ -527,42 +557,78 @@ def _parties(claims: list[Row], entries: list[Entry]) -> list[str]:
     return sorted(unique.values(), key=str.casefold)
 
 
-def _incident_view(slug_row: Row, projected: _Projected, records: list[Row]) -> IncidentView:
-    slug = str(slug_row["incident"])
-    targets_here = {
-        str(r["source"]): str(r["target"]) for r in projected.refs if r["target_incident"] == slug
-    }
-    entries = sorted(
-        (e for e in projected.entries.values() if e.incident == slug or e.report in targets_here),
-        key=lambda e: e.sort_key,
-    )
-    claims = [c for c in projected.claims if c["incident"] == slug]
-    assertions = []
-    for claim in claims:
-        referrers = sorted(
-            (
-                projected.entries[str(r["source"])]
-                for r in projected.refs
-                if r["target"] == claim["report"] and str(r["source"]) in projected.entries
-            ),
-            key=lambda e: e.sort_key,
-        )
+class _Index:
+    """Lookups built once, so that assembling many incidents stays linear in their size."""
+
+    def __init__(self, projected: _Projected, records: list[Row]) -> None:
+        self.projected = projected
+        self.entries: dict[str, list[Entry]] = defaultdict(list)
+        for entry in projected.entries.values():
+            self.entries[entry.incident].append(entry)
+        self.into: dict[str, list[str]] = defaultdict(list)  # incident -> reports referring in
+        self.referrers: dict[str, list[str]] = defaultdict(list)  # report -> reports referring
+        for ref in projected.refs:
+            self.into[str(ref["target_incident"])].append(str(ref["source"]))
+            self.referrers[str(ref["target"])].append(str(ref["source"]))
+        self.claims: dict[str, list[Row]] = defaultdict(list)
+        for claim in projected.claims:
+            self.claims[str(claim["incident"])].append(claim)
+        self.links: dict[str, list[Row]] = defaultdict(list)
+        for link in projected.links:
+            self.links[str(link["incident"])].append(link)
+        self.records = {str(r["report"]): r for r in records}
+        self.children: dict[str, list[str]] = defaultdict(list)  # from the log's refers_to
+        for record in records:
+            for target in dict.fromkeys(record.get("refers_to") or ()):
+                self.children[str(target)].append(str(record["report"]))
+
+    def touching(self, report: str) -> list[Row]:
+        """The report and every record referring to it, or to one of those, in log order (as
+        `ledger.audit.touching`, without scanning every record for every assertion)."""
+        found, frontier = {report}, [report]
+        while frontier:
+            frontier = [c for r in frontier for c in self.children.get(r, ()) if c not in found]
+            found.update(frontier)
+        chosen = [self.records[r] for r in found if r in self.records]
+        return sorted(chosen, key=lambda r: int(r["position"]))
+
+    def entries_of(self, slug: str) -> list[Entry]:
+        """The incident's own reports and those elsewhere that refer into it, timeline order."""
+        own = {e.report: e for e in self.entries.get(slug, ())}
+        for source in self.into.get(slug, ()):
+            if source in self.projected.entries:
+                own.setdefault(source, self.projected.entries[source])
+        return sorted(own.values(), key=lambda e: e.sort_key)
+
+    def assertion(self, claim: Row) -> AssertionView:
+        report = str(claim["report"])
+        sources = dict.fromkeys(self.referrers.get(report, ()))
+        entries = self.projected.entries
+        referrers = sorted((entries[s] for s in sources if s in entries), key=lambda e: e.sort_key)
+        hops = self.projected.hops
         view = AssertionView(
             row=claim,
-            hops=projected.hops.get(str(claim["report"]), []),
+            hops=hops.get(report, []),
             referrers=referrers,
-            referrer_hops={e.report: projected.hops.get(e.report, []) for e in referrers},
+            referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
         )
-        view.history = _history(records, view.report)
-        view.stated_statuses = _stated_statuses(records, view.report)
-        assertions.append(view)
+        touched = self.touching(report)
+        view.history = _history(touched, report)
+        view.stated_statuses = _stated_statuses(touched, report)
+        return view
+
+
+def _incident_view(slug_row: Row, index: _Index) -> IncidentView:
+    slug = str(slug_row["incident"])
+    entries = index.entries_of(slug)
+    claims = index.claims.get(slug, [])
     return IncidentView(
         row=slug_row,
         entries=entries,
-        assertions=assertions,
-        links=[lk for lk in projected.links if lk["incident"] == slug],
+        assertions=[index.assertion(claim) for claim in claims],
+        links=index.links.get(slug, []),
         parties=_parties(claims, [e for e in entries if e.incident == slug]),
-        chains={e.report: chain_text(projected.hops.get(e.report, [])) for e in entries},
+        chains={e.report: chain_text(index.projected.hops.get(e.report, [])) for e in entries},
     )
 
 
@@ -589,20 +655,23 @@ def gather(
     try:
         with engine.connect() as connection:
             _check_schema(connection, store)
-            projected = _read_projections(connection, _chosen(incidents, status))
-            _check_exist(connection, incidents)
+            chosen = _chosen(incidents, status)
+            projected = _read_projections(connection, chosen)
+            lag = _lag(connection)
+            _check_exist(connection, incidents, lag)
             found = {str(r["incident"]) for r in projected.incidents}
             total = int(
                 connection.execute(select(func.count()).select_from(ledger_events)).scalar_one()
             )
-            tap = _LogTap(decode, found, _related(connection, found), total, on_progress)
+            related = _related(connection, chosen, found)
+            tap = _LogTap(decode, found, related, total, on_progress)
             verification = verify(tap(_notifications(connection)))
-            lag = _lag(connection)
     finally:
         engine.dispose()
     tap.records.sort(key=lambda r: int(r["position"]))
+    index = _Index(projected, tap.records)
     return ReportData(
-        incidents=[_incident_view(row, projected, tap.records) for row in projected.incidents],
+        incidents=[_incident_view(row, index) for row in projected.incidents],
         verification=verification,
         last_seal=tap.last_seal,
         source=store.display,
@@ -747,10 +816,10 @@ def _domain(instants: list[datetime]) -> tuple[datetime, datetime]:
 
 
 def _ticks(low: datetime, high: datetime) -> tuple[list[datetime], str]:
-    """Gridline instants at whole days, months or years, at most about eight of them."""
+    """Gridline instants at whole days, months or years, at most about six of them."""
     span = high - low
     if span <= timedelta(days=60):
-        step = next(d for d in (1, 2, 7, 14, 30) if span / timedelta(days=d) <= 8)
+        step = next(d for d in (1, 2, 7, 14, 30) if span / timedelta(days=d) <= 6)
         start = datetime(low.year, low.month, low.day, tzinfo=UTC) + timedelta(days=1)
         ticks: list[datetime] = []
         while start <= high:
@@ -759,9 +828,9 @@ def _ticks(low: datetime, high: datetime) -> tuple[list[datetime], str]:
         return ticks, "%Y-%m-%d"
     months = span.days // 30
     if span <= timedelta(days=3 * 366):
-        step = next(m for m in (1, 2, 3, 6, 12) if months / m <= 8)
+        step = next(m for m in (1, 2, 3, 6, 12) if months / m <= 6)
         return _month_ticks(low, high, step), "%Y-%m"
-    years = max(1, (span.days // 365) // 8 + 1)
+    years = max(1, (span.days // 365) // 6 + 1)
     return _month_ticks(low, high, 12 * years), "%Y"
 
 
@@ -823,6 +892,8 @@ def _draw_axis(drawing: dw.Drawing, scale: _TimeScale, height: float) -> None:
     axis.append(dw.Text("stated time →", 11, _TL_PLOT_X, 14, font_weight="bold"))
     for tick in ticks:
         x = scale.x(format_utc(tick))
+        if x > _TL_PLOT_X + _TL_PLOT_W - 24:  # its label would run into "no stated time"
+            continue
         axis.append(dw.Line(x, _TL_TOP - 8, x, height - 6, stroke="#e5e7eb"))
         axis.append(dw.Text(tick.strftime(fmt), 10, x, _TL_TOP - 12, text_anchor="middle"))
     left = _TL_PLOT_X + _TL_PLOT_W + 6
@@ -1115,6 +1186,7 @@ def _draw_referrers(
     group: dw.Group, assertion: AssertionView, top: float, claim_w: float, per_row: int
 ) -> None:
     refs = assertion.referrers
+    arrows: dict[str, dw.Marker] = {}
     for index, entry in enumerate(refs):
         column, line = index % per_row, index // per_row
         x = column * (_REF_W + _REF_GAP)
@@ -1131,7 +1203,7 @@ def _draw_referrers(
                 stroke=color,
                 stroke_width=1.8,
                 stroke_dasharray="5 3" if entry.voided else "none",
-                marker_end=_arrowhead(color),
+                marker_end=arrows.get(color) or arrows.setdefault(color, _arrowhead(color)),
             )
         )
         edge.append(
@@ -1324,7 +1396,7 @@ log: run <code>ledger project</code> for an up-to-date report.</p>{% endif %}
 {% if r.description %}<p>{{ r.description }}</p>{% endif %}
 <h3>Timeline</h3>
 {% if inc.entries %}
-<figure class="timeline" id="timeline-{{ inc.slug }}">{{ timeline(inc, loop.index) }}
+<figure class="timeline" id="timeline-{{ inc.slug }}">{{ drawings.timelines[inc.slug] }}
 <figcaption>Each row is a report, in order of stated time then log position; hover a row for
 when the ledger recorded it. The band under an assertion shows its status as it changed on the
 stated clock.<br>{{ legend }}</figcaption></figure>
@@ -1360,7 +1432,7 @@ stated {{ e.stated_at or "—" }}, recorded {{ e.recorded_at }}
 <dd>{{ c.reliability or "?" }}{{ c.credibility or "?" }} (Admiralty code)</dd>{% endif %}
 {% if c.verdict %}<dt>Verdict</dt><dd>{{ c.verdict }}</dd>{% endif %}
 </dl>
-<figure class="graph" id="graph-{{ a.report }}">{{ graph(a, loop.index, inc) }}
+<figure class="graph" id="graph-{{ a.report }}">{{ drawings.graphs[a.report] }}
 <figcaption>Provenance of <code>{{ a.report }}</code>: who said it, for whom, through which
 channel, relays and outlets (linked where the ledger has a URL), and the reports pointing at
 it.</figcaption>
@@ -1457,8 +1529,25 @@ def legend_svg(uid: str) -> Markup:
     return _svg_markup(drawing)
 
 
-def render(data: ReportData) -> str:
-    """The page, as one string of HTML."""
+@dataclass
+class _Drawings:
+    timelines: dict[str, Markup] = field(default_factory=dict)  # by incident
+    graphs: dict[str, Markup] = field(default_factory=dict)  # by assertion (ids are unique)
+
+
+def _draw_all(data: ReportData, on_progress: Progress | None) -> _Drawings:
+    drawings = _Drawings()
+    for number, view in enumerate(data.incidents, start=1):
+        drawings.timelines[view.slug] = timeline_svg(view, f"t{number}-")
+        for index, assertion in enumerate(view.assertions, start=1):
+            drawings.graphs[assertion.report] = provenance_svg(assertion, f"g{number}-{index}-")
+        if on_progress is not None:
+            on_progress(number, len(data.incidents))
+    return drawings
+
+
+def render(data: ReportData, on_progress: Progress | None = None) -> str:
+    """The page, as one string of HTML; `on_progress` hears (incidents drawn, incidents)."""
     from jinja2 import Environment, StrictUndefined
 
     environment = Environment(autoescape=True, undefined=StrictUndefined)
@@ -1468,6 +1557,7 @@ def render(data: ReportData) -> str:
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
     rank = {s: i for i, s in enumerate(STATUSES)}
+    drawings = _draw_all(data, on_progress)
     return template.render(
         data=data,
         csp=csp,
@@ -1479,10 +1569,5 @@ def render(data: ReportData) -> str:
         status_rank=lambda status: rank.get(status, len(rank)),
         json_list=lambda text: json.loads(text or "[]"),
         safe_url=_safe_url,
-        timeline=lambda inc, i: timeline_svg(inc, f"t{i}-"),
-        graph=lambda a, i, inc: provenance_svg(a, f"g{_uid(inc.slug)}-{i}-"),
+        drawings=drawings,
     )
-
-
-def _uid(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]

@@ -227,8 +227,9 @@ def assert_outcome_matches_the_manifest(invoke: RunCli, db: str, name: str) -> N
     assert_no_traceback(result)
     assert result.exit_code == expected["exit"], result.output
     if expected["exit"] == 0:
-        assert re.fullmatch(r"added \d+ report\(s\) to \d+ incident\(s\); \d+ already recorded\n",
-                            result.stderr), result.stderr
+        assert re.fullmatch(
+            r"added \d+ report\(s\) to \d+ incident\(s\); \d+ already recorded\n", result.stderr
+        ), result.stderr
         assert_stored_verbatim(invoke, expected["stored"])
     else:
         assert_one_clean_error_line(result, expected["line"], expected.get("field"))
@@ -339,24 +340,26 @@ INCIDENTS_ONLY = jsonl(
 # An incident, then a claim whose `incident` comes first and is kept out of reach of the
 # mutations, so the claim can never name an unknown incident.
 CLAIM_PREFIX = b'{"incident": "inc-a", '
-CLAIM_AFTER_INCIDENT = jsonl(
-    {"type": "incident", "incident": "inc-a", "title": "Shelling near Deir el-Zour"}
-) + CLAIM_PREFIX + jsonl(
-    {
-        "type": "claim",
-        "report": "mod-shelling",
-        "by": "Russian Ministry of Defence",
-        "speaker": "Maj Gen Igor Konashenkov",
-        "stance": "accuses",
-        "against": ["Syrian Democratic Forces", "US special forces"],
-        "summary": "Syrian forces \"twice\" came under mortar fire from the eastern bank",
-        "quote": "have twice come under massive mortar and rocket artillery fire",
-        "stated_at": "2017-09-21T14:05Z",
-        "sources": [{"outlet": "TASS", "kind": "wire"}, {"outlet": "Firstpost", "kind": "web"}],
-        "cameo": "194",
-        "magnitude": {"occurrences": 2, "injured": 6},
-    }
-)[1:]
+CLAIM_AFTER_INCIDENT = (
+    jsonl({"type": "incident", "incident": "inc-a", "title": "Shelling near Deir el-Zour"})
+    + CLAIM_PREFIX
+    + jsonl(
+        {
+            "type": "claim",
+            "report": "mod-shelling",
+            "by": "Russian Ministry of Defence",
+            "speaker": "Maj Gen Igor Konashenkov",
+            "stance": "accuses",
+            "against": ["Syrian Democratic Forces", "US special forces"],
+            "summary": 'Syrian forces "twice" came under mortar fire from the eastern bank',
+            "quote": "have twice come under massive mortar and rocket artillery fire",
+            "stated_at": "2017-09-21T14:05Z",
+            "sources": [{"outlet": "TASS", "kind": "wire"}, {"outlet": "Firstpost", "kind": "web"}],
+            "cameo": "194",
+            "magnitude": {"occurrences": 2, "injured": 6},
+        }
+    )[1:]
+)
 BASES: list[tuple[bytes, int]] = [
     (INCIDENTS_ONLY, 0),
     (CLAIM_AFTER_INCIDENT, CLAIM_AFTER_INCIDENT.index(CLAIM_PREFIX) + len(CLAIM_PREFIX)),

@@ -92,7 +92,11 @@ def claim(**changes: Any) -> dict[str, Any]:
 
 def incident(**changes: Any) -> dict[str, Any]:
     """A second valid incident, inc-h, with `changes` applied."""
-    return {"type": "incident", "incident": "inc-h", "title": "Airstrike near Deir ez-Zor"} | changes
+    return {
+        "type": "incident",
+        "incident": "inc-h",
+        "title": "Airstrike near Deir ez-Zor",
+    } | changes
 
 
 @dataclass
@@ -271,7 +275,10 @@ def corpus() -> list[Case]:
             "crlf-line-endings.jsonl",
             "Windows line endings: the CR is not part of the last value",
             [dumps(claim(summary="Ends at the quote"))],
-            {"exit": 0, "stored": {"report": "h1", "field": "summary", "value": "Ends at the quote"}},
+            {
+                "exit": 0,
+                "stored": {"report": "h1", "field": "summary", "value": "Ends at the quote"},
+            },
             newline=b"\r\n",
         ),
         Case(
@@ -785,10 +792,10 @@ def corpus() -> list[Case]:
         stored(
             "csv-formula-in-summary.jsonl",
             "a spreadsheet formula is stored as given",
-            dumps(claim(summary="=HYPERLINK(\"http://x\",\"click\")")),
+            dumps(claim(summary='=HYPERLINK("http://x","click")')),
             report="h1",
             field="summary",
-            value="=HYPERLINK(\"http://x\",\"click\")",
+            value='=HYPERLINK("http://x","click")',
         ),
         stored(
             "escaped-slash-and-unicode-in-summary.jsonl",

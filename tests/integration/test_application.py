@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
@@ -711,6 +712,7 @@ def test_replaying_the_log_gives_the_aggregates_built_while_appending(
 
 POSTGRES_CONFLICT_NOT_RETRIED = pytest.mark.xfail(
     strict=True,
+    raises=IntegrityError,
     reason="ledger/store/recorders.py LedgerPostgresRecorder.write_session catches "
     "psycopg.errors.UniqueViolation, but datastore.get_connection() re-raises it as "
     "eventsourcing.persistence.IntegrityError, so no ConflictingWrite and no retry",

@@ -89,6 +89,8 @@ TEXT_KEY = {
 # What a correction may refer to (anything but an incident or another correction).
 CORRECTABLE = tuple(t for t in TEXT_KEY if t != "correction")
 RECORDER = "stateful-tester"
+# An illegal step: the error it must raise, and how to make its line once it is chosen.
+IllegalStep = tuple[type[DomainRuleViolation], Callable[[], dict[str, Any]]]
 
 
 def actor(name: str) -> str:
@@ -300,23 +302,40 @@ class LedgerMachine(RuleBasedStateMachine):
     def some(self, data: st.DataObject, choices: list[str]) -> str:
         return data.draw(st.sampled_from(sorted(choices)))
 
+    def some_report(self, data: st.DataObject, types: tuple[str, ...]) -> ModelReport:
+        """A report of one of `types`: the type first, so rare types are picked as often."""
+        present = sorted({self.model.reports[r].type for r in self.model.of_types(types)})
+        chosen = data.draw(st.sampled_from(present))
+        return self.model.reports[self.some(data, self.model.of_types((chosen,)))]
+
     def open_incidents(self) -> list[str]:
         return list(self.model.history)
 
     # -- legal steps ---------------------------------------------------------------------------
 
-    @initialize(by=st.sampled_from(ACTORS))
-    def start_with_two_incidents_and_a_claim(self, by: str) -> None:
-        # Most rules need something to refer to: without this, short runs test little.
+    @initialize(claimant=st.sampled_from(ACTORS), denier=st.sampled_from(ACTORS))
+    def start_with_a_claim_denied_from_another_incident(self, claimant: str, denier: str) -> None:
+        # Most rules need something to refer to: without a start, short runs test little.
         self.open_an_incident("inc-a")
         self.open_an_incident("inc-b")
+        claim = self.new_id()
         self.file(
             {
                 "type": "claim",
                 "incident": "inc-a",
-                "report": self.new_id(),
-                "by": by,
+                "report": claim,
+                "by": claimant,
                 "summary": SUMMARIES[0],
+            }
+        )
+        self.file(
+            {
+                "type": "denial",
+                "incident": "inc-b",
+                "report": self.new_id(),
+                "by": denier,
+                "refers_to": [claim],
+                "summary": SUMMARIES[1],
             }
         )
 
@@ -402,7 +421,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.of_types(STATED))
     @rule(data=st.data(), by_the_asserter=st.booleans(), someone=st.sampled_from(ACTORS))
     def retract(self, data: st.DataObject, by_the_asserter: bool, someone: str) -> None:
-        target = self.model.reports[self.some(data, self.model.of_types(STATED))]
+        target = self.some_report(data, STATED)
         self.file(
             {
                 "type": "retraction",
@@ -416,7 +435,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.of_types(CORRECTABLE))
     @rule(data=st.data())
     def correct(self, data: st.DataObject) -> None:
-        target = self.model.reports[self.some(data, self.model.of_types(CORRECTABLE))]
+        target = self.some_report(data, CORRECTABLE)
         options: list[dict[str, Any]] = [{TEXT_KEY[target.type]: "Corrected text"}]
         if "by" in target.current:
             options.append({"by": data.draw(st.sampled_from(ACTORS))})
@@ -440,7 +459,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.of_types(CORRECTABLE))
     @rule(data=st.data())
     def void(self, data: st.DataObject) -> None:
-        target = self.model.reports[self.some(data, self.model.of_types(CORRECTABLE))]
+        target = self.some_report(data, CORRECTABLE)
         self.file(
             {
                 "type": "correction",
@@ -485,73 +504,96 @@ class LedgerMachine(RuleBasedStateMachine):
 
     # -- illegal steps: the right error, and nothing changes ------------------------------------
 
-    @precondition(lambda self: self.model.history)
-    @rule(by=st.sampled_from(ACTORS))
-    def claim_on_an_unknown_incident(self, by: str) -> None:
-        line = {"type": "claim", "incident": "inc-unknown", "by": by, "summary": "Fire"}
-        self.assert_refused(IncidentNotFound, line)
-
-    @precondition(lambda self: self.model.history)
-    @rule(data=st.data())
-    def deny_an_unknown_report(self, data: st.DataObject) -> None:
-        line = {
-            "type": "denial",
-            "incident": self.some(data, self.open_incidents()),
-            "by": "SDF",
-            "refers_to": ["no-such-report"],
-            "summary": "No",
+    def illegal_steps(self, data: st.DataObject) -> dict[str, IllegalStep]:
+        """Each illegal step possible now: the error it must raise, and its line (drawn late)."""
+        incident = self.some(data, self.open_incidents())
+        steps: dict[str, IllegalStep] = {
+            "claim on an unknown incident": (
+                IncidentNotFound,
+                lambda: {
+                    "type": "claim",
+                    "incident": "inc-unknown",
+                    "by": "SDF",
+                    "summary": "Fire",
+                },
+            ),
+            "deny an unknown report": (
+                ReportNotFound,
+                lambda: {
+                    "type": "denial",
+                    "incident": incident,
+                    "by": "SDF",
+                    "refers_to": ["no-such-report"],
+                    "summary": "No",
+                },
+            ),
+            "reopen an incident with another title": (
+                IncidentAlreadyOpen,
+                lambda: {"type": "incident", "incident": incident, "title": "Another title"},
+            ),
+            "link an incident to itself": (
+                InvalidReference,
+                lambda: {
+                    "type": "link",
+                    "incident": incident,
+                    "other": incident,
+                    "relation": "same_as",
+                },
+            ),
         }
-        self.assert_refused(ReportNotFound, line)
+        if self.model.reports:
+            steps["reuse a report id with different content"] = (
+                ReportIdClash,
+                lambda: self.altered_line(data),
+            )
+        if self.model.of_types(("link",)):
+            steps["retract a link"] = (
+                InvalidReference,
+                lambda: {
+                    "type": "retraction",
+                    "incident": incident,
+                    "refers_to": [self.some(data, self.model.of_types(("link",)))],
+                    "by": data.draw(st.sampled_from(ACTORS)),
+                },
+            )
+        if self.model.of_types(("correction",)):
+            steps["correct a correction"] = (
+                InvalidReference,
+                lambda: {
+                    "type": "correction",
+                    "incident": incident,
+                    "refers_to": [self.some(data, self.model.of_types(("correction",)))],
+                    "reason": "Second thoughts",
+                    "void": True,
+                },
+            )
+        if self.model.of_types(ASSERTIONS):
+            steps["correct which incident a claim is in"] = (
+                InvalidReference,
+                lambda: {
+                    "type": "correction",
+                    "incident": incident,
+                    "refers_to": [self.some(data, self.model.of_types(ASSERTIONS))],
+                    "reason": "Move it",
+                    "changes": {"incident": "inc-c"},
+                },
+            )
+        return steps
 
-    @precondition(lambda self: self.model.reports)
-    @rule(data=st.data())
-    def reuse_a_report_id_with_different_content(self, data: st.DataObject) -> None:
+    def altered_line(self, data: st.DataObject) -> dict[str, Any]:
+        """An earlier report's line, its id kept and its text changed."""
         line = dict(self.model.reports[self.some(data, list(self.model.reports))].line)
         key = TEXT_KEY[line["type"]]
         line[key] = str(line.get(key, "")) + " (altered)"
-        self.assert_refused(ReportIdClash, line)
-
-    @precondition(lambda self: self.model.of_types(("link",)))
-    @rule(data=st.data(), by=st.sampled_from(ACTORS))
-    def retract_a_link(self, data: st.DataObject, by: str) -> None:
-        line = {
-            "type": "retraction",
-            "incident": self.some(data, self.open_incidents()),
-            "refers_to": [self.some(data, self.model.of_types(("link",)))],
-            "by": by,
-        }
-        self.assert_refused(InvalidReference, line)
-
-    @precondition(lambda self: self.model.of_types(("correction",)))
-    @rule(data=st.data())
-    def correct_a_correction(self, data: st.DataObject) -> None:
-        line = {
-            "type": "correction",
-            "incident": self.some(data, self.open_incidents()),
-            "refers_to": [self.some(data, self.model.of_types(("correction",)))],
-            "reason": "Second thoughts",
-            "void": True,
-        }
-        self.assert_refused(InvalidReference, line)
-
-    @precondition(lambda self: self.model.of_types(ASSERTIONS))
-    @rule(data=st.data())
-    def correct_what_a_report_refers_to(self, data: st.DataObject) -> None:
-        line = {
-            "type": "correction",
-            "incident": self.some(data, self.open_incidents()),
-            "refers_to": [self.some(data, self.model.of_types(ASSERTIONS))],
-            "reason": "Move it",
-            "changes": {"incident": "inc-c"},
-        }
-        self.assert_refused(InvalidReference, line)
+        return line
 
     @precondition(lambda self: self.model.history)
     @rule(data=st.data())
-    def reopen_an_incident_with_another_title(self, data: st.DataObject) -> None:
-        slug = self.some(data, self.open_incidents())
-        line = {"type": "incident", "incident": slug, "title": "Another title"}
-        self.assert_refused(IncidentAlreadyOpen, line)
+    def take_an_illegal_step(self, data: st.DataObject) -> None:
+        steps = self.illegal_steps(data)
+        name = data.draw(st.sampled_from(sorted(steps)), label="illegal step")
+        error, make_line = steps[name]
+        self.assert_refused(error, make_line())
 
     # -- invariants ----------------------------------------------------------------------------
 
