@@ -14,6 +14,7 @@ from cli import (
     admin_commands,
     audit_commands,
     db_commands,
+    html_commands,
     integrity_commands,
     io_commands,
     read_commands,
@@ -80,6 +81,7 @@ admin_commands.register(app)
 integrity_commands.register(app)
 audit_commands.register(app)
 app.add_typer(views_commands.report_app, name="report")
+html_commands.register(views_commands.report_app, app)
 app.add_typer(db_commands.db_app, name="db")
 
 
