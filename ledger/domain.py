@@ -430,7 +430,7 @@ def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
         try:
             _FIELD_ADAPTERS[key].validate_python(value)
         except ValidationError as e:
-            message = e.errors(include_url=False)[0]["msg"]
+            message = e.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
             raise InvalidReference(
                 f"changes.{name} is not valid for {_a(target_type)}: {message}"
             ) from None

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
@@ -281,7 +282,8 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                         curs.execute(statement)
                     curs.execute(f"NOTIFY {EVENTS_TABLE}")
                 yield _PostgresSession(conn)
-        except psycopg.errors.UniqueViolation as e:
+        except (psycopg.errors.UniqueViolation, PersistenceIntegrityError) as e:
+            # The library's connection wrapper re-raises psycopg's IntegrityError as its own.
             raise ConflictingWrite(str(e)) from e
 
 

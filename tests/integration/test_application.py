@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from eventsourcing.persistence import IntegrityError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
@@ -710,15 +709,6 @@ def test_replaying_the_log_gives_the_aggregates_built_while_appending(
 # -- concurrent writers ----------------------------------------------------------------------
 
 
-POSTGRES_CONFLICT_NOT_RETRIED = pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="ledger/store/recorders.py LedgerPostgresRecorder.write_session catches "
-    "psycopg.errors.UniqueViolation, but datastore.get_connection() re-raises it as "
-    "eventsourcing.persistence.IntegrityError, so no ConflictingWrite and no retry",
-)
-
-
 def test_a_second_ledger_with_a_cached_aggregate_appends_after_the_first(
     ledger: IncidentLedger, db_url: str
 ) -> None:
@@ -748,8 +738,6 @@ def test_a_writer_holding_a_stale_aggregate_retries_and_records_both_reports(
     request: pytest.FixtureRequest,
 ) -> None:
     # Check the write conflict path: the stale writer loses version 3, reloads, takes version 4.
-    if resolve(db_url).backend == "postgresql":
-        request.applymarker(POSTGRES_CONFLICT_NOT_RETRIED)
     second = fresh_ledger(db_url)
     try:
         ledger.append(batch_of(opening("inc"), claim("inc", "c1")), recorded_by="first")
@@ -785,8 +773,6 @@ def test_a_report_another_writer_records_mid_append_is_not_recorded_twice(
     request: pytest.FixtureRequest,
 ) -> None:
     # Check the race of two imports of one file: the loser retries and finds it already there.
-    if resolve(db_url).backend == "postgresql":
-        request.applymarker(POSTGRES_CONFLICT_NOT_RETRIED)
     ledger.append(batch_of(opening("inc")), recorded_by="first")
     second = fresh_ledger(db_url)
     real_find = second.find_reports

@@ -642,7 +642,7 @@ def test_a_correction_may_clear_an_optional_field(desk: Desk, shelling: Incident
         (
             "claim",
             {"by": "Russian\x07MoD"},
-            "changes.by is not valid for a claim: Value error, contains control character U+0007",
+            "changes.by is not valid for a claim: contains control character U+0007",
         ),
         (
             "assessment",
