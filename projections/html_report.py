@@ -351,13 +351,17 @@ def _check_exist(connection: Connection, incidents: Sequence[str] | None, lag: i
 
 
 def _lag(connection: Connection) -> int:
+    from ledger.integrity import SEALS_ID
     from projections.catchup import PROJECTION
 
     tracking = schema.projection_tracking
     position = connection.execute(
         select(tracking.c.position).where(tracking.c.projection == PROJECTION)
     ).scalar()
-    newer = select(func.count()).where(ledger_events.c.notification_id > (position or 0))
+    newer = select(func.count()).where(
+        ledger_events.c.notification_id > (position or 0),
+        ledger_events.c.originator_id != SEALS_ID,  # seals are not reports
+    )
     return int(connection.execute(newer).scalar_one())
 
 
