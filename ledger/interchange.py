@@ -351,6 +351,8 @@ class InvalidLine(InvalidInput):
 
     def __init__(self, line_no: int | None, field: str | None, problem: str):
         self.line_no = line_no
+        # A field name may be the user's own (an unknown key): never echo control characters.
+        field = field if field is None or field.isprintable() else ascii(field)[1:-1]
         self.field = field
         self.problem = problem
         where = f"line {line_no}" if line_no is not None else "input"

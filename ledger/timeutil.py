@@ -33,7 +33,7 @@ def parse_earliest(text: str) -> datetime:
             iso = iso[:16] + ":00" + iso[16:]
         try:
             return datetime.fromisoformat(iso).astimezone(UTC)
-        except ValueError as e:
+        except (ValueError, OverflowError) as e:  # OverflowError: an offset past year 1 or 9999
             raise InvalidTime(f"{text!r} is not a real date-time") from e
     raise InvalidTime(
         f"{text!r} is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z/±HH:MM)"
