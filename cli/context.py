@@ -35,9 +35,21 @@ class Settings:
 
     @property
     def recorder_name(self) -> str:
-        from ledger.application import default_recorder
+        """--as, else $LEDGER_USER, else the OS login; held to the rules of `recorded_by`."""
+        from pydantic import TypeAdapter, ValidationError
 
-        return self.recorded_as or default_recorder()
+        from ledger.application import default_recorder
+        from ledger.errors import InvalidInput
+        from ledger.interchange import Name
+
+        name = self.recorded_as or default_recorder()
+        try:
+            TypeAdapter(Name).validate_python(name)
+        except ValidationError as e:
+            source = "--as" if self.recorded_as else "LEDGER_USER (or the OS login)"
+            problem = e.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+            raise InvalidInput(f"{source}: {problem[0].lower()}{problem[1:]}") from None
+        return name
 
 
 _current: Settings | None = None

@@ -74,7 +74,9 @@ def json_safety_problem(value: Any, path: str = "", depth: int = 0) -> tuple[str
     """(where, why) a decoded JSON value cannot be stored and hashed faithfully, else None."""
     if depth > MAX_DEPTH:
         return "", "JSON is nested too deeply"
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, str):
+        return None if _encodable(value) else (path, "contains a lone surrogate (not UTF-8)")
+    if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
         if abs(value) <= MAX_SAFE_INTEGER:
@@ -85,6 +87,8 @@ def json_safety_problem(value: Any, path: str = "", depth: int = 0) -> tuple[str
     if isinstance(value, list):
         items = [(f"{path}.{i}" if path else str(i), v) for i, v in enumerate(value)]
     elif isinstance(value, dict):
+        if not all(_encodable(str(k)) for k in value):
+            return path, "a key contains a lone surrogate (not UTF-8)"
         items = [(f"{path}.{k}" if path else str(k), v) for k, v in value.items()]
     else:
         return path, f"unsupported value {type(value).__name__}"
@@ -92,6 +96,14 @@ def json_safety_problem(value: Any, path: str = "", depth: int = 0) -> tuple[str
         if problem := json_safety_problem(item, where, depth + 1):
             return problem
     return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _json_safe(value: Any) -> Any:

@@ -8,7 +8,8 @@ traceback, and leave the database without a single row. An accepted file must re
 hostile value exactly, from `ledger export` and from the `report` views, and still verify.
 
 A Hypothesis test then mutates valid files byte by byte (insert, delete, replace) and checks
-the import only ever succeeds or exits 2 with the database untouched.
+the import only ever succeeds or exits 2 with the database untouched. (test_malformed_input.py
+generates whole malformed lines; this one corrupts good ones a few bytes at a time.)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import shutil
 import sys
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,18 +49,12 @@ MANIFEST: dict[str, dict[str, Any]] = json.loads(
 ON_BOTH_BACKENDS = (
     "nul-byte-in-by.jsonl",
     "lone-surrogate-escape-in-summary.jsonl",
-    "nul-in-correction-change.jsonl",
-    "huge-integer-occurrences.jsonl",
     "refers-to-itself.jsonl",
     "report-id-reused-in-another-incident.jsonl",
-    "denial-of-a-denial.jsonl",
     "sql-injection-in-summary.jsonl",
-    "sql-injection-in-actor-name.jsonl",
     "rtl-override-in-actor-name.jsonl",
     "combining-characters-in-name.jsonl",
     "noncharacters-in-summary.jsonl",
-    "line-separator-in-summary.jsonl",
-    "summary-2000-astral-emoji-at-limit.jsonl",
     "largest-safe-integer-in-variant.jsonl",
     "negative-zero-latitude.jsonl",
 )
@@ -67,7 +62,7 @@ NO_ROWS = {"ledger_events": 0, "max_position": None, "ledger_reports": 0, "ledge
 NO_VIEW_ROWS = {"incidents": 0, "claims": 0, "timeline": 0}
 
 
-def cases(names: Iterator[str] | tuple[str, ...] | list[str]) -> list[Any]:
+def cases(names: Iterable[str]) -> list[Any]:
     """Manifest entries as pytest params; a case marked with a known bug is a strict xfail."""
     params = []
     for name in names:
@@ -202,7 +197,7 @@ def assert_stored_verbatim(invoke: RunCli, stored: dict[str, Any]) -> None:
 
     record_type = found[0]["type"]
     if record_type in ("claim", "warning"):
-        rows = [r for r in json_rows(invoke, "report", "claims", "--format", "json")]
+        rows = json_rows(invoke, "report", "claims", "--format", "json")
         key = "report"
     elif record_type == "incident":
         rows = json_rows(invoke, "report", "incidents", "--format", "json")
@@ -279,9 +274,21 @@ def test_every_hostile_file_begins_with_an_incident_and_a_claim() -> None:
 
 
 @pytest.mark.parametrize("name", cases(sorted(MANIFEST)))
-def test_a_hostile_file_gives_the_manifests_outcome_on_sqlite(fresh_sqlite: str, name: str) -> None:
-    # Check exit code, one clean error line and an empty database, or the value stored verbatim.
-    assert_outcome_matches_the_manifest(invoke_on(fresh_sqlite), fresh_sqlite, name)
+def test_a_hostile_file_gives_the_manifests_outcome_on_sqlite(
+    fresh_sqlite: str, migrated_sqlite: Path, tmp_path: Path, name: str
+) -> None:
+    # Check exit code, one clean error line and an empty database, or the value stored verbatim
+    # and an export that imports into another ledger and exports again byte for byte.
+    invoke = invoke_on(fresh_sqlite)
+    assert_outcome_matches_the_manifest(invoke, fresh_sqlite, name)
+    if MANIFEST[name]["exit"] == 0:
+        exported = tmp_path / "exported.jsonl"
+        exported.write_bytes(invoke("export", "--format", "jsonl").stdout_bytes)
+        again = tmp_path / "reimported.db"
+        shutil.copyfile(migrated_sqlite, again)
+        reimport = invoke_on(str(again))("import", str(exported))
+        assert reimport.exit_code == 0, reimport.output
+        assert invoke_on(str(again))("export").stdout_bytes == exported.read_bytes()
 
 
 @pytest.mark.parametrize("name", cases(ON_BOTH_BACKENDS))
@@ -300,6 +307,30 @@ def test_importing_an_accepted_hostile_file_twice_adds_nothing(fresh_sqlite: str
     again = invoke("import", path)
     assert again.exit_code == 0, again.output
     assert again.stderr == "added 0 report(s) to 0 incident(s); 3 already recorded\n"
+
+
+
+
+def test_a_hostile_recorder_name_is_refused_or_its_export_imports_again(
+    fresh_sqlite: str, migrated_sqlite: Path, tmp_path: Path
+) -> None:
+    # Check --as cannot smuggle in what a line's recorded_by may not hold: either the write is
+    # refused, or what it wrote still round-trips through export and import.
+    hostile = "mallory\u001b]0;owned\u0007"
+    result = CliRunner().invoke(
+        app, ["--db", fresh_sqlite, "--as", hostile, "open", "inc-a", "--title", "T"]
+    )
+    assert_no_traceback(result)
+    if result.exit_code != 0:
+        assert result.exit_code == 2, result.output
+        assert_nothing_was_written(fresh_sqlite)
+        return
+    exported = tmp_path / "exported.jsonl"
+    exported.write_bytes(invoke_on(fresh_sqlite)("export").stdout_bytes)
+    again = tmp_path / "again.db"
+    shutil.copyfile(migrated_sqlite, again)
+    reimport = invoke_on(str(again))("import", str(exported))
+    assert reimport.exit_code == 0, reimport.output
 
 
 # -- byte-level mutation of valid files ------------------------------------------------------
@@ -399,7 +430,7 @@ def test_the_unmutated_bases_import_cleanly(fresh_sqlite: str, tmp_path: Path) -
 
 
 @settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
