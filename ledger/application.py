@@ -260,7 +260,7 @@ class IncidentLedger(Application[str]):
 
     def find_reports(self, reports: Sequence[str]) -> dict[str, ReportEntry]:
         rows = self.recorder.find_reports(list(reports))  # type: ignore[attr-defined]
-        return {r[0]: ReportEntry(r[0], r[1], r[2], r[4], r[3]) for r in rows}
+        return {r[0]: ReportEntry(r[0], r[1], r[2], r[4], r[3], r[5]) for r in rows}
 
     def iter_notifications(
         self, *, after: int = 0, batch: int = 1_000, stop: int | None = None
@@ -478,3 +478,28 @@ def seal(ledger: IncidentLedger, *, sealed_by: str) -> SealInfo:
         )
         session.insert([ledger.mapper.to_stored_event(event)], [], [])
     return seals(ledger)[-1]
+
+
+def records_touching(
+    ledger: IncidentLedger, report: str, *, cut: Cut | None = None, hops: int = 4
+) -> list[dict[str, Any]]:
+    """The report and every report that refers to it, or to one of those (in any incident),
+    replayed from the log in position order: found through the reference index, so an audit
+    reads only these events, however large their incidents."""
+    chosen = {report}
+    frontier = [report]
+    for _ in range(hops):
+        found = sorted(
+            {s for s, _ in ledger.recorder.referrers(frontier)} - chosen  # type: ignore[attr-defined]
+        )
+        if not found:
+            break
+        chosen.update(found)
+        frontier = found
+    entries = ledger.find_reports(sorted(chosen))
+    keys = [(e.incident, int(e.version)) for e in entries.values() if e.version is not None]
+    notifications = ledger.recorder.select_versions(keys)  # type: ignore[attr-defined]
+    records = [to_record(n.id, ledger.decode(n)) for n in notifications]
+    if cut is not None and not cut.is_open:
+        records = [r for r in records if cut.admits(r)]
+    return records

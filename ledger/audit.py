@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.application import Cut, IncidentLedger, related_records
+from ledger.application import Cut, IncidentLedger, records_touching
 from ledger.domain import ASSERTION_TYPES
 from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
@@ -62,8 +62,7 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
     entry = ledger.find_reports([report]).get(report)
     if entry is None:
         raise DomainRuleViolation(f"report '{report}' is not in the ledger")
-    records = related_records(ledger, entry.incident, cut=cut)
-    steps_records = touching(records, report)
+    steps_records = touching(records_touching(ledger, report, cut=cut), report)
     if not steps_records:
         raise DomainRuleViolation(f"report '{report}' was not yet in the ledger at that cut-off")
     is_assertion = entry.type in ASSERTION_TYPES

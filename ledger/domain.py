@@ -227,6 +227,7 @@ class ReportEntry:
     type: str
     fingerprint: str
     by: str | None = None
+    version: int | None = None
 
 
 # Signs an event hash (hex) and returns the signature (hex); see ledger/signing.py.

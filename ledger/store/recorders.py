@@ -135,12 +135,25 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(statement, params)
             return [Notification(row[1], row[2], row[3], row[4], row[0]) for row in c.fetchall()]
 
+    def select_versions(self, keys: Sequence[tuple[str, int]]) -> list[Notification]:
+        """The events at these (incident, version) keys, in log order."""
+        found: list[Notification] = []
+        with self.datastore.transaction(commit=False) as c:
+            for originator_id, version in keys:
+                c.execute(
+                    "SELECT notification_id, originator_id, originator_version, topic, state "
+                    f"FROM {EVENTS_TABLE} WHERE originator_id = ? AND originator_version = ?",
+                    [originator_id, version],
+                )
+                found.extend(Notification(r[1], r[2], r[3], r[4], r[0]) for r in c.fetchall())
+        return sorted(found, key=lambda n: n.id)
+
     def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]:
         found: list[tuple[Any, ...]] = []
         with self.datastore.transaction(commit=False) as c:
             for chunk in _chunks(list(reports)):
                 c.execute(
-                    "SELECT report, incident, type, by, fingerprint FROM "
+                    "SELECT report, incident, type, by, fingerprint, version FROM "
                     f"{REPORTS_TABLE} WHERE report IN ({','.join('?' * len(chunk))})",
                     list(chunk),
                 )
@@ -242,15 +255,37 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 for r in curs.fetchall()
             ]
 
+    def select_versions(self, keys: Sequence[tuple[str, int]]) -> list[Notification]:
+        """The events at these (incident, version) keys, in log order."""
+        found: list[Notification] = []
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            for originator_id, version in keys:
+                curs.execute(
+                    "SELECT notification_id, originator_id, originator_version, topic, state "
+                    f"FROM {EVENTS_TABLE} WHERE originator_id = %s AND originator_version = %s",
+                    [originator_id, version],
+                )
+                found.extend(
+                    Notification(
+                        r["originator_id"],
+                        r["originator_version"],
+                        r["topic"],
+                        bytes(r["state"]),
+                        r["notification_id"],
+                    )
+                    for r in curs.fetchall()
+                )
+        return sorted(found, key=lambda n: n.id)
+
     def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
-                f"SELECT report, incident, type, by, fingerprint FROM {REPORTS_TABLE} "
+                f"SELECT report, incident, type, by, fingerprint, version FROM {REPORTS_TABLE} "
                 "WHERE report = ANY(%s)",
                 [list(reports)],
             )
             return [
-                (r["report"], r["incident"], r["type"], r["by"], r["fingerprint"])
+                (r["report"], r["incident"], r["type"], r["by"], r["fingerprint"], r["version"])
                 for r in curs.fetchall()
             ]
 
