@@ -105,6 +105,7 @@ def append_lines(
 ) -> None:
     """Append one typed report or a whole file; prints what was added (stdout) and a summary."""
     spool: Path | None = None
+    lines: Callable[[], Any]
     if single is not None:
         lines = _single_line(single)  # validates now: exit 2 before the database is touched
         total: int | None = 1

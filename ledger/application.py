@@ -183,7 +183,7 @@ class IncidentLedger(Application[str]):
             return event
         if incident is None:
             raise IncidentNotFound(slug)
-        event = incident.file(
+        filed = incident.file(
             report_type,
             fields,
             directory=directory,
@@ -191,13 +191,13 @@ class IncidentLedger(Application[str]):
             recorded_by=recorded_by,
             signer=self.signer,
         )
-        if event is not None:
-            directory.filed(event, incident.pending_fingerprints[event.report])
-        return event
+        if filed is not None:
+            directory.filed(filed, incident.pending_fingerprints[filed.report])
+        return filed
 
     def _load(self, slug: str) -> Incident | None:
         try:
-            incident = self.repository.get(slug)
+            incident: Incident = self.repository.get(slug)
         except AggregateNotFoundError:
             return None
         assert isinstance(incident, Incident)
@@ -238,7 +238,7 @@ class IncidentLedger(Application[str]):
 
     def get_incident(self, slug: str, *, version: int | None = None) -> Incident:
         try:
-            incident = self.repository.get(slug, version=version)
+            incident: Incident = self.repository.get(slug, version=version)
         except AggregateNotFoundError:
             raise IncidentNotFound(slug) from None
         assert isinstance(incident, Incident)

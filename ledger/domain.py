@@ -154,7 +154,7 @@ def _report_event(name: str, report_type: str, base: type = IncidentEvent, **nam
             **namespace,
         },
     )
-    register_topic(cls.TOPIC, cls)
+    register_topic(cls.TOPIC, cls)  # type: ignore[attr-defined]
     return cls
 
 
@@ -425,7 +425,7 @@ def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
             annotated = (
                 Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
             )
-            _FIELD_ADAPTERS[key] = TypeAdapter(annotated, config=ConfigDict(strict=True))
+            _FIELD_ADAPTERS[key] = TypeAdapter(annotated, config=ConfigDict(strict=True))  # type: ignore[arg-type]
         if value is None and not model.model_fields[name].is_required():
             continue
         try:

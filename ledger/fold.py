@@ -461,7 +461,7 @@ def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
 
 
 def _actor_role_rows(ledger: _Ledger) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for report in ledger.live():
         contributions: list[tuple[str, str, str]] = []
         for name in _actor_names(report):

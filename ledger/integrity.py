@@ -311,7 +311,7 @@ def make_seal(
     from ledger.timeutil import format_utc
 
     version = previous[0] + 1 if previous else 1
-    state = {
+    state: dict[str, Any] = {
         "size": size,
         "position": position,
         "root": root.hex(),
@@ -324,7 +324,12 @@ def make_seal(
         originator_id=SEALS_ID,
         originator_version=version,
         timestamp=sealed_at,
+        size=size,
+        position=position,
+        root=root.hex(),
+        sealed_at=state["sealed_at"],
+        sealed_by=sealed_by,
+        prev_hash=state["prev_hash"],
         hash=digest,
         signature=signer(digest) if signer else None,
-        **state,
     )

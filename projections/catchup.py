@@ -310,8 +310,8 @@ def _replace_actor_roles(
         for row in connection.execute(select(roles).where(roles.c.report.in_(chunk))):
             old.setdefault(row.report, []).append(tuple(row))
     new: dict[str, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        new.setdefault(row["report"], []).append(tuple(row[c] for c in columns))
+    for contribution in rows:
+        new.setdefault(contribution["report"], []).append(tuple(contribution[c] for c in columns))
     changed = [r for r in reports if sorted(old.get(r, [])) != sorted(new.get(r, []))]
     actors = {t[2] for r in changed for t in old.get(r, []) + new.get(r, [])}
     for chunk in _chunks(changed):

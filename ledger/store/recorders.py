@@ -99,7 +99,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
-        clauses, params = [], []  # type: ignore[var-annotated]
+        clauses: list[str] = []
+        params: list[Any] = []
         if start is not None:
             clauses.append("notification_id >= ?" if inclusive_of_start else "notification_id > ?")
             params.append(start)

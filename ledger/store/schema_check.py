@@ -17,7 +17,7 @@ def revision(store: StoreConfig) -> str | None:
         path = Path(store.sqlite_path)
         if not path.exists():
             return None
-        connection = sqlite3.connect(store.sqlite_reader_uri(), uri=True)
+        connection: sqlite3.Connection = sqlite3.connect(store.sqlite_reader_uri(), uri=True)
         try:
             row = connection.execute(
                 "SELECT name FROM sqlite_master WHERE type='table' AND name='alembic_version'"
@@ -37,9 +37,9 @@ def revision(store: StoreConfig) -> str | None:
         password=store.password or None,
         dbname=store.dbname,
         connect_timeout=5,
-    ) as connection:
-        exists = connection.execute("SELECT to_regclass('alembic_version')").fetchone()
+    ) as pg:
+        exists = pg.execute("SELECT to_regclass('alembic_version')").fetchone()
         if exists is None or exists[0] is None:
             return None
-        found = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        found = pg.execute("SELECT version_num FROM alembic_version").fetchone()
         return found[0] if found else None
