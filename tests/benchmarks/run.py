@@ -62,10 +62,17 @@ class Figure:
         return f"±{(max(samples) - min(samples)) / 2 / mid * 100:.0f}%" if mid else ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"figure": self.name, "unit": self.unit, "value": self.value,
-                "samples": self.samples, "reference": self.reference_name,
-                "reference_value": self.ref, "reference_samples": self.reference,
-                "ratio": self.ratio, "target": self.target}
+        return {
+            "figure": self.name,
+            "unit": self.unit,
+            "value": self.value,
+            "samples": self.samples,
+            "reference": self.reference_name,
+            "reference_value": self.ref,
+            "reference_samples": self.reference,
+            "ratio": self.ratio,
+            "target": self.target,
+        }
 
 
 def _env(db: str) -> dict[str, str]:
@@ -87,8 +94,9 @@ def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    out = subprocess.run([sys.executable, "-c", probe, *args], env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *args], env=env, check=True, capture_output=True, text=True
+    )
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
@@ -161,8 +169,9 @@ while True:
     position = batch[-1].id
 print(time.perf_counter() - started)
 """
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT
+    )
     return float(out.stdout.strip())
 
 
@@ -170,13 +179,17 @@ def raw_sqlite_ceiling(source_db: Path, scratch: Path) -> tuple[float, int]:
     """The same event rows written by raw sqlite3 executemany in one transaction."""
     import sqlite3
 
-    rows = sqlite3.connect(source_db).execute(
-        "SELECT originator_id, originator_version, topic, state FROM ledger_events"
-    ).fetchall()
+    rows = (
+        sqlite3.connect(source_db)
+        .execute("SELECT originator_id, originator_version, topic, state FROM ledger_events")
+        .fetchall()
+    )
     target = sqlite3.connect(scratch, isolation_level=None)
     target.execute("PRAGMA journal_mode=WAL")
-    target.execute("CREATE TABLE e (originator_id TEXT, originator_version INTEGER, topic TEXT, "
-                   "state BLOB, PRIMARY KEY (originator_id, originator_version))")
+    target.execute(
+        "CREATE TABLE e (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+        "state BLOB, PRIMARY KEY (originator_id, originator_version))"
+    )
     started = time.perf_counter()
     target.execute("BEGIN")
     target.executemany("INSERT INTO e VALUES (?, ?, ?, ?)", rows)
@@ -201,8 +214,9 @@ def fresh_postgres(url: str, name: str) -> str:
     from ledger.store.config import resolve
 
     admin = resolve(url)
-    with psycopg.connect(host=admin.host, port=admin.port, user=admin.user,
-                         dbname=admin.dbname, autocommit=True) as connection:
+    with psycopg.connect(
+        host=admin.host, port=admin.port, user=admin.user, dbname=admin.dbname, autocommit=True
+    ) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     db = url.rsplit("/", 1)[0] + "/" + name
@@ -210,8 +224,14 @@ def fresh_postgres(url: str, name: str) -> str:
     return db
 
 
-def store_figures(label: str, make_db: Callable[[str], str], data: Path, events: int,
-                  runs: int, reference_import: list[float]) -> tuple[list[Figure], str]:
+def store_figures(
+    label: str,
+    make_db: Callable[[str], str],
+    data: Path,
+    events: int,
+    runs: int,
+    reference_import: list[float],
+) -> tuple[list[Figure], str]:
     import_e2e, import_bulk, rebuild, verify, read_ref = [], [], [], [], []
     db = ""
     for run in range(runs):
@@ -226,14 +246,38 @@ def store_figures(label: str, make_db: Callable[[str], str], data: Path, events:
         verify.append(events / timed([LEDGER, "verify"], _env(db)))
     ref_rate = [events / s for s in reference_import]
     figures = [
-        Figure(f"{label}: ledger import (validated, hashed, projected)", "events/s", import_e2e,
-               "eventsourcing plain pipeline", ref_rate, ">= 0.5x"),
-        Figure(f"{label}: ledger import --no-project", "events/s", import_bulk,
-               "eventsourcing plain pipeline", ref_rate, ">= 0.8x"),
-        Figure(f"{label}: ledger project --rebuild", "events/s", rebuild,
-               "library read + decode of the log", read_ref, ">= 25,000/s and >= 0.3x"),
-        Figure(f"{label}: ledger verify", "events/s", verify,
-               "library read + decode of the log", read_ref, ">= 50,000/s"),
+        Figure(
+            f"{label}: ledger import (validated, hashed, projected)",
+            "events/s",
+            import_e2e,
+            "eventsourcing plain pipeline",
+            ref_rate,
+            ">= 0.5x",
+        ),
+        Figure(
+            f"{label}: ledger import --no-project",
+            "events/s",
+            import_bulk,
+            "eventsourcing plain pipeline",
+            ref_rate,
+            ">= 0.8x",
+        ),
+        Figure(
+            f"{label}: ledger project --rebuild",
+            "events/s",
+            rebuild,
+            "library read + decode of the log",
+            read_ref,
+            ">= 25,000/s and >= 0.3x",
+        ),
+        Figure(
+            f"{label}: ledger verify",
+            "events/s",
+            verify,
+            "library read + decode of the log",
+            read_ref,
+            ">= 50,000/s",
+        ),
     ]
     return figures, db
 
@@ -247,20 +291,49 @@ def latency_figures(folder: Path, big_db: str, runs: int) -> list[Figure]:
     audit_data = folder / "audit.jsonl"
     write_dataset(audit_data, 1, 10_000, seed=7)
     audit_db = fresh_sqlite(folder, "audit.db")
-    subprocess.run([LEDGER, "import", str(audit_data)], env=_env(audit_db), check=True,
-                   capture_output=True)
+    subprocess.run(
+        [LEDGER, "import", str(audit_data)], env=_env(audit_db), check=True, capture_output=True
+    )
     audit_time = repeat(runs, lambda: timed([LEDGER, "audit", "bench-000000-r0"], _env(audit_db)))
 
     counter = iter(range(10**6))
-    claim_time = repeat(runs, lambda: timed(
-        [LEDGER, "claim", "bench-000000", "--report", f"extra-{next(counter)}", "--by", "X",
-         "--summary", "One more claim"], _env(big_db)))
+    claim_time = repeat(
+        runs,
+        lambda: timed(
+            [
+                LEDGER,
+                "claim",
+                "bench-000000",
+                "--report",
+                f"extra-{next(counter)}",
+                "--by",
+                "X",
+                "--summary",
+                "One more claim",
+            ],
+            _env(big_db),
+        ),
+    )
     return [
         Figure("ledger --help", "s", help_time, "python -c pass", pass_time, "<= 0.3 s", False),
-        Figure("ledger audit, incident of 10,000 reports", "s", audit_time,
-               'python -c "import ledger"', import_time, "<= 1.0 s", False),
-        Figure("one ledger claim on the import's ledger (store + projections)", "s", claim_time,
-               "python -c pass", pass_time, "<= 0.8 s", False),
+        Figure(
+            "ledger audit, incident of 10,000 reports",
+            "s",
+            audit_time,
+            'python -c "import ledger"',
+            import_time,
+            "<= 1.0 s",
+            False,
+        ),
+        Figure(
+            "one ledger claim on the import's ledger (store + projections)",
+            "s",
+            claim_time,
+            "python -c pass",
+            pass_time,
+            "<= 0.8 s",
+            False,
+        ),
     ]
 
 
@@ -274,19 +347,45 @@ def big_figures(folder: Path, runs: int) -> list[Figure]:
     rebuild_rss = peak_rss_mb([LEDGER, "project", "--rebuild"], env)
     verify_rss = peak_rss_mb([LEDGER, "verify"], env)
     disputed = repeat(runs, lambda: timed([LEDGER, "report", "disputed", "-f", "csv"], env))
-    claims = repeat(runs, lambda: timed(
-        [LEDGER, "report", "claims", "--status", "disputed", "-f", "csv"], env))
+    claims = repeat(
+        runs, lambda: timed([LEDGER, "report", "claims", "--status", "disputed", "-f", "csv"], env)
+    )
     return [
-        Figure(f"peak RSS: import of {events:,} events", "MB", [import_rss], target="<= 500 MB",
-               higher_is_better=False),
-        Figure(f"peak RSS: project --rebuild at {events:,}", "MB", [rebuild_rss],
-               target="<= 200 MB", higher_is_better=False),
-        Figure(f"peak RSS: verify at {events:,}", "MB", [verify_rss], target="<= 200 MB",
-               higher_is_better=False),
-        Figure(f"report disputed at {events:,}", "s", disputed, target="<= 0.5 s",
-               higher_is_better=False),
-        Figure(f"report claims --status disputed at {events:,}", "s", claims,
-               target="<= 0.5 s", higher_is_better=False),
+        Figure(
+            f"peak RSS: import of {events:,} events",
+            "MB",
+            [import_rss],
+            target="<= 500 MB",
+            higher_is_better=False,
+        ),
+        Figure(
+            f"peak RSS: project --rebuild at {events:,}",
+            "MB",
+            [rebuild_rss],
+            target="<= 200 MB",
+            higher_is_better=False,
+        ),
+        Figure(
+            f"peak RSS: verify at {events:,}",
+            "MB",
+            [verify_rss],
+            target="<= 200 MB",
+            higher_is_better=False,
+        ),
+        Figure(
+            f"report disputed at {events:,}",
+            "s",
+            disputed,
+            target="<= 0.5 s",
+            higher_is_better=False,
+        ),
+        Figure(
+            f"report claims --status disputed at {events:,}",
+            "s",
+            claims,
+            target="<= 0.5 s",
+            higher_is_better=False,
+        ),
     ]
 
 
@@ -300,10 +399,13 @@ def print_table(figures: list[Figure]) -> None:
     for f in figures:
         table.add_row(
             f.name,
-            f"{f.value:,.3g} {f.unit} {f.spread(f.samples)}".strip() if f.value < 100
+            f"{f.value:,.3g} {f.unit} {f.spread(f.samples)}".strip()
+            if f.value < 100
             else f"{f.value:,.0f} {f.unit} {f.spread(f.samples)}",
             f.reference_name,
-            "" if f.ref is None else (f"{f.ref:,.3g}" if f.ref < 100 else f"{f.ref:,.0f}")
+            ""
+            if f.ref is None
+            else (f"{f.ref:,.3g}" if f.ref < 100 else f"{f.ref:,.0f}")
             + f" {f.spread(f.reference)}",
             "" if f.ratio is None else f"{f.ratio:.2f}x",
             f.target,
@@ -316,7 +418,9 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=1000)
     parser.add_argument("--reports", type=int, default=100)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres", default=None, help="admin URL, e.g. postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--postgres", default=None, help="admin URL, e.g. postgresql://postgres@127.0.0.1:5432/test"
+    )
     parser.add_argument("--big", action="store_true", help="also the 1,000,000-event figures")
     parser.add_argument("--json", default=str(ROOT / "bench-results" / "latest.json"))
     args = parser.parse_args()
@@ -324,31 +428,57 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     data = folder / "data.jsonl"
     events = write_dataset(data, args.incidents, args.reports)
-    reference_import = [reference_pipeline(data, folder / f"ref-{run}.db")
-                        for run in range(args.runs)]
-    figures, big_db = store_figures("SQLite", lambda n: fresh_sqlite(folder, f"{n}.db"), data,
-                                    events, args.runs, reference_import)
+    reference_import = [
+        reference_pipeline(data, folder / f"ref-{run}.db") for run in range(args.runs)
+    ]
+    figures, big_db = store_figures(
+        "SQLite",
+        lambda n: fresh_sqlite(folder, f"{n}.db"),
+        data,
+        events,
+        args.runs,
+        reference_import,
+    )
     _, rows = raw_sqlite_ceiling(Path(big_db), folder / "raw.db")
-    ceiling = [rows / raw_sqlite_ceiling(Path(big_db), folder / f"raw-{r}.db")[0]
-               for r in range(args.runs)]
-    figures.insert(2, Figure("raw sqlite3 executemany, one transaction (the ceiling)", "rows/s",
-                             ceiling, target="printed"))
+    ceiling = [
+        rows / raw_sqlite_ceiling(Path(big_db), folder / f"raw-{r}.db")[0] for r in range(args.runs)
+    ]
+    figures.insert(
+        2,
+        Figure(
+            "raw sqlite3 executemany, one transaction (the ceiling)",
+            "rows/s",
+            ceiling,
+            target="printed",
+        ),
+    )
     figures += latency_figures(folder, big_db, args.runs)
     if args.postgres:
-        pg, _ = store_figures("PostgreSQL", lambda n: fresh_postgres(args.postgres, n), data,
-                              events, args.runs, reference_import)
+        pg, _ = store_figures(
+            "PostgreSQL",
+            lambda n: fresh_postgres(args.postgres, n),
+            data,
+            events,
+            args.runs,
+            reference_import,
+        )
         for figure in pg:
             figure.target = "(no target yet)"
         figures += pg
     if args.big:
         figures += big_figures(folder, max(1, args.runs))
-    print(f"{events:,} events ({args.incidents} incidents x {args.reports} reports), "
-          f"{args.runs} run(s), {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(
+        f"{events:,} events ({args.incidents} incidents x {args.reports} reports), "
+        f"{args.runs} run(s), {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    )
     print_table(figures)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(
-        {"events": events, "runs": args.runs, "figures": [f.as_dict() for f in figures]},
-        indent=2))
+    Path(args.json).write_text(
+        json.dumps(
+            {"events": events, "runs": args.runs, "figures": [f.as_dict() for f in figures]},
+            indent=2,
+        )
+    )
     print(f"wrote {args.json}")
 
 

@@ -33,9 +33,7 @@ AIRSTRIKE = "deir-ez-zor-airstrike-2017-09-16"
 SHELLING = "deir-ez-zor-shelling-2017-09"
 MOD = "Russian Ministry of Defence"
 SDF = "Syrian Democratic Forces"
-NOT_AT_THAT_CUT = (
-    "error: report 'mod-shelling' was not yet in the ledger at that cut-off\n"
-)
+NOT_AT_THAT_CUT = "error: report 'mod-shelling' was not yet in the ledger at that cut-off\n"
 UNKNOWN_REPORT = "error: report 'no-such-report' is not in the ledger\n"
 
 # (report, type, by, stated_at, status_after) of every step of the shelling claim's audit.

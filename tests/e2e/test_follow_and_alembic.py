@@ -24,7 +24,10 @@ def _env(db: str) -> dict[str, str]:
 def _claims(env: dict[str, str]) -> list[dict[str, object]]:
     out = subprocess.run(
         [LEDGER, "report", "claims", "--format", "json"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout)
 
@@ -35,12 +38,17 @@ def test_follow_keeps_views_current_while_another_process_appends_and_stops_on_s
     env = _env(db_url)
     follower = subprocess.Popen(
         [LEDGER, "project", "--follow", "--interval", "0.2"],
-        env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         # Check: a bulk import that skips projecting leaves the work to the follower.
         subprocess.run(
-            [LEDGER, "import", str(EXAMPLE), "--no-project"], env=env, check=True,
+            [LEDGER, "import", str(EXAMPLE), "--no-project"],
+            env=env,
+            check=True,
             capture_output=True,
         )
         deadline = time.monotonic() + 30
@@ -68,7 +76,10 @@ def test_follow_keeps_views_current_while_another_process_appends_and_stops_on_s
 def test_alembic_check_finds_no_drift_on_a_ledger_made_by_ledger_init(db_url: str) -> None:
     result = subprocess.run(
         [str(Path(sys.executable).parent / "alembic"), "check"],
-        cwd=ROOT, env=_env(db_url), capture_output=True, text=True,
+        cwd=ROOT,
+        env=_env(db_url),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "No new upgrade operations detected" in result.stdout + result.stderr

@@ -309,8 +309,6 @@ def test_importing_an_accepted_hostile_file_twice_adds_nothing(fresh_sqlite: str
     assert again.stderr == "added 0 report(s) to 0 incident(s); 3 already recorded\n"
 
 
-
-
 def test_a_hostile_recorder_name_is_refused_or_its_export_imports_again(
     fresh_sqlite: str, migrated_sqlite: Path, tmp_path: Path
 ) -> None:

@@ -50,7 +50,6 @@ MAX_LINE_BYTES = 1_000_000
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
-
 def dumps(data: Any, *, ascii_only: bool = False) -> bytes:
     """One JSON line (without its newline), as the bytes a file would hold."""
     return json.dumps(data, ensure_ascii=ascii_only).encode("utf-8")

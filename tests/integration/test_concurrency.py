@@ -77,9 +77,7 @@ def test_eight_writers_record_every_report_exactly_once_with_gap_free_chains(
         events = ledger.positioned_events(slug)
         # Check versions are 1..N with no gap, and every prev_hash links to the previous hash.
         assert [e.originator_version for _, e in events] == list(range(1, len(events) + 1))
-        assert all(
-            b.prev_hash == a.hash for (_, a), (_, b) in itertools.pairwise(events)
-        )
+        assert all(b.prev_hash == a.hash for (_, a), (_, b) in itertools.pairwise(events))
         total += len(events) - 1
     # Check every report was recorded exactly once.
     reports = [

@@ -31,13 +31,27 @@ def _bulk_file(path: Path, incidents: int = 20, reports: int = 150) -> int:
         for j in range(reports):
             report = f"{slug}-r{j}"
             if not claims or rng.random() < 0.5:
-                lines.append({"type": "claim", "incident": slug, "report": report,
-                              "by": f"Actor {rng.randrange(4)}", "summary": "Said something"})
+                lines.append(
+                    {
+                        "type": "claim",
+                        "incident": slug,
+                        "report": report,
+                        "by": f"Actor {rng.randrange(4)}",
+                        "summary": "Said something",
+                    }
+                )
                 claims.append(report)
             else:
-                lines.append({"type": "denial", "incident": slug, "report": report,
-                              "by": "Denier", "refers_to": [rng.choice(claims)],
-                              "summary": "Denied"})
+                lines.append(
+                    {
+                        "type": "denial",
+                        "incident": slug,
+                        "report": report,
+                        "by": "Denier",
+                        "refers_to": [rng.choice(claims)],
+                        "summary": "Denied",
+                    }
+                )
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return len(lines)
 
@@ -49,16 +63,18 @@ def _env(db: str) -> dict[str, str]:
 
 
 def _kill_after(args: list[str], db: str, delay: float) -> int | None:
-    process = subprocess.Popen([LEDGER, *args], env=_env(db), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [LEDGER, *args], env=_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     return process.wait()
 
 
 def _count(db: str) -> int:
-    result = subprocess.run([LEDGER, "verify", "--format", "json"], env=_env(db),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [LEDGER, "verify", "--format", "json"], env=_env(db), capture_output=True, text=True
+    )
     # Check the ledger verifies after every kill.
     assert result.returncode == 0, result.stdout + result.stderr
     return int(json.loads(result.stdout)["events"])
@@ -80,13 +96,17 @@ def _trial(db: str, bulk: Path, total: int, rng: random.Random) -> None:
     _kill_after(["import", str(bulk)], db, rng.uniform(0.3, 4.0))
     assert _count(db) in (0, total)
     # Re-running the killed import completes the job.
-    result = subprocess.run([LEDGER, "import", str(bulk), "--no-project"], env=_env(db),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [LEDGER, "import", str(bulk), "--no-project"], env=_env(db), capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert _count(db) == total
     # Kill a typed append at a random moment: it is there once, or not at all.
-    _kill_after(["claim", "inc-0", "--report", "typed", "--by", "X", "--summary", "S"], db,
-                rng.uniform(0.05, 1.0))
+    _kill_after(
+        ["claim", "inc-0", "--report", "typed", "--by", "X", "--summary", "S"],
+        db,
+        rng.uniform(0.05, 1.0),
+    )
     assert _count(db) in (total, total + 1)
     # Kill a rebuild at a random moment; the next catch-up equals a clean rebuild.
     _kill_after(["project", "--rebuild"], db, rng.uniform(0.3, 4.0))
