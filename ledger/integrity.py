@@ -9,12 +9,12 @@ flat as the log grows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import register_topic
@@ -137,15 +137,13 @@ def decode_incident_row(
     return report_type, content, str(stored), state.get("signature")
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _load_state(notification: Notification) -> dict[str, Any]:
     try:
-        state = json.loads(notification.state, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError, TypeError) as e:
-        raise ValueError(f"stored state is not JSON ({e.__class__.__name__})") from None
+        # orjson: strict JSON (no NaN/Infinity), and several times faster than json here.
+        state = orjson.loads(notification.state)
+    except (orjson.JSONDecodeError, TypeError) as e:
+        what = "not valid UTF-8" if "utf-8" in str(e).lower() else "not JSON"
+        raise ValueError(f"stored state is {what}") from None
     if not isinstance(state, dict):
         raise ValueError("stored state is not a JSON object")
     return state
