@@ -13,10 +13,10 @@ incidents plus the reports elsewhere that refer into them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 
 from ledger.application import IncidentLedger, to_record
@@ -162,7 +162,7 @@ def _apply(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
         return
     _store_reports(connection, records)
     incidents = _affected_incidents(connection, records)
-    closure = _closure(connection, incidents)
+    closure = _closure(connection, incidents, {r["report"]: r for r in records})
     views = fold(closure)
     _replace_incident_rows(connection, incidents, views)
     corrected = {t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())}
@@ -177,7 +177,7 @@ def _store_reports(connection: Connection, records: Sequence[dict[str, Any]]) ->
     rows = []
     for record in records:
         row = timeline_row(record)
-        row["data"] = json.dumps(record, ensure_ascii=False, sort_keys=True)
+        row["data"] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
         rows.append(row)
     _bulk_insert(connection, schema.timeline, rows)
     incident_of = _incidents_of(
@@ -232,8 +232,11 @@ def _affected_incidents(connection: Connection, records: Sequence[dict[str, Any]
     return affected
 
 
-def _closure(connection: Connection, incidents: set[str]) -> list[dict[str, Any]]:
-    """Original records of the incidents, plus reports that refer into them (three hops up)."""
+def _closure(
+    connection: Connection, incidents: set[str], known: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Original records of the incidents, plus reports that refer into them (three hops up);
+    `known` records (the batch's own) are taken as they are, not read back."""
     timeline = schema.timeline
     reports: set[str] = set()
     for chunk in _chunks(sorted(incidents)):
@@ -242,22 +245,27 @@ def _closure(connection: Connection, incidents: set[str]) -> list[dict[str, Any]
                 select(timeline.c.report).where(timeline.c.incident.in_(chunk))
             ).scalars()
         )
-    return _records_with_referrers(connection, reports)
+    return _records_with_referrers(connection, reports, known)
 
 
-def _records_with_referrers(connection: Connection, reports: set[str]) -> list[dict[str, Any]]:
+def _records_with_referrers(
+    connection: Connection, reports: set[str], known: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The original records of `reports` and of every report referring to them, three hops up
     (denial -> its retraction -> a correction voiding that retraction), in log order."""
     timeline = schema.timeline
     refs = schema.report_refs
+    known = known or {}
     chosen: dict[str, dict[str, Any]] = {}
     frontier = set(reports)
     for hop in range(4):
-        for chunk in _chunks(sorted(frontier - set(chosen))):
+        wanted = frontier - set(chosen)
+        chosen.update({r: known[r] for r in wanted if r in known})
+        for chunk in _chunks(sorted(wanted - set(known))):
             for data in connection.execute(
                 select(timeline.c.data).where(timeline.c.report.in_(chunk))
             ).scalars():
-                record = json.loads(data)
+                record = orjson.loads(data)
                 chosen[record["report"]] = record
         if hop == 3:
             break
