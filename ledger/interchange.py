@@ -6,6 +6,7 @@ commands (`ledger claim ...`) accept and refuse exactly the same things.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -132,7 +133,11 @@ Cameo = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
+    # defer_build: validators are built on first use, not at import, so `ledger --help` (which
+    # reads the fields to build the typed commands' options) stays fast.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, strict=True, defer_build=True
+    )
 
 
 class Source(_Strict):
@@ -355,7 +360,9 @@ MODEL_BY_TYPE: dict[str, type[BaseModel]] = {
 # Fields a correction may not change: they identify the report or its place in the graph.
 UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_by"})
 
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(ReportLine)
+@functools.cache
+def _adapter() -> TypeAdapter[Any]:
+    return TypeAdapter(ReportLine)
 
 
 class InvalidLine(InvalidInput):
@@ -443,7 +450,7 @@ def _describe(error: ValidationError) -> tuple[str | None, str]:
 def validate_report(data: dict[str, Any], line_no: int | None = None) -> BaseModel:
     """Validate one decoded line; raises InvalidLine naming the line and the field."""
     try:
-        return _ADAPTER.validate_python(data)
+        return _adapter().validate_python(data)
     except ValidationError as e:
         field, problem = _describe(e)
         raise InvalidLine(line_no, field, problem) from None
