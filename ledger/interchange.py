@@ -360,6 +360,7 @@ MODEL_BY_TYPE: dict[str, type[BaseModel]] = {
 # Fields a correction may not change: they identify the report or its place in the graph.
 UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_by"})
 
+
 @functools.cache
 def _adapter() -> TypeAdapter[Any]:
     return TypeAdapter(ReportLine)
