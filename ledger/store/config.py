@@ -23,7 +23,6 @@ class StoreConfig:
     user: str = ""
     password: str = ""
     dbname: str = ""
-    read_only: bool = False
 
     @property
     def display(self) -> str:

@@ -52,30 +52,6 @@ class WriteSession(Protocol):
     ) -> None: ...
 
 
-class PositionedEvents(Protocol):
-    def select_positioned(
-        self, originator_id: str, *, lte_position: int | None = None
-    ) -> list[Notification]: ...
-
-    def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Sequence[str] = (),
-        *,
-        inclusive_of_start: bool = True,
-    ) -> Sequence[Notification]: ...
-
-    def max_notification_id(self) -> int | None: ...
-
-    def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]: ...
-
-    def existing_incidents(self, incidents: Sequence[str]) -> set[str]: ...
-
-    def write_session(self) -> Any: ...
-
-
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -1,6 +1,6 @@
 """Projections: the SQL views agree with the pure fold of the log, however they were built.
 
-The reference is `projections.fold.fold` over every record in the log. The SQL tables must equal
+The reference is `ledger.fold.fold` over every record in the log. The SQL tables must equal
 it whether they were kept current one report at a time, caught up in one go, rebuilt from
 scratch, or caught up after a crash in the middle of a batch; and the CLI reports must show
 exactly the statuses DOMAIN.md ("Derived status") derives for the worked example.
