@@ -59,9 +59,14 @@ def audit_command(
 
 
 def parse_cut(value: str, option: str) -> Any:
-    """'N' is a log position, '@TIME' what the ledger held then, 'DATE' what had been stated."""
-    if value.isdigit():
-        return make_cut(None, None, int(value))
+    """'#N' is a log position, '@TIME' what the ledger held then, 'DATE' what had been stated.
+
+    A position needs its '#': a bare 2017 is a year, not position 2017.
+    """
+    if value.startswith("#"):
+        if not value[1:].isdigit():
+            raise usage_error(f"{option}: '{value}' is not '#' followed by a log position")
+        return make_cut(None, None, int(value[1:]))
     if value.startswith("@"):
         return make_cut(None, value[1:], None)
     if not value:
@@ -75,7 +80,7 @@ def diff_command(
     from_: Annotated[
         str,
         typer.Option(
-            "--from", help="Earlier cut: N (position), @TIME (recorded) or DATE (stated)."
+            "--from", help="Earlier cut: #N (position), @TIME (recorded) or DATE (stated)."
         ),
     ],
     to: Annotated[
@@ -88,7 +93,7 @@ def diff_command(
 
     Example:
 
-        ledger diff deir-ez-zor-shelling-2017-09 --from 2017-09-20 --to 2017-09-22
+        ledger diff deir-ez-zor-shelling-2017-09 --from 2017-09-20 --to '#12'
     """
     from cli.read_commands import incident_state
 
@@ -193,6 +198,12 @@ def export_command(
     if fmt not in ("jsonl", "events", "prov-json", "prov-n"):
         raise usage_error("--format must be jsonl, events, prov-json or prov-n")
     ledger = open_ledger()
+    wanted_incidents = sorted(set(incident or ()))
+    missing = set(wanted_incidents) - ledger.recorder.existing_incidents(wanted_incidents)  # type: ignore[attr-defined]
+    if missing:
+        from ledger.errors import IncidentNotFound
+
+        raise IncidentNotFound(sorted(missing)[0])
     if fmt.startswith("prov"):
         _export_prov(ledger, incident, fmt)
         return

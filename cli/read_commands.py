@@ -59,12 +59,13 @@ CLAIM_COLUMNS = (
 
 def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None) -> Any:
     from ledger.application import Cut
-    from ledger.timeutil import InvalidTime, parse_earliest
+    from ledger.timeutil import InvalidTime, parse_latest
 
     try:
+        # "By 2017-09-21" means by the end of that day (of that month, or year).
         return Cut(
-            reported_by=parse_earliest(reported_by) if reported_by else None,
-            as_of=parse_earliest(as_of) if as_of else None,
+            reported_by=parse_latest(reported_by) if reported_by else None,
+            as_of=parse_latest(as_of) if as_of else None,
             at_position=at_position,
         )
     except InvalidTime as e:

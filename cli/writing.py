@@ -106,6 +106,8 @@ def append_lines(
     """Append one typed report or a whole file; prints what was added (stdout) and a summary."""
     spool: Path | None = None
     lines: Callable[[], Any]
+    if single is not None and single["type"] != "incident":
+        _refuse_on_a_ledger_without_schema(single["incident"])
     if single is not None:
         lines = _single_line(single)  # validates now: exit 2 before the database is touched
         total: int | None = 1
@@ -123,6 +125,16 @@ def append_lines(
     finally:
         if spool is not None:
             remove_quietly(spool)
+
+
+def _refuse_on_a_ledger_without_schema(incident: str) -> None:
+    """A report on a ledger that does not exist yet cannot name an existing incident: refuse it
+    before creating anything (writers otherwise create the schema on first use)."""
+    from ledger.errors import IncidentNotFound
+    from ledger.store import schema_check
+
+    if schema_check.revision(settings().store) is None:
+        raise IncidentNotFound(incident)
 
 
 def _temporary_path() -> Path:
@@ -163,10 +175,16 @@ def project_after_write(ledger: Any) -> None:
     from projections.catchup import catch_up
 
     try:
-        catch_up(ledger, settings().store)
+        catch_up(ledger, settings().store, lock_timeout=settings().lock_timeout)
     except Exception as e:
+        # The reports are committed by now: a failure here must not look like "nothing written".
         if "permission denied" not in str(e).lower():
-            raise
+            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            say(
+                "warning: the report was recorded, but the projections were not updated "
+                f"({first}); run 'ledger project'"
+            )
+            return
         say(
             "warning: the report was recorded, but this role may not update the projections; "
             "run 'ledger project' as a projector (or pass --no-project)"

@@ -21,6 +21,7 @@ from ledger import interchange
 from ledger.errors import (
     DomainRuleViolation,
     IncidentAlreadyOpen,
+    InvalidChange,
     InvalidReference,
     ReportIdClash,
     ReportNotFound,
@@ -432,6 +433,6 @@ def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
             _FIELD_ADAPTERS[key].validate_python(value)
         except ValidationError as e:
             message = e.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
-            raise InvalidReference(
+            raise InvalidChange(
                 f"changes.{name} is not valid for {_a(target_type)}: {message}"
             ) from None

@@ -48,6 +48,13 @@ class InvalidReference(DomainRuleViolation):
     """A reference to a report of the wrong kind (e.g. retracting something nobody said)."""
 
 
+class InvalidChange(InvalidReference):
+    """A correction's new value is not valid for its field: bad input (exit 2), though only the
+    domain, which knows the target's type, can tell."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
 class StoreUnavailable(LedgerError):
     """The database cannot be reached, opened or written."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 # YYYY, YYYY-MM, YYYY-MM-DD, or a date-time with optional seconds (and fraction) and a
 # mandatory offset or Z. A naive date-time is refused: "when" without a zone is ambiguous.
@@ -38,6 +38,30 @@ def parse_earliest(text: str) -> datetime:
     raise InvalidTime(
         f"{text!r} is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z/±HH:MM)"
     )
+
+
+def parse_latest(text: str) -> datetime:
+    """The last instant a time string can mean: the end of a partial date's year, month or day.
+
+    A cut-off "by 2017-09-21" means by the end of that day.
+    """
+    start = parse_earliest(text)
+    m = _PARTIAL.match(text)
+    if not m:
+        return start
+    _, month, day = m.groups()
+    try:
+        if day:
+            following = start + timedelta(days=1)
+        elif month:
+            following = start.replace(
+                year=start.year + (start.month == 12), month=start.month % 12 + 1
+            )
+        else:
+            following = start.replace(year=start.year + 1)
+    except (OverflowError, ValueError):  # the period ends with the calendar (9999-12-31)
+        return datetime.max.replace(tzinfo=UTC)
+    return following - timedelta(microseconds=1)
 
 
 def earliest_instant(text: str) -> str:

@@ -34,13 +34,13 @@ class InjectedFailure(RuntimeError):
     """Raised by tests (through `fail_after`) to crash a catch-up in the middle of a batch."""
 
 
-def projection_engine(store: StoreConfig) -> Engine:
+def projection_engine(store: StoreConfig, lock_timeout: float = 30.0) -> Engine:
     """An engine whose transactions take SQLite's write lock up front (see module docstring)."""
     from sqlalchemy import create_engine, event
 
     if store.backend != "sqlite":
         return create_engine(store.sqlalchemy_url)
-    engine = create_engine(store.sqlalchemy_url, connect_args={"timeout": 30})
+    engine = create_engine(store.sqlalchemy_url, connect_args={"timeout": lock_timeout})
 
     @event.listens_for(engine, "connect")
     def _autocommit_driver(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -60,9 +60,10 @@ def catch_up(
     batch: int = BATCH,
     on_progress: Callable[[int, int], None] | None = None,
     fail_after: int | None = None,
+    lock_timeout: float = 30.0,
 ) -> int:
     """Apply every event after the tracked position; returns how many were applied."""
-    engine = projection_engine(store)
+    engine = projection_engine(store, lock_timeout)
     applied = 0
     target = ledger.max_position()
     try:

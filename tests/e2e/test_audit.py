@@ -357,7 +357,7 @@ def test_diff_between_two_positions_lists_the_status_change_and_the_new_reports(
     example: Cli,
 ) -> None:
     # Check: between 7 and 9 came the denial (8) and the first discrepancy (9).
-    changes = json_of(example, "diff", SHELLING, "--from", "7", "--to", "9", "--format", "json")
+    changes = json_of(example, "diff", SHELLING, "--from", "#7", "--to", "#9", "--format", "json")
     assert changes == {
         "incident": [
             {"field": "status", "before": "unverified", "after": "disputed"},
@@ -396,7 +396,7 @@ def test_diff_between_two_positions_lists_the_status_change_and_the_new_reports(
 
 def test_diff_to_the_same_cut_lists_nothing(example: Cli) -> None:
     # Check two equal cuts differ in nothing.
-    changes = json_of(example, "diff", SHELLING, "--from", "9", "--to", "9", "--format", "json")
+    changes = json_of(example, "diff", SHELLING, "--from", "#9", "--to", "#9", "--format", "json")
     assert changes == {"incident": [], "assertions": [], "new_reports": []}
 
 

@@ -309,9 +309,10 @@ def corpus() -> list[Case]:
             dumps(claim(recorded_by="mallory\b\b\b\b\b\b\badmin")),
             field="recorded_by",
         ),
-        refused(
+        bad(
             "nul-in-correction-change.jsonl",
-            "a NUL hidden in a correction's new value is caught by the target field's rules",
+            "a NUL hidden in a correction's new value is caught by the target field's rules "
+            "(bad input, though only the target's type can tell)",
             dumps(correction | {"changes": {"summary": "Fire\u0000"}}),
             line=3,
         ),

@@ -92,8 +92,8 @@ def _views(db: str) -> dict[str, object]:
 
 def _trial(db: str, bulk: Path, total: int, rng: random.Random) -> None:
     runner = CliRunner()
-    # Kill an import at a random moment: all of it or none of it is there.
-    _kill_after(["import", str(bulk)], db, rng.uniform(0.3, 4.0))
+    # Kill an import at a random moment (before it can finish): all of it or none of it is there.
+    assert _kill_after(["import", str(bulk)], db, rng.uniform(0.05, 0.5)) == -signal.SIGKILL
     assert _count(db) in (0, total)
     # Re-running the killed import completes the job.
     result = subprocess.run(
@@ -109,7 +109,7 @@ def _trial(db: str, bulk: Path, total: int, rng: random.Random) -> None:
     )
     assert _count(db) in (total, total + 1)
     # Kill a rebuild at a random moment; the next catch-up equals a clean rebuild.
-    _kill_after(["project", "--rebuild"], db, rng.uniform(0.3, 4.0))
+    assert _kill_after(["project", "--rebuild"], db, rng.uniform(0.05, 0.5)) == -signal.SIGKILL
     assert runner.invoke(app, ["--db", db, "project"]).exit_code == 0
     caught_up = _views(db)
     assert runner.invoke(app, ["--db", db, "project", "--rebuild"]).exit_code == 0
