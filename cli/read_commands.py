@@ -76,7 +76,6 @@ def incident_state(ledger: Any, incident: str, cut: Any) -> dict[str, list[dict[
     from ledger.application import related_records
     from ledger.fold import fold
 
-    ledger.get_incident(incident)  # IncidentNotFound (exit 1) when it does not exist
     return fold(related_records(ledger, incident, cut=cut))
 
 

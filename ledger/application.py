@@ -70,7 +70,6 @@ class IncidentLedger(Application[str]):
         env: dict[str, str] = {
             "ORIGINATOR_ID_TYPE": "text",
             "CREATE_TABLE": "no",  # Alembic owns the schema
-            "AGGREGATE_CACHE_MAXSIZE": "1000",
         }
         if config.backend == "sqlite":
             env |= {
@@ -165,7 +164,8 @@ class IncidentLedger(Application[str]):
     ) -> IncidentEvent | None:
         slug = fields["incident"]
         incident = incidents.get(slug)
-        if incident is None:
+        # The directory already knows which incidents exist: no query for a new one.
+        if incident is None and directory.incident_exists(slug):
             incident = self._load(slug)
             if incident is not None:
                 incidents[slug] = incident
