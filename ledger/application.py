@@ -384,38 +384,52 @@ def to_record(position: int, event: IncidentEvent) -> dict[str, Any]:
 
 
 def related_records(
-    ledger: IncidentLedger, slug: str, *, cut: Cut | None = None, hops: int = 3
+    ledger: IncidentLedger, slug: str, *, cut: Cut | None = None
 ) -> list[dict[str, Any]]:
     """The incident's own reports plus every report elsewhere that refers into it, and the
     retractions and corrections of those, replayed from the log in position order."""
-    loaded: dict[str, list[dict[str, Any]]] = {}
+    own = [to_record(pos, e) for pos, e in ledger.positioned_events(slug)]
+    known = {r["report"] for r in own}
+    records = own + _load_reports(ledger, _referrers_of(ledger, known) - known)
+    return _cut(sorted(records, key=lambda r: r["position"]), cut)
 
-    def load(incident: str) -> list[dict[str, Any]]:
-        if incident not in loaded:
-            loaded[incident] = [to_record(pos, e) for pos, e in ledger.positioned_events(incident)]
-        return loaded[incident]
 
-    own = load(slug)
-    chosen: dict[str, dict[str, Any]] = {r["report"]: r for r in own}
-    frontier = list(chosen)
+def records_touching(
+    ledger: IncidentLedger, report: str, *, cut: Cut | None = None
+) -> list[dict[str, Any]]:
+    """The report and every report that refers to it, or to one of those (in any incident),
+    replayed from the log in position order: found through the reference index, so an audit
+    reads only these events, however large their incidents."""
+    return _cut(_load_reports(ledger, {report} | _referrers_of(ledger, {report})), cut)
+
+
+def _referrers_of(ledger: IncidentLedger, reports: set[str], hops: int = 4) -> set[str]:
+    """Reports referring to `reports`, or to those, up to `hops` deep (denial -> its
+    retraction -> a correction voiding that retraction...)."""
+    found: set[str] = set()
+    frontier = sorted(reports)
     for _ in range(hops):
-        found = [
-            (source, incident)
-            for source, incident in ledger.recorder.referrers(frontier)  # type: ignore[attr-defined]
-            if source not in chosen
-        ]
-        if not found:
+        sources = {s for s, _ in ledger.recorder.referrers(frontier)}  # type: ignore[attr-defined]
+        sources -= found | reports
+        if not sources:
             break
-        frontier = []
-        for source, incident in found:
-            for record in load(incident):
-                if record["report"] == source:
-                    chosen[source] = record
-                    frontier.append(source)
-    records = sorted(chosen.values(), key=lambda r: r["position"])
-    if cut is not None and not cut.is_open:
-        records = [r for r in records if cut.admits(r)]
-    return records
+        found |= sources
+        frontier = sorted(sources)
+    return found
+
+
+def _load_reports(ledger: IncidentLedger, reports: set[str]) -> list[dict[str, Any]]:
+    """These reports' events, located through the report index, as records in log order."""
+    entries = ledger.find_reports(sorted(reports))
+    keys = [(e.incident, int(e.version)) for e in entries.values() if e.version is not None]
+    notifications = ledger.recorder.select_versions(keys)  # type: ignore[attr-defined]
+    return [to_record(n.id, ledger.decode(n)) for n in notifications]
+
+
+def _cut(records: list[dict[str, Any]], cut: Cut | None) -> list[dict[str, Any]]:
+    if cut is None or cut.is_open:
+        return records
+    return [r for r in records if cut.admits(r)]
 
 
 @dataclass(frozen=True)
@@ -478,28 +492,3 @@ def seal(ledger: IncidentLedger, *, sealed_by: str) -> SealInfo:
         )
         session.insert([ledger.mapper.to_stored_event(event)], [], [])
     return seals(ledger)[-1]
-
-
-def records_touching(
-    ledger: IncidentLedger, report: str, *, cut: Cut | None = None, hops: int = 4
-) -> list[dict[str, Any]]:
-    """The report and every report that refers to it, or to one of those (in any incident),
-    replayed from the log in position order: found through the reference index, so an audit
-    reads only these events, however large their incidents."""
-    chosen = {report}
-    frontier = [report]
-    for _ in range(hops):
-        found = sorted(
-            {s for s, _ in ledger.recorder.referrers(frontier)} - chosen  # type: ignore[attr-defined]
-        )
-        if not found:
-            break
-        chosen.update(found)
-        frontier = found
-    entries = ledger.find_reports(sorted(chosen))
-    keys = [(e.incident, int(e.version)) for e in entries.values() if e.version is not None]
-    notifications = ledger.recorder.select_versions(keys)  # type: ignore[attr-defined]
-    records = [to_record(n.id, ledger.decode(n)) for n in notifications]
-    if cut is not None and not cut.is_open:
-        records = [r for r in records if cut.admits(r)]
-    return records

@@ -39,15 +39,6 @@ class Audit:
         }
 
 
-def touching(records: list[dict[str, Any]], report: str) -> list[dict[str, Any]]:
-    """The report and every record that refers to it, or to one of those, in log order."""
-    chosen = {report}
-    for record in records:  # log order: a referrer always comes after what it refers to
-        if record["report"] == report or chosen.intersection(record.get("refers_to", ())):
-            chosen.add(record["report"])
-    return [r for r in records if r["report"] in chosen]
-
-
 def status_of(records: list[dict[str, Any]], report: str) -> str | None:
     """An assertion's derived status over these records (None if it is not a live assertion)."""
     views = fold(records)
@@ -62,7 +53,7 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
     entry = ledger.find_reports([report]).get(report)
     if entry is None:
         raise DomainRuleViolation(f"report '{report}' is not in the ledger")
-    steps_records = touching(records_touching(ledger, report, cut=cut), report)
+    steps_records = records_touching(ledger, report, cut=cut)
     if not steps_records:
         raise DomainRuleViolation(f"report '{report}' was not yet in the ledger at that cut-off")
     is_assertion = entry.type in ASSERTION_TYPES

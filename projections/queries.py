@@ -134,13 +134,7 @@ def _claims(
     if who:
         mentioned = _named(who)
         query = query.where(or_(table.c.actor == who, table.c.report.in_(mentioned)))
-    if since or until:
-        timeline = schema.timeline
-        query = query.join(timeline, timeline.c.report == table.c.report)
-        if since:
-            query = query.where(timeline.c.stated_from >= since)
-        if until:
-            query = query.where(timeline.c.stated_from <= until)
+    query = _stated_between(query, table.c.report, since, until)
     return query.order_by(table.c.position), table
 
 
@@ -156,14 +150,23 @@ def _disputes(
     if who:
         mentioned = _named(who)
         query = query.where(or_(table.c.claim.in_(mentioned), table.c.denial.in_(mentioned)))
-    if since or until:
-        timeline = schema.timeline
-        query = query.join(timeline, timeline.c.report == table.c.denial)
-        if since:
-            query = query.where(timeline.c.stated_from >= since)
-        if until:
-            query = query.where(timeline.c.stated_from <= until)
+    query = _stated_between(query, table.c.denial, since, until)
     return query.order_by(table.c.claim, table.c.denial), table
+
+
+def _stated_between(
+    query: Select[Any], report: Any, since: str | None, until: str | None
+) -> Select[Any]:
+    """Keep rows whose report (the `report` column) was stated within [since, until]."""
+    if not (since or until):
+        return query
+    timeline = schema.timeline
+    query = query.join(timeline, timeline.c.report == report)
+    if since:
+        query = query.where(timeline.c.stated_from >= since)
+    if until:
+        query = query.where(timeline.c.stated_from <= until)
+    return query
 
 
 def _named(who: str) -> Select[Any]:

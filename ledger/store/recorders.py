@@ -52,6 +52,13 @@ class WriteSession(Protocol):
     ) -> None: ...
 
 
+def _by_incident(keys: Sequence[tuple[str, int]]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for originator_id, version in keys:
+        grouped.setdefault(originator_id, []).append(version)
+    return grouped
+
+
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -113,14 +120,15 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             return [Notification(row[1], row[2], row[3], row[4], row[0]) for row in c.fetchall()]
 
     def select_versions(self, keys: Sequence[tuple[str, int]]) -> list[Notification]:
-        """The events at these (incident, version) keys, in log order."""
+        """The events at these (incident, version) keys, in log order: one query an incident."""
         found: list[Notification] = []
         with self.datastore.transaction(commit=False) as c:
-            for originator_id, version in keys:
+            for originator_id, versions in _by_incident(keys).items():
                 c.execute(
                     "SELECT notification_id, originator_id, originator_version, topic, state "
-                    f"FROM {EVENTS_TABLE} WHERE originator_id = ? AND originator_version = ?",
-                    [originator_id, version],
+                    f"FROM {EVENTS_TABLE} WHERE originator_id = ? "
+                    f"AND originator_version IN ({','.join('?' * len(versions))})",
+                    [originator_id, *versions],
                 )
                 found.extend(Notification(r[1], r[2], r[3], r[4], r[0]) for r in c.fetchall())
         return sorted(found, key=lambda n: n.id)
@@ -233,14 +241,15 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
             ]
 
     def select_versions(self, keys: Sequence[tuple[str, int]]) -> list[Notification]:
-        """The events at these (incident, version) keys, in log order."""
+        """The events at these (incident, version) keys, in log order: one query an incident."""
         found: list[Notification] = []
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            for originator_id, version in keys:
+            for originator_id, versions in _by_incident(keys).items():
                 curs.execute(
                     "SELECT notification_id, originator_id, originator_version, topic, state "
-                    f"FROM {EVENTS_TABLE} WHERE originator_id = %s AND originator_version = %s",
-                    [originator_id, version],
+                    f"FROM {EVENTS_TABLE} WHERE originator_id = %s "
+                    "AND originator_version = ANY(%s)",
+                    [originator_id, versions],
                 )
                 found.extend(
                     Notification(
