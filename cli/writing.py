@@ -10,29 +10,35 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.context import open_ledger, say, settings
 
+if TYPE_CHECKING:
+    from ledger.application import Mentions
 
-def _validate_file(path: Path, spool: Path) -> int:
+
+def _validate_file(path: Path, spool: Path) -> tuple[int, Mentions]:
     """Validate every line of `path` (raising on the first bad one) into `spool`, as compact
-    JSON of the validated fields; returns how many lines there were."""
+    JSON of the validated fields; returns how many lines there were and the ids they name."""
     import orjson
 
-    from ledger.interchange import parse_line, report_fields
+    from ledger.application import Mentions
+    from ledger.interchange import read_line
 
     count = 0
+    mentions = Mentions()
     with path.open("rb") as handle, spool.open("wb") as out:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue  # blank lines (e.g. a trailing newline) carry nothing
-            fields = report_fields(parse_line(raw.rstrip(b"\r\n"), number))
+            fields = read_line(raw.rstrip(b"\r\n"), number)
             out.write(orjson.dumps([number, fields]) + b"\n")
+            mentions.add(fields["type"], fields)
             count += 1
-    return count
+    return count, mentions
 
 
 def _lines_from_spool(
@@ -105,6 +111,7 @@ def append_lines(
 ) -> None:
     """Append one typed report or a whole file; prints what was added (stdout) and a summary."""
     spool: Path | None = None
+    mentions: Mentions | None = None
     lines: Callable[[], Any]
     if single is not None and single["type"] != "incident":
         _refuse_on_a_ledger_without_schema(single["incident"])
@@ -115,13 +122,13 @@ def append_lines(
         assert path is not None
         spool = _temporary_path()
         try:
-            total = _validate_file(path, spool)  # every line, before anything is written
+            total, mentions = _validate_file(path, spool)  # every line, before any is written
         except BaseException:
             remove_quietly(spool)
             raise
         lines = _lines_from_spool(spool)
     try:
-        _append_and_project(lines, total, single, project)
+        _append_and_project(lines, total, single, project, mentions)
     finally:
         if spool is not None:
             remove_quietly(spool)
@@ -143,12 +150,18 @@ def _temporary_path() -> Path:
 
 
 def _append_and_project(
-    lines: Callable[[], Any], total: int | None, single: dict[str, Any] | None, project: bool
+    lines: Callable[[], Any],
+    total: int | None,
+    single: dict[str, Any] | None,
+    project: bool,
+    mentions: Mentions | None,
 ) -> None:
     ledger = open_ledger(write=True)
     progress = _Progress(total)
     try:
-        result = ledger.append(lines, recorded_by=settings().recorder_name, on_progress=progress)
+        result = ledger.append(
+            lines, recorded_by=settings().recorder_name, on_progress=progress, mentions=mentions
+        )
     finally:
         progress.close()
     if single is not None:
