@@ -314,15 +314,18 @@ class Incident(BaseAggregate[str]):
         signer: Signer | None = None,
     ) -> IncidentEvent | None:
         """File one report on this incident; None when the very same report is already filed."""
-        report = fields.get("report") or derive_report_id(report_type, fields)
-        fingerprint = report_fingerprint(report_type, fields)
+        plain = report_type in interchange.PLAIN_JSON_TYPES
+        own = _own_fields(fields)
+        fingerprint = content_fingerprint(
+            {"type": report_type, "incident": fields["incident"], **own}, plain=plain
+        )
+        report = fields.get("report") or _report_id(report_type, fingerprint)
         existing = directory.find(report)
         if existing is not None:
             if existing.fingerprint == fingerprint and existing.incident == self.id:
                 return None  # idempotent: importing the same file twice adds nothing
             raise ReportIdClash(report, existing.incident)
         self._check_references(report_type, fields, directory)
-        own = _own_fields(fields)
         version = self.version + 1
         stamp = format_utc(recorded_at)
         content = event_content(
@@ -336,7 +339,7 @@ class Incident(BaseAggregate[str]):
             prev_hash=self.last_hash,
         )
         event_class = EVENT_BY_TYPE[report_type]
-        digest = event_hash(content)
+        digest = event_hash(content, plain=plain)
         self.trigger_event(
             event_class,
             timestamp=recorded_at,
@@ -401,12 +404,16 @@ def _own_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 def report_fingerprint(report_type: str, fields: Mapping[str, Any]) -> str:
     """What identifies a report's content: its type, incident and fields, not its recorder."""
     said = {"type": report_type, "incident": fields["incident"], **_own_fields(fields)}
-    return content_fingerprint(said)
+    return content_fingerprint(said, plain=report_type in interchange.PLAIN_JSON_TYPES)
 
 
 def derive_report_id(report_type: str, fields: Mapping[str, Any]) -> str:
     """A stable id for a report given without one: the same line always gets the same id."""
-    return f"{report_type}-{report_fingerprint(report_type, fields)[:16]}"
+    return _report_id(report_type, report_fingerprint(report_type, fields))
+
+
+def _report_id(report_type: str, fingerprint: str) -> str:
+    return f"{report_type}-{fingerprint[:16]}"
 
 
 _FIELD_ADAPTERS: dict[tuple[str, str], TypeAdapter[Any]] = {}

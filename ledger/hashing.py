@@ -22,7 +22,7 @@ _NOT_HASHED = frozenset(
 )
 
 
-def canonical_json(value: Any) -> bytes:
+def canonical_json(value: Any, *, plain: bool = False) -> bytes:
     """RFC 8785 canonical UTF-8 bytes of a JSON value.
 
     `rfc8785` is the reference but pure Python (the costliest step of an import). orjson with
@@ -30,8 +30,13 @@ def canonical_json(value: Any) -> bytes:
     are ASCII (JCS sorts keys by UTF-16 code units, orjson by code points: the same for ASCII;
     orjson and JCS format floats differently). tests/unit/test_hashing.py proves the byte
     equality with Hypothesis; anything else takes the reference path.
+
+    `plain=True` says the caller knows the value is such a value without looking: a validated
+    report of a type in `interchange.PLAIN_JSON_TYPES` (its models allow no float, no free-form
+    object, no integer beyond ±2^53). That saves walking the value, which cost more than the
+    hash itself.
     """
-    if _fast_path_safe(value):
+    if plain or _fast_path_safe(value):
         try:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
         except TypeError:  # e.g. an integer orjson cannot hold; let the reference decide
@@ -65,17 +70,17 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def event_hash(content: Mapping[str, Any]) -> str:
+def event_hash(content: Mapping[str, Any], *, plain: bool = False) -> str:
     """The `hash` of an event: SHA-256 of the canonical JSON of its content.
 
     `content` is the event as exported: type, incident, version, every field that has a value
     (keys whose value is null are left out), recorded_at, recorded_by and prev_hash.
     """
     hashed = {k: v for k, v in content.items() if v is not None and k not in _NOT_HASHED}
-    return sha256_hex(canonical_json(hashed))
+    return sha256_hex(canonical_json(hashed, plain=plain))
 
 
-def content_fingerprint(fields: Mapping[str, Any]) -> str:
+def content_fingerprint(fields: Mapping[str, Any], *, plain: bool = False) -> str:
     """Fingerprint of what a report says (not who recorded it or when): for idempotent imports."""
     said = {k: v for k, v in fields.items() if v is not None and k != "recorded_by"}
-    return sha256_hex(canonical_json(said))
+    return sha256_hex(canonical_json(said, plain=plain))

@@ -366,6 +366,13 @@ MODEL_BY_TYPE: dict[str, type[BaseModel]] = {
     "link": LinkLine,
 }
 
+# Report types whose validated lines are plain JSON for hashing: no float anywhere (only an
+# incident's lat/lon are floats), no free-form object (only a correction's `changes`), every
+# integer bounded within ±2^53, every key a model field (ASCII). Their canonical JSON is
+# orjson's sorted output (see ledger.hashing); tests/unit/test_hashing.py checks this set
+# against the models' JSON schemas, so a new float field cannot slip in unnoticed.
+PLAIN_JSON_TYPES = frozenset(REPORT_TYPES) - {"incident", "correction"}
+
 # Fields a correction may not change: they identify the report or its place in the graph.
 UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_by"})
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Iterator
+from typing import Any
 
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.hashing import _fast_path_safe, canonical_json, event_hash
+from tests.unit.test_read_line import mutated_lines
 
 SAFE_INT = st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
 # Any text Python can encode as UTF-8 (no lone surrogates): controls, RTL marks, emoji, U+2028.
@@ -56,3 +60,72 @@ def test_event_hash_leaves_out_nulls_and_bookkeeping() -> None:
     content = {"type": "claim", "summary": "s", "quote": None, "hash": "x", "position": 3}
     assert event_hash(content) == event_hash({"type": "claim", "summary": "s"})
     assert not math.isnan(len(event_hash(content)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The type-level fast path (`plain=True`): which report types may take it, and that it is exact.
+
+
+def _schema_nodes(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every sub-schema of a pydantic JSON schema, $defs included."""
+    stack: list[dict[str, Any]] = [schema]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.get("properties", {}).values())
+        stack.extend(node.get("$defs", {}).values())
+        stack.extend(node.get("anyOf", []) + node.get("prefixItems", []))
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                stack.append(node[key])
+
+
+def _not_plain_because(report_type: str) -> list[str]:
+    """What in a type's model could make its canonical JSON differ from orjson's sorted output."""
+    from ledger.interchange import MODEL_BY_TYPE
+
+    reasons = []
+    for node in _schema_nodes(MODEL_BY_TYPE[report_type].model_json_schema()):
+        kind = node.get("type")
+        if kind == "number":
+            reasons.append("a float field")
+        if kind == "object" and node.get("additionalProperties") is not False:
+            reasons.append("a free-form object")
+        if kind == "integer" and not (
+            node.get("minimum", -(2**64)) >= -(2**53) and node.get("maximum", 2**64) <= 2**53
+        ):
+            reasons.append("an unbounded integer")
+        if kind is None and not {"$ref", "anyOf", "const", "enum"} & set(node):
+            reasons.append("a value of any type")
+    return reasons
+
+
+def test_plain_json_types_are_exactly_the_types_whose_models_allow_only_plain_values() -> None:
+    from ledger.interchange import PLAIN_JSON_TYPES, REPORT_TYPES
+
+    derived = {t for t in REPORT_TYPES if not _not_plain_because(t)}
+    assert derived == PLAIN_JSON_TYPES
+    assert "a float field" in _not_plain_because("incident")
+    assert "a free-form object" in _not_plain_because("correction")
+
+
+@settings(max_examples=600, deadline=None)
+@given(raw=mutated_lines())
+def test_the_plain_path_is_rfc8785_on_every_valid_line_of_a_plain_type(raw: bytes) -> None:
+    from ledger.domain import report_fingerprint
+    from ledger.interchange import PLAIN_JSON_TYPES, InvalidLine, read_line
+
+    try:
+        fields = read_line(raw)
+    except InvalidLine:
+        return
+    if fields["type"] not in PLAIN_JSON_TYPES:
+        return
+    content = {**fields, "version": 7, "recorded_at": "2026-11-24T00:00:00.000000Z"}
+    assert canonical_json(content, plain=True) == rfc8785.dumps(content)
+    assert (
+        report_fingerprint(fields["type"], fields)
+        == hashlib.sha256(
+            rfc8785.dumps({k: v for k, v in fields.items() if k not in ("report", "recorded_by")})
+        ).hexdigest()
+    )
