@@ -89,7 +89,9 @@ class IncidentLedger(Application[str]):
                 "POSTGRES_PASSWORD": config.password,
                 "POSTGRES_CONNECT_TIMEOUT": "5",
                 "POSTGRES_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
-                "APPLICATION_RECORDER_TOPIC": "ledger.store.recorders:LedgerPostgresRecorder",
+                "APPLICATION_RECORDER_TOPIC": (
+                    "ledger.store.postgres_recorder:LedgerPostgresRecorder"
+                ),
             }
         super().__init__(env=env)
 

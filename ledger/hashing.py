@@ -80,6 +80,26 @@ def event_hash(content: Mapping[str, Any], *, plain: bool = False) -> str:
     return sha256_hex(canonical_json(hashed, plain=plain))
 
 
+def hash_matches(content: Mapping[str, Any], stored: str) -> bool:
+    """Whether `stored` is `event_hash(content)`: exactly that answer, cheaply when it is yes.
+
+    It first hashes orjson's sorted bytes, without walking the value. Equal bytes mean equal
+    values: orjson's output and RFC 8785's both parse back to the value they were written from
+    (orjson's floats round-trip), so if orjson's bytes of `content` equal RFC 8785's bytes of
+    whatever was hashed when the event was written, the two values are equal, and so are their
+    RFC 8785 bytes. A match is therefore a match under the definition; anything else (floats
+    written differently, non-ASCII keys ordered differently, a real alteration) is decided by
+    the reference path. tests/unit/test_hashing.py checks both answers against `event_hash`.
+    """
+    hashed = {k: v for k, v in content.items() if v is not None and k not in _NOT_HASHED}
+    try:
+        if sha256_hex(orjson.dumps(hashed, option=orjson.OPT_SORT_KEYS)) == stored:
+            return True
+    except TypeError:
+        pass
+    return sha256_hex(canonical_json(hashed)) == stored
+
+
 def content_fingerprint(fields: Mapping[str, Any], *, plain: bool = False) -> str:
     """Fingerprint of what a report says (not who recorded it or when): for idempotent imports."""
     said = {k: v for k, v in fields.items() if v is not None and k != "recorded_by"}

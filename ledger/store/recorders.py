@@ -5,6 +5,9 @@ Reads (aggregates, the notification log) go through eventsourcing's own code. Wr
 also records report ids in `ledger_reports`, and that on PostgreSQL takes the same
 `LOCK TABLE ... IN EXCLUSIVE MODE` as the library, so notification ids commit in id order and a
 catch-up that trusts the highest id it has seen never skips an event.
+
+PostgreSQL's recorder lives in `ledger.store.postgres_recorder`, so that a command on a SQLite
+ledger never imports psycopg (a fifth of a short command's start-up).
 """
 
 from __future__ import annotations
@@ -14,12 +17,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
 from eventsourcing.persistence import Notification, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from ledger.store.tables import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
+from ledger.store.names import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 
 IndexRow = tuple[
     str, str, str, str | None, str, int
@@ -207,123 +208,3 @@ class _SQLiteSession:
             _INSERT_EVENT.format(p="?"),
             [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
         )
-
-
-class LedgerPostgresRecorder(PostgresApplicationRecorder):
-    """PostgreSQL: positions are `notification_id`, a BIGSERIAL."""
-
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
-        super().__init__(datastore, events_table_name=EVENTS_TABLE)
-
-    def select_positioned(
-        self, originator_id: str, *, lte_position: int | None = None
-    ) -> list[Notification]:
-        statement = (
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {EVENTS_TABLE} WHERE originator_id = %s "
-        )
-        params: list[Any] = [originator_id]
-        if lte_position is not None:
-            statement += "AND notification_id <= %s "
-            params.append(lte_position)
-        statement += "ORDER BY originator_version"
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, params)
-            return [
-                Notification(
-                    r["originator_id"],
-                    r["originator_version"],
-                    r["topic"],
-                    bytes(r["state"]),
-                    r["notification_id"],
-                )
-                for r in curs.fetchall()
-            ]
-
-    def select_versions(self, keys: Sequence[tuple[str, int]]) -> list[Notification]:
-        """The events at these (incident, version) keys, in log order: one query an incident."""
-        found: list[Notification] = []
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            for originator_id, versions in _by_incident(keys).items():
-                curs.execute(
-                    "SELECT notification_id, originator_id, originator_version, topic, state "
-                    f"FROM {EVENTS_TABLE} WHERE originator_id = %s "
-                    "AND originator_version = ANY(%s)",
-                    [originator_id, versions],
-                )
-                found.extend(
-                    Notification(
-                        r["originator_id"],
-                        r["originator_version"],
-                        r["topic"],
-                        bytes(r["state"]),
-                        r["notification_id"],
-                    )
-                    for r in curs.fetchall()
-                )
-        return sorted(found, key=lambda n: n.id)
-
-    def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                f"SELECT report, incident, type, by, fingerprint, version FROM {REPORTS_TABLE} "
-                "WHERE report = ANY(%s)",
-                [list(reports)],
-            )
-            return [
-                (r["report"], r["incident"], r["type"], r["by"], r["fingerprint"], r["version"])
-                for r in curs.fetchall()
-            ]
-
-    def referrers(self, targets: Sequence[str]) -> list[tuple[str, str]]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                f"SELECT source, source_incident FROM {REFERENCES_TABLE} WHERE target = ANY(%s)",
-                [list(targets)],
-            )
-            return [(r["source"], r["source_incident"]) for r in curs.fetchall()]
-
-    def existing_incidents(self, incidents: Sequence[str]) -> set[str]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(
-                f"SELECT originator_id FROM {EVENTS_TABLE} WHERE originator_version = 1 "
-                "AND originator_id = ANY(%s)",
-                [list(incidents)],
-            )
-            return {r["originator_id"] for r in curs.fetchall()}
-
-    @contextmanager
-    def write_session(self) -> Iterator[WriteSession]:
-        import psycopg
-
-        try:
-            with self.datastore.get_connection() as conn, conn.transaction():
-                with conn.cursor() as curs:
-                    for statement in self.lock_table_statements:
-                        curs.execute(statement)
-                    curs.execute(f"NOTIFY {EVENTS_TABLE}")
-                yield _PostgresSession(conn)
-        except (psycopg.errors.UniqueViolation, PersistenceIntegrityError) as e:
-            # The library's connection wrapper re-raises psycopg's IntegrityError as its own.
-            raise ConflictingWrite(str(e)) from e
-
-
-class _PostgresSession:
-    def __init__(self, conn: Any):
-        self.conn = conn
-
-    def insert(
-        self,
-        events: Sequence[StoredEvent],
-        reports: Sequence[IndexRow],
-        references: Sequence[ReferenceRow],
-    ) -> None:
-        with self.conn.cursor() as curs:
-            if reports:
-                curs.executemany(_INSERT_REPORT.format(p="%s"), reports)
-            if references:
-                curs.executemany(_INSERT_REFERENCE.format(p="%s"), references)
-            curs.executemany(
-                _INSERT_EVENT.format(p="%s"),
-                [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
-            )

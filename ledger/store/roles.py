@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from ledger.store.tables import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
+from ledger.store.names import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 
 LOG_TABLES = (EVENTS_TABLE, REPORTS_TABLE, REFERENCES_TABLE)
 ROLES = ("ledger_writer", "ledger_projector", "ledger_reader")

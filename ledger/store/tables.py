@@ -14,9 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-EVENTS_TABLE = "ledger_events"
-REPORTS_TABLE = "ledger_reports"
-REFERENCES_TABLE = "ledger_references"
+from ledger.store.names import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 
 metadata = MetaData()
 

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -129,3 +130,52 @@ def test_the_plain_path_is_rfc8785_on_every_valid_line_of_a_plain_type(raw: byte
             rfc8785.dumps({k: v for k, v in fields.items() if k not in ("report", "recorded_by")})
         ).hexdigest()
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# hash_matches: verify's shortcut gives exactly event_hash's answer.
+
+
+def _variants(value: Any) -> st.SearchStrategy[Any]:
+    """Values close to `value`: the same with one leaf swapped for a float, an int, a non-ASCII
+    key or text, so that the orjson bytes and the RFC 8785 bytes of the two often differ."""
+    swaps = st.sampled_from([1, 1.0, 1e21, 0.1, -0.0, 2**53 - 1, "1", "é", True, None])
+    if isinstance(value, dict) and value:
+        return st.sampled_from(sorted(value)).flatmap(
+            lambda key: st.one_of(
+                swaps.map(lambda new: {**value, key: new}),
+                st.just({**{k: v for k, v in value.items() if k != key}, "é" + key: value[key]}),
+            )
+        )
+    return swaps
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(KEYS, json_values, min_size=1, max_size=6).flatmap(
+        lambda v: st.tuples(st.just(v), _variants(v))
+    )
+)
+def test_hash_matches_answers_exactly_as_event_hash(pair: tuple[dict, Any]) -> None:  # type: ignore[type-arg]
+    from ledger.hashing import hash_matches
+
+    written, now = pair
+    assert hash_matches(written, event_hash(written))
+    if isinstance(now, dict):
+        assert hash_matches(now, event_hash(written)) == (event_hash(now) == event_hash(written))
+
+
+def test_hash_matches_accepts_what_rfc8785_writes_alike_and_refuses_an_alteration() -> None:
+    from ledger.hashing import hash_matches
+
+    # RFC 8785 writes the float 1.0 as "1", like the integer: the same hash, though orjson's
+    # bytes differ ("1.0"); the reference path must decide it.
+    assert event_hash({"n": 1}) == event_hash({"n": 1.0})
+    assert hash_matches({"n": 1.0}, event_hash({"n": 1}))
+    # Key order differs between UTF-16 (JCS) and code points (orjson) past the BMP.
+    keys = {"\U0001f600": 1, "\uff61": 2}
+    assert hash_matches(keys, event_hash(keys))
+    assert not hash_matches({"n": 2}, event_hash({"n": 1}))
+    # Beyond ±2^53 there is no RFC 8785 form at all: the same error as event_hash gives.
+    with pytest.raises(ValueError):
+        hash_matches({"n": 2**64}, event_hash({"n": 1}))
