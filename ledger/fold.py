@@ -257,11 +257,14 @@ def fold(
     *,
     timeline_of: Collection[str] | None = None,
     tables: Collection[str] = tuple(COLUMNS),
+    shaped: bool = True,
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows of every current-state view (or of `tables`), from report records in log order.
 
     `timeline_of` limits the timeline rows to those reports: a catch-up writes each report's
     timeline row once, when it arrives, and needs the fold's only for reports just corrected.
+    `shaped=False` leaves each row's keys in the order they were built: a catch-up picks the
+    columns when it inserts (a missing one raises there just the same).
     """
     ledger = _Ledger(reports)
     derived = {a.id: _derive(ledger, a) for a in ledger.live() if a.type in ASSERTION_TYPES}
@@ -275,6 +278,8 @@ def fold(
         "links": lambda: _link_rows(ledger),
         "timeline": lambda: _timeline_rows(ledger, timeline_of),
     }
+    if not shaped:
+        return {name: builders[name]() for name in tables}
     return {name: [_shape(name, row) for row in builders[name]()] for name in tables}
 
 

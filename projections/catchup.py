@@ -27,7 +27,7 @@ from ledger.store.config import StoreConfig
 from projections import schema
 
 PROJECTION = "views"
-BATCH = 2_000
+BATCH = 5_000
 _INCIDENT_SCOPED = ("incidents", "claims", "disputes", "provenance", "links")
 # What a catch-up takes from the fold; `actors` is summed from `actor_roles` instead.
 _FOLDED = (*_INCIDENT_SCOPED, "timeline", "actor_roles")
@@ -52,6 +52,9 @@ def projection_engine(store: StoreConfig, lock_timeout: float = 30.0) -> Engine:
         # it only skips the fsync per commit, so a power cut may lose the last batches, which
         # the next catch-up re-applies from the tracked position. FULL cost a tenth of a rebuild.
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+        # A larger page cache (64 MB; the default is 2 MB) keeps the views' indexes in memory as
+        # they grow: past a few hundred thousand rows each insert otherwise reads pages back.
+        dbapi_connection.execute("PRAGMA cache_size=-65536")
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection):  # type: ignore[no-untyped-def]
@@ -117,7 +120,7 @@ def rebuild(
             _write_position(connection, 0)
     finally:
         engine.dispose()
-    return catch_up(ledger, store, batch=5_000, on_progress=on_progress)
+    return catch_up(ledger, store, on_progress=on_progress)
 
 
 def tracked_position(store: StoreConfig) -> int:
@@ -172,7 +175,7 @@ def _apply(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
     incidents = _affected_incidents(connection, records)
     closure = _closure(connection, incidents, {r["report"]: r for r in records})
     corrected = {t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())}
-    views = fold(closure, timeline_of=corrected, tables=_FOLDED)
+    views = fold(closure, timeline_of=corrected, tables=_FOLDED, shaped=False)
     _replace_incident_rows(connection, incidents, views)
     _refresh_timeline_rows(connection, views["timeline"], corrected)
     new_reports = {r["report"] for r in records}
