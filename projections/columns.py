@@ -1,0 +1,59 @@
+"""The projection tables' names and columns as plain data, for code that reads or writes them
+with the database driver directly. `projections.schema` (SQLAlchemy, for Alembic) is the
+definition; tests/unit/test_projection_columns.py keeps the two equal. Importing SQLAlchemy
+costs a quarter of a second, more than a report or a one-line append takes otherwise.
+"""
+
+from __future__ import annotations
+
+# fmt: off
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "incidents": (
+        "incident", "title", "category", "location", "location_qualifier", "lat", "lon",
+        "occurred_from", "occurred_to", "description", "status", "assertions", "disputed",
+        "reports", "first_stated_at", "last_stated_at", "last_recorded_at", "last_position",
+        "version", "corrected",
+    ),
+    "claims": (
+        "report", "incident", "type", "by", "actor", "speaker", "on_behalf_of", "stance",
+        "against", "targets", "addressee", "summary", "quote", "stated_at", "status", "denials",
+        "corroborations", "other_corroborations", "discrepancies", "reliability", "credibility",
+        "verdict", "corrected", "recorded_at", "position",
+    ),
+    "disputes": (
+        "claim", "denial", "incident", "denial_incident", "claimant", "denier",
+        "denial_stated_at", "scope", "retracted",
+    ),
+    "actors": (
+        "actor", "name", "claims_made", "warnings_issued", "denials_issued", "accused_in",
+        "corroborations_given", "retractions",
+    ),
+    "provenance": (
+        "report", "hop", "incident", "agent", "role", "kind", "url", "published_at",
+        "quote_mode",
+    ),
+    "links": ("report", "incident", "other", "relation", "note"),
+    "timeline": (
+        "position", "report", "incident", "type", "by", "stated_at", "stated_from",
+        "recorded_at", "recorded_by", "version", "refers_to", "summary", "voided", "corrected",
+        "data",
+    ),
+    "report_refs": ("source", "target", "source_incident", "target_incident"),
+    "actor_roles": ("report", "seq", "actor", "role", "name", "position"),
+    "projection_tracking": ("projection", "position"),
+}
+
+# SQLite stores booleans as 0/1; SQLAlchemy turned them back into booleans, and so must we.
+BOOLEAN_COLUMNS: dict[str, frozenset[str]] = {
+    "claims": frozenset({"corrected"}),
+    "disputes": frozenset({"retracted"}),
+    "incidents": frozenset({"corrected"}),
+    "timeline": frozenset({"voided", "corrected"}),
+}
+
+# The tables a rebuild empties, in the order schema.VIEW_TABLES lists them.
+VIEW_TABLE_NAMES = (
+    "incidents", "claims", "disputes", "actors", "provenance", "links", "timeline",
+    "report_refs", "actor_roles",
+)
+# fmt: on

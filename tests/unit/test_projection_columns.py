@@ -1,0 +1,26 @@
+"""The driver-level column lists are the SQLAlchemy schema's, table for table."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean
+
+from projections import schema
+from projections.columns import BOOLEAN_COLUMNS, TABLE_COLUMNS, VIEW_TABLE_NAMES
+
+
+def test_every_table_has_the_schemas_columns_in_order() -> None:
+    assert {
+        table.name: tuple(c.name for c in table.columns) for table in schema.metadata.sorted_tables
+    } == TABLE_COLUMNS
+
+
+def test_boolean_columns_are_the_schemas() -> None:
+    derived = {
+        table.name: frozenset(c.name for c in table.columns if isinstance(c.type, Boolean))
+        for table in schema.metadata.sorted_tables
+    }
+    assert {name: cols for name, cols in derived.items() if cols} == BOOLEAN_COLUMNS
+
+
+def test_view_tables_are_the_schemas() -> None:
+    assert tuple(t.name for t in schema.VIEW_TABLES) == VIEW_TABLE_NAMES
