@@ -8,7 +8,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,42 +18,6 @@ from cli.context import open_ledger, say, settings
 
 if TYPE_CHECKING:
     from ledger.application import Mentions
-
-
-def _validate_file(path: Path, spool: Path) -> tuple[int, Mentions]:
-    """Validate every line of `path` (raising on the first bad one) into `spool`, as compact
-    JSON of the validated fields; returns how many lines there were and the ids they name."""
-    import orjson
-
-    from ledger.application import Mentions
-    from ledger.interchange import read_line
-
-    count = 0
-    mentions = Mentions()
-    with path.open("rb") as handle, spool.open("wb") as out:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue  # blank lines (e.g. a trailing newline) carry nothing
-            fields = read_line(raw.rstrip(b"\r\n"), number)
-            out.write(orjson.dumps([number, fields]) + b"\n")
-            mentions.add(fields["type"], fields)
-            count += 1
-    return count, mentions
-
-
-def _lines_from_spool(
-    spool: Path,
-) -> Callable[[], Iterator[tuple[int | None, str, dict[str, Any]]]]:
-    """The validated lines again, as often as the append needs them, without re-validating."""
-    import orjson
-
-    def lines() -> Iterator[tuple[int | None, str, dict[str, Any]]]:
-        with spool.open("rb") as handle:
-            for raw in handle:
-                number, fields = orjson.loads(raw)
-                yield number, fields.pop("type"), fields
-
-    return lines
 
 
 def _single_line(
@@ -119,19 +83,67 @@ def append_lines(
         lines = _single_line(single)  # validates now: exit 2 before the database is touched
         total: int | None = 1
     else:
+        from cli.validation import lines_from_spool, validate_file
+
         assert path is not None
         spool = _temporary_path()
+        if _worth_validating_beside(path):
+            try:
+                _append_beside_validation(path, spool, project)
+            finally:
+                remove_quietly(spool)
+            return
         try:
-            total, mentions = _validate_file(path, spool)  # every line, before any is written
+            total, mentions = validate_file(path, spool)  # every line, before any is written
         except BaseException:
             remove_quietly(spool)
             raise
-        lines = _lines_from_spool(spool)
+        lines = lambda: lines_from_spool(spool)  # noqa: E731
     try:
         _append_and_project(lines, total, single, project, mentions)
     finally:
         if spool is not None:
             remove_quietly(spool)
+
+
+PIPELINE_FROM_BYTES = 500_000  # below this (~1,000 lines) a second process does not pay
+
+
+def _worth_validating_beside(path: Path) -> bool:
+    """Validate in a child while appending: for a big file, on a ledger that already has its
+    schema (a new one must not be created for a file with a bad line), where fork exists."""
+    import multiprocessing
+
+    from ledger.store import schema_check
+
+    try:
+        big = path.stat().st_size >= PIPELINE_FROM_BYTES
+    except OSError:
+        return False
+    return (
+        big
+        and "fork" in multiprocessing.get_all_start_methods()
+        and schema_check.revision(settings().store) == schema_check.SCHEMA_HEAD
+    )
+
+
+def _append_beside_validation(path: Path, spool: Path, project: bool) -> None:
+    from cli.validation import ValidatingChild
+    from ledger.application import Mentions
+    from ledger.errors import LedgerError
+
+    child = ValidatingChild(path, spool)
+    try:
+        try:
+            _append_and_project(child.stream, None, None, project, Mentions())
+        except LedgerError:
+            # A domain rule broke, or the store refused: if the file also has a bad line, that
+            # is what to report (exit 2), as when every line was validated first.
+            child.wait()
+            child.raise_problem()
+            raise
+    finally:
+        child.close()
 
 
 def _refuse_on_a_ledger_without_schema(incident: str) -> None:

@@ -31,6 +31,8 @@ from ledger.timeutil import parse_earliest, utc_now
 
 # One validated line: its line number (None for a typed command), type, and fields.
 ValidatedLine = tuple[int | None, str, dict[str, Any]]
+# What an append reads: validated lines, optionally preceded by the ids the next ones name
+# (`Mentions`), so a stream still being validated can be appended as it arrives.
 
 FLUSH_EVERY = 2_000  # events per executemany inside an import's single transaction
 MAX_CONFLICT_RETRIES = 20
@@ -105,7 +107,7 @@ class IncidentLedger(Application[str]):
 
     def append(
         self,
-        lines: Callable[[], Iterable[ValidatedLine]],
+        lines: Callable[[], Iterable[ValidatedLine | Mentions]],
         *,
         recorded_by: str,
         on_progress: Callable[[int], None] | None = None,
@@ -115,7 +117,8 @@ class IncidentLedger(Application[str]):
 
         `lines` is called again on each attempt: if another writer got there first, the batch is
         re-run from the start against the reloaded incidents, re-checking every domain rule.
-        `mentions` (the ids the lines name) saves a pass over them when the caller has it.
+        `mentions` (the ids the lines name) saves a pass over them when the caller has it; a
+        stream may also announce them itself, chunk by chunk, as `Mentions` items.
         """
         if mentions is None:
             mentions = Mentions.of(lines())
@@ -128,7 +131,7 @@ class IncidentLedger(Application[str]):
 
     def _append_once(
         self,
-        lines: Callable[[], Iterable[ValidatedLine]],
+        lines: Callable[[], Iterable[ValidatedLine | Mentions]],
         recorded_by: str,
         on_progress: Callable[[int], None] | None,
         mentions: Mentions,
@@ -140,8 +143,14 @@ class IncidentLedger(Application[str]):
         result = AppendResult()
         incidents: dict[str, Incident] = {}
         pending: list[IncidentEvent] = []
+        done = 0
         with self.recorder.write_session() as session:  # type: ignore[attr-defined]
-            for done, (line_no, report_type, fields) in enumerate(lines(), start=1):
+            for item in lines():
+                if isinstance(item, Mentions):
+                    directory.prefetch(item)
+                    continue
+                line_no, report_type, fields = item
+                done += 1
                 try:
                     event = self._apply_line(
                         report_type,
@@ -313,10 +322,14 @@ class Mentions:
         self.reports.update(fields.get("refers_to", ()))
 
     @classmethod
-    def of(cls, items: Iterable[ValidatedLine]) -> Mentions:
+    def of(cls, items: Iterable[ValidatedLine | Mentions]) -> Mentions:
         mentions = cls()
-        for _, report_type, fields in items:
-            mentions.add(report_type, fields)
+        for item in items:
+            if isinstance(item, Mentions):
+                mentions.incidents |= item.incidents
+                mentions.reports |= item.reports
+            else:
+                mentions.add(item[1], item[2])
         return mentions
 
 
@@ -330,9 +343,13 @@ class _BatchDirectory:
         self.known_missing: set[str] = set()
 
     def prefetch(self, mentions: Mentions) -> None:
-        self.entries.update(self.ledger.find_reports(sorted(mentions.reports)))
-        self.known_missing = mentions.reports - set(self.entries)
-        self.incidents = self.ledger.recorder.existing_incidents(sorted(mentions.incidents))  # type: ignore[attr-defined]
+        """Read which of these ids exist, except those this batch already knows about (it may
+        be called again for each chunk of a stream)."""
+        reports = mentions.reports - self.entries.keys() - self.known_missing
+        self.entries.update(self.ledger.find_reports(sorted(reports)))
+        self.known_missing |= reports - self.entries.keys()
+        incidents = mentions.incidents - self.incidents
+        self.incidents |= self.ledger.recorder.existing_incidents(sorted(incidents))  # type: ignore[attr-defined]
 
     def find(self, report: str) -> ReportEntry | None:
         entry = self.entries.get(report)

@@ -1,0 +1,175 @@
+"""Validating an import file into a spool, either before appending or beside it.
+
+`validate_file` validates every line first, then the append starts: what a new ledger needs,
+since nothing (not even its schema) may be created for a file with a bad line.
+
+`ValidatingChild` validates in a forked child process while this process appends what is
+already valid, inside the import's one transaction: validation and appending each take about
+half of an import's time, and there are two cores. The guarantees stay those of the serial
+path: the append commits only after the child has validated every line, a bad line anywhere
+rolls the whole transaction back and is reported as exit 2 even when a domain rule broke on an
+earlier line (validation errors are reported first, as before), and a child that dies is an
+error, never a partial import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from ledger.application import Mentions, ValidatedLine
+
+CHUNK = 2_000  # lines per message from the child: enough to keep both processes busy
+
+
+def validate_file(path: Path, spool: Path) -> tuple[int, Mentions]:
+    """Validate every line of `path` (raising on the first bad one) into `spool`, as compact
+    JSON of the validated fields; returns how many lines there were and the ids they name."""
+    count = 0
+    mentions = None
+    for message in _validated_chunks(path, spool, chunk=None):
+        count, mentions = message[1], message[3]
+    assert mentions is not None
+    return count, mentions
+
+
+def _validated_chunks(
+    path: Path, spool: Path, chunk: int | None
+) -> Iterator[tuple[int, int, int, Mentions]]:
+    """(spool bytes, lines so far, lines in chunk, ids the chunk names) after every `chunk`
+    lines and at the end; raises InvalidLine on the first bad line."""
+    from ledger.application import Mentions
+    from ledger.interchange import read_line
+
+    count = 0
+    since = 0
+    mentions = Mentions()
+    with path.open("rb") as handle, spool.open("wb") as out:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue  # blank lines (e.g. a trailing newline) carry nothing
+            fields = read_line(raw.rstrip(b"\r\n"), number)
+            out.write(orjson.dumps([number, fields]) + b"\n")
+            mentions.add(fields["type"], fields)
+            count += 1
+            since += 1
+            if chunk is not None and since >= chunk:
+                out.flush()
+                yield out.tell(), count, since, mentions
+                mentions, since = Mentions(), 0
+        out.flush()
+        yield out.tell(), count, since, mentions
+
+
+def lines_from_spool(spool: Path, end: int | None = None) -> Iterator[ValidatedLine]:
+    """The validated lines again, without re-validating (up to byte `end`, if given)."""
+    with spool.open("rb") as handle:
+        yield from _read_lines(handle, end)
+
+
+def _read_lines(handle: Any, end: int | None) -> Iterator[ValidatedLine]:
+    while end is None or handle.tell() < end:
+        raw = handle.readline()
+        if not raw:
+            return
+        number, fields = orjson.loads(raw)
+        yield number, fields.pop("type"), fields
+
+
+def _child(path: Path, spool: Path, sender: Connection) -> None:
+    from ledger.interchange import InvalidLine
+
+    try:
+        for end, count, _, mentions in _validated_chunks(path, spool, CHUNK):
+            sender.send(("chunk", end, count, mentions))
+        sender.send(("done",))
+    except InvalidLine as e:
+        sender.send(("invalid", e.line_no, e.field, e.problem))
+    except BaseException as e:  # reported by the parent as a failed import, never partial
+        sender.send(("failed", f"{type(e).__name__}: {e}"))
+    finally:
+        sender.close()
+
+
+class ValidatingChild:
+    """A forked child validating `path` into `spool`; this side reads what it has validated."""
+
+    def __init__(self, path: Path, spool: Path) -> None:
+        context = multiprocessing.get_context("fork")
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(target=_child, args=(path, spool, sender), daemon=True)
+        self.process.start()
+        sender.close()
+        self.spool = spool
+        self.count = 0
+        self.finished = False
+        self.problem: tuple[Any, ...] | None = None
+
+    def stream(self) -> Iterator[ValidatedLine | Mentions]:
+        """Each chunk's ids, then its lines, as soon as the child has validated them; raises
+        the child's InvalidLine (or failure) where it happens."""
+        if self.finished:
+            yield from self._complete_stream()
+            return
+        with self.spool.open("rb") as handle:
+            while (message := self._receive()) is not None:
+                _, end, self.count, mentions = message
+                yield mentions
+                yield from _read_lines(handle, end)
+
+    def _complete_stream(self) -> Iterator[ValidatedLine | Mentions]:
+        """After the child is done (a retried append): the whole spool, ids first."""
+        from ledger.application import Mentions
+
+        self.raise_problem()
+        yield Mentions.of(lines_from_spool(self.spool))
+        yield from lines_from_spool(self.spool)
+
+    def _receive(self) -> tuple[Any, ...] | None:
+        try:
+            message: tuple[Any, ...] = self.receiver.recv()
+        except EOFError:
+            message = ("failed", "the validating process ended without a word")
+        if message[0] == "chunk":
+            return message
+        self.finished = True
+        self.process.join()
+        if message[0] != "done":
+            self.problem = message
+        self.raise_problem()
+        return None
+
+    def wait(self) -> None:
+        """Let the child finish (reading what it reports), so its verdict is known."""
+        while not self.finished:
+            self._receive_quietly()
+
+    def _receive_quietly(self) -> None:
+        # A problem is kept in self.problem; raise_problem reports it when it is wanted.
+        with contextlib.suppress(Exception):
+            self._receive()
+
+    def raise_problem(self) -> None:
+        from ledger.errors import LedgerError
+        from ledger.interchange import InvalidLine
+
+        if self.problem is None:
+            return
+        if self.problem[0] == "invalid":
+            _, line_no, field, problem = self.problem
+            raise InvalidLine(line_no, field, problem)
+        raise LedgerError(f"validating the file failed ({self.problem[1]})")
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.receiver.close()

@@ -1,0 +1,120 @@
+"""A big import on an existing ledger is validated in a child process beside the append.
+
+Same result as validating first, same refusals: a bad line anywhere is exit 2 naming it and
+commits nothing, also when a domain rule broke on an earlier line; a domain rule alone is exit
+1 and commits nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.benchmarks.data import write_dataset
+
+LEDGER = str(Path(sys.executable).parent / "ledger")
+
+
+def ledger(db: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    return subprocess.run(
+        [LEDGER, "--db", db, "--as", "tester", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pipelined") / "big.jsonl"
+    write_dataset(path, 20, 100, seed=5)  # 2,000 lines, well over the pipelining threshold
+    return path
+
+
+def test_a_big_file_on_an_existing_ledger_is_validated_beside_the_append(
+    db_url: str, big_file: Path
+) -> None:
+    from cli import writing
+    from ledger.store.config import resolve
+
+    assert big_file.stat().st_size >= writing.PIPELINE_FROM_BYTES
+    os.environ.pop("LEDGER_DB", None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writing, "settings", lambda: type("S", (), {"store": resolve(db_url)})())
+        assert writing._worth_validating_beside(big_file)
+
+
+def test_it_gives_what_validating_first_gives(db_url: str, big_file: Path, tmp_path: Path) -> None:
+    pipelined = ledger(db_url, "import", str(big_file))
+    assert pipelined.returncode == 0, pipelined.stderr
+    assert "added 2000 report(s) to 20 incident(s); 0 already recorded" in pipelined.stderr
+    serial_db = str(tmp_path / "serial.db")  # no schema yet: validated first, then appended
+    assert ledger(serial_db, "import", str(big_file)).returncode == 0
+    for report in ("incidents", "claims", "disputes", "provenance"):
+        ours = json.loads(ledger(db_url, "report", report, "-f", "json").stdout)
+        theirs = json.loads(ledger(serial_db, "report", report, "-f", "json").stdout)
+        strip = {"last_recorded_at", "recorded_at"}  # the two imports ran at different times
+        assert [{k: v for k, v in r.items() if k not in strip} for r in ours] == [
+            {k: v for k, v in r.items() if k not in strip} for r in theirs
+        ], report
+    assert ledger(db_url, "verify").returncode == 0
+    again = ledger(db_url, "import", str(big_file))
+    assert "added 0 report(s) to 0 incident(s); 2000 already recorded" in again.stderr
+
+
+def test_a_bad_last_line_is_exit_2_and_nothing_is_committed(
+    db_url: str, big_file: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(big_file.read_bytes() + b'{"type": "claim", "incident": "bench-000001"}\n')
+    result = ledger(db_url, "import", str(bad))
+    assert result.returncode == 2, result.stderr
+    assert "line 2001, field 'by': required but missing" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "added 2000 report(s)" in ledger(db_url, "import", str(big_file)).stderr
+
+
+def test_a_bad_line_is_reported_even_after_an_earlier_domain_error(
+    db_url: str, big_file: Path, tmp_path: Path
+) -> None:
+    lines = big_file.read_bytes().splitlines(keepends=True)
+    orphan = {
+        "type": "denial",
+        "incident": "bench-000000",
+        "by": "X",
+        "refers_to": ["no-such-claim"],
+        "summary": "No",
+    }
+    lines.insert(3, (json.dumps(orphan) + "\n").encode())
+    lines.append(b'{"type": "claim", "incident": "bench-000001", "by": "X", "summary": 7}\n')
+    bad = tmp_path / "both.jsonl"
+    bad.write_bytes(b"".join(lines))
+    result = ledger(db_url, "import", str(bad))
+    assert result.returncode == 2, result.stderr
+    assert "line 2002, field 'summary'" in result.stderr
+
+
+def test_a_domain_error_alone_is_exit_1_and_nothing_is_committed(
+    db_url: str, big_file: Path, tmp_path: Path
+) -> None:
+    lines = big_file.read_bytes().splitlines(keepends=True)
+    orphan = {
+        "type": "denial",
+        "incident": "bench-000019",
+        "by": "X",
+        "refers_to": ["no-such-claim"],
+        "summary": "No",
+    }
+    bad = tmp_path / "orphan.jsonl"
+    bad.write_bytes(b"".join(lines) + (json.dumps(orphan) + "\n").encode())
+    result = ledger(db_url, "import", str(bad))
+    assert result.returncode == 1, result.stderr
+    assert "line 2001" in result.stderr and "no-such-claim" in result.stderr
+    assert "added 2000 report(s)" in ledger(db_url, "import", str(big_file)).stderr
