@@ -173,10 +173,22 @@ class _Report:
 
     # Identity, place and references cannot be corrected (see _UNCORRECTABLE), so they are read
     # once here; the fold asks for them hundreds of thousands of times in a rebuild.
-    __slots__ = ("corrected", "data", "get", "id", "incident", "position", "refs", "type", "voided")
+    __slots__ = (
+        "corrected",
+        "data",
+        "get",
+        "id",
+        "incident",
+        "owned",
+        "position",
+        "refs",
+        "type",
+        "voided",
+    )
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data: Mapping[str, Any] = data
+        self.owned = False
         self.voided = False
         self.corrected = False
         self.id = str(data["report"])
@@ -184,8 +196,16 @@ class _Report:
         self.incident = str(data["incident"])
         self.position = int(data["position"])
         self.refs: list[str] = _as_list(data.get("refers_to"))
-        # The dict's own lookup (corrections update this same dict in place).
-        self.get: Callable[[str], Any] = data.get
+        self.get: Callable[[str], Any] = data.get  # the mapping's own lookup: no Python frame
+
+    def own_data(self) -> dict[str, Any]:
+        """This report's own copy of its record, for a correction to change (the caller's
+        record stays as given)."""
+        if not isinstance(self.data, dict) or not self.owned:
+            self.data = dict(self.data)
+            self.get = self.data.get
+            self.owned = True
+        return self.data
 
     @property
     def actor(self) -> str | None:
@@ -211,7 +231,8 @@ class _Ledger:
 
     def __init__(self, records: Iterable[Mapping[str, Any]]) -> None:
         ordered = sorted(records, key=lambda r: int(r["position"]))
-        self.reports = [_Report(dict(record)) for record in ordered]
+        # Records are shared, not copied: a correction copies its target before changing it.
+        self.reports = [_Report(record) for record in ordered]
         self.by_id: dict[str, _Report] = {}
         for report in self.reports:
             self.by_id.setdefault(report.id, report)
@@ -231,7 +252,7 @@ class _Ledger:
                 target.voided = True
             effective = {k: v for k, v in changes.items() if k not in _UNCORRECTABLE}
             if effective:
-                target.data.update(effective)
+                target.own_data().update(effective)
                 target.corrected = True
 
     def targets(self, report: _Report) -> Iterator[_Report]:

@@ -9,58 +9,132 @@ only then reads the position.
 Each batch stores the new reports in `timeline` and `report_refs`, then recomputes the rows of
 every incident and actor the batch touched, by folding (`ledger.fold`) the reports of those
 incidents plus the reports elsewhere that refer into them.
+
+The tables are written through the database driver itself (sqlite3, or psycopg for PostgreSQL),
+with the column lists of `projections.columns`: every write command projects after it appends,
+and importing SQLAlchemy would cost a quarter of a second of a one-line append.
 """
 
 from __future__ import annotations
 
+import contextlib
 import operator
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 
 from ledger.application import IncidentLedger, to_record
 from ledger.fold import COLUMNS, fold, timeline_row
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
-from projections import schema
+from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 
 PROJECTION = "views"
 BATCH = 5_000
 _INCIDENT_SCOPED = ("incidents", "claims", "disputes", "provenance", "links")
 # What a catch-up takes from the fold; `actors` is summed from `actor_roles` instead.
 _FOLDED = (*_INCIDENT_SCOPED, "timeline", "actor_roles")
+_ACTOR_COUNTS = frozenset(TABLE_COLUMNS["actors"][2:])
 
 
 class InjectedFailure(RuntimeError):
     """Raised by tests (through `fail_after`) to crash a catch-up in the middle of a batch."""
 
 
-def projection_engine(store: StoreConfig, lock_timeout: float = 30.0) -> Engine:
-    """An engine whose transactions take SQLite's write lock up front (see module docstring)."""
-    from sqlalchemy import create_engine, event
+class _Connection:
+    """The projector's own connection, on either driver. Statements are written with `?`
+    placeholders (never with values in the text); PostgreSQL's become psycopg's `%s`."""
 
+    def __init__(self, raw: Any, *, postgres: bool) -> None:
+        self.raw = raw
+        self.postgres = postgres
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.raw.execute(self._sql(statement), params).fetchall())
+
+    def column(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        return [row[0] for row in self.rows(statement, params)]
+
+    def run(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.raw.execute(self._sql(statement), params)
+
+    def run_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if self.postgres:
+            with self.raw.cursor() as cursor:
+                cursor.executemany(self._sql(statement), rows)
+        else:
+            self.raw.executemany(statement, rows)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[_Connection]:
+        """One transaction: SQLite's takes the write lock up front (see module docstring)."""
+        if not self.postgres:
+            self.raw.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            # The error that got us here is the one to report; a connection that cannot even
+            # roll back is closed by the caller, which ends the transaction just the same.
+            with contextlib.suppress(Exception):
+                if self.postgres:
+                    self.raw.rollback()
+                elif self.raw.in_transaction:
+                    self.raw.execute("ROLLBACK")
+            raise
+        if self.postgres:
+            self.raw.commit()
+        else:
+            self.raw.execute("COMMIT")
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+@contextlib.contextmanager
+def _connect(store: StoreConfig, lock_timeout: float = 30.0) -> Iterator[_Connection]:
+    """The projector's connection, closed on the way out (tests delete SQLite files after)."""
+    connection = _open(store, lock_timeout)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _open(store: StoreConfig, lock_timeout: float) -> _Connection:
     if store.backend != "sqlite":
-        return create_engine(store.sqlalchemy_url)
-    engine = create_engine(store.sqlalchemy_url, connect_args={"timeout": lock_timeout})
+        import psycopg
 
-    @event.listens_for(engine, "connect")
-    def _autocommit_driver(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        return _Connection(
+            psycopg.connect(
+                host=store.host,
+                port=store.port,
+                user=store.user,
+                password=store.password or None,
+                dbname=store.dbname,
+                autocommit=False,
+                connect_timeout=5,
+            ),
+            postgres=True,
+        )
+    # isolation_level=None: the driver opens no transaction of its own; we issue BEGIN ourselves.
+    raw = sqlite3.connect(store.sqlite_path, timeout=lock_timeout, isolation_level=None)
+    try:
         # In WAL mode NORMAL still commits each batch atomically (rows and position together);
         # it only skips the fsync per commit, so a power cut may lose the last batches, which
         # the next catch-up re-applies from the tracked position. FULL cost a tenth of a rebuild.
-        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+        raw.execute("PRAGMA synchronous=NORMAL")
         # A larger page cache (64 MB; the default is 2 MB) keeps the views' indexes in memory as
         # they grow: past a few hundred thousand rows each insert otherwise reads pages back.
-        dbapi_connection.execute("PRAGMA cache_size=-65536")
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
+        raw.execute("PRAGMA cache_size=-65536")
+    except BaseException:
+        raw.close()
+        raise
+    return _Connection(raw, postgres=False)
 
 
 def catch_up(
@@ -73,13 +147,12 @@ def catch_up(
     lock_timeout: float = 30.0,
 ) -> int:
     """Apply every event after the tracked position; returns how many were applied."""
-    engine = projection_engine(store, lock_timeout)
     applied = 0
     target = ledger.max_position()
-    try:
+    with _connect(store, lock_timeout) as db:
         while True:
-            with engine.begin() as connection:
-                position = _lock_and_read_position(connection)
+            with db.transaction():
+                position = _lock_and_read_position(db)
                 notifications = ledger.recorder.select_notifications(
                     start=position, limit=batch, inclusive_of_start=False
                 )
@@ -93,15 +166,13 @@ def catch_up(
                 ]
                 if fail_after is not None and applied + len(records) > fail_after:
                     # Write part of the batch, then crash: the transaction must roll it all back.
-                    _apply(connection, records[: fail_after - applied])
+                    _apply(db, records[: fail_after - applied])
                     raise InjectedFailure(f"injected failure after {fail_after} events")
-                _apply(connection, records)
-                _write_position(connection, notifications[-1].id)
+                _apply(db, records)
+                _write_position(db, notifications[-1].id)
             applied += len(records)
             if on_progress is not None:
                 on_progress(notifications[-1].id, target)
-    finally:
-        engine.dispose()
 
 
 def rebuild(
@@ -111,79 +182,69 @@ def rebuild(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Empty every view and its position, then replay the whole log into them."""
-    engine = projection_engine(store)
-    try:
-        with engine.begin() as connection:
-            _lock_and_read_position(connection)
-            for table in schema.VIEW_TABLES:
-                connection.execute(delete(table))
-            _write_position(connection, 0)
-    finally:
-        engine.dispose()
+    with _connect(store) as db, db.transaction():
+        _lock_and_read_position(db)
+        for name in VIEW_TABLE_NAMES:
+            db.run(f"DELETE FROM {name}")
+        _write_position(db, 0)
     return catch_up(ledger, store, on_progress=on_progress)
 
 
 def tracked_position(store: StoreConfig) -> int:
-    engine = projection_engine(store)
-    try:
-        with engine.connect() as connection:
-            value = connection.execute(
-                select(schema.projection_tracking.c.position).where(
-                    schema.projection_tracking.c.projection == PROJECTION
-                )
-            ).scalar()
-            return int(value or 0)
-    finally:
-        engine.dispose()
+    """The last log position the views hold (0 before the first catch-up)."""
+    with _connect(store) as db:
+        value = db.rows(
+            "SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,)
+        )
+    return int(value[0][0] or 0) if value else 0
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def _lock_and_read_position(connection: Connection) -> int:
-    tracking = schema.projection_tracking
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            text(
-                "INSERT INTO projection_tracking (projection, position) VALUES (:p, 0) "
-                "ON CONFLICT (projection) DO NOTHING"
-            ),
-            {"p": PROJECTION},
+def _lock_and_read_position(db: _Connection) -> int:
+    if db.postgres:
+        db.run(
+            "INSERT INTO projection_tracking (projection, position) VALUES (?, 0) "
+            "ON CONFLICT (projection) DO NOTHING",
+            (PROJECTION,),
         )
-        query = select(tracking.c.position).where(tracking.c.projection == PROJECTION)
-        return int(connection.execute(query.with_for_update()).scalar_one())
-    value = connection.execute(
-        select(tracking.c.position).where(tracking.c.projection == PROJECTION)
-    ).scalar()
-    if value is None:
-        connection.execute(insert(tracking).values(projection=PROJECTION, position=0))
+        (row,) = db.rows(
+            "SELECT position FROM projection_tracking WHERE projection = ? FOR UPDATE",
+            (PROJECTION,),
+        )
+        return int(row[0])
+    value = db.rows("SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,))
+    if not value or value[0][0] is None:
+        db.run(
+            "INSERT INTO projection_tracking (projection, position) VALUES (?, ?)", (PROJECTION, 0)
+        )
         return 0
-    return int(value)
+    return int(value[0][0])
 
 
-def _write_position(connection: Connection, position: int) -> None:
-    tracking = schema.projection_tracking
-    connection.execute(
-        update(tracking).where(tracking.c.projection == PROJECTION).values(position=position)
+def _write_position(db: _Connection, position: int) -> None:
+    db.run(
+        "UPDATE projection_tracking SET position = ? WHERE projection = ?", (position, PROJECTION)
     )
 
 
-def _apply(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
+def _apply(db: _Connection, records: Sequence[dict[str, Any]]) -> None:
     if not records:
         return
-    _store_reports(connection, records)
-    incidents = _affected_incidents(connection, records)
-    closure = _closure(connection, incidents, {r["report"]: r for r in records})
+    _store_reports(db, records)
+    incidents = _affected_incidents(db, records)
+    closure = _closure(db, incidents, {r["report"]: r for r in records})
     corrected = {t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())}
     views = fold(closure, timeline_of=corrected, tables=_FOLDED, shaped=False)
-    _replace_incident_rows(connection, incidents, views)
-    _refresh_timeline_rows(connection, views["timeline"], corrected)
+    _replace_incident_rows(db, incidents, views)
+    _refresh_timeline_rows(db, views["timeline"], corrected)
     new_reports = {r["report"] for r in records}
-    removed, added = _replace_actor_roles(connection, views["actor_roles"], closure, new_reports)
-    _update_actors(connection, removed, added, new_reports)
+    removed, added = _replace_actor_roles(db, views["actor_roles"], closure, new_reports)
+    _update_actors(db, removed, added, new_reports)
 
 
-def _store_reports(connection: Connection, records: Sequence[dict[str, Any]]) -> None:
+def _store_reports(db: _Connection, records: Sequence[dict[str, Any]]) -> None:
     """Insert the new reports' timeline rows and reference edges. The rows show the values as
     said; a correction in the batch refreshes its target's row after the fold."""
     rows = []
@@ -191,10 +252,8 @@ def _store_reports(connection: Connection, records: Sequence[dict[str, Any]]) ->
         row = timeline_row(record)
         row["data"] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
         rows.append(row)
-    _bulk_insert(connection, schema.timeline, rows)
-    incident_of = _incidents_of(
-        connection, {t for r in records for t in r.get("refers_to", ())}, records
-    )
+    _bulk_insert(db, "timeline", rows)
+    incident_of = _incidents_of(db, {t for r in records for t in r.get("refers_to", ())}, records)
     edges = [
         {
             "source": r["report"],
@@ -205,68 +264,63 @@ def _store_reports(connection: Connection, records: Sequence[dict[str, Any]]) ->
         for r in records
         for target in dict.fromkeys(r.get("refers_to", ()))
     ]
-    _bulk_insert(connection, schema.report_refs, edges)
+    _bulk_insert(db, "report_refs", edges)
 
 
 def _incidents_of(
-    connection: Connection, reports: Iterable[str], known: Sequence[dict[str, Any]] = ()
+    db: _Connection, reports: Iterable[str], known: Sequence[dict[str, Any]] = ()
 ) -> dict[str, str]:
     wanted = set(reports)
     found = {r["report"]: r["incident"] for r in known if r["report"] in wanted}
     missing = sorted(wanted - set(found))
-    timeline = schema.timeline
     for chunk in _chunks(missing):
-        for report, incident in connection.execute(
-            select(timeline.c.report, timeline.c.incident).where(timeline.c.report.in_(chunk))
+        for report, incident in db.rows(
+            f"SELECT report, incident FROM timeline WHERE report IN ({_marks(chunk)})", chunk
         ):
             found[report] = incident
     return found
 
 
-def _affected_incidents(connection: Connection, records: Sequence[dict[str, Any]]) -> set[str]:
+def _affected_incidents(db: _Connection, records: Sequence[dict[str, Any]]) -> set[str]:
     """Incidents whose rows may change: the reports' own, and those of everything they refer to,
     two hops deep (a retraction of a denial changes the status of the claim the denial denies)."""
     affected = {r["incident"] for r in records}
     frontier = {t for r in records for t in r.get("refers_to", ())}
-    refs = schema.report_refs
     for _ in range(2):
         if not frontier:
             break
         next_frontier: set[str] = set()
         for chunk in _chunks(sorted(frontier)):
-            for target, target_incident in connection.execute(
-                select(refs.c.target, refs.c.target_incident).where(refs.c.source.in_(chunk))
+            for target, target_incident in db.rows(
+                "SELECT target, target_incident FROM report_refs "
+                f"WHERE source IN ({_marks(chunk)})",
+                chunk,
             ):
                 next_frontier.add(target)
                 affected.add(target_incident)
-        affected.update(_incidents_of(connection, frontier).values())
+        affected.update(_incidents_of(db, frontier).values())
         frontier = next_frontier
     return affected
 
 
 def _closure(
-    connection: Connection, incidents: set[str], known: dict[str, dict[str, Any]]
+    db: _Connection, incidents: set[str], known: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Original records of the incidents, plus reports that refer into them (three hops up);
     `known` records (the batch's own) are taken as they are, not read back."""
-    timeline = schema.timeline
     reports: set[str] = set()
     for chunk in _chunks(sorted(incidents)):
         reports.update(
-            connection.execute(
-                select(timeline.c.report).where(timeline.c.incident.in_(chunk))
-            ).scalars()
+            db.column(f"SELECT report FROM timeline WHERE incident IN ({_marks(chunk)})", chunk)
         )
-    return _records_with_referrers(connection, reports, known)
+    return _records_with_referrers(db, reports, known)
 
 
 def _records_with_referrers(
-    connection: Connection, reports: set[str], known: dict[str, dict[str, Any]] | None = None
+    db: _Connection, reports: set[str], known: dict[str, dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """The original records of `reports` and of every report referring to them, three hops up
     (denial -> its retraction -> a correction voiding that retraction), in log order."""
-    timeline = schema.timeline
-    refs = schema.report_refs
     known = known or {}
     chosen: dict[str, dict[str, Any]] = {}
     frontier = set(reports)
@@ -274,9 +328,9 @@ def _records_with_referrers(
         wanted = frontier - set(chosen)
         chosen.update({r: known[r] for r in wanted if r in known})
         for chunk in _chunks(sorted(wanted - set(known))):
-            for data in connection.execute(
-                select(timeline.c.data).where(timeline.c.report.in_(chunk))
-            ).scalars():
+            for data in db.column(
+                f"SELECT data FROM timeline WHERE report IN ({_marks(chunk)})", chunk
+            ):
                 record = orjson.loads(data)
                 chosen[record["report"]] = record
         if hop == 3:
@@ -284,7 +338,9 @@ def _records_with_referrers(
         sources: set[str] = set()
         for chunk in _chunks(sorted(frontier)):
             sources.update(
-                connection.execute(select(refs.c.source).where(refs.c.target.in_(chunk))).scalars()
+                db.column(
+                    f"SELECT source FROM report_refs WHERE target IN ({_marks(chunk)})", chunk
+                )
             )
         frontier = sources - set(chosen)
         if not frontier:
@@ -293,27 +349,26 @@ def _records_with_referrers(
 
 
 def _replace_incident_rows(
-    connection: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
+    db: _Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
 ) -> None:
     for name in _INCIDENT_SCOPED:
-        table = schema.metadata.tables[name]
         for chunk in _chunks(sorted(incidents)):
-            connection.execute(delete(table).where(table.c.incident.in_(chunk)))
-        _bulk_insert(
-            connection, table, [row for row in views[name] if row["incident"] in incidents]
-        )
+            db.run(f"DELETE FROM {name} WHERE incident IN ({_marks(chunk)})", chunk)
+        _bulk_insert(db, name, [row for row in views[name] if row["incident"] in incidents])
 
 
-def _refresh_timeline_rows(
-    connection: Connection, rows: list[dict[str, Any]], reports: set[str]
-) -> None:
+def _refresh_timeline_rows(db: _Connection, rows: list[dict[str, Any]], reports: set[str]) -> None:
     """Show the current (corrected, voided) values of reports that a correction just changed."""
-    timeline = schema.timeline
     for row in rows:
         if row["report"] in reports:
             values = {k: v for k, v in row.items() if k not in ("position", "report")}
-            connection.execute(
-                update(timeline).where(timeline.c.position == row["position"]).values(**values)
+            if not values:
+                continue
+            _check_columns("timeline", values)
+            assignments = ", ".join(f"{_quoted(column)} = ?" for column in values)
+            db.run(
+                f"UPDATE timeline SET {assignments} WHERE position = ?",
+                (*values.values(), row["position"]),
             )
 
 
@@ -321,7 +376,7 @@ Contribution = tuple[Any, ...]  # an actor_roles row: report, seq, actor, role, 
 
 
 def _replace_actor_roles(
-    connection: Connection,
+    db: _Connection,
     rows: list[dict[str, Any]],
     closure: list[dict[str, Any]],
     new_reports: set[str],
@@ -329,28 +384,30 @@ def _replace_actor_roles(
     """Store what each report of the closure now contributes to `actors`; return the
     contributions removed and added. The batch's own reports have none stored yet (the tracked
     position says they were never applied), so only the older reports are read back."""
-    roles = schema.actor_roles
-    columns = list(roles.columns.keys())
+    columns = TABLE_COLUMNS["actor_roles"]
+    selected = ", ".join(_quoted(c) for c in columns)
     reports = sorted({r["report"] for r in closure})
     old: dict[str, list[Contribution]] = {}
     for chunk in _chunks([r for r in reports if r not in new_reports]):
-        for row in connection.execute(select(roles).where(roles.c.report.in_(chunk))):
-            old.setdefault(row.report, []).append(tuple(row))
+        for row in db.rows(
+            f"SELECT {selected} FROM actor_roles WHERE report IN ({_marks(chunk)})", chunk
+        ):
+            old.setdefault(row[0], []).append(tuple(row))
     new: dict[str, list[Contribution]] = {}
     as_tuple = operator.itemgetter(*columns)
     for contribution in rows:
         new.setdefault(contribution["report"], []).append(as_tuple(contribution))
     changed = [r for r in reports if sorted(old.get(r, [])) != sorted(new.get(r, []))]
     for chunk in _chunks([r for r in changed if r in old]):
-        connection.execute(delete(roles).where(roles.c.report.in_(chunk)))
+        db.run(f"DELETE FROM actor_roles WHERE report IN ({_marks(chunk)})", chunk)
     removed = [t for r in changed for t in old.get(r, [])]
     added = [t for r in changed for t in new.get(r, [])]
-    _bulk_insert(connection, roles, [dict(zip(columns, t, strict=True)) for t in added])
+    _bulk_insert(db, "actor_roles", [dict(zip(columns, t, strict=True)) for t in added])
     return removed, added
 
 
 def _update_actors(
-    connection: Connection,
+    db: _Connection,
     removed: list[Contribution],
     added: list[Contribution],
     new_reports: set[str],
@@ -363,7 +420,6 @@ def _update_actors(
     change: it is new, a contribution naming it went away, or an older report (corrected)
     names it now. New reports come last in the log, so they never change a first spelling.
     """
-    table = schema.actors
     recount: set[str] = set()
     delta: dict[str, dict[str, int]] = {}
     for sign, contributions in ((-1, removed), (1, added)):
@@ -377,55 +433,46 @@ def _update_actors(
     named = {t[2] for t in added if t[3] == "named"}
     known: set[str] = set()
     for chunk in _chunks(sorted(named | set(delta))):
-        known.update(
-            connection.execute(select(table.c.actor).where(table.c.actor.in_(chunk))).scalars()
-        )
+        known.update(db.column(f"SELECT actor FROM actors WHERE actor IN ({_marks(chunk)})", chunk))
     recount |= named - known
-    _recount_actors(connection, recount)
+    _recount_actors(db, recount)
     for actor, counts in sorted(delta.items()):
         moved = {role: n for role, n in counts.items() if n}
         if actor in recount or actor not in known or not moved:
             continue  # recounted above, or (no name yet) not a row of `actors`
-        connection.execute(
-            update(table)
-            .where(table.c.actor == actor)
-            .values({role: table.c[role] + n for role, n in moved.items()})
-        )
+        unknown = set(moved) - _ACTOR_COUNTS
+        if unknown:
+            raise KeyError(f"actors has no column {sorted(unknown)[0]!r}")
+        assignments = ", ".join(f"{_quoted(role)} = {_quoted(role)} + ?" for role in moved)
+        db.run(f"UPDATE actors SET {assignments} WHERE actor = ?", (*moved.values(), actor))
 
 
-def _recount_actors(connection: Connection, actors: set[str]) -> None:
+def _recount_actors(db: _Connection, actors: set[str]) -> None:
     """Sum the contributions of every live report to each actor's row (SQL does the counting)."""
     if not actors:
         return
-    roles = schema.actor_roles
-    table = schema.actors
     counts: dict[str, dict[str, int]] = {}
     names: dict[str, tuple[int, int, str]] = {}
     for chunk in _chunks(sorted(actors)):
-        for actor, role, count in connection.execute(
-            select(roles.c.actor, roles.c.role, func.count())
-            .where(roles.c.actor.in_(chunk), roles.c.role != "named")
-            .group_by(roles.c.actor, roles.c.role)
+        marks = _marks(chunk)
+        for actor, role, count in db.rows(
+            "SELECT actor, role, COUNT(*) FROM actor_roles "
+            f"WHERE actor IN ({marks}) AND role != ? GROUP BY actor, role",
+            (*chunk, "named"),
         ):
             counts.setdefault(actor, {})[role] = count
-        first = (
-            select(roles.c.actor, func.min(roles.c.position).label("position"))
-            .where(roles.c.actor.in_(chunk), roles.c.role == "named")
-            .group_by(roles.c.actor)
-            .subquery()
-        )
-        for actor, position, seq, name in connection.execute(
-            select(roles.c.actor, roles.c.position, roles.c.seq, roles.c.name)
-            .join(
-                first,
-                (roles.c.actor == first.c.actor) & (roles.c.position == first.c.position),
-            )
-            .where(roles.c.role == "named")
+        for actor, position, seq, name in db.rows(
+            "SELECT r.actor, r.position, r.seq, r.name FROM actor_roles AS r "
+            "JOIN (SELECT actor, MIN(position) AS position FROM actor_roles "
+            f"WHERE actor IN ({marks}) AND role = ? GROUP BY actor) AS earliest "
+            "ON r.actor = earliest.actor AND r.position = earliest.position "
+            "WHERE r.role = ?",
+            (*chunk, "named", "named"),
         ):
             # "First spelling seen": earliest report, then the first field naming the actor.
             if actor not in names or (position, seq) < names[actor][:2]:
                 names[actor] = (position, seq, name)
-        connection.execute(delete(table).where(table.c.actor.in_(chunk)))
+        db.run(f"DELETE FROM actors WHERE actor IN ({marks})", chunk)
     rows = [
         {
             "actor": actor,
@@ -434,22 +481,35 @@ def _recount_actors(connection: Connection, actors: set[str]) -> None:
         }
         for actor in sorted(names)
     ]
-    if rows:
-        connection.execute(insert(table), rows)
+    _bulk_insert(db, "actors", rows)
 
 
-def _bulk_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """executemany straight through the driver: SQLAlchemy's per-row parameter processing is
-    the larger cost of a rebuild otherwise. Rows carry exactly the table's columns."""
+def _bulk_insert(db: _Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """executemany straight through the driver. Rows carry exactly the table's columns, picked
+    here in the table's order; every column is quoted ("by" is a keyword)."""
     if not rows:
         return
-    columns = list(table.columns.keys())
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    columns = TABLE_COLUMNS[table]
     statement = (
-        f"INSERT INTO {table.name} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
+        f"INSERT INTO {table} ({', '.join(_quoted(c) for c in columns)}) "
+        f"VALUES ({', '.join(['?'] * len(columns))})"
     )
-    connection.exec_driver_sql(statement, list(map(operator.itemgetter(*columns), rows)))
+    pick = operator.itemgetter(*columns)
+    db.run_many(statement, [pick(row) for row in rows])
+
+
+def _check_columns(table: str, values: dict[str, Any]) -> None:
+    unknown = set(values) - set(TABLE_COLUMNS[table])
+    if unknown:
+        raise KeyError(f"{table} has no column {sorted(unknown)[0]!r}")
+
+
+def _quoted(column: str) -> str:
+    return f'"{column}"'
+
+
+def _marks(chunk: Sequence[Any]) -> str:
+    return ", ".join(["?"] * len(chunk))
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
