@@ -108,9 +108,24 @@ def repeat(runs: int, measure: Callable[[], float]) -> list[float]:
 # References
 
 
-def reference_pipeline(data: Path, db: Path) -> float:
+def reference_pipeline(data: Path, db: Path | None, postgres: str | None = None) -> float:
     """The library's plain pipeline: parse each line, one aggregate per incident, app.save in
-    batches of 100 aggregates, eventsourcing.sqlite. Returns seconds."""
+    batches of 100 aggregates, eventsourcing.sqlite (or eventsourcing.postgres on the database
+    named by `postgres`, a URL). Returns seconds."""
+    if postgres is None:
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)}
+    else:
+        from ledger.store.config import resolve
+
+        target = resolve(postgres)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": target.dbname,
+            "POSTGRES_HOST": target.host,
+            "POSTGRES_PORT": str(target.port),
+            "POSTGRES_USER": target.user,
+            "POSTGRES_PASSWORD": target.password or "",
+        }
     code = f"""
 import json, time
 from eventsourcing.application import Application
@@ -125,7 +140,7 @@ class Incident(Aggregate):
         self.reports.append(data.get("report"))
 
 class Reference(Application):
-    env = {{"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": {str(db)!r}}}
+    env = {env!r}
 
 started = time.perf_counter()
 app = Reference()
@@ -150,13 +165,18 @@ print(time.perf_counter() - started)
 
 
 def reference_read(db: str) -> float:
-    """Reading and decoding the whole log with the library's recorder and mapper."""
+    """Reading and decoding the whole log with the library: its recorder's query and its own
+    mapper and JSONTranscoder (not the ledger's faster transcoder), into the ledger's events."""
     code = f"""
 import time
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper
 from ledger.application import IncidentLedger
 from ledger.integrity import SEALS_ID
 from ledger.store.config import resolve
 app = IncidentLedger(resolve({db!r}), read_only=True)
+transcoder = JSONTranscoder()
+transcoder.register(DatetimeAsISO())
+mapper = Mapper(transcoder=transcoder)
 started = time.perf_counter()
 position = 0
 while True:
@@ -165,7 +185,7 @@ while True:
         break
     for n in batch:
         if n.originator_id != SEALS_ID:
-            app.mapper.to_domain_event(n)
+            mapper.to_domain_event(n)
     position = batch[-1].id
 print(time.perf_counter() - started)
 """
@@ -208,7 +228,8 @@ def fresh_sqlite(folder: Path, name: str) -> str:
     return str(path)
 
 
-def fresh_postgres(url: str, name: str) -> str:
+def empty_postgres(url: str, name: str) -> str:
+    """A new, empty database `name` on the server of `url` (an admin URL); returns its URL."""
     import psycopg
 
     from ledger.store.config import resolve
@@ -219,7 +240,11 @@ def fresh_postgres(url: str, name: str) -> str:
     ) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
-    db = url.rsplit("/", 1)[0] + "/" + name
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def fresh_postgres(url: str, name: str) -> str:
+    db = empty_postgres(url, name)
     subprocess.run([LEDGER, "--db", db, "init"], check=True, capture_output=True)
     return db
 
@@ -250,7 +275,7 @@ def store_figures(
             f"{label}: ledger import (validated, hashed, projected)",
             "events/s",
             import_e2e,
-            "eventsourcing plain pipeline",
+            f"eventsourcing plain pipeline ({label})",
             ref_rate,
             ">= 0.5x",
         ),
@@ -258,7 +283,7 @@ def store_figures(
             f"{label}: ledger import --no-project",
             "events/s",
             import_bulk,
-            "eventsourcing plain pipeline",
+            f"eventsourcing plain pipeline ({label})",
             ref_rate,
             ">= 0.8x",
         ),
@@ -454,13 +479,17 @@ def main() -> None:
     )
     figures += latency_figures(folder, big_db, args.runs)
     if args.postgres:
+        reference_pg = [
+            reference_pipeline(data, None, empty_postgres(args.postgres, f"bench_ref_{run}"))
+            for run in range(args.runs)
+        ]
         pg, _ = store_figures(
             "PostgreSQL",
             lambda n: fresh_postgres(args.postgres, n),
             data,
             events,
             args.runs,
-            reference_import,
+            reference_pg,
         )
         for figure in pg:
             figure.target = "(no target yet)"
