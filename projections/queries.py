@@ -1,16 +1,23 @@
-"""The reports `ledger report` runs: filtered selects over the projection tables."""
+"""The reports `ledger report` runs: filtered selects over the projection tables.
+
+They talk to the database driver directly (sqlite3, or psycopg for PostgreSQL) with plain SQL:
+importing SQLAlchemy would cost more than the report itself. Every user value is a bound
+parameter; the SQL is written with `?` and turned into `%s` for psycopg.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, create_engine, or_, select
-
+from ledger.errors import StoreUnavailable
 from ledger.ids import actor_id
 from ledger.store.config import StoreConfig
 from ledger.timeutil import InvalidTime, earliest_instant
-from projections import schema
+from projections.columns import BOOLEAN_COLUMNS, TABLE_COLUMNS
 
 STATUSES = (
     "disputed",
@@ -23,13 +30,48 @@ STATUSES = (
     "open",
 )
 
+# A query: (SQL with `?` placeholders, its parameters, the table whose columns it returns).
+Query = tuple[str, list[Any], str]
 
-def read_engine(store: StoreConfig) -> Engine:
-    """Read-only where the backend allows it, so reports work on a read-only ledger file."""
+
+@contextmanager
+def read_connection(store: StoreConfig) -> Iterator[Any]:
+    """A DB-API connection, read-only where the backend allows it (so reports work on a
+    read-only ledger file), closed on exit. Its SQL takes `?` placeholders on SQLite and `%s`
+    on PostgreSQL; `run_sql` takes `?` on both."""
     if store.backend == "sqlite":
-        uri = store.sqlite_reader_uri()
-        return create_engine(f"sqlite:///{uri}&uri=true")
-    return create_engine(store.sqlalchemy_url)
+        if not os.path.exists(store.sqlite_path):
+            # Else SQLite would create an empty file (`immutable=1` without `mode=ro` may).
+            raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
+        connection: Any = sqlite3.connect(store.sqlite_reader_uri(), uri=True)
+    else:
+        import psycopg
+
+        connection = psycopg.connect(
+            host=store.host,
+            port=store.port,
+            user=store.user,
+            password=store.password or None,
+            dbname=store.dbname,
+            autocommit=True,  # reads only: no transaction to begin or roll back
+            connect_timeout=5,
+        )
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def run_sql(connection: Any, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Every row of one statement written with `?` placeholders, on either driver."""
+    if not isinstance(connection, sqlite3.Connection):
+        sql = sql.replace("?", "%s")  # our SQL holds no other `?` (and no `%`)
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, tuple(parameters))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _instant(label: str, value: str | None) -> str | None:
@@ -72,15 +114,27 @@ def run_report(
     }
     if name not in builders:
         raise ValueError(f"unknown report '{name}'")
-    query, table = builders[name]()
-    engine = read_engine(store)
-    try:
-        with engine.connect() as connection:
-            rows = [dict(row._mapping) for row in connection.execute(query)]
-    finally:
-        engine.dispose()
-    columns = [c.name for c in table.columns]
+    sql, parameters, table = builders[name]()
+    with read_connection(store) as connection:
+        found = run_sql(connection, sql, parameters)
+    columns = list(TABLE_COLUMNS[table])
+    booleans = BOOLEAN_COLUMNS.get(table, frozenset())
+    rows = [dict(zip(columns, row, strict=True)) for row in found]
+    if booleans:  # SQLite hands back 0/1 (PostgreSQL, booleans already)
+        for row in rows:
+            for column in booleans:
+                if row[column] is not None:
+                    row[column] = bool(row[column])
     return columns, rows
+
+
+def _select(table: str) -> str:
+    """SELECT every column of `table`, in table order, qualified (the joins share names)."""
+    return "SELECT " + ", ".join(f'{table}."{c}"' for c in TABLE_COLUMNS[table]) + f" FROM {table}"
+
+
+def _in(column: str, values: Sequence[Any]) -> str:
+    return f"{column} IN ({', '.join('?' * len(values))})"
 
 
 def _incidents(
@@ -91,31 +145,37 @@ def _incidents(
     until: str | None,
     *,
     recent: bool = False,
-) -> tuple[Select[Any], Any]:
-    table = schema.incidents
-    query = select(table)
+) -> Query:
+    where: list[str] = []
+    parameters: list[Any] = []
     if incident:
-        query = query.where(table.c.incident.in_(incident))
+        where.append(_in("incidents.incident", incident))
+        parameters += incident
     if status:
-        query = query.where(table.c.status == status)
+        where.append("incidents.status = ?")
+        parameters.append(status)
     if who:
         # Incidents where the actor said, denied, was accused of... anything (by actor id).
-        timeline = schema.timeline
-        involved = select(timeline.c.incident).where(timeline.c.report.in_(_named(who)))
-        query = query.where(table.c.incident.in_(involved))
-    timeline = schema.timeline
-    if since or until:
-        stated = select(timeline.c.incident).where(
-            and_(
-                timeline.c.stated_from.is_not(None),
-                timeline.c.voided.is_(False),
-                *([timeline.c.stated_from >= since] if since else []),
-                *([timeline.c.stated_from <= until] if until else []),
-            )
+        where.append(
+            f"incidents.incident IN (SELECT timeline.incident FROM timeline "
+            f"WHERE timeline.report IN ({_NAMED}))"
         )
-        query = query.where(table.c.incident.in_(stated))
-    order = [table.c.last_position.desc()] if recent else [table.c.incident]
-    return query.order_by(*order), table
+        parameters.append(who)
+    if since or until:
+        stated = ["timeline.stated_from IS NOT NULL", "timeline.voided = ?"]
+        parameters.append(False)
+        if since:
+            stated.append("timeline.stated_from >= ?")
+            parameters.append(since)
+        if until:
+            stated.append("timeline.stated_from <= ?")
+            parameters.append(until)
+        where.append(
+            "incidents.incident IN (SELECT timeline.incident FROM timeline "
+            f"WHERE {' AND '.join(stated)})"
+        )
+    order = "incidents.last_position DESC" if recent else "incidents.incident"
+    return _finish(_select("incidents"), where, order), parameters, "incidents"
 
 
 def _claims(
@@ -124,75 +184,91 @@ def _claims(
     who: str | None,
     since: str | None,
     until: str | None,
-) -> tuple[Select[Any], Any]:
-    table = schema.claims
-    query = select(table)
+) -> Query:
+    where: list[str] = []
+    parameters: list[Any] = []
     if incident:
-        query = query.where(table.c.incident.in_(incident))
+        where.append(_in("claims.incident", incident))
+        parameters += incident
     if status:
-        query = query.where(table.c.status == status)
+        where.append("claims.status = ?")
+        parameters.append(status)
     if who:
-        mentioned = _named(who)
-        query = query.where(or_(table.c.actor == who, table.c.report.in_(mentioned)))
-    query = _stated_between(query, table.c.report, since, until)
-    return query.order_by(table.c.position), table
+        where.append(f"(claims.actor = ? OR claims.report IN ({_NAMED}))")
+        parameters += [who, who]
+    sql = _select("claims") + _stated_between("claims.report", since, until, where, parameters)
+    return _finish(sql, where, "claims.position"), parameters, "claims"
 
 
 def _disputes(
     incident: Sequence[str] | None, who: str | None, since: str | None, until: str | None
-) -> tuple[Select[Any], Any]:
-    table = schema.disputes
-    query = select(table)
+) -> Query:
+    where: list[str] = []
+    parameters: list[Any] = []
     if incident:
-        query = query.where(
-            or_(table.c.incident.in_(incident), table.c.denial_incident.in_(incident))
+        where.append(
+            f"({_in('disputes.incident', incident)} OR {_in('disputes.denial_incident', incident)})"
         )
+        parameters += [*incident, *incident]
     if who:
-        mentioned = _named(who)
-        query = query.where(or_(table.c.claim.in_(mentioned), table.c.denial.in_(mentioned)))
-    query = _stated_between(query, table.c.denial, since, until)
-    return query.order_by(table.c.claim, table.c.denial), table
+        where.append(f"(disputes.claim IN ({_NAMED}) OR disputes.denial IN ({_NAMED}))")
+        parameters += [who, who]
+    sql = _select("disputes") + _stated_between("disputes.denial", since, until, where, parameters)
+    return _finish(sql, where, "disputes.claim, disputes.denial"), parameters, "disputes"
 
 
 def _stated_between(
-    query: Select[Any], report: Any, since: str | None, until: str | None
-) -> Select[Any]:
-    """Keep rows whose report (the `report` column) was stated within [since, until]."""
+    report: str, since: str | None, until: str | None, where: list[str], parameters: list[Any]
+) -> str:
+    """The join that keeps rows whose report (the `report` column) was stated within
+    [since, until]; adds its conditions to `where` (after the ones already there)."""
     if not (since or until):
-        return query
-    timeline = schema.timeline
-    query = query.join(timeline, timeline.c.report == report)
+        return ""
     if since:
-        query = query.where(timeline.c.stated_from >= since)
+        where.append("timeline.stated_from >= ?")
+        parameters.append(since)
     if until:
-        query = query.where(timeline.c.stated_from <= until)
-    return query
+        where.append("timeline.stated_from <= ?")
+        parameters.append(until)
+    return f" JOIN timeline ON timeline.report = {report}"
 
 
-def _named(who: str) -> Select[Any]:
-    """Reports whose current (corrected, not voided) values name the actor."""
-    roles = schema.actor_roles
-    return select(roles.c.report).where(roles.c.actor == who, roles.c.role == "named")
+# Reports whose current (corrected, not voided) values name the actor; one parameter, the id.
+_NAMED = (
+    "SELECT actor_roles.report FROM actor_roles "
+    "WHERE actor_roles.actor = ? AND actor_roles.role = 'named'"
+)
 
 
-def _actors(who: str | None) -> tuple[Select[Any], Any]:
-    table = schema.actors
-    query = select(table)
+def _actors(who: str | None) -> Query:
+    where: list[str] = []
+    parameters: list[Any] = []
     if who:
-        query = query.where(table.c.actor == who)
-    return query.order_by(table.c.actor), table
+        where.append("actors.actor = ?")
+        parameters.append(who)
+    return _finish(_select("actors"), where, "actors.actor"), parameters, "actors"
 
 
-def _provenance(
-    incident: Sequence[str] | None, who: str | None, report: str | None
-) -> tuple[Select[Any], Any]:
-    table = schema.provenance
-    query = select(table)
+def _provenance(incident: Sequence[str] | None, who: str | None, report: str | None) -> Query:
+    where: list[str] = []
+    parameters: list[Any] = []
     if incident:
-        query = query.where(table.c.incident.in_(incident))
+        where.append(_in("provenance.incident", incident))
+        parameters += incident
     if report:
-        query = query.where(table.c.report == report)
+        where.append("provenance.report = ?")
+        parameters.append(report)
     if who:
-        mentioned = _named(who)
-        query = query.where(table.c.report.in_(mentioned))
-    return query.order_by(table.c.report, table.c.hop), table
+        where.append(f"provenance.report IN ({_NAMED})")
+        parameters.append(who)
+    return (
+        _finish(_select("provenance"), where, "provenance.report, provenance.hop"),
+        parameters,
+        "provenance",
+    )
+
+
+def _finish(sql: str, where: list[str], order: str) -> str:
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return f"{sql} ORDER BY {order}"

@@ -1,50 +1,51 @@
-"""How far the projections are behind the log (reports warn rather than silently mislead)."""
+"""How far the projections are behind the log (reports warn rather than silently mislead).
+
+Read with the database driver directly, like the reports (see projections/queries.py): this runs
+before every report, and must not import SQLAlchemy, nor the modules that define the constants
+below (projections.catchup, ledger.integrity), which do or are heavy. tests/e2e/
+test_report_imports.py checks the copies equal the originals.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
-from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
-from ledger.store.tables import ledger_events
-from projections import schema
-from projections.catchup import PROJECTION
+from ledger.store.names import EVENTS_TABLE
+from projections.queries import read_connection, run_sql
+
+PROJECTION = "views"  # projections.catchup.PROJECTION
+SEALS_ID = "ledger:seals"  # ledger.integrity.SEALS_ID: seals are not reports
 
 
 def lag(store: StoreConfig) -> int:
     """Events in the log that the projections have not applied yet (0 when the log is not
     readable here, as for a reader role that may only read the projection tables)."""
-    from sqlalchemy.exc import DBAPIError
-
     try:
         return _lag(store)
-    except DBAPIError as e:
-        if "permission denied" in str(e).lower():
+    except Exception as e:
+        if store.backend != "sqlite" and _permission_denied(e):
             return 0
         raise
 
 
-def _lag(store: StoreConfig) -> int:
-    from projections.queries import read_engine
+def _permission_denied(error: Exception) -> bool:
+    import psycopg
 
-    engine = read_engine(store)
-    try:
-        with engine.connect() as connection:
-            position = (
-                connection.execute(
-                    select(schema.projection_tracking.c.position).where(
-                        schema.projection_tracking.c.projection == PROJECTION
-                    )
-                ).scalar()
-                or 0
-            )
-            return int(
-                connection.execute(
-                    select(func.count()).where(
-                        ledger_events.c.notification_id > position,
-                        ledger_events.c.originator_id != SEALS_ID,  # seals are not reports
-                    )
-                ).scalar_one()
-            )
-    finally:
-        engine.dispose()
+    return isinstance(error, psycopg.errors.InsufficientPrivilege) or (
+        isinstance(error, psycopg.Error) and "permission denied" in str(error).lower()
+    )
+
+
+def _lag(store: StoreConfig) -> int:
+    with read_connection(store) as connection:
+        found = run_sql(
+            connection,
+            "SELECT position FROM projection_tracking WHERE projection = ?",
+            [PROJECTION],
+        )
+        position = (found[0][0] if found else None) or 0
+        (count,) = run_sql(
+            connection,
+            f"SELECT count(*) FROM {EVENTS_TABLE} WHERE notification_id > ? AND originator_id != ?",
+            [position, SEALS_ID],
+        )[0]
+        return int(count)

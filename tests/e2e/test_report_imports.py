@@ -1,0 +1,80 @@
+"""`ledger report` reads with the database driver directly (projections/queries.py): on SQLite it
+imports neither SQLAlchemy nor psycopg, as importing SQLAlchemy alone costs more than the report."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+LEDGER = str(Path(sys.executable).parent / "ledger")
+HEAVY = ("sqlalchemy", "psycopg", "alembic")
+
+
+@pytest.fixture(scope="module")
+def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("report-imports") / "ledger.db"
+    result = CliRunner().invoke(app, ["--db", str(path), "-q", "demo"])
+    assert result.exit_code == 0, result.output
+    return str(path)
+
+
+def _imported(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the installed `ledger` script under `-X importtime`; the top-level packages it
+    imported (importtime logs every module the moment it is first imported, lazily or not)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", LEDGER, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    packages = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return result, packages
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("report", "disputed", "-f", "csv"), "deir-ez-zor-shelling-2017-09,"),
+        (
+            ("report", "claims", "--actor", "Russian Ministry of Defence", "--since", "2017-09"),
+            "mod-shelling",
+        ),
+        (("report", "incidents", "--status", "disputed", "-f", "json"), '"corrected": false'),
+    ],
+)
+def test_a_report_on_sqlite_imports_neither_sqlalchemy_nor_psycopg(
+    demo_ledger: str, args: tuple[str, ...], expected: str
+) -> None:
+    result, packages = _imported("--db", demo_ledger, *args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert expected in result.stdout
+    # Check the probe sees imports at all (else the assertion below would prove nothing).
+    assert {"cli", "projections", "sqlite3"} <= packages
+    assert not packages & set(HEAVY), sorted(packages & set(HEAVY))
+
+
+def test_the_constants_staleness_copies_match_their_originals() -> None:
+    from ledger.integrity import SEALS_ID
+    from projections import staleness
+    from projections.catchup import PROJECTION
+
+    assert staleness.PROJECTION == PROJECTION
+    assert staleness.SEALS_ID == SEALS_ID
+
+
+def test_a_report_on_a_missing_file_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "missing.db"
+    result = CliRunner().invoke(app, ["--db", str(path), "report", "disputed"])
+    assert result.exit_code == 1
+    assert result.output == f"error: {path} holds no ledger yet: run 'ledger init' first\n"
+    assert not path.exists()
