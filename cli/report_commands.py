@@ -128,9 +128,9 @@ def _kebab(name: str) -> str:
 
 
 def _parameters(report_type: str) -> list[inspect.Parameter]:
-    from ledger.interchange import MODEL_BY_TYPE
+    # From the static field table, not the pydantic models: see cli/report_fields.py.
+    from cli.report_fields import REPORT_FIELDS
 
-    model = MODEL_BY_TYPE[report_type]
     params = [
         inspect.Parameter(
             "incident",
@@ -140,7 +140,7 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
             ],
         )
     ]
-    for name, info in model.model_fields.items():
+    for name, required in REPORT_FIELDS[report_type]:
         if name in _SKIP:
             continue
         if name == "magnitude":
@@ -167,7 +167,7 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
             else ("--source" if name == "sources" else _kebab(name))
         )
         help_text = FIELD_HELP.get(name, name.replace("_", " ").capitalize() + ".")
-        if info.is_required():
+        if required:
             help_text += " [required]"
         if name in _LIST_FIELDS or name == "changes":
             annotation: Any = Optional[list[str]]  # noqa: UP045
