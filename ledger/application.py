@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ledger.domain import (
     IncidentEvent,
     ReportEntry,
     Signer,
+    shared,
 )
 from ledger.errors import DomainRuleViolation, IncidentNotFound, LedgerError, StoreUnavailable
 from ledger.integrity import SEALS_ID, make_seal
@@ -236,6 +238,10 @@ class IncidentLedger(Application[str]):
             incident.collect_events()  # the events are in `pending`, in the order they happened
             fingerprints.update(incident.pending_fingerprints)
             incident.pending_fingerprints.clear()
+            # These aggregates live only for this append, which needs their version, last hash
+            # and opening fingerprint, never their report list (the batch directory answers for
+            # reports). Dropping it keeps a million-line import's memory flat per incident.
+            incident.reports.clear()
         stored: list[StoredEvent] = [self.mapper.to_stored_event(e) for e in pending]
         index: list[IndexRow] = [
             (
@@ -368,10 +374,10 @@ class _BatchDirectory:
     def filed(self, event: IncidentEvent, fingerprint: str) -> None:
         self.entries[event.report] = ReportEntry(
             event.report,
-            event.originator_id,
+            sys.intern(event.originator_id),
             event.report_type,
             fingerprint,
-            getattr(event, "by", None),
+            shared(getattr(event, "by", None)),
         )
         self.known_missing.discard(event.report)
 
