@@ -27,7 +27,6 @@ def roles_command() -> None:
 
         ledger --db postgresql://postgres@127.0.0.1:5432/ledger db roles
     """
-    import psycopg
 
     from ledger.store.roles import ROLES, role_statements
     from projections.schema import metadata
@@ -36,15 +35,7 @@ def roles_command() -> None:
     if store.backend != "postgresql":
         raise usage_error("roles need PostgreSQL; a SQLite file is protected by file permissions")
     views = tuple(metadata.tables)
-    with psycopg.connect(
-        host=store.host,
-        port=store.port,
-        user=store.user,
-        password=store.password or None,
-        dbname=store.dbname,
-        autocommit=False,
-        connect_timeout=5,
-    ) as connection:
+    with store.connect_postgres(autocommit=False) as connection:
         for statement in role_statements(views, store.dbname):
             connection.execute(statement)  # type: ignore[arg-type]
     for role in ROLES:

@@ -107,20 +107,7 @@ def _connect(store: StoreConfig, lock_timeout: float = 30.0) -> Iterator[_Connec
 
 def _open(store: StoreConfig, lock_timeout: float) -> _Connection:
     if store.backend != "sqlite":
-        import psycopg
-
-        return _Connection(
-            psycopg.connect(
-                host=store.host,
-                port=store.port,
-                user=store.user,
-                password=store.password or None,
-                dbname=store.dbname,
-                autocommit=False,
-                connect_timeout=5,
-            ),
-            postgres=True,
-        )
+        return _Connection(store.connect_postgres(autocommit=False), postgres=True)
     # isolation_level=None: the driver opens no transaction of its own; we issue BEGIN ourselves.
     raw = sqlite3.connect(store.sqlite_path, timeout=lock_timeout, isolation_level=None)
     try:

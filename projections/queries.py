@@ -45,17 +45,7 @@ def read_connection(store: StoreConfig) -> Iterator[Any]:
             raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
         connection: Any = sqlite3.connect(store.sqlite_reader_uri(), uri=True)
     else:
-        import psycopg
-
-        connection = psycopg.connect(
-            host=store.host,
-            port=store.port,
-            user=store.user,
-            password=store.password or None,
-            dbname=store.dbname,
-            autocommit=True,  # reads only: no transaction to begin or roll back
-            connect_timeout=5,
-        )
+        connection = store.connect_postgres(autocommit=True)  # reads only
     try:
         yield connection
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ledger.errors import InvalidInput
@@ -41,7 +42,21 @@ class StoreConfig:
         path = Path(self.sqlite_path).resolve()
         if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
             return f"file:{path}?mode=ro"
-        return f"file:{path}?immutable=1"
+        return f"file:{path}?mode=ro&immutable=1"  # mode=ro: never create a missing file
+
+    def connect_postgres(self, *, autocommit: bool = False) -> Any:
+        """A psycopg connection to this PostgreSQL ledger (imported only when one is wanted)."""
+        import psycopg
+
+        return psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password or None,
+            dbname=self.dbname,
+            autocommit=autocommit,
+            connect_timeout=5,
+        )
 
     @property
     def sqlalchemy_url(self) -> str:

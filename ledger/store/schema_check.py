@@ -28,16 +28,7 @@ def revision(store: StoreConfig) -> str | None:
             return found[0] if found else None
         finally:
             connection.close()
-    import psycopg
-
-    with psycopg.connect(
-        host=store.host,
-        port=store.port,
-        user=store.user,
-        password=store.password or None,
-        dbname=store.dbname,
-        connect_timeout=5,
-    ) as pg:
+    with store.connect_postgres(autocommit=False) as pg:
         exists = pg.execute("SELECT to_regclass('alembic_version')").fetchone()
         if exists is None or exists[0] is None:
             return None
