@@ -103,6 +103,7 @@ class ValidatingChild:
     """A forked child validating `path` into `spool`; this side reads what it has validated."""
 
     def __init__(self, path: Path, spool: Path) -> None:
+        spool.touch()  # so this side can open it before the child has written a byte
         context = multiprocessing.get_context("fork")
         self.receiver, sender = context.Pipe(duplex=False)
         self.process = context.Process(target=_child, args=(path, spool, sender), daemon=True)
@@ -110,15 +111,20 @@ class ValidatingChild:
         sender.close()
         self.spool = spool
         self.count = 0
+        self.started = False
         self.finished = False
         self.problem: tuple[Any, ...] | None = None
 
     def stream(self) -> Iterator[ValidatedLine | Mentions]:
         """Each chunk's ids, then its lines, as soon as the child has validated them; raises
         the child's InvalidLine (or failure) where it happens."""
-        if self.finished:
+        if self.started:
+            # A retried append (another writer got there first) must see every line again,
+            # not the chunks still in the pipe: let the child finish, then read the whole spool.
+            self.wait()
             yield from self._complete_stream()
             return
+        self.started = True
         with self.spool.open("rb") as handle:
             while (message := self._receive()) is not None:
                 _, end, self.count, mentions = message

@@ -118,3 +118,27 @@ def test_a_domain_error_alone_is_exit_1_and_nothing_is_committed(
     assert result.returncode == 1, result.stderr
     assert "line 2001" in result.stderr and "no-such-claim" in result.stderr
     assert "added 2000 report(s)" in ledger(db_url, "import", str(big_file)).stderr
+
+
+def test_a_retried_append_reads_every_line_again(big_file: Path, tmp_path: Path) -> None:
+    """If another writer forces the append to start over part-way, the second pass must see
+    every line from the first, not only what the child had not sent yet."""
+    from cli.validation import ValidatingChild, lines_from_spool, validate_file
+    from ledger.application import Mentions
+
+    reference = tmp_path / "reference.spool"
+    count, _ = validate_file(big_file, reference)
+    child = ValidatingChild(big_file, tmp_path / "child.spool")
+    try:
+        first = child.stream()
+        seen = [item for item, _ in zip(first, range(700), strict=False)]  # part of the stream
+        assert any(isinstance(item, Mentions) for item in seen)
+        second = list(child.stream())
+    finally:
+        child.close()
+    again = [item for item in second if not isinstance(item, Mentions)]
+    announced = Mentions.of(item for item in second if isinstance(item, Mentions))
+    assert len(again) == count == 2000
+    assert again == list(lines_from_spool(reference))
+    # ...and announces every id they name, so the retry's directory reads them up front.
+    assert announced == Mentions.of(lines_from_spool(reference))
