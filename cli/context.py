@@ -110,18 +110,38 @@ def translate_store_error(error: BaseException) -> LedgerError | None:
         current = current.__cause__ or current.__context__
     text = " | ".join(str(e) for e in chain).lower()
     names = {type(e).__module__.split(".")[0] for e in chain}
-    if "no such table" in text or ("relation" in text and "does not exist" in text):
+    # The drivers' own codes first (SQLite's result code names, PostgreSQL's SQLSTATE), the
+    # message text where a code is too broad (SQLite's "no such table" is plain SQLITE_ERROR) or
+    # where a library wrapped the driver's error without keeping it as the cause.
+    sqlite_codes = {str(getattr(e, "sqlite_errorname", "")) for e in chain} - {""}
+    sqlstates = {str(getattr(e, "sqlstate", "") or "") for e in chain} - {""}
+    if (
+        "42P01" in sqlstates  # undefined_table
+        or "no such table" in text
+        or ("relation" in text and "does not exist" in text)
+    ):
         return StoreUnavailable(f"{where} holds no ledger yet: run 'ledger init' first")
-    if "database is locked" in text or "database table is locked" in text:
+    if (
+        sqlite_codes & {"SQLITE_BUSY", "SQLITE_LOCKED"}
+        or "55P03" in sqlstates  # lock_not_available (lock_timeout)
+        or "database is locked" in text
+        or "database table is locked" in text
+    ):
         return StoreUnavailable(
             f"{where} stayed locked by another writer for more than "
             f"{settings().lock_timeout:g} s (raise it with --lock-timeout)"
         )
-    if "readonly" in text or "read-only" in text:
+    if any(code.startswith("SQLITE_READONLY") for code in sqlite_codes) or (
+        "readonly" in text or "read-only" in text
+    ):
         return StoreUnavailable(f"{where} is read-only, and this command writes to it")
-    if "unable to open database" in text or "disk i/o error" in text:
+    if (
+        any(code.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) for code in sqlite_codes)
+        or "unable to open database" in text
+        or "disk i/o error" in text
+    ):
         return StoreUnavailable(f"cannot open the SQLite database {where}")
-    if "file is not a database" in text:
+    if "SQLITE_NOTADB" in sqlite_codes or "file is not a database" in text:
         return StoreUnavailable(f"{where} is not a SQLite database")
     if names & {"psycopg", "psycopg_pool"} or ("connection" in text and "postgres" in text):
         reason = (

@@ -1,0 +1,66 @@
+"""Store errors are recognised by the drivers' codes, not only by their wording."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from cli import context
+from cli.context import Settings, translate_store_error, use_settings
+from ledger.errors import StoreUnavailable
+
+
+@pytest.fixture(autouse=True)
+def _settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Through monkeypatch, so the process-wide settings are put back after each test.
+    monkeypatch.setattr(context, "_current", None)
+    use_settings(Settings(db="/tmp/some.db", recorded_as=None, quiet=True, lock_timeout=7))
+
+
+def _sqlite_error(code: str, message: str = "something went wrong") -> sqlite3.Error:
+    error = sqlite3.OperationalError(message)
+    error.sqlite_errorname = code  # type: ignore[attr-defined]
+    return error
+
+
+class _PostgresError(Exception):
+    """Stands for a psycopg error: what matters is its SQLSTATE."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__("an error in another language")
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (_sqlite_error("SQLITE_BUSY"), "stayed locked by another writer for more than 7 s"),
+        (_sqlite_error("SQLITE_LOCKED"), "stayed locked by another writer"),
+        (_sqlite_error("SQLITE_READONLY_DBMOVED"), "is read-only, and this command writes"),
+        (_sqlite_error("SQLITE_CANTOPEN"), "cannot open the SQLite database"),
+        (_sqlite_error("SQLITE_IOERR_SHORT_READ"), "cannot open the SQLite database"),
+        (_sqlite_error("SQLITE_NOTADB"), "is not a SQLite database"),
+        (_PostgresError("42P01"), "holds no ledger yet"),
+        (_PostgresError("55P03"), "stayed locked by another writer"),
+    ],
+)
+def test_a_driver_code_is_enough(error: Exception, says: str) -> None:
+    translated = translate_store_error(error)
+    assert isinstance(translated, StoreUnavailable)
+    assert says in str(translated)
+
+
+def test_a_code_found_through_a_wrapping_error() -> None:
+    try:
+        try:
+            raise _sqlite_error("SQLITE_BUSY")
+        except sqlite3.Error as inner:
+            raise RuntimeError("the library's own wrapper") from inner
+    except RuntimeError as outer:
+        translated = translate_store_error(outer)
+    assert translated is not None and "stayed locked" in str(translated)
+
+
+def test_an_unrelated_error_is_not_a_store_error() -> None:
+    assert translate_store_error(ValueError("a bug of ours")) is None
