@@ -36,15 +36,15 @@ def validate_file(path: Path, spool: Path) -> tuple[int, Mentions]:
     count = 0
     mentions = None
     for message in _validated_chunks(path, spool, chunk=None):
-        count, mentions = message[1], message[3]
+        _, count, mentions = message
     assert mentions is not None
     return count, mentions
 
 
 def _validated_chunks(
     path: Path, spool: Path, chunk: int | None
-) -> Iterator[tuple[int, int, int, Mentions]]:
-    """(spool bytes, lines so far, lines in chunk, ids the chunk names) after every `chunk`
+) -> Iterator[tuple[int, int, Mentions]]:
+    """(spool bytes, lines so far, ids the chunk names) after every `chunk`
     lines and at the end; raises InvalidLine on the first bad line."""
     from ledger.application import Mentions
     from ledger.interchange import read_line
@@ -63,10 +63,10 @@ def _validated_chunks(
             since += 1
             if chunk is not None and since >= chunk:
                 out.flush()
-                yield out.tell(), count, since, mentions
+                yield out.tell(), count, mentions
                 mentions, since = Mentions(), 0
         out.flush()
-        yield out.tell(), count, since, mentions
+        yield out.tell(), count, mentions
 
 
 def lines_from_spool(spool: Path, end: int | None = None) -> Iterator[ValidatedLine]:
@@ -88,8 +88,8 @@ def _child(path: Path, spool: Path, sender: Connection) -> None:
     from ledger.interchange import InvalidLine
 
     try:
-        for end, count, _, mentions in _validated_chunks(path, spool, CHUNK):
-            sender.send(("chunk", end, count, mentions))
+        for end, _, mentions in _validated_chunks(path, spool, CHUNK):
+            sender.send(("chunk", end, mentions))
         sender.send(("done",))
     except InvalidLine as e:
         sender.send(("invalid", e.line_no, e.field, e.problem))
@@ -110,7 +110,6 @@ class ValidatingChild:
         self.process.start()
         sender.close()
         self.spool = spool
-        self.count = 0
         self.started = False
         self.finished = False
         self.problem: tuple[Any, ...] | None = None
@@ -127,7 +126,7 @@ class ValidatingChild:
         self.started = True
         with self.spool.open("rb") as handle:
             while (message := self._receive()) is not None:
-                _, end, self.count, mentions = message
+                _, end, mentions = message
                 yield mentions
                 yield from _read_lines(handle, end)
 

@@ -14,21 +14,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from ledger.errors import StoreUnavailable
+from ledger.fold import INCIDENT_STATUS_ORDER
 from ledger.ids import actor_id
 from ledger.store.config import StoreConfig
 from ledger.timeutil import InvalidTime, earliest_instant
 from projections.columns import BOOLEAN_COLUMNS, TABLE_COLUMNS
 
-STATUSES = (
-    "disputed",
-    "unverified",
-    "corroborated",
-    "unverifiable",
-    "confirmed",
-    "refuted",
-    "retracted",
-    "open",
-)
+# What --status accepts: every status the fold gives an assertion or an incident.
+STATUSES = (*INCIDENT_STATUS_ORDER, "open")
 
 # A query: (SQL with `?` placeholders, its parameters, the table whose columns it returns).
 Query = tuple[str, list[Any], str]

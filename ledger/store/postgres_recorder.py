@@ -47,16 +47,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         statement += "ORDER BY originator_version"
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params)
-            return [
-                Notification(
-                    r["originator_id"],
-                    r["originator_version"],
-                    r["topic"],
-                    bytes(r["state"]),
-                    r["notification_id"],
-                )
-                for r in curs.fetchall()
-            ]
+            return [_notification(r) for r in curs.fetchall()]
 
     def select_versions(self, keys: Sequence[tuple[str, int]]) -> list[Notification]:
         """The events at these (incident, version) keys, in log order: one query an incident."""
@@ -69,16 +60,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                     "AND originator_version = ANY(%s)",
                     [originator_id, versions],
                 )
-                found.extend(
-                    Notification(
-                        r["originator_id"],
-                        r["originator_version"],
-                        r["topic"],
-                        bytes(r["state"]),
-                        r["notification_id"],
-                    )
-                    for r in curs.fetchall()
-                )
+                found.extend(_notification(r) for r in curs.fetchall())
         return sorted(found, key=lambda n: n.id)
 
     def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -145,3 +127,14 @@ class _PostgresSession:
                 _INSERT_EVENT.format(p="%s"),
                 [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
             )
+
+
+def _notification(row: Any) -> Notification:
+    """A log row (psycopg's dict row) as the library's Notification."""
+    return Notification(
+        row["originator_id"],
+        row["originator_version"],
+        row["topic"],
+        bytes(row["state"]),
+        row["notification_id"],
+    )

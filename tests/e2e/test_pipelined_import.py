@@ -38,17 +38,21 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_a_big_file_on_an_existing_ledger_is_validated_beside_the_append(
-    db_url: str, big_file: Path
+def test_a_big_file_qualifies_on_an_existing_ledger_and_not_on_a_new_one(
+    db_url: str, big_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The tests below run the real import on such a file; this pins that they take the
+    # pipelined path (and that a new ledger does not, so a bad file creates nothing).
     from cli import writing
     from ledger.store.config import resolve
 
     assert big_file.stat().st_size >= writing.PIPELINE_FROM_BYTES
-    os.environ.pop("LEDGER_DB", None)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(writing, "settings", lambda: type("S", (), {"store": resolve(db_url)})())
-        assert writing._worth_validating_beside(big_file)
+    for db, expected in ((db_url, True), (str(tmp_path / "new.db"), False)):
+        store = resolve(db)
+        monkeypatch.setattr(
+            writing, "settings", lambda store=store: type("S", (), {"store": store})
+        )
+        assert writing._worth_validating_beside(big_file) is expected
 
 
 def test_it_gives_what_validating_first_gives(db_url: str, big_file: Path, tmp_path: Path) -> None:
