@@ -81,7 +81,7 @@ def project_command(
         ledger project --rebuild
     """
     from projections.catchup import catch_up
-    from projections.catchup import rebuild as rebuild_views
+    from projections.rebuild import rebuild as rebuild_views
 
     ledger = open_ledger(write=True)
     store = settings().store

@@ -29,7 +29,7 @@ from ledger.application import IncidentLedger, to_record
 from ledger.fold import COLUMNS, fold, timeline_row
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
-from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
+from projections.columns import TABLE_COLUMNS
 
 PROJECTION = "views"
 BATCH = 5_000
@@ -162,21 +162,6 @@ def catch_up(
                 on_progress(notifications[-1].id, target)
 
 
-def rebuild(
-    ledger: IncidentLedger,
-    store: StoreConfig,
-    *,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Empty every view and its position, then replay the whole log into them."""
-    with _connect(store) as db, db.transaction():
-        _lock_and_read_position(db)
-        for name in VIEW_TABLE_NAMES:
-            db.run(f"DELETE FROM {name}")
-        _write_position(db, 0)
-    return catch_up(ledger, store, on_progress=on_progress)
-
-
 def tracked_position(store: StoreConfig) -> int:
     """The last log position the views hold (0 before the first catch-up)."""
     with _connect(store) as db:
@@ -234,33 +219,51 @@ def _apply(db: _Connection, records: Sequence[dict[str, Any]]) -> None:
 def _store_reports(db: _Connection, records: Sequence[dict[str, Any]]) -> None:
     """Insert the new reports' timeline rows and reference edges. The rows show the values as
     said; a correction in the batch refreshes its target's row after the fold."""
+    _insert_reports(db, *stored_rows(records))
+
+
+Reference = tuple[str, str, str]  # source, target, source incident
+
+
+def stored_rows(records: Sequence[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[Reference]]:
+    """The reports' timeline rows (as tuples, in column order) and their references; pure, so
+    a rebuild computes them in its worker process."""
+    pick = operator.itemgetter(*TABLE_COLUMNS["timeline"])
     rows = []
     for record in records:
         row = timeline_row(record)
         row["data"] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
-        rows.append(row)
-    _bulk_insert(db, "timeline", rows)
-    incident_of = _incidents_of(db, {t for r in records for t in r.get("refers_to", ())}, records)
-    edges = [
-        {
-            "source": r["report"],
-            "target": target,
-            "source_incident": r["incident"],
-            "target_incident": incident_of.get(target, r["incident"]),
-        }
+        rows.append(pick(row))
+    references = [
+        (r["report"], target, r["incident"])
         for r in records
         for target in dict.fromkeys(r.get("refers_to", ()))
     ]
-    _bulk_insert(db, "report_refs", edges)
+    return rows, references
 
 
-def _incidents_of(
-    db: _Connection, reports: Iterable[str], known: Sequence[dict[str, Any]] = ()
-) -> dict[str, str]:
-    wanted = set(reports)
-    found = {r["report"]: r["incident"] for r in known if r["report"] in wanted}
-    missing = sorted(wanted - set(found))
-    for chunk in _chunks(missing):
+def _insert_reports(
+    db: _Connection, rows: Sequence[tuple[Any, ...]], references: Sequence[Reference]
+) -> None:
+    columns = TABLE_COLUMNS["timeline"]
+    report_at, incident_at = columns.index("report"), columns.index("incident")
+    known = {row[report_at]: row[incident_at] for row in rows}
+    incident_of = _incidents_of(db, {target for _, target, _ in references} - set(known))
+    incident_of.update(known)
+    _insert_tuples(db, "timeline", rows)
+    _insert_tuples(
+        db,
+        "report_refs",
+        [
+            (source, target, source_incident, incident_of.get(target, source_incident))
+            for source, target, source_incident in references
+        ],
+    )
+
+
+def _incidents_of(db: _Connection, reports: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(reports))):
         for report, incident in db.rows(
             f"SELECT report, incident FROM timeline WHERE report IN ({_marks(chunk)})", chunk
         ):
@@ -293,35 +296,24 @@ def _affected_incidents(db: _Connection, records: Sequence[dict[str, Any]]) -> s
 def _closure(
     db: _Connection, incidents: set[str], known: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Original records of the incidents, plus reports that refer into them (three hops up);
-    `known` records (the batch's own) are taken as they are, not read back."""
-    reports: set[str] = set()
+    """Records of the incidents, plus reports that refer into them (three hops up), in log
+    order; `known` records (the batch's own) are taken as they are, not parsed again."""
+    gathered = closure_data(db, incidents)
+    records = [known.get(report) or orjson.loads(data) for report, data in gathered.items()]
+    return sorted(records, key=lambda r: r["position"])
+
+
+def closure_data(db: _Connection, incidents: set[str]) -> dict[str, str]:
+    """The stored records (JSON text, as said) of the incidents' reports and of every report
+    referring to them, three hops up (denial -> its retraction -> a correction voiding that
+    retraction): everything a fold of these incidents needs."""
+    chosen: dict[str, str] = {}
     for chunk in _chunks(sorted(incidents)):
-        reports.update(
-            db.column(f"SELECT report FROM timeline WHERE incident IN ({_marks(chunk)})", chunk)
+        chosen.update(
+            db.rows(f"SELECT report, data FROM timeline WHERE incident IN ({_marks(chunk)})", chunk)
         )
-    return _records_with_referrers(db, reports, known)
-
-
-def _records_with_referrers(
-    db: _Connection, reports: set[str], known: dict[str, dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
-    """The original records of `reports` and of every report referring to them, three hops up
-    (denial -> its retraction -> a correction voiding that retraction), in log order."""
-    known = known or {}
-    chosen: dict[str, dict[str, Any]] = {}
-    frontier = set(reports)
-    for hop in range(4):
-        wanted = frontier - set(chosen)
-        chosen.update({r: known[r] for r in wanted if r in known})
-        for chunk in _chunks(sorted(wanted - set(known))):
-            for data in db.column(
-                f"SELECT data FROM timeline WHERE report IN ({_marks(chunk)})", chunk
-            ):
-                record = orjson.loads(data)
-                chosen[record["report"]] = record
-        if hop == 3:
-            break
+    frontier = set(chosen)
+    for _ in range(3):
         sources: set[str] = set()
         for chunk in _chunks(sorted(frontier)):
             sources.update(
@@ -332,7 +324,13 @@ def _records_with_referrers(
         frontier = sources - set(chosen)
         if not frontier:
             break
-    return sorted(chosen.values(), key=lambda r: r["position"])
+        for chunk in _chunks(sorted(frontier)):
+            chosen.update(
+                db.rows(
+                    f"SELECT report, data FROM timeline WHERE report IN ({_marks(chunk)})", chunk
+                )
+            )
+    return chosen
 
 
 def _replace_incident_rows(
@@ -472,8 +470,15 @@ def _recount_actors(db: _Connection, actors: set[str]) -> None:
 
 
 def _bulk_insert(db: _Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
-    """executemany straight through the driver. Rows carry exactly the table's columns, picked
-    here in the table's order; every column is quoted ("by" is a keyword)."""
+    """Rows carry exactly the table's columns (or more), picked here in the table's order."""
+    if rows:
+        pick = operator.itemgetter(*TABLE_COLUMNS[table])
+        _insert_tuples(db, table, [pick(row) for row in rows])
+
+
+def _insert_tuples(db: _Connection, table: str, rows: Sequence[Sequence[Any]]) -> None:
+    """executemany straight through the driver, values in the table's column order; every
+    column is quoted ("by" is a keyword)."""
     if not rows:
         return
     columns = TABLE_COLUMNS[table]
@@ -481,8 +486,7 @@ def _bulk_insert(db: _Connection, table: str, rows: Sequence[dict[str, Any]]) ->
         f"INSERT INTO {table} ({', '.join(_quoted(c) for c in columns)}) "
         f"VALUES ({', '.join(['?'] * len(columns))})"
     )
-    pick = operator.itemgetter(*columns)
-    db.run_many(statement, [pick(row) for row in rows])
+    db.run_many(statement, rows)
 
 
 def _check_columns(table: str, values: dict[str, Any]) -> None:

@@ -32,7 +32,8 @@ from ledger.fold import fold
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
 from projections import schema
-from projections.catchup import InjectedFailure, catch_up, rebuild, tracked_position
+from projections.catchup import InjectedFailure, catch_up, tracked_position
+from projections.rebuild import rebuild
 from tests.conftest import EXAMPLE, PG_ADMIN_URL, ROOT, lines_of, read_lines
 
 Row = dict[str, Any]
@@ -878,10 +879,11 @@ def build_in_batches(url: str, reports: Sequence[Row]) -> Built:
 
 
 def build_by_rebuilding(url: str, reports: Sequence[Row]) -> Built:
-    """Append everything at once, then rebuild the views from scratch."""
+    """Append everything at once, then rebuild the views from scratch: in batches of three
+    events and folds of about two reports, so references cross batches and fold chunks."""
     with opened(url) as app:
         append(app, *reports)
-        assert rebuild(app, resolve(url)) == len(reports)
+        assert rebuild(app, resolve(url), batch=3, fold_chunk=2) == len(reports)
         return _built(app, url, reports)
 
 

@@ -48,7 +48,8 @@ from ledger.errors import (
 )
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
-from projections.catchup import catch_up, rebuild
+from projections.catchup import catch_up
+from projections.rebuild import rebuild
 from tests.conftest import _admin_connect, _pg_url, lines_of
 
 INCIDENTS = ("inc-a", "inc-b", "inc-c")

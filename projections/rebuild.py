@@ -1,0 +1,297 @@
+"""Rebuild every view from the whole log, in one transaction, on two cores.
+
+A rebuild knows what an incremental catch-up cannot: the views start empty and every incident
+will be folded. So instead of folding each batch's incidents as the batch arrives (and again
+when a later batch touches them), it works in two passes:
+
+1. the log into `timeline` and `report_refs`, batch by batch, streaming;
+2. the incidents in order, a chunk at a time: each one's reports, and the reports elsewhere
+   that refer into it, read back from `timeline` and folded once; its rows written once. Then
+   `actors` is summed from `actor_roles` by SQL.
+
+The CPU work of both passes (decoding events, folding incidents) runs in a forked worker
+process while this one reads and writes the database, so each side waits on the other as
+little as possible. The worker never touches the database: it only turns data into rows.
+
+On SQLite, secondary indexes that neither pass reads are dropped first and created again at
+the end, from the definitions the database itself holds: building an index over finished rows
+costs a fraction of keeping it up to date row by row.
+
+Everything, the emptying of the views included, is one transaction with the tracking position:
+readers see the old views until the new ones are complete, and a crash leaves the old ones.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import operator
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
+
+import orjson
+from eventsourcing.persistence import StoredEvent
+
+from ledger.application import IncidentLedger, to_record
+from ledger.fold import fold
+from ledger.integrity import SEALS_ID
+from ledger.store.config import StoreConfig
+from projections.catchup import (
+    _FOLDED,
+    _INCIDENT_SCOPED,
+    BATCH,
+    Reference,
+    _connect,
+    _Connection,
+    _insert_reports,
+    _insert_tuples,
+    _lock_and_read_position,
+    _recount_actors,
+    _refresh_timeline_rows,
+    _write_position,
+    closure_data,
+    stored_rows,
+)
+from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
+
+# About this many reports are folded at a time in the second pass: big enough that a chunk's
+# queries and inserts are few, small enough that memory stays flat as the log grows.
+FOLD_CHUNK = 10_000
+# The indexes the two passes read through, kept while the rows go in.
+_READ_BY_REBUILD = frozenset({"timeline_incident_idx", "report_refs_target_idx"})
+
+Decode = Callable[[Any], Any]
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+Task = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+class _Pending(Protocol):
+    def get(self) -> Any: ...
+
+
+def rebuild(
+    ledger: IncidentLedger,
+    store: StoreConfig,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+    batch: int = BATCH,
+    fold_chunk: int = FOLD_CHUNK,
+    workers: bool = True,
+) -> int:
+    """Empty every view and replay the whole log into them; returns the events applied.
+
+    Progress counts both passes: the log's positions, then the reports folded."""
+    target = ledger.max_position()
+    # The worker is forked before the projector's connection opens, so it holds none.
+    with (
+        _Worker(ledger.decode, parallel=workers) as worker,
+        _connect(store) as db,
+        db.transaction(),
+    ):
+        if True:
+            _lock_and_read_position(db)
+            for name in VIEW_TABLE_NAMES:
+                db.run(f"DELETE FROM {name}")
+            # Not on PostgreSQL: there DROP INDEX locks the table against readers until the
+            # rebuild commits, where they would otherwise go on reading the old rows.
+            dropped = [] if db.postgres else _drop_unread_indexes(db)
+            applied, last = _store_log(db, ledger, worker, batch, on_progress, target)
+            _fold_all(db, worker, fold_chunk, on_progress, target, applied)
+            for statement in dropped:
+                db.run(statement)
+            # After the indexes are back: the recount reads `actor_roles` by actor.
+            _recount_actors(db, set(db.column("SELECT DISTINCT actor FROM actor_roles")))
+            _write_position(db, last)
+    return applied
+
+
+def _store_log(
+    db: _Connection,
+    ledger: IncidentLedger,
+    worker: _Worker,
+    batch: int,
+    on_progress: Callable[[int, int], None] | None,
+    target: int,
+) -> tuple[int, int]:
+    """Pass 1: every report into `timeline` and `report_refs`, in log order (a reference's
+    target incident is looked up among the rows already in); returns (reports, last position)."""
+    applied = last = 0
+
+    def tasks() -> Iterator[Task]:
+        nonlocal last
+        for notifications in ledger.iter_notifications(batch=batch):
+            last = notifications[-1].id
+            # Plain tuples: pickling them to the worker costs a fraction of the objects'.
+            reports = [
+                (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                for n in notifications
+                if n.originator_id != SEALS_ID
+            ]
+            yield _decoded_rows, (reports, last)
+
+    def store(result: Any) -> None:
+        nonlocal applied
+        rows, references, position = result
+        _insert_reports(db, rows, references)
+        applied += len(rows)
+        if on_progress is not None:
+            on_progress(position, 2 * target)
+
+    worker.share(tasks(), store)
+    return applied, last
+
+
+def _fold_all(
+    db: _Connection,
+    worker: _Worker,
+    size: int,
+    on_progress: Callable[[int, int], None] | None,
+    target: int,
+    reports: int,
+) -> None:
+    """Pass 2: fold every incident once, a chunk at a time, and write its rows."""
+    folded = 0
+
+    def tasks() -> Iterator[Task]:
+        for incidents, count in _incident_chunks(db, size):
+            yield _folded_rows, (list(closure_data(db, incidents).values()), incidents, count)
+
+    def write(result: Any) -> None:
+        nonlocal folded
+        rows, refreshed, count = result
+        for name, table_rows in rows.items():
+            _insert_tuples(db, name, table_rows)
+        _refresh_timeline_rows(db, refreshed, {row["report"] for row in refreshed})
+        folded += count
+        if on_progress is not None:
+            on_progress(target + folded * target // max(reports, 1), 2 * target)
+
+    worker.share(tasks(), write)
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker's side: pure functions of data, no database.
+
+_decode: Decode | None = None  # the ledger's event decoder, set in the worker when it starts
+
+
+def _set_decoder(decode: Decode | None) -> None:
+    global _decode
+    _decode = decode
+
+
+def _decoded_rows(
+    events: Sequence[tuple[int, str, int, str, bytes]], position: int
+) -> tuple[list[tuple[Any, ...]], list[Reference], int]:
+    """Timeline rows and references of (position, incident, version, topic, state) events."""
+    assert _decode is not None
+    decode = _decode
+    records = [
+        to_record(at, decode(StoredEvent(incident, version, topic, state)))
+        for at, incident, version, topic, state in events
+    ]
+    rows, references = stored_rows(records)
+    return rows, references, position
+
+
+def _folded_rows(
+    data: Sequence[str], incidents: set[str], count: int
+) -> tuple[Rows, list[dict[str, Any]], int]:
+    """The rows of these incidents, from their closure: each table's rows as tuples, and the
+    timeline rows of their reports that corrections changed. Reports from other incidents are
+    in the closure only for what they do to these; their own rows come with their incident."""
+    closure = [orjson.loads(text) for text in data]
+    # A correction may sit in another incident than the report it corrects: its target's
+    # incident (in this chunk) is where the target's refreshed row is written.
+    corrected = {
+        target for r in closure if r["type"] == "correction" for target in r.get("refers_to", ())
+    }
+    views = fold(closure, timeline_of=corrected, tables=_FOLDED, shaped=False)
+    incident_of = {r["report"]: r["incident"] for r in closure}
+    rows: Rows = {}
+    for name in (*_INCIDENT_SCOPED, "actor_roles"):
+        pick = operator.itemgetter(*TABLE_COLUMNS[name])
+        key = "incident" if name in _INCIDENT_SCOPED else "report"
+        rows[name] = [
+            pick(row)
+            for row in views[name]
+            if (row[key] if key == "incident" else incident_of.get(row[key])) in incidents
+        ]
+    refreshed = [row for row in views["timeline"] if incident_of.get(row["report"]) in incidents]
+    return rows, refreshed, count
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _Worker:
+    """One forked worker process for the CPU work; none where fork is missing (Windows) or
+    there is a single core, and then this process does it all."""
+
+    def __init__(self, decode: Decode, *, parallel: bool) -> None:
+        # The worker inherits the decoder by the fork itself: handed over as an argument, the
+        # pool would keep the ledger alive (and its connection open) until interpreter exit.
+        _set_decoder(decode)
+        self.pool: Any = None
+        forkable = "fork" in multiprocessing.get_all_start_methods()
+        if parallel and forkable and (os.cpu_count() or 1) > 1:
+            self.pool = multiprocessing.get_context("fork").Pool(1)
+
+    def share(self, tasks: Iterable[Task], consume: Callable[[Any], None]) -> None:
+        """Run every task in the worker (one queued behind the one it is on) and hand the
+        results to `consume` in the tasks' order. Tasks are drawn, and results consumed, in
+        this process while the worker computes: only this process touches the database."""
+        pending: deque[_Pending] = deque()
+        for function, args in tasks:
+            if self.pool is None:
+                consume(function(*args))
+                continue
+            pending.append(self.pool.apply_async(function, args))
+            if len(pending) > 1:
+                consume(pending.popleft().get())
+        while pending:
+            consume(pending.popleft().get())
+
+    def __enter__(self) -> _Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _set_decoder(None)
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+
+def _drop_unread_indexes(db: _Connection) -> list[str]:
+    """Drop the views' secondary SQLite indexes that the passes do not read; return the
+    statements that create them again, exactly as the database has them (so the schema ends
+    unchanged). Indexes behind primary keys and unique constraints (no `sql`) stay."""
+    tables = list(VIEW_TABLE_NAMES)
+    rows = db.rows(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({', '.join(['?'] * len(tables))})",
+        tables,
+    )
+    kept = [(name, sql) for name, sql in sorted(rows) if name not in _READ_BY_REBUILD]
+    for name, _sql in kept:
+        db.run(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in kept]
+
+
+def _incident_chunks(db: _Connection, size: int) -> Iterator[tuple[set[str], int]]:
+    """The incidents in order, grouped so each group holds about `size` reports."""
+    chunk: set[str] = set()
+    reports = 0
+    for incident, count in db.rows(
+        "SELECT incident, COUNT(*) FROM timeline GROUP BY incident ORDER BY incident"
+    ):
+        chunk.add(incident)
+        reports += int(count)
+        if reports >= size:
+            yield chunk, reports
+            chunk, reports = set(), 0
+    if chunk:
+        yield chunk, reports
