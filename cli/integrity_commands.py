@@ -80,11 +80,11 @@ def verify_command(
         raise usage_error("--root must be 64 hexadecimal characters")
     check = load_signature_check(public_key) if public_key else None
     ledger = open_ledger()
-    stream = (n for batch in ledger.iter_notifications(batch=5_000) for n in batch)
     result = verify(
-        stream,
+        ledger.iter_notifications(batch=2_000),
         signature_check=check,
         expected_root=(root, size) if root is not None and size is not None else None,
+        parallel=True,
     )
     summary = (
         f"{result.events} event(s) in {result.incidents} incident(s), {result.seals} seal(s)"

@@ -79,7 +79,7 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
         )
     views = fold(steps_records)
     provenance = [row for row in views["provenance"] if row["report"] == report]
-    chain = verify(iter(ledger.recorder.select_positioned(entry.incident)))  # type: ignore[attr-defined]
+    chain = verify([ledger.recorder.select_positioned(entry.incident)])  # type: ignore[attr-defined]
     chain.findings = [f for f in chain.findings if "seal" not in f.problem]
     return Audit(
         report=report,

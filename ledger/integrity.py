@@ -9,19 +9,21 @@ flat as the log grows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import orjson
 from eventsourcing.domain import CanMutateAggregate
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import register_topic
 
 from ledger.domain import TYPE_BY_TOPIC, Signer, event_content
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
 from ledger.merkle import TreeBuilder
+from ledger.parallel import Task, Worker, shared
 
 SEALS_ID = "ledger:seals"  # not a valid incident slug, so it can never collide with one
 SEAL_TOPIC = "incident-ledger:Seal.Sealed"
@@ -103,7 +105,7 @@ class _Chain:
 
 
 def decode_incident_row(
-    notification: Notification,
+    notification: StoredEvent,
 ) -> tuple[str, dict[str, Any], str, str | None]:
     """(report type, hashed content, stored hash, signature) of a stored incident event.
 
@@ -137,7 +139,7 @@ def decode_incident_row(
     return report_type, content, str(stored), state.get("signature")
 
 
-def _load_state(notification: Notification) -> dict[str, Any]:
+def _load_state(notification: StoredEvent) -> dict[str, Any]:
     try:
         # orjson: strict JSON (no NaN/Infinity), and several times faster than json here.
         state = orjson.loads(notification.state)
@@ -150,25 +152,43 @@ def _load_state(notification: Notification) -> dict[str, Any]:
 
 
 def verify(
-    notifications: Iterator[Notification],
+    batches: Iterable[Sequence[Notification]],
     *,
     signature_check: SignatureCheck | None = None,
     expected_root: tuple[str, int] | None = None,
+    parallel: bool = False,
 ) -> Verification:
-    """Check the whole log; every problem becomes a Finding (never an exception)."""
+    """Check the whole log, given in batches; every problem becomes a Finding (never an
+    exception). With `parallel`, a worker process decodes, hashes and checks the signature of
+    each batch's events while this one reads the next batch and follows the chains."""
     result = Verification()
     chains: dict[str, _Chain] = {}
     tree = TreeBuilder()
     seal_chain = _Chain(0, GENESIS_HASH)
     root_at_expected: bytes | None = None
-    for n in notifications:
-        if expected_root is not None and tree.size == expected_root[1]:
-            root_at_expected = tree.root()
-        if n.originator_id == SEALS_ID:
-            _check_seal(n, tree, seal_chain, result, signature_check)
-            continue
-        result.events += 1
-        _check_event(n, chains, tree, result, signature_check)
+    sent: deque[Sequence[Notification]] = deque()
+
+    def tasks() -> Iterator[Task]:
+        for batch in batches:
+            sent.append(batch)
+            events = [
+                (n.originator_id, n.originator_version, n.topic, n.state)
+                for n in batch
+                if n.originator_id != SEALS_ID
+            ]
+            yield examine_events, (events,)
+
+    with Worker(signature_check, parallel=parallel) as worker:
+        for examined in worker.ordered(tasks()):
+            each = iter(examined)
+            for n in sent.popleft():
+                if expected_root is not None and tree.size == expected_root[1]:
+                    root_at_expected = tree.root()
+                if n.originator_id == SEALS_ID:
+                    _check_seal(n, tree, seal_chain, result, signature_check)
+                    continue
+                result.events += 1
+                _check_event(n, next(each), chains, tree, result, signature_check is not None)
     if expected_root is not None:
         if tree.size == expected_root[1]:
             root_at_expected = tree.root()
@@ -177,37 +197,62 @@ def verify(
     return result
 
 
+# What an event's checks find without looking at any other event: why it cannot be decoded
+# (None when it can), its prev_hash, its stored hash, its signature, whether its content no
+# longer matches the hash, and whether the signature verifies (None when not asked).
+Examined = tuple[str | None, str, str, Any, bool, bool | None]
+
+
+def examine_events(events: Sequence[tuple[Any, Any, str, Any]]) -> list[Examined]:
+    """Decode, re-hash and check the signature of each (incident, version, topic, state)
+    event. Pure: a worker process runs it, with the signature check `Worker` was given."""
+    check: SignatureCheck | None = shared()
+    return [_examine(StoredEvent(*event), check) for event in events]
+
+
+def _examine(event: StoredEvent, check: SignatureCheck | None) -> Examined:
+    try:
+        if _int_or_none(event.originator_version) is None:
+            raise ValueError(f"version {event.originator_version!r} is not a number")
+        _, content, stored, signature = decode_incident_row(event)
+        altered = not hash_matches(content, stored)
+    except (ValueError, TypeError) as e:
+        return f"undecodable event: {e}", "", "", None, False, None
+    signed = None
+    if check is not None and signature:
+        signed = isinstance(signature, str) and check(stored, signature)
+    return None, content["prev_hash"], stored, signature, altered, signed
+
+
 def _check_event(
     n: Notification,
+    examined: Examined,
     chains: dict[str, _Chain],
     tree: TreeBuilder,
     result: Verification,
-    signature_check: SignatureCheck | None,
+    signatures_wanted: bool,
 ) -> None:
     incident = str(n.originator_id)
     version = _int_or_none(n.originator_version)
-    problems: list[str] = []
-    try:
-        if version is None:
-            raise ValueError(f"version {n.originator_version!r} is not a number")
-        _, content, stored, signature = decode_incident_row(n)
-        altered = not hash_matches(content, stored)
-    except (ValueError, TypeError) as e:
-        result.findings.append(Finding(n.id, incident, version, f"undecodable event: {e}"))
+    undecodable, prev_hash, stored, signature, altered, signed = examined
+    if undecodable is not None:
+        result.findings.append(Finding(n.id, incident, version, undecodable))
         chains[incident] = _Chain(version or 0, "")  # the chain cannot be followed past here
         tree.append(b"")
         return
+    assert version is not None  # an event whose version is not a number is undecodable
+    problems: list[str] = []
     chain = chains.get(incident, _Chain(0, GENESIS_HASH))
     if version != chain.version + 1:
         problems.append(f"version {version} follows version {chain.version} (gap or reorder)")
-    if content["prev_hash"] != chain.hash and chain.hash:
+    if prev_hash != chain.hash and chain.hash:
         problems.append("prev_hash does not match the previous event's hash (broken chain)")
     if altered:
         problems.append("content does not match its hash (altered)")
-    if signature_check is not None:
+    if signatures_wanted:
         if not signature:
             problems.append("not signed")
-        elif not isinstance(signature, str) or not signature_check(stored, signature):
+        elif not signed:
             problems.append("signature does not verify with the given public key")
         else:
             result.signatures += 1

@@ -96,16 +96,18 @@ class _Connection:
 
 
 @contextlib.contextmanager
-def _connect(store: StoreConfig, lock_timeout: float = 30.0) -> Iterator[_Connection]:
+def _connect(
+    store: StoreConfig, lock_timeout: float = 30.0, cache_mb: int = 64
+) -> Iterator[_Connection]:
     """The projector's connection, closed on the way out (tests delete SQLite files after)."""
-    connection = _open(store, lock_timeout)
+    connection = _open(store, lock_timeout, cache_mb)
     try:
         yield connection
     finally:
         connection.close()
 
 
-def _open(store: StoreConfig, lock_timeout: float) -> _Connection:
+def _open(store: StoreConfig, lock_timeout: float, cache_mb: int) -> _Connection:
     if store.backend != "sqlite":
         return _Connection(store.connect_postgres(autocommit=False), postgres=True)
     # isolation_level=None: the driver opens no transaction of its own; we issue BEGIN ourselves.
@@ -115,9 +117,10 @@ def _open(store: StoreConfig, lock_timeout: float) -> _Connection:
         # it only skips the fsync per commit, so a power cut may lose the last batches, which
         # the next catch-up re-applies from the tracked position. FULL cost a tenth of a rebuild.
         raw.execute("PRAGMA synchronous=NORMAL")
-        # A larger page cache (64 MB; the default is 2 MB) keeps the views' indexes in memory as
-        # they grow: past a few hundred thousand rows each insert otherwise reads pages back.
-        raw.execute("PRAGMA cache_size=-65536")
+        # A larger page cache (64 MB for a catch-up; the default is 2 MB) keeps the views'
+        # indexes in memory as they grow: past a few hundred thousand rows each insert otherwise
+        # reads pages back.
+        raw.execute(f"PRAGMA cache_size={-1024 * int(cache_mb)}")
     except BaseException:
         raw.close()
         raise

@@ -10,8 +10,8 @@ when a later batch touches them), it works in two passes:
    `actors` is summed from `actor_roles` by SQL.
 
 The CPU work of both passes (decoding events, folding incidents) runs in a forked worker
-process while this one reads and writes the database, so each side waits on the other as
-little as possible. The worker never touches the database: it only turns data into rows.
+process (`ledger.parallel`) while this one reads and writes the database. The worker never
+touches the database: it only turns data into rows.
 
 On SQLite, secondary indexes that neither pass reads are dropped first and created again at
 the end, from the definitions the database itself holds: building an index over finished rows
@@ -23,12 +23,9 @@ readers see the old views until the new ones are complete, and a crash leaves th
 
 from __future__ import annotations
 
-import multiprocessing
 import operator
-import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import orjson
 from eventsourcing.persistence import StoredEvent
@@ -36,11 +33,11 @@ from eventsourcing.persistence import StoredEvent
 from ledger.application import IncidentLedger, to_record
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
+from ledger.parallel import Task, Worker, shared
 from ledger.store.config import StoreConfig
 from projections.catchup import (
     _FOLDED,
     _INCIDENT_SCOPED,
-    BATCH,
     Reference,
     _connect,
     _Connection,
@@ -55,21 +52,18 @@ from projections.catchup import (
 )
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 
-# About this many reports are folded at a time in the second pass: big enough that a chunk's
-# queries and inserts are few, small enough that memory stays flat as the log grows.
-FOLD_CHUNK = 10_000
+# Events decoded, and reports folded, per task. Small tasks keep both processes busy (the
+# worker's next task is queued while this process writes the last one's rows) and memory flat:
+# a 1,000,000-event rebuild peaks near 140 MB for both processes together, where tasks of
+# 10,000 reports and a catch-up's 64 MB page cache took 266 MB, and ran no faster.
+REBUILD_BATCH = 2_000
+FOLD_CHUNK = 2_000
+# The indexes that tasks this small need in the page cache are the ones kept (below).
+CACHE_MB = 16
 # The indexes the two passes read through, kept while the rows go in.
 _READ_BY_REBUILD = frozenset({"timeline_incident_idx", "report_refs_target_idx"})
 
-Decode = Callable[[Any], Any]
 Rows = dict[str, list[tuple[Any, ...]]]
-
-
-Task = tuple[Callable[..., Any], tuple[Any, ...]]
-
-
-class _Pending(Protocol):
-    def get(self) -> Any: ...
 
 
 def rebuild(
@@ -77,7 +71,7 @@ def rebuild(
     store: StoreConfig,
     *,
     on_progress: Callable[[int, int], None] | None = None,
-    batch: int = BATCH,
+    batch: int = REBUILD_BATCH,
     fold_chunk: int = FOLD_CHUNK,
     workers: bool = True,
 ) -> int:
@@ -87,31 +81,30 @@ def rebuild(
     target = ledger.max_position()
     # The worker is forked before the projector's connection opens, so it holds none.
     with (
-        _Worker(ledger.decode, parallel=workers) as worker,
-        _connect(store) as db,
+        Worker(ledger.decode, parallel=workers) as worker,
+        _connect(store, cache_mb=CACHE_MB) as db,
         db.transaction(),
     ):
-        if True:
-            _lock_and_read_position(db)
-            for name in VIEW_TABLE_NAMES:
-                db.run(f"DELETE FROM {name}")
-            # Not on PostgreSQL: there DROP INDEX locks the table against readers until the
-            # rebuild commits, where they would otherwise go on reading the old rows.
-            dropped = [] if db.postgres else _drop_unread_indexes(db)
-            applied, last = _store_log(db, ledger, worker, batch, on_progress, target)
-            _fold_all(db, worker, fold_chunk, on_progress, target, applied)
-            for statement in dropped:
-                db.run(statement)
-            # After the indexes are back: the recount reads `actor_roles` by actor.
-            _recount_actors(db, set(db.column("SELECT DISTINCT actor FROM actor_roles")))
-            _write_position(db, last)
+        _lock_and_read_position(db)
+        for name in VIEW_TABLE_NAMES:
+            db.run(f"DELETE FROM {name}")
+        # Not on PostgreSQL: there DROP INDEX locks the table against readers until the
+        # rebuild commits, where they would otherwise go on reading the old rows.
+        dropped = [] if db.postgres else _drop_unread_indexes(db)
+        applied, last = _store_log(db, ledger, worker, batch, on_progress, target)
+        _fold_all(db, worker, fold_chunk, on_progress, target, applied)
+        for statement in dropped:
+            db.run(statement)
+        # After the indexes are back: the recount reads `actor_roles` by actor.
+        _recount_actors(db, set(db.column("SELECT DISTINCT actor FROM actor_roles")))
+        _write_position(db, last)
     return applied
 
 
 def _store_log(
     db: _Connection,
     ledger: IncidentLedger,
-    worker: _Worker,
+    worker: Worker,
     batch: int,
     on_progress: Callable[[int, int], None] | None,
     target: int,
@@ -140,13 +133,14 @@ def _store_log(
         if on_progress is not None:
             on_progress(position, 2 * target)
 
-    worker.share(tasks(), store)
+    for result in worker.ordered(tasks()):
+        store(result)
     return applied, last
 
 
 def _fold_all(
     db: _Connection,
-    worker: _Worker,
+    worker: Worker,
     size: int,
     on_progress: Callable[[int, int], None] | None,
     target: int,
@@ -169,26 +163,19 @@ def _fold_all(
         if on_progress is not None:
             on_progress(target + folded * target // max(reports, 1), 2 * target)
 
-    worker.share(tasks(), write)
+    for result in worker.ordered(tasks()):
+        write(result)
 
 
 # ---------------------------------------------------------------------------------------------
 # The worker's side: pure functions of data, no database.
-
-_decode: Decode | None = None  # the ledger's event decoder, set in the worker when it starts
-
-
-def _set_decoder(decode: Decode | None) -> None:
-    global _decode
-    _decode = decode
 
 
 def _decoded_rows(
     events: Sequence[tuple[int, str, int, str, bytes]], position: int
 ) -> tuple[list[tuple[Any, ...]], list[Reference], int]:
     """Timeline rows and references of (position, incident, version, topic, state) events."""
-    assert _decode is not None
-    decode = _decode
+    decode = shared()  # the ledger's event decoder
     records = [
         to_record(at, decode(StoredEvent(incident, version, topic, state)))
         for at, incident, version, topic, state in events
@@ -227,44 +214,6 @@ def _folded_rows(
 # ---------------------------------------------------------------------------------------------
 
 
-class _Worker:
-    """One forked worker process for the CPU work; none where fork is missing (Windows) or
-    there is a single core, and then this process does it all."""
-
-    def __init__(self, decode: Decode, *, parallel: bool) -> None:
-        # The worker inherits the decoder by the fork itself: handed over as an argument, the
-        # pool would keep the ledger alive (and its connection open) until interpreter exit.
-        _set_decoder(decode)
-        self.pool: Any = None
-        forkable = "fork" in multiprocessing.get_all_start_methods()
-        if parallel and forkable and (os.cpu_count() or 1) > 1:
-            self.pool = multiprocessing.get_context("fork").Pool(1)
-
-    def share(self, tasks: Iterable[Task], consume: Callable[[Any], None]) -> None:
-        """Run every task in the worker (one queued behind the one it is on) and hand the
-        results to `consume` in the tasks' order. Tasks are drawn, and results consumed, in
-        this process while the worker computes: only this process touches the database."""
-        pending: deque[_Pending] = deque()
-        for function, args in tasks:
-            if self.pool is None:
-                consume(function(*args))
-                continue
-            pending.append(self.pool.apply_async(function, args))
-            if len(pending) > 1:
-                consume(pending.popleft().get())
-        while pending:
-            consume(pending.popleft().get())
-
-    def __enter__(self) -> _Worker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _set_decoder(None)
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-
-
 def _drop_unread_indexes(db: _Connection) -> list[str]:
     """Drop the views' secondary SQLite indexes that the passes do not read; return the
     statements that create them again, exactly as the database has them (so the schema ends
@@ -275,10 +224,10 @@ def _drop_unread_indexes(db: _Connection) -> list[str]:
         f"AND tbl_name IN ({', '.join(['?'] * len(tables))})",
         tables,
     )
-    kept = [(name, sql) for name, sql in sorted(rows) if name not in _READ_BY_REBUILD]
-    for name, _sql in kept:
+    unread = [(name, sql) for name, sql in sorted(rows) if name not in _READ_BY_REBUILD]
+    for name, _sql in unread:
         db.run(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in kept]
+    return [sql for _name, sql in unread]
 
 
 def _incident_chunks(db: _Connection, size: int) -> Iterator[tuple[set[str], int]]:

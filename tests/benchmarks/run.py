@@ -88,16 +88,41 @@ def timed(args: list[str], env: dict[str, str] | None = None) -> float:
 
 
 def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
-    """Peak resident memory of one command (its own process tree), in MB."""
-    probe = (
-        "import resource, subprocess, sys;"
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe, *args], env=env, check=True, capture_output=True, text=True
-    )
-    return int(out.stdout.strip().splitlines()[-1]) / 1024
+    """Peak resident memory of one command's whole process tree (a rebuild's worker process
+    included), in MB: the sum over the tree, sampled every 20 ms from /proc."""
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss_kb(process.pid))
+        time.sleep(0.02)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, args)
+    return peak / 1024
+
+
+def _tree_rss_kb(root: int) -> int:
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue  # ended while we looked
+        pid = int(entry.name)
+        parents[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        rss[pid] = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
+    tree = {root}
+    grew = True
+    while grew:
+        children = {pid for pid, parent in parents.items() if parent in tree} - tree
+        grew = bool(children)
+        tree |= children
+    return sum(rss.get(pid, 0) for pid in tree)
 
 
 def repeat(runs: int, measure: Callable[[], float]) -> list[float]:

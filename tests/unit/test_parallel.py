@@ -1,0 +1,82 @@
+"""The forked worker: results in order, the caller's exceptions, the worker's context."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from ledger.parallel import Task, Worker, shared
+
+
+def square_plus_context(n: int) -> tuple[int, int]:
+    return n * n + shared(), os.getpid()
+
+
+def fail_on(n: int, bad: int) -> int:
+    if n == bad:
+        raise ValueError(f"task {n} is bad")
+    return n
+
+
+class Unpicklable(Exception):
+    def __init__(self, handle: object) -> None:
+        super().__init__("cannot travel")
+        self.handle = handle
+
+    def __reduce__(self) -> object:
+        raise TypeError("no pickling")
+
+
+def fail_unpicklably(_n: int) -> int:
+    raise Unpicklable(lambda: None)
+
+
+def die(_n: int) -> int:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return 0
+
+
+def tasks(function: object, count: int, *extra: object) -> Iterator[Task]:
+    for n in range(count):
+        yield function, (n, *extra)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_results_come_back_in_task_order_with_the_workers_context(parallel: bool) -> None:
+    with Worker(100, parallel=parallel) as worker:
+        results = list(worker.ordered(tasks(square_plus_context, 25)))
+    # Check every result, in order, computed with the context the worker was started with.
+    assert [value for value, _ in results] == [n * n + 100 for n in range(25)]
+    pids = {pid for _, pid in results}
+    # Check where they ran: another process in parallel (where there are two cores), or here.
+    if parallel and (os.cpu_count() or 1) > 1:
+        assert pids and os.getpid() not in pids
+    else:
+        assert pids == {os.getpid()}
+    # Check the context does not outlive the worker.
+    assert shared() is None
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_task_that_raises_raises_in_the_caller_after_the_results_before_it(
+    parallel: bool,
+) -> None:
+    received: list[int] = []
+    with Worker(parallel=parallel) as worker, pytest.raises(ValueError, match="task 3 is bad"):
+        for value in worker.ordered(tasks(fail_on, 10, 3)):
+            received.append(value)
+    assert received == [0, 1, 2]
+
+
+def test_an_exception_that_cannot_be_pickled_still_reaches_the_caller_in_words() -> None:
+    with Worker() as worker, pytest.raises(Exception, match="cannot travel"):
+        list(worker.ordered(tasks(fail_unpicklably, 2)))
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no worker process on a single core")
+def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
+    with Worker() as worker, pytest.raises(RuntimeError, match="ended unexpectedly"):
+        list(worker.ordered(tasks(die, 2)))
