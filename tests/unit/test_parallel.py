@@ -26,7 +26,7 @@ class Unpicklable(Exception):
         super().__init__("cannot travel")
         self.handle = handle
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("no pickling")
 
 
