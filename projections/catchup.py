@@ -33,6 +33,7 @@ from projections.columns import TABLE_COLUMNS
 
 PROJECTION = "views"
 BATCH = 5_000
+BULK_FROM = 20_000
 _INCIDENT_SCOPED = ("incidents", "claims", "disputes", "provenance", "links")
 # What a catch-up takes from the fold; `actors` is summed from `actor_roles` instead.
 _FOLDED = (*_INCIDENT_SCOPED, "timeline", "actor_roles")
@@ -135,10 +136,19 @@ def catch_up(
     on_progress: Callable[[int, int], None] | None = None,
     fail_after: int | None = None,
     lock_timeout: float = 30.0,
+    bulk_from: int = BULK_FROM,
 ) -> int:
-    """Apply every event after the tracked position; returns how many were applied."""
+    """Apply every event after the tracked position; returns how many were applied.
+
+    A backlog of `bulk_from` events or more (a big import, a long pause) is applied in one
+    transaction by `projections.rebuild.catch_up_in_bulk`, which folds each incident it
+    touches once; a shorter one in transactions of `batch` events."""
     applied = 0
     target = ledger.max_position()
+    if fail_after is None and target - tracked_position(store) >= bulk_from:
+        from projections.rebuild import catch_up_in_bulk
+
+        return catch_up_in_bulk(ledger, store, on_progress=on_progress, lock_timeout=lock_timeout)
     with _connect(store, lock_timeout) as db:
         while True:
             with db.transaction():
@@ -208,7 +218,9 @@ def _apply(db: _Connection, records: Sequence[dict[str, Any]]) -> None:
     if not records:
         return
     _store_reports(db, records)
-    incidents = _affected_incidents(db, records)
+    incidents = _affected_incidents(
+        db, {r["incident"] for r in records}, {t for r in records for t in r.get("refers_to", ())}
+    )
     closure = _closure(db, incidents, {r["report"]: r for r in records})
     corrected = {t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())}
     views = fold(closure, timeline_of=corrected, tables=_FOLDED, shaped=False)
@@ -274,11 +286,12 @@ def _incidents_of(db: _Connection, reports: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _affected_incidents(db: _Connection, records: Sequence[dict[str, Any]]) -> set[str]:
-    """Incidents whose rows may change: the reports' own, and those of everything they refer to,
-    two hops deep (a retraction of a denial changes the status of the claim the denial denies)."""
-    affected = {r["incident"] for r in records}
-    frontier = {t for r in records for t in r.get("refers_to", ())}
+def _affected_incidents(db: _Connection, incidents: set[str], targets: set[str]) -> set[str]:
+    """Incidents whose rows may change when reports of `incidents` referring to `targets`
+    arrive: their own, and those of everything they refer to, two hops deep (a retraction of
+    a denial changes the status of the claim the denial denies)."""
+    affected = set(incidents)
+    frontier = set(targets)
     for _ in range(2):
         if not frontier:
             break

@@ -39,11 +39,14 @@ from projections.catchup import (
     _FOLDED,
     _INCIDENT_SCOPED,
     Reference,
+    _affected_incidents,
+    _chunks,
     _connect,
     _Connection,
     _insert_reports,
     _insert_tuples,
     _lock_and_read_position,
+    _marks,
     _recount_actors,
     _refresh_timeline_rows,
     _write_position,
@@ -64,6 +67,7 @@ CACHE_MB = 16
 _READ_BY_REBUILD = frozenset({"timeline_incident_idx", "report_refs_target_idx"})
 
 Rows = dict[str, list[tuple[Any, ...]]]
+TIMELINE_INCIDENT = TABLE_COLUMNS["timeline"].index("incident")
 
 
 def rebuild(
@@ -75,96 +79,151 @@ def rebuild(
     fold_chunk: int = FOLD_CHUNK,
     workers: bool = True,
 ) -> int:
-    """Empty every view and replay the whole log into them; returns the events applied.
-
-    Progress counts both passes: the log's positions, then the reports folded."""
-    target = ledger.max_position()
-    # The worker is forked before the projector's connection opens, so it holds none.
-    with (
-        Worker(ledger.decode, parallel=workers) as worker,
-        _connect(store, cache_mb=CACHE_MB) as db,
-        db.transaction(),
-    ):
-        _lock_and_read_position(db)
-        for name in VIEW_TABLE_NAMES:
-            db.run(f"DELETE FROM {name}")
-        # Not on PostgreSQL: there DROP INDEX locks the table against readers until the
-        # rebuild commits, where they would otherwise go on reading the old rows.
-        dropped = [] if db.postgres else _drop_unread_indexes(db)
-        applied, last = _store_log(db, ledger, worker, batch, on_progress, target)
-        _fold_all(db, worker, fold_chunk, on_progress, target, applied)
-        for statement in dropped:
-            db.run(statement)
-        # After the indexes are back: the recount reads `actor_roles` by actor.
-        _recount_actors(db, set(db.column("SELECT DISTINCT actor FROM actor_roles")))
-        _write_position(db, last)
-    return applied
+    """Empty every view and replay the whole log into them; returns the events applied."""
+    passes = _TwoPasses(ledger, store, batch, fold_chunk, workers, on_progress)
+    return passes.run(from_scratch=True)
 
 
-def _store_log(
-    db: _Connection,
+def catch_up_in_bulk(
     ledger: IncidentLedger,
-    worker: Worker,
-    batch: int,
-    on_progress: Callable[[int, int], None] | None,
-    target: int,
-) -> tuple[int, int]:
-    """Pass 1: every report into `timeline` and `report_refs`, in log order (a reference's
-    target incident is looked up among the rows already in); returns (reports, last position)."""
-    applied = last = 0
-
-    def tasks() -> Iterator[Task]:
-        nonlocal last
-        for notifications in ledger.iter_notifications(batch=batch):
-            last = notifications[-1].id
-            # Plain tuples: pickling them to the worker costs a fraction of the objects'.
-            reports = [
-                (n.id, n.originator_id, n.originator_version, n.topic, n.state)
-                for n in notifications
-                if n.originator_id != SEALS_ID
-            ]
-            yield _decoded_rows, (reports, last)
-
-    def store(result: Any) -> None:
-        nonlocal applied
-        rows, references, position = result
-        _insert_reports(db, rows, references)
-        applied += len(rows)
-        if on_progress is not None:
-            on_progress(position, 2 * target)
-
-    for result in worker.ordered(tasks()):
-        store(result)
-    return applied, last
+    store: StoreConfig,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+    batch: int = REBUILD_BATCH,
+    fold_chunk: int = FOLD_CHUNK,
+    workers: bool = True,
+    lock_timeout: float = 30.0,
+) -> int:
+    """Apply a long backlog in one transaction and the same two passes, folding each incident
+    the backlog touches once (not once per batch that touches it); returns the events applied."""
+    passes = _TwoPasses(ledger, store, batch, fold_chunk, workers, on_progress, lock_timeout)
+    return passes.run(from_scratch=False)
 
 
-def _fold_all(
-    db: _Connection,
-    worker: Worker,
-    size: int,
-    on_progress: Callable[[int, int], None] | None,
-    target: int,
-    reports: int,
-) -> None:
-    """Pass 2: fold every incident once, a chunk at a time, and write its rows."""
-    folded = 0
+class _TwoPasses:
+    def __init__(
+        self,
+        ledger: IncidentLedger,
+        store: StoreConfig,
+        batch: int,
+        fold_chunk: int,
+        workers: bool,
+        on_progress: Callable[[int, int], None] | None,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        self.ledger, self.store = ledger, store
+        self.batch, self.fold_chunk, self.workers = batch, fold_chunk, workers
+        self.on_progress, self.lock_timeout = on_progress, lock_timeout
+        self.start = self.span = 0
 
-    def tasks() -> Iterator[Task]:
-        for incidents, count in _incident_chunks(db, size):
-            yield _folded_rows, (list(closure_data(db, incidents).values()), incidents, count)
+    def run(self, *, from_scratch: bool) -> int:
+        target = self.ledger.max_position()
+        # The worker is forked before the projector's connection opens, so it holds none.
+        with (
+            Worker(self.ledger.decode, parallel=self.workers) as worker,
+            _connect(self.store, self.lock_timeout, cache_mb=CACHE_MB) as db,
+            db.transaction(),
+        ):
+            position = _lock_and_read_position(db)
+            # Nothing applied yet: the views hold no rows (rows and position commit together),
+            # so a catch-up from 0 is a rebuild, and may build its indexes last like one.
+            from_scratch = from_scratch or position == 0
+            dropped: list[str] = []
+            if from_scratch:
+                position = 0
+                for name in VIEW_TABLE_NAMES:
+                    db.run(f"DELETE FROM {name}")
+                # Not on PostgreSQL: there DROP INDEX locks the table against readers until
+                # the rebuild commits, where they would otherwise go on reading the old rows.
+                dropped = [] if db.postgres else _drop_unread_indexes(db)
+            self.start, self.span = position, max(target - position, 1)
+            applied, last, affected = self._store_log(db, worker, position, from_scratch)
+            actors = self._fold(db, worker, affected, applied)
+            for statement in dropped:
+                db.run(statement)
+            # After the indexes are back: the recount reads `actor_roles` by actor.
+            if from_scratch:
+                actors = set(db.column("SELECT DISTINCT actor FROM actor_roles"))
+            _recount_actors(db, actors)
+            if from_scratch or last > position:
+                _write_position(db, last)
+        return applied
 
-    def write(result: Any) -> None:
-        nonlocal folded
-        rows, refreshed, count = result
-        for name, table_rows in rows.items():
-            _insert_tuples(db, name, table_rows)
-        _refresh_timeline_rows(db, refreshed, {row["report"] for row in refreshed})
-        folded += count
-        if on_progress is not None:
-            on_progress(target + folded * target // max(reports, 1), 2 * target)
+    def _progress(self, done: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(min(done, 2 * self.span), 2 * self.span)
 
-    for result in worker.ordered(tasks()):
-        write(result)
+    def _store_log(
+        self, db: _Connection, worker: Worker, after: int, from_scratch: bool
+    ) -> tuple[int, int, set[str] | None]:
+        """Pass 1: every report after `after` into `timeline` and `report_refs`, in log order
+        (a reference's target incident is looked up among the rows already in). Returns the
+        reports stored, the last position, and the incidents whose rows may change (None: all,
+        from scratch)."""
+        applied, last = 0, after
+        affected: set[str] | None = None if from_scratch else set()
+
+        def tasks() -> Iterator[Task]:
+            nonlocal last
+            for notifications in self.ledger.iter_notifications(after=after, batch=self.batch):
+                last = notifications[-1].id
+                # Plain tuples: pickling them to the worker costs a fraction of the objects'.
+                reports = [
+                    (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                    for n in notifications
+                    if n.originator_id != SEALS_ID
+                ]
+                yield _decoded_rows, (reports, last)
+
+        for rows, references, position in worker.ordered(tasks()):
+            _insert_reports(db, rows, references)
+            if affected is not None:
+                own = {row[TIMELINE_INCIDENT] for row in rows}
+                affected |= _affected_incidents(db, own, {t for _, t, _ in references})
+            applied += len(rows)
+            self._progress(position - self.start)
+        return applied, last, affected
+
+    def _fold(
+        self, db: _Connection, worker: Worker, affected: set[str] | None, reports: int
+    ) -> set[str]:
+        """Pass 2: fold each incident (of `affected`, or all) once, a chunk at a time, and write
+        its rows in place of its old ones. Returns the actors whose counts may have moved."""
+        folded = 0
+        actors: set[str] = set()
+
+        def tasks() -> Iterator[Task]:
+            for incidents, count in _incident_chunks(db, self.fold_chunk, affected):
+                yield _folded_rows, (list(closure_data(db, incidents).values()), incidents, count)
+
+        for rows, refreshed, incidents, count in worker.ordered(tasks()):
+            if affected is not None:
+                actors |= _remove_incident_rows(db, incidents)
+                actors.update(row[2] for row in rows["actor_roles"])
+            for name, table_rows in rows.items():
+                _insert_tuples(db, name, table_rows)
+            _refresh_timeline_rows(db, refreshed, {row["report"] for row in refreshed})
+            folded += count
+            self._progress(self.span + folded * self.span // max(reports, 1))
+        return actors
+
+
+def _remove_incident_rows(db: _Connection, incidents: set[str]) -> set[str]:
+    """Delete the incidents' rows and their reports' actor contributions before they are
+    written again; returns the actors those contributions named."""
+    actors: set[str] = set()
+    for chunk in _chunks(sorted(incidents)):
+        marks = _marks(chunk)
+        for name in _INCIDENT_SCOPED:
+            db.run(f"DELETE FROM {name} WHERE incident IN ({marks})", chunk)
+        own_reports = f"SELECT report FROM timeline WHERE incident IN ({marks})"
+        actors.update(
+            db.column(
+                f"SELECT DISTINCT actor FROM actor_roles WHERE report IN ({own_reports})", chunk
+            )
+        )
+        db.run(f"DELETE FROM actor_roles WHERE report IN ({own_reports})", chunk)
+    return actors
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,7 +245,7 @@ def _decoded_rows(
 
 def _folded_rows(
     data: Sequence[str], incidents: set[str], count: int
-) -> tuple[Rows, list[dict[str, Any]], int]:
+) -> tuple[Rows, list[dict[str, Any]], set[str], int]:
     """The rows of these incidents, from their closure: each table's rows as tuples, and the
     timeline rows of their reports that corrections changed. Reports from other incidents are
     in the closure only for what they do to these; their own rows come with their incident."""
@@ -208,7 +267,7 @@ def _folded_rows(
             if (row[key] if key == "incident" else incident_of.get(row[key])) in incidents
         ]
     refreshed = [row for row in views["timeline"] if incident_of.get(row["report"]) in incidents]
-    return rows, refreshed, count
+    return rows, refreshed, incidents, count
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,13 +289,17 @@ def _drop_unread_indexes(db: _Connection) -> list[str]:
     return [sql for _name, sql in unread]
 
 
-def _incident_chunks(db: _Connection, size: int) -> Iterator[tuple[set[str], int]]:
-    """The incidents in order, grouped so each group holds about `size` reports."""
+def _incident_chunks(
+    db: _Connection, size: int, only: set[str] | None
+) -> Iterator[tuple[set[str], int]]:
+    """The incidents (all, or `only` these) in order, in groups of about `size` reports."""
     chunk: set[str] = set()
     reports = 0
     for incident, count in db.rows(
         "SELECT incident, COUNT(*) FROM timeline GROUP BY incident ORDER BY incident"
     ):
+        if only is not None and incident not in only:
+            continue
         chunk.add(incident)
         reports += int(count)
         if reports >= size:

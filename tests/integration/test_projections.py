@@ -33,7 +33,7 @@ from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
 from projections import schema
 from projections.catchup import InjectedFailure, catch_up, tracked_position
-from projections.rebuild import rebuild
+from projections.rebuild import catch_up_in_bulk, rebuild
 from tests.conftest import EXAMPLE, PG_ADMIN_URL, ROOT, lines_of, read_lines
 
 Row = dict[str, Any]
@@ -887,10 +887,24 @@ def build_by_rebuilding(url: str, reports: Sequence[Row]) -> Built:
         return _built(app, url, reports)
 
 
-BUILDERS = (build_one_at_a_time, build_in_batches, build_by_rebuilding)
+def build_in_bulk(url: str, reports: Sequence[Row]) -> Built:
+    """Append and catch up the first half one batch at a time, then the rest in bulk (one
+    transaction, two passes), in batches of three events and folds of about two reports."""
+    half = len(reports) // 2
+    with opened(url) as app:
+        if half:
+            append(app, *reports[:half])
+            assert catch_up(app, resolve(url), bulk_from=10**9) == half
+        append(app, *reports[half:])
+        applied = catch_up_in_bulk(app, resolve(url), batch=3, fold_chunk=2)
+        assert applied == len(reports) - half
+        return _built(app, url, reports)
 
 
-def check_three_ways_agree(urls: Sequence[str], reports: Sequence[Row]) -> None:
+BUILDERS = (build_one_at_a_time, build_in_batches, build_by_rebuilding, build_in_bulk)
+
+
+def check_all_ways_agree(urls: Sequence[str], reports: Sequence[Row]) -> None:
     built = [builder(url, reports) for builder, url in zip(BUILDERS, urls, strict=True)]
     for full, views, records in built:
         # Check each database's views equal the fold of its own log, clocks included.
@@ -900,7 +914,7 @@ def check_three_ways_agree(urls: Sequence[str], reports: Sequence[Row]) -> None:
         assert full["projection_tracking"] == [
             {"projection": "views", "position": records[-1]["position"]}
         ]
-    # Check the three databases agree on everything but the ledger's own clock.
+    # Check the databases agree on everything but the ledger's own clock.
     first, *others = (without(full, CLOCK_COLUMNS) for full, _, _ in built)
     for other in others:
         assert other == first
@@ -923,16 +937,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(reports=report_sequences())
-def test_incremental_batched_and_rebuilt_views_all_equal_the_fold_on_sqlite(
+def test_incremental_batched_rebuilt_and_bulk_views_all_equal_the_fold_on_sqlite(
     sqlite_template: Path, reports: list[Row]
 ) -> None:
     with tempfile.TemporaryDirectory(dir=SCRATCH) as directory:
         urls = []
-        for name in ("incremental", "batched", "rebuilt"):
+        for name in ("incremental", "batched", "rebuilt", "bulk"):
             path = Path(directory) / f"{name}.db"
             shutil.copyfile(sqlite_template, path)
             urls.append(str(path))
-        check_three_ways_agree(urls, reports)
+        check_all_ways_agree(urls, reports)
 
 
 @pytest.mark.postgres
@@ -940,11 +954,11 @@ def test_incremental_batched_and_rebuilt_views_all_equal_the_fold_on_sqlite(
     max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(reports=report_sequences())
-def test_incremental_batched_and_rebuilt_views_all_equal_the_fold_on_postgres(
+def test_incremental_batched_rebuilt_and_bulk_views_all_equal_the_fold_on_postgres(
     pg_template: str, reports: list[Row]
 ) -> None:
-    with pg_databases(pg_template, 3) as urls:
-        check_three_ways_agree(urls, reports)
+    with pg_databases(pg_template, len(BUILDERS)) as urls:
+        check_all_ways_agree(urls, reports)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -124,3 +124,27 @@ def test_readers_see_the_old_views_until_a_rebuild_on_sqlite_commits(
     # Check every read during the rebuild saw the complete old views, never a half-built one.
     expected = {name: before[name] for name in ("claims", "timeline", "actors")}
     assert seen_mid_rebuild and all(seen == expected for seen in seen_mid_rebuild)
+
+
+def test_a_backlog_caught_up_in_bulk_leaves_the_tables_a_batch_by_batch_catch_up_leaves(
+    ledger: IncidentLedger, db_url: str
+) -> None:
+    store = resolve(db_url)
+    # Check the starting point: the worked example, caught up one batch at a time.
+    ledger.append(read_lines(), recorded_by="tester")
+    assert catch_up(ledger, store, bulk_from=10**9) == EXAMPLE_EVENTS
+    append(ledger, *MORE_REPORTS)
+    # Check a backlog at the threshold goes in bulk (one transaction: one progress total).
+    totals: set[int] = set()
+    applied = catch_up(
+        ledger, store, bulk_from=len(MORE_REPORTS), on_progress=lambda _d, t: totals.add(t)
+    )
+    assert applied == len(MORE_REPORTS)
+    assert totals == {2 * len(MORE_REPORTS)}
+    bulk = read_tables(db_url, ALL_TABLES)
+    # Check the tables equal the fold, and what a rebuild (so also a batch-by-batch catch-up,
+    # by the property tests) leaves; and that nothing is left to apply.
+    assert views_of(db_url) == fold_tables(records_of(ledger, ALL_INCIDENTS))
+    assert catch_up(ledger, store, bulk_from=1) == 0
+    assert rebuild(ledger, store) == ALL_EVENTS
+    assert read_tables(db_url, ALL_TABLES) == bulk
