@@ -108,8 +108,13 @@ def _trial(db: str, bulk: Path, total: int, rng: random.Random) -> None:
         rng.uniform(0.05, 1.0),
     )
     assert _count(db) in (total, total + 1)
-    # Kill a rebuild at a random moment; the next catch-up equals a clean rebuild.
-    assert _kill_after(["project", "--rebuild"], db, rng.uniform(0.05, 0.5)) == -signal.SIGKILL
+    # Kill a rebuild at a random moment before it would finish (timed on a whole one first:
+    # a rebuild of this log takes well under a second); the next catch-up equals a clean one.
+    started = time.perf_counter()
+    subprocess.run([LEDGER, "project", "--rebuild"], env=_env(db), check=True, capture_output=True)
+    whole = time.perf_counter() - started
+    killed = _kill_after(["project", "--rebuild"], db, rng.uniform(0.05, 0.8 * whole))
+    assert killed == -signal.SIGKILL
     assert runner.invoke(app, ["--db", db, "project"]).exit_code == 0
     caught_up = _views(db)
     assert runner.invoke(app, ["--db", db, "project", "--rebuild"]).exit_code == 0
