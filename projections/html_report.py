@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -399,6 +400,11 @@ def _related(
     return incidents, found
 
 
+def _in_batches(items: Iterator[Any], size: int = 2_000) -> Iterator[list[Any]]:
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
 def _notifications(connection: Connection, batch: int = 5_000) -> Iterator[Any]:
     """The whole log in position order, in batches, as the library's Notification objects."""
     from eventsourcing.persistence import Notification
@@ -669,7 +675,7 @@ def gather(
             )
             related = _related(connection, chosen, found)
             tap = _LogTap(decode, found, related, total, on_progress)
-            verification = verify(tap(_notifications(connection)))
+            verification = verify(_in_batches(tap(_notifications(connection))))
     finally:
         engine.dispose()
     tap.records.sort(key=lambda r: int(r["position"]))
