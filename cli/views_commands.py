@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import guarded, say, settings, usage_error
-from cli.output import Format, emit
+from cli.output import Format, emit, emit_csv_rows
 
 report_app = typer.Typer(
     help=(
@@ -102,18 +102,21 @@ def show_report(
     **filters: Any,
 ) -> None:
     """Run one report against the projection tables and print it."""
-    from projections.queries import run_report
+    from projections.queries import as_dicts, report_rows
     from projections.staleness import lag
 
     behind = lag(settings().store)
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")
     try:
-        available, rows = run_report(settings().store, name, **filters)
+        available, found, booleans = report_rows(settings().store, name, **filters)
     except ValueError as e:
         raise usage_error(str(e)) from None
     chosen = _choose_columns(name, available, fmt, columns)
-    emit(rows, chosen, fmt, title=title)
+    if fmt is Format.csv:
+        emit_csv_rows(available, found, chosen, booleans)
+        return
+    emit(as_dicts(available, found, booleans), chosen, fmt, title=title)
 
 
 def _choose_columns(name: str, available: list[str], fmt: Format, wanted: str | None) -> list[str]:

@@ -73,6 +73,27 @@ def _status(value: str | None) -> str | None:
 
 
 def run_report(
+    store: StoreConfig, name: str, **filters: Any
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """(columns, rows) of one report, each row a dict with booleans as booleans; ValueError
+    for a bad filter value."""
+    columns, found, booleans = report_rows(store, name, **filters)
+    return columns, as_dicts(columns, found, booleans)
+
+
+def as_dicts(
+    columns: Sequence[str], found: Sequence[Sequence[Any]], booleans: frozenset[str]
+) -> list[dict[str, Any]]:
+    """Driver rows as dicts, booleans as booleans (SQLite hands back 0/1)."""
+    rows = [dict(zip(columns, row, strict=True)) for row in found]
+    for row in rows:
+        for column in booleans:
+            if row[column] is not None:
+                row[column] = bool(row[column])
+    return rows
+
+
+def report_rows(
     store: StoreConfig,
     name: str,
     *,
@@ -82,8 +103,9 @@ def run_report(
     since: str | None = None,
     until: str | None = None,
     report: str | None = None,
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """(columns, rows) of one report; ValueError for a bad filter value."""
+) -> tuple[list[str], list[tuple[Any, ...]], frozenset[str]]:
+    """(columns, rows as the driver gives them, the boolean columns) of one report: what a
+    long CSV report writes without building a dict per row."""
     status = _status(status)
     since_at, until_at = _instant("--since", since), _instant("--until", until)
     who = actor_id(actor) if actor else None
@@ -100,15 +122,7 @@ def run_report(
     sql, parameters, table = builders[name]()
     with read_connection(store) as connection:
         found = run_sql(connection, sql, parameters)
-    columns = list(TABLE_COLUMNS[table])
-    booleans = BOOLEAN_COLUMNS.get(table, frozenset())
-    rows = [dict(zip(columns, row, strict=True)) for row in found]
-    if booleans:  # SQLite hands back 0/1 (PostgreSQL, booleans already)
-        for row in rows:
-            for column in booleans:
-                if row[column] is not None:
-                    row[column] = bool(row[column])
-    return columns, rows
+    return list(TABLE_COLUMNS[table]), found, BOOLEAN_COLUMNS.get(table, frozenset())
 
 
 def _select(table: str) -> str:
