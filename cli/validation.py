@@ -25,7 +25,7 @@ import orjson
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from ledger.application import Mentions, ValidatedLine
+    from ledger.application import FingerprintedLine, Mentions, ValidatedLine
 
 CHUNK = 2_000  # lines per message from the child: enough to keep both processes busy
 
@@ -47,6 +47,7 @@ def _validated_chunks(
     """(spool bytes, lines so far, ids the chunk names) after every `chunk`
     lines and at the end; raises InvalidLine on the first bad line."""
     from ledger.application import Mentions
+    from ledger.domain import report_fingerprint
     from ledger.interchange import read_line
 
     count = 0
@@ -57,7 +58,13 @@ def _validated_chunks(
             if not raw.strip():
                 continue  # blank lines (e.g. a trailing newline) carry nothing
             fields = read_line(raw.rstrip(b"\r\n"), number)
-            out.write(orjson.dumps([number, fields]) + b"\n")
+            # The report's fingerprint, computed here: in an import's validating child this is
+            # hashing the appending process does not have to do.
+            report_type = fields["type"]
+            fingerprint = (
+                None if report_type == "incident" else report_fingerprint(report_type, fields)
+            )
+            out.write(orjson.dumps([number, fields, fingerprint]) + b"\n")
             mentions.add(fields["type"], fields)
             count += 1
             since += 1
@@ -69,19 +76,25 @@ def _validated_chunks(
         yield out.tell(), count, mentions
 
 
-def lines_from_spool(spool: Path, end: int | None = None) -> Iterator[ValidatedLine]:
+def lines_from_spool(
+    spool: Path, end: int | None = None
+) -> Iterator[ValidatedLine | FingerprintedLine]:
     """The validated lines again, without re-validating (up to byte `end`, if given)."""
     with spool.open("rb") as handle:
         yield from _read_lines(handle, end)
 
 
-def _read_lines(handle: Any, end: int | None) -> Iterator[ValidatedLine]:
-    while end is None or handle.tell() < end:
-        raw = handle.readline()
-        if not raw:
-            return
-        number, fields = orjson.loads(raw)
-        yield number, fields.pop("type"), fields
+def _read_lines(handle: Any, end: int | None) -> Iterator[ValidatedLine | FingerprintedLine]:
+    # Up to `end` in one read: asking the file its position before every line cost more than
+    # decoding the line.
+    lines = handle if end is None else handle.read(max(end - handle.tell(), 0)).splitlines()
+    for raw in lines:
+        number, fields, fingerprint = orjson.loads(raw)
+        report_type = fields.pop("type")
+        if fingerprint is None:
+            yield number, report_type, fields
+        else:
+            yield number, report_type, fields, fingerprint
 
 
 def _child(path: Path, spool: Path, sender: Connection) -> None:
@@ -114,7 +127,7 @@ class ValidatingChild:
         self.finished = False
         self.problem: tuple[Any, ...] | None = None
 
-    def stream(self) -> Iterator[ValidatedLine | Mentions]:
+    def stream(self) -> Iterator[ValidatedLine | FingerprintedLine | Mentions]:
         """Each chunk's ids, then its lines, as soon as the child has validated them; raises
         the child's InvalidLine (or failure) where it happens."""
         if self.started:
@@ -130,7 +143,7 @@ class ValidatingChild:
                 yield mentions
                 yield from _read_lines(handle, end)
 
-    def _complete_stream(self) -> Iterator[ValidatedLine | Mentions]:
+    def _complete_stream(self) -> Iterator[ValidatedLine | FingerprintedLine | Mentions]:
         """After the child is done (a retried append): the whole spool, ids first."""
         from ledger.application import Mentions
 

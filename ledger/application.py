@@ -33,6 +33,9 @@ from ledger.timeutil import parse_earliest, utc_now
 
 # One validated line: its line number (None for a typed command), type, and fields.
 ValidatedLine = tuple[int | None, str, dict[str, Any]]
+# A validated report line with its `report_fingerprint` already computed (by the validating
+# process of an import, so this one does not spend the hashing).
+FingerprintedLine = tuple[int | None, str, dict[str, Any], str]
 # What an append reads: validated lines, optionally preceded by the ids the next ones name
 # (`Mentions`), so a stream still being validated can be appended as it arrives.
 
@@ -109,7 +112,7 @@ class IncidentLedger(Application[str]):
 
     def append(
         self,
-        lines: Callable[[], Iterable[ValidatedLine | Mentions]],
+        lines: Callable[[], Iterable[ValidatedLine | FingerprintedLine | Mentions]],
         *,
         recorded_by: str,
         on_progress: Callable[[int], None] | None = None,
@@ -133,7 +136,7 @@ class IncidentLedger(Application[str]):
 
     def _append_once(
         self,
-        lines: Callable[[], Iterable[ValidatedLine | Mentions]],
+        lines: Callable[[], Iterable[ValidatedLine | FingerprintedLine | Mentions]],
         recorded_by: str,
         on_progress: Callable[[int], None] | None,
         mentions: Mentions,
@@ -151,7 +154,10 @@ class IncidentLedger(Application[str]):
                 if isinstance(item, Mentions):
                     directory.prefetch(item)
                     continue
-                line_no, report_type, fields = item
+                if len(item) == 4:
+                    line_no, report_type, fields, fingerprint = item
+                else:
+                    (line_no, report_type, fields), fingerprint = item, None
                 done += 1
                 try:
                     event = self._apply_line(
@@ -160,6 +166,7 @@ class IncidentLedger(Application[str]):
                         incidents,
                         directory,
                         fields.get("recorded_by") or recorded_by,
+                        fingerprint,
                     )
                 except DomainRuleViolation as e:
                     if line_no is not None:
@@ -186,6 +193,7 @@ class IncidentLedger(Application[str]):
         incidents: dict[str, Incident],
         directory: _BatchDirectory,
         recorded_by: str,
+        fingerprint: str | None = None,
     ) -> IncidentEvent | None:
         slug = fields["incident"]
         incident = incidents.get(slug)
@@ -215,6 +223,7 @@ class IncidentLedger(Application[str]):
             recorded_at=utc_now(),
             recorded_by=recorded_by,
             signer=self.signer,
+            fingerprint=fingerprint,
         )
         if filed is not None:
             directory.filed(filed, incident.pending_fingerprints[filed.report])
@@ -328,7 +337,7 @@ class Mentions:
         self.reports.update(fields.get("refers_to", ()))
 
     @classmethod
-    def of(cls, items: Iterable[ValidatedLine | Mentions]) -> Mentions:
+    def of(cls, items: Iterable[ValidatedLine | FingerprintedLine | Mentions]) -> Mentions:
         mentions = cls()
         for item in items:
             if isinstance(item, Mentions):

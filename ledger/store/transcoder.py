@@ -9,6 +9,7 @@ and of replaying the log. tests/unit/test_transcoder.py checks both directions a
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -21,6 +22,14 @@ class OrjsonTranscoder(JSONTranscoder):
     """`JSONTranscoder`'s format, through orjson."""
 
     def encode(self, obj: Any) -> bytes:
+        # Our events' one custom-typed value is the top-level `timestamp`: put it in the
+        # library's form here, so orjson never calls back into Python for it (that callback
+        # was half the cost of encoding an event). Anything else still goes through the hook.
+        if type(obj) is dict and type(stamp := obj.get("timestamp")) is datetime:
+            transcoding = self.types.get(datetime)
+            if transcoding is not None:
+                wrapped = {"_type_": transcoding.name, "_data_": transcoding.encode(stamp)}
+                obj = {**obj, "timestamp": wrapped}
         try:
             return orjson.dumps(
                 obj, default=self._encode_obj, option=orjson.OPT_PASSTHROUGH_DATETIME

@@ -4,6 +4,7 @@ for the ledger-wide index of report ids."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from eventsourcing.domain import CanInitAggregate
 from eventsourcing.utils import get_topic, resolve_topic
 
 from ledger.domain import (
@@ -25,6 +27,7 @@ from ledger.domain import (
     ReportEntry,
     check_changes,
     derive_report_id,
+    new_event,
     report_fingerprint,
 )
 from ledger.errors import (
@@ -882,3 +885,43 @@ def test_a_signature_is_kept_beside_the_hash_and_not_hashed(desk: Desk) -> None:
     assert event.signature == "signed-" + event.hash
     assert event.hash == event_hash(event.content())
     assert "signature" not in event.content()
+
+
+# ---------------------------------------------------------------------------------------------
+# Events built directly (`new_event`) are the events the constructor builds
+
+
+@pytest.mark.parametrize("event_class", sorted(set(EVENT_BY_TYPE.values()), key=str))
+def test_an_event_built_directly_is_the_one_its_constructor_builds(
+    event_class: type[IncidentEvent],
+) -> None:
+    own = [f.name for f in dataclasses.fields(event_class) if f.default is None]
+    values: dict[str, Any] = {
+        "originator_id": "some-incident",
+        "originator_version": 7,
+        "timestamp": datetime(2017, 9, 21, tzinfo=UTC),
+        "report": "r-1",
+        "recorded_at": "2017-09-21T00:00:00Z",
+        "recorded_by": "tester",
+        "prev_hash": "0" * 64,
+        "hash": "1" * 64,
+    }
+    if issubclass(event_class, CanInitAggregate):
+        values["originator_topic"] = get_topic(Incident)
+    # Every optional field given (in reverse, so order comes from the class), then none.
+    for given in ({**values, **{name: [name] for name in reversed(own)}}, values):
+        built, constructed = new_event(event_class, given), event_class(**given)
+        assert type(built) is type(constructed)
+        # Check the same attributes with the same values, in the same order.
+        assert list(built.__dict__.items()) == list(constructed.__dict__.items())
+        assert built == constructed
+
+
+def test_building_an_event_with_an_unknown_or_missing_field_raises_as_the_constructor_does() -> (
+    None
+):
+    values = {"originator_id": "i", "originator_version": 1, "timestamp": datetime.now(UTC)}
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nonsense'"):
+        new_event(ClaimMade, {**values, "nonsense": 1})
+    with pytest.raises(TypeError, match="missing"):
+        new_event(ClaimMade, values)
