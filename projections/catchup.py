@@ -34,9 +34,9 @@ from projections.columns import TABLE_COLUMNS
 PROJECTION = "views"
 BATCH = 5_000
 BULK_FROM = 20_000
-_INCIDENT_SCOPED = ("incidents", "claims", "disputes", "provenance", "links")
+INCIDENT_SCOPED = ("incidents", "claims", "disputes", "provenance", "links")
 # What a catch-up takes from the fold; `actors` is summed from `actor_roles` instead.
-_FOLDED = (*_INCIDENT_SCOPED, "timeline", "actor_roles")
+FOLDED = (*INCIDENT_SCOPED, "timeline", "actor_roles")
 _ACTOR_COUNTS = frozenset(TABLE_COLUMNS["actors"][2:])
 
 
@@ -44,7 +44,7 @@ class InjectedFailure(RuntimeError):
     """Raised by tests (through `fail_after`) to crash a catch-up in the middle of a batch."""
 
 
-class _Connection:
+class Connection:
     """The projector's own connection, on either driver. Statements are written with `?`
     placeholders (never with values in the text); PostgreSQL's become psycopg's `%s`."""
 
@@ -72,7 +72,7 @@ class _Connection:
             self.raw.executemany(statement, rows)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[_Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """One transaction: SQLite's takes the write lock up front (see module docstring)."""
         if not self.postgres:
             self.raw.execute("BEGIN IMMEDIATE")
@@ -97,9 +97,9 @@ class _Connection:
 
 
 @contextlib.contextmanager
-def _connect(
+def connect(
     store: StoreConfig, lock_timeout: float = 30.0, cache_mb: int = 64
-) -> Iterator[_Connection]:
+) -> Iterator[Connection]:
     """The projector's connection, closed on the way out (tests delete SQLite files after)."""
     connection = _open(store, lock_timeout, cache_mb)
     try:
@@ -108,9 +108,9 @@ def _connect(
         connection.close()
 
 
-def _open(store: StoreConfig, lock_timeout: float, cache_mb: int) -> _Connection:
+def _open(store: StoreConfig, lock_timeout: float, cache_mb: int) -> Connection:
     if store.backend != "sqlite":
-        return _Connection(store.connect_postgres(autocommit=False), postgres=True)
+        return Connection(store.connect_postgres(autocommit=False), postgres=True)
     # isolation_level=None: the driver opens no transaction of its own; we issue BEGIN ourselves.
     raw = sqlite3.connect(store.sqlite_path, timeout=lock_timeout, isolation_level=None)
     try:
@@ -125,7 +125,7 @@ def _open(store: StoreConfig, lock_timeout: float, cache_mb: int) -> _Connection
     except BaseException:
         raw.close()
         raise
-    return _Connection(raw, postgres=False)
+    return Connection(raw, postgres=False)
 
 
 def catch_up(
@@ -149,10 +149,10 @@ def catch_up(
         from projections.rebuild import catch_up_in_bulk
 
         return catch_up_in_bulk(ledger, store, on_progress=on_progress, lock_timeout=lock_timeout)
-    with _connect(store, lock_timeout) as db:
+    with connect(store, lock_timeout) as db:
         while True:
             with db.transaction():
-                position = _lock_and_read_position(db)
+                position = lock_and_read_position(db)
                 notifications = ledger.recorder.select_notifications(
                     start=position, limit=batch, inclusive_of_start=False
                 )
@@ -169,7 +169,7 @@ def catch_up(
                     _apply(db, records[: fail_after - applied])
                     raise InjectedFailure(f"injected failure after {fail_after} events")
                 _apply(db, records)
-                _write_position(db, notifications[-1].id)
+                write_position(db, notifications[-1].id)
             applied += len(records)
             if on_progress is not None:
                 on_progress(notifications[-1].id, target)
@@ -177,7 +177,7 @@ def catch_up(
 
 def tracked_position(store: StoreConfig) -> int:
     """The last log position the views hold (0 before the first catch-up)."""
-    with _connect(store) as db:
+    with connect(store) as db:
         value = db.rows(
             "SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,)
         )
@@ -187,7 +187,7 @@ def tracked_position(store: StoreConfig) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _lock_and_read_position(db: _Connection) -> int:
+def lock_and_read_position(db: Connection) -> int:
     if db.postgres:
         db.run(
             "INSERT INTO projection_tracking (projection, position) VALUES (?, 0) "
@@ -208,33 +208,33 @@ def _lock_and_read_position(db: _Connection) -> int:
     return int(value[0][0])
 
 
-def _write_position(db: _Connection, position: int) -> None:
+def write_position(db: Connection, position: int) -> None:
     db.run(
         "UPDATE projection_tracking SET position = ? WHERE projection = ?", (position, PROJECTION)
     )
 
 
-def _apply(db: _Connection, records: Sequence[dict[str, Any]]) -> None:
+def _apply(db: Connection, records: Sequence[dict[str, Any]]) -> None:
     if not records:
         return
     _store_reports(db, records)
-    incidents = _affected_incidents(
+    incidents = affected_incidents(
         db, {r["incident"] for r in records}, {t for r in records for t in r.get("refers_to", ())}
     )
     closure = _closure(db, incidents, {r["report"]: r for r in records})
     corrected = {t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())}
-    views = fold(closure, timeline_of=corrected, tables=_FOLDED, shaped=False)
+    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False)
     _replace_incident_rows(db, incidents, views)
-    _refresh_timeline_rows(db, views["timeline"], corrected)
+    refresh_timeline_rows(db, views["timeline"], corrected)
     new_reports = {r["report"] for r in records}
     removed, added = _replace_actor_roles(db, views["actor_roles"], closure, new_reports)
     _update_actors(db, removed, added, new_reports)
 
 
-def _store_reports(db: _Connection, records: Sequence[dict[str, Any]]) -> None:
+def _store_reports(db: Connection, records: Sequence[dict[str, Any]]) -> None:
     """Insert the new reports' timeline rows and reference edges. The rows show the values as
     said; a correction in the batch refreshes its target's row after the fold."""
-    _insert_reports(db, *stored_rows(records))
+    insert_reports(db, *stored_rows(records))
 
 
 Reference = tuple[str, str, str]  # source, target, source incident
@@ -257,16 +257,16 @@ def stored_rows(records: Sequence[dict[str, Any]]) -> tuple[list[tuple[Any, ...]
     return rows, references
 
 
-def _insert_reports(
-    db: _Connection, rows: Sequence[tuple[Any, ...]], references: Sequence[Reference]
+def insert_reports(
+    db: Connection, rows: Sequence[tuple[Any, ...]], references: Sequence[Reference]
 ) -> None:
     columns = TABLE_COLUMNS["timeline"]
     report_at, incident_at = columns.index("report"), columns.index("incident")
     known = {row[report_at]: row[incident_at] for row in rows}
     incident_of = _incidents_of(db, {target for _, target, _ in references} - set(known))
     incident_of.update(known)
-    _insert_tuples(db, "timeline", rows)
-    _insert_tuples(
+    insert_tuples(db, "timeline", rows)
+    insert_tuples(
         db,
         "report_refs",
         [
@@ -276,17 +276,17 @@ def _insert_reports(
     )
 
 
-def _incidents_of(db: _Connection, reports: Iterable[str]) -> dict[str, str]:
+def _incidents_of(db: Connection, reports: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for chunk in _chunks(sorted(set(reports))):
+    for chunk in chunks(sorted(set(reports))):
         for report, incident in db.rows(
-            f"SELECT report, incident FROM timeline WHERE report IN ({_marks(chunk)})", chunk
+            f"SELECT report, incident FROM timeline WHERE report IN ({qmarks(chunk)})", chunk
         ):
             found[report] = incident
     return found
 
 
-def _affected_incidents(db: _Connection, incidents: set[str], targets: set[str]) -> set[str]:
+def affected_incidents(db: Connection, incidents: set[str], targets: set[str]) -> set[str]:
     """Incidents whose rows may change when reports of `incidents` referring to `targets`
     arrive: their own, and those of everything they refer to, two hops deep (a retraction of
     a denial changes the status of the claim the denial denies)."""
@@ -296,10 +296,10 @@ def _affected_incidents(db: _Connection, incidents: set[str], targets: set[str])
         if not frontier:
             break
         next_frontier: set[str] = set()
-        for chunk in _chunks(sorted(frontier)):
+        for chunk in chunks(sorted(frontier)):
             for target, target_incident in db.rows(
                 "SELECT target, target_incident FROM report_refs "
-                f"WHERE source IN ({_marks(chunk)})",
+                f"WHERE source IN ({qmarks(chunk)})",
                 chunk,
             ):
                 next_frontier.add(target)
@@ -310,7 +310,7 @@ def _affected_incidents(db: _Connection, incidents: set[str], targets: set[str])
 
 
 def _closure(
-    db: _Connection, incidents: set[str], known: dict[str, dict[str, Any]]
+    db: Connection, incidents: set[str], known: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Records of the incidents, plus reports that refer into them (three hops up), in log
     order; `known` records (the batch's own) are taken as they are, not parsed again."""
@@ -319,46 +319,50 @@ def _closure(
     return sorted(records, key=lambda r: r["position"])
 
 
-def closure_data(db: _Connection, incidents: set[str]) -> dict[str, str]:
+def closure_data(db: Connection, incidents: set[str]) -> dict[str, str]:
     """The stored records (JSON text, as said) of the incidents' reports and of every report
     referring to them, three hops up (denial -> its retraction -> a correction voiding that
     retraction): everything a fold of these incidents needs."""
     chosen: dict[str, str] = {}
-    for chunk in _chunks(sorted(incidents)):
+    for chunk in chunks(sorted(incidents)):
         chosen.update(
-            db.rows(f"SELECT report, data FROM timeline WHERE incident IN ({_marks(chunk)})", chunk)
+            db.rows(
+                f"SELECT report, data FROM timeline WHERE incident IN ({qmarks(chunk)})",
+                chunk,
+            )
         )
     frontier = set(chosen)
     for _ in range(3):
         sources: set[str] = set()
-        for chunk in _chunks(sorted(frontier)):
+        for chunk in chunks(sorted(frontier)):
             sources.update(
                 db.column(
-                    f"SELECT source FROM report_refs WHERE target IN ({_marks(chunk)})", chunk
+                    f"SELECT source FROM report_refs WHERE target IN ({qmarks(chunk)})", chunk
                 )
             )
         frontier = sources - set(chosen)
         if not frontier:
             break
-        for chunk in _chunks(sorted(frontier)):
+        for chunk in chunks(sorted(frontier)):
             chosen.update(
                 db.rows(
-                    f"SELECT report, data FROM timeline WHERE report IN ({_marks(chunk)})", chunk
+                    f"SELECT report, data FROM timeline WHERE report IN ({qmarks(chunk)})",
+                    chunk,
                 )
             )
     return chosen
 
 
 def _replace_incident_rows(
-    db: _Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
+    db: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
 ) -> None:
-    for name in _INCIDENT_SCOPED:
-        for chunk in _chunks(sorted(incidents)):
-            db.run(f"DELETE FROM {name} WHERE incident IN ({_marks(chunk)})", chunk)
+    for name in INCIDENT_SCOPED:
+        for chunk in chunks(sorted(incidents)):
+            db.run(f"DELETE FROM {name} WHERE incident IN ({qmarks(chunk)})", chunk)
         _bulk_insert(db, name, [row for row in views[name] if row["incident"] in incidents])
 
 
-def _refresh_timeline_rows(db: _Connection, rows: list[dict[str, Any]], reports: set[str]) -> None:
+def refresh_timeline_rows(db: Connection, rows: list[dict[str, Any]], reports: set[str]) -> None:
     """Show the current (corrected, voided) values of reports that a correction just changed."""
     for row in rows:
         if row["report"] in reports:
@@ -377,7 +381,7 @@ Contribution = tuple[Any, ...]  # an actor_roles row: report, seq, actor, role, 
 
 
 def _replace_actor_roles(
-    db: _Connection,
+    db: Connection,
     rows: list[dict[str, Any]],
     closure: list[dict[str, Any]],
     new_reports: set[str],
@@ -389,9 +393,9 @@ def _replace_actor_roles(
     selected = ", ".join(_quoted(c) for c in columns)
     reports = sorted({r["report"] for r in closure})
     old: dict[str, list[Contribution]] = {}
-    for chunk in _chunks([r for r in reports if r not in new_reports]):
+    for chunk in chunks([r for r in reports if r not in new_reports]):
         for row in db.rows(
-            f"SELECT {selected} FROM actor_roles WHERE report IN ({_marks(chunk)})", chunk
+            f"SELECT {selected} FROM actor_roles WHERE report IN ({qmarks(chunk)})", chunk
         ):
             old.setdefault(row[0], []).append(tuple(row))
     new: dict[str, list[Contribution]] = {}
@@ -399,8 +403,8 @@ def _replace_actor_roles(
     for contribution in rows:
         new.setdefault(contribution["report"], []).append(as_tuple(contribution))
     changed = [r for r in reports if sorted(old.get(r, [])) != sorted(new.get(r, []))]
-    for chunk in _chunks([r for r in changed if r in old]):
-        db.run(f"DELETE FROM actor_roles WHERE report IN ({_marks(chunk)})", chunk)
+    for chunk in chunks([r for r in changed if r in old]):
+        db.run(f"DELETE FROM actor_roles WHERE report IN ({qmarks(chunk)})", chunk)
     removed = [t for r in changed for t in old.get(r, [])]
     added = [t for r in changed for t in new.get(r, [])]
     _bulk_insert(db, "actor_roles", [dict(zip(columns, t, strict=True)) for t in added])
@@ -408,7 +412,7 @@ def _replace_actor_roles(
 
 
 def _update_actors(
-    db: _Connection,
+    db: Connection,
     removed: list[Contribution],
     added: list[Contribution],
     new_reports: set[str],
@@ -433,10 +437,10 @@ def _update_actors(
             counts[role] = counts.get(role, 0) + sign
     named = {t[2] for t in added if t[3] == "named"}
     known: set[str] = set()
-    for chunk in _chunks(sorted(named | set(delta))):
-        known.update(db.column(f"SELECT actor FROM actors WHERE actor IN ({_marks(chunk)})", chunk))
+    for chunk in chunks(sorted(named | set(delta))):
+        known.update(db.column(f"SELECT actor FROM actors WHERE actor IN ({qmarks(chunk)})", chunk))
     recount |= named - known
-    _recount_actors(db, recount)
+    recount_actors(db, recount)
     for actor, counts in sorted(delta.items()):
         moved = {role: n for role, n in counts.items() if n}
         if actor in recount or actor not in known or not moved:
@@ -448,14 +452,14 @@ def _update_actors(
         db.run(f"UPDATE actors SET {assignments} WHERE actor = ?", (*moved.values(), actor))
 
 
-def _recount_actors(db: _Connection, actors: set[str]) -> None:
+def recount_actors(db: Connection, actors: set[str]) -> None:
     """Sum the contributions of every live report to each actor's row (SQL does the counting)."""
     if not actors:
         return
     counts: dict[str, dict[str, int]] = {}
     names: dict[str, tuple[int, int, str]] = {}
-    for chunk in _chunks(sorted(actors)):
-        marks = _marks(chunk)
+    for chunk in chunks(sorted(actors)):
+        marks = qmarks(chunk)
         for actor, role, count in db.rows(
             "SELECT actor, role, COUNT(*) FROM actor_roles "
             f"WHERE actor IN ({marks}) AND role != ? GROUP BY actor, role",
@@ -485,14 +489,14 @@ def _recount_actors(db: _Connection, actors: set[str]) -> None:
     _bulk_insert(db, "actors", rows)
 
 
-def _bulk_insert(db: _Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
     """Rows carry exactly the table's columns (or more), picked here in the table's order."""
     if rows:
         pick = operator.itemgetter(*TABLE_COLUMNS[table])
-        _insert_tuples(db, table, [pick(row) for row in rows])
+        insert_tuples(db, table, [pick(row) for row in rows])
 
 
-def _insert_tuples(db: _Connection, table: str, rows: Sequence[Sequence[Any]]) -> None:
+def insert_tuples(db: Connection, table: str, rows: Sequence[Sequence[Any]]) -> None:
     """executemany straight through the driver, values in the table's column order; every
     column is quoted ("by" is a keyword)."""
     if not rows:
@@ -515,10 +519,10 @@ def _quoted(column: str) -> str:
     return f'"{column}"'
 
 
-def _marks(chunk: Sequence[Any]) -> str:
+def qmarks(chunk: Sequence[Any]) -> str:
     return ", ".join(["?"] * len(chunk))
 
 
-def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+def chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -1,21 +1,25 @@
-"""Rebuild every view from the whole log, in one transaction, on two cores.
+"""Rebuild every view, or apply a long backlog, in one transaction and two passes, on two cores.
 
-A rebuild knows what an incremental catch-up cannot: the views start empty and every incident
-will be folded. So instead of folding each batch's incidents as the batch arrives (and again
-when a later batch touches them), it works in two passes:
+A rebuild knows what an incremental catch-up cannot: every incident will be folded. So instead
+of folding each batch's incidents as the batch arrives (and again when a later batch touches
+them), it works in two passes:
 
-1. the log into `timeline` and `report_refs`, batch by batch, streaming;
-2. the incidents in order, a chunk at a time: each one's reports, and the reports elsewhere
-   that refer into it, read back from `timeline` and folded once; its rows written once. Then
-   `actors` is summed from `actor_roles` by SQL.
+1. the log (or the backlog) into `timeline` and `report_refs`, batch by batch, streaming;
+2. the incidents (all, or those the backlog touches) in order, a chunk at a time: each one's
+   reports, and the reports elsewhere that refer into it, read back from `timeline` and folded
+   once; its rows written once, in place of its old ones. Then the touched rows of `actors` are
+   summed again from `actor_roles` by SQL.
+
+`catch_up` sends a backlog of `BULK_FROM` events or more here (a big import, a long pause); a
+catch-up from position 0 is a rebuild.
 
 The CPU work of both passes (decoding events, folding incidents) runs in a forked worker
 process (`ledger.parallel`) while this one reads and writes the database. The worker never
 touches the database: it only turns data into rows.
 
-On SQLite, secondary indexes that neither pass reads are dropped first and created again at
-the end, from the definitions the database itself holds: building an index over finished rows
-costs a fraction of keeping it up to date row by row.
+On a rebuild on SQLite, secondary indexes that neither pass reads are dropped first and
+created again at the end, from the definitions the database itself holds: building an index
+over finished rows costs a fraction of keeping it up to date row by row.
 
 Everything, the emptying of the views included, is one transaction with the tracking position:
 readers see the old views until the new ones are complete, and a crash leaves the old ones.
@@ -36,32 +40,32 @@ from ledger.integrity import SEALS_ID
 from ledger.parallel import Task, Worker, shared
 from ledger.store.config import StoreConfig
 from projections.catchup import (
-    _FOLDED,
-    _INCIDENT_SCOPED,
+    FOLDED,
+    INCIDENT_SCOPED,
+    Connection,
     Reference,
-    _affected_incidents,
-    _chunks,
-    _connect,
-    _Connection,
-    _insert_reports,
-    _insert_tuples,
-    _lock_and_read_position,
-    _marks,
-    _recount_actors,
-    _refresh_timeline_rows,
-    _write_position,
+    affected_incidents,
+    chunks,
     closure_data,
+    connect,
+    insert_reports,
+    insert_tuples,
+    lock_and_read_position,
+    qmarks,
+    recount_actors,
+    refresh_timeline_rows,
     stored_rows,
+    write_position,
 )
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 
 # Events decoded, and reports folded, per task. Small tasks keep both processes busy (the
 # worker's next task is queued while this process writes the last one's rows) and memory flat:
-# a 1,000,000-event rebuild peaks near 140 MB for both processes together, where tasks of
+# a 1,000,000-event rebuild peaks near 150 MB for both processes together, where tasks of
 # 10,000 reports and a catch-up's 64 MB page cache took 266 MB, and ran no faster.
 REBUILD_BATCH = 2_000
 FOLD_CHUNK = 2_000
-# The indexes that tasks this small need in the page cache are the ones kept (below).
+# The page cache: tasks this small, with the unread indexes dropped, need no more than this.
 CACHE_MB = 16
 # The indexes the two passes read through, kept while the rows go in.
 _READ_BY_REBUILD = frozenset({"timeline_incident_idx", "report_refs_target_idx"})
@@ -121,10 +125,10 @@ class _TwoPasses:
         # The worker is forked before the projector's connection opens, so it holds none.
         with (
             Worker(self.ledger.decode, parallel=self.workers) as worker,
-            _connect(self.store, self.lock_timeout, cache_mb=CACHE_MB) as db,
+            connect(self.store, self.lock_timeout, cache_mb=CACHE_MB) as db,
             db.transaction(),
         ):
-            position = _lock_and_read_position(db)
+            position = lock_and_read_position(db)
             # Nothing applied yet: the views hold no rows (rows and position commit together),
             # so a catch-up from 0 is a rebuild, and may build its indexes last like one.
             from_scratch = from_scratch or position == 0
@@ -144,9 +148,9 @@ class _TwoPasses:
             # After the indexes are back: the recount reads `actor_roles` by actor.
             if from_scratch:
                 actors = set(db.column("SELECT DISTINCT actor FROM actor_roles"))
-            _recount_actors(db, actors)
+            recount_actors(db, actors)
             if from_scratch or last > position:
-                _write_position(db, last)
+                write_position(db, last)
         return applied
 
     def _progress(self, done: int) -> None:
@@ -154,7 +158,7 @@ class _TwoPasses:
             self.on_progress(min(done, 2 * self.span), 2 * self.span)
 
     def _store_log(
-        self, db: _Connection, worker: Worker, after: int, from_scratch: bool
+        self, db: Connection, worker: Worker, after: int, from_scratch: bool
     ) -> tuple[int, int, set[str] | None]:
         """Pass 1: every report after `after` into `timeline` and `report_refs`, in log order
         (a reference's target incident is looked up among the rows already in). Returns the
@@ -176,16 +180,16 @@ class _TwoPasses:
                 yield _decoded_rows, (reports, last)
 
         for rows, references, position in worker.ordered(tasks()):
-            _insert_reports(db, rows, references)
+            insert_reports(db, rows, references)
             if affected is not None:
                 own = {row[TIMELINE_INCIDENT] for row in rows}
-                affected |= _affected_incidents(db, own, {t for _, t, _ in references})
+                affected |= affected_incidents(db, own, {t for _, t, _ in references})
             applied += len(rows)
             self._progress(position - self.start)
         return applied, last, affected
 
     def _fold(
-        self, db: _Connection, worker: Worker, affected: set[str] | None, reports: int
+        self, db: Connection, worker: Worker, affected: set[str] | None, reports: int
     ) -> set[str]:
         """Pass 2: fold each incident (of `affected`, or all) once, a chunk at a time, and write
         its rows in place of its old ones. Returns the actors whose counts may have moved."""
@@ -201,20 +205,20 @@ class _TwoPasses:
                 actors |= _remove_incident_rows(db, incidents)
                 actors.update(row[2] for row in rows["actor_roles"])
             for name, table_rows in rows.items():
-                _insert_tuples(db, name, table_rows)
-            _refresh_timeline_rows(db, refreshed, {row["report"] for row in refreshed})
+                insert_tuples(db, name, table_rows)
+            refresh_timeline_rows(db, refreshed, {row["report"] for row in refreshed})
             folded += count
             self._progress(self.span + folded * self.span // max(reports, 1))
         return actors
 
 
-def _remove_incident_rows(db: _Connection, incidents: set[str]) -> set[str]:
+def _remove_incident_rows(db: Connection, incidents: set[str]) -> set[str]:
     """Delete the incidents' rows and their reports' actor contributions before they are
     written again; returns the actors those contributions named."""
     actors: set[str] = set()
-    for chunk in _chunks(sorted(incidents)):
-        marks = _marks(chunk)
-        for name in _INCIDENT_SCOPED:
+    for chunk in chunks(sorted(incidents)):
+        marks = qmarks(chunk)
+        for name in INCIDENT_SCOPED:
             db.run(f"DELETE FROM {name} WHERE incident IN ({marks})", chunk)
         own_reports = f"SELECT report FROM timeline WHERE incident IN ({marks})"
         actors.update(
@@ -255,12 +259,12 @@ def _folded_rows(
     corrected = {
         target for r in closure if r["type"] == "correction" for target in r.get("refers_to", ())
     }
-    views = fold(closure, timeline_of=corrected, tables=_FOLDED, shaped=False)
+    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False)
     incident_of = {r["report"]: r["incident"] for r in closure}
     rows: Rows = {}
-    for name in (*_INCIDENT_SCOPED, "actor_roles"):
+    for name in (*INCIDENT_SCOPED, "actor_roles"):
         pick = operator.itemgetter(*TABLE_COLUMNS[name])
-        key = "incident" if name in _INCIDENT_SCOPED else "report"
+        key = "incident" if name in INCIDENT_SCOPED else "report"
         rows[name] = [
             pick(row)
             for row in views[name]
@@ -273,7 +277,7 @@ def _folded_rows(
 # ---------------------------------------------------------------------------------------------
 
 
-def _drop_unread_indexes(db: _Connection) -> list[str]:
+def _drop_unread_indexes(db: Connection) -> list[str]:
     """Drop the views' secondary SQLite indexes that the passes do not read; return the
     statements that create them again, exactly as the database has them (so the schema ends
     unchanged). Indexes behind primary keys and unique constraints (no `sql`) stay."""
@@ -290,7 +294,7 @@ def _drop_unread_indexes(db: _Connection) -> list[str]:
 
 
 def _incident_chunks(
-    db: _Connection, size: int, only: set[str] | None
+    db: Connection, size: int, only: set[str] | None
 ) -> Iterator[tuple[set[str], int]]:
     """The incidents (all, or `only` these) in order, in groups of about `size` reports."""
     chunk: set[str] = set()
