@@ -60,7 +60,10 @@ class Worker:
             return
         in_flight = 0
         for task in tasks:
-            self.connection.send(task)
+            try:
+                self.connection.send(task)
+            except OSError:  # the pipe broke: the worker is gone
+                raise _ended() from None
             in_flight += 1
             if in_flight > 1:
                 yield self._result()
@@ -72,8 +75,8 @@ class Worker:
     def _result(self) -> Any:
         try:
             failed, value = self.connection.recv()
-        except EOFError:
-            raise RuntimeError("the worker process ended unexpectedly") from None
+        except (EOFError, OSError):  # closed, or reset when the worker died mid-send
+            raise _ended() from None
         if failed:
             raise value
         return value
@@ -91,6 +94,10 @@ class Worker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _ended() -> RuntimeError:
+    return RuntimeError("the worker process ended unexpectedly")
 
 
 def _serve(connection: Connection) -> None:
