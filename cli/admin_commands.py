@@ -80,10 +80,17 @@ def project_command(
 
         ledger project --rebuild
     """
+    ledger = open_ledger(write=True)
+    try:
+        _project(ledger, rebuild, follow, interval)
+    finally:
+        ledger.close()
+
+
+def _project(ledger: Any, rebuild: bool, follow: bool, interval: float) -> None:
     from projections.catchup import catch_up
     from projections.rebuild import rebuild as rebuild_views
 
-    ledger = open_ledger(write=True)
     store = settings().store
     progress = _ProgressBar()
     try:
@@ -105,7 +112,6 @@ def project_command(
             while not stop.requested and time.monotonic() < deadline:
                 time.sleep(0.05)
         say("stopped")
-    ledger.close()
 
 
 class _ProgressBar:

@@ -169,6 +169,22 @@ def _append_and_project(
     mentions: Mentions | None,
 ) -> None:
     ledger = open_ledger(write=True)
+    # Closed on every way out: a refused append left to the garbage collector could be closed
+    # on one of the PostgreSQL pool's own threads, which cannot join itself.
+    try:
+        _append_then_project(ledger, lines, total, single, project, mentions)
+    finally:
+        ledger.close()
+
+
+def _append_then_project(
+    ledger: Any,
+    lines: Callable[[], Any],
+    total: int | None,
+    single: dict[str, Any] | None,
+    project: bool,
+    mentions: Mentions | None,
+) -> None:
     progress = _Progress(total)
     try:
         result = ledger.append(
@@ -192,7 +208,6 @@ def _append_and_project(
         )
     if project:
         project_after_write(ledger)
-    ledger.close()
 
 
 def project_after_write(ledger: Any) -> None:
