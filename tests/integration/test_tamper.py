@@ -1078,3 +1078,49 @@ def test_keygen_into_a_missing_directory_fails_with_one_line_not_a_traceback(
     )
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.stderr.startswith("error: ")
+
+
+# ---------------------------------------------------------------------------------------------
+# `verify` with its worker process finds exactly what it finds without one
+
+
+def test_verify_finds_the_same_with_and_without_its_worker_process(signed: SealedLedger) -> None:
+    from ledger.application import IncidentLedger
+    from ledger.integrity import verify
+    from ledger.signing import load_signature_check
+
+    assert signed.keys is not None
+    with backdoor(signed) as door:
+        rows = door.rows()
+        claim = next(r for r in rows if r.topic == CLAIM_TOPIC)
+        forge_claim(door, str(rows[0].originator_id))
+        door.edit(claim.id, lambda state: state.update(summary="changed"))
+        door.delete(rows[5].id)
+        door.set_raw_state(rows[2].id, b"\xff not json")
+    check = load_signature_check(signed.keys.public)
+    ledger = IncidentLedger(resolve(signed.url), read_only=True)
+    try:
+        results = [
+            verify(
+                ledger.iter_notifications(batch=batch),
+                signature_check=check,
+                expected_root=(signed.root, signed.size),
+                parallel=parallel,
+            )
+            for parallel in (False, True)
+            for batch in (1, 4, 1000)
+        ]
+    finally:
+        ledger.close()
+    first = results[0]
+    # Check the tampering is found (altered, undecodable, a gap, an unsigned forgery, the root).
+    assert len(first.findings) >= 5 and not first.ok
+    # Check every way of reading the log, in-process or in the worker, finds the same.
+    for other in results[1:]:
+        assert other.findings == first.findings
+        assert (other.events, other.incidents, other.seals, other.signatures) == (
+            first.events,
+            first.incidents,
+            first.seals,
+            first.signatures,
+        )
