@@ -64,13 +64,6 @@ class Connection:
     def run(self, statement: str, params: Sequence[Any] = ()) -> None:
         self.raw.execute(self._sql(statement), params)
 
-    def run_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        if self.postgres:
-            with self.raw.cursor() as cursor:
-                cursor.executemany(self._sql(statement), rows)
-        else:
-            self.raw.executemany(statement, rows)
-
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction: SQLite's takes the write lock up front (see module docstring)."""
@@ -497,16 +490,19 @@ def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> 
 
 
 def insert_tuples(db: Connection, table: str, rows: Sequence[Sequence[Any]]) -> None:
-    """executemany straight through the driver, values in the table's column order; every
-    column is quoted ("by" is a keyword)."""
+    """Rows straight through the driver, values in the table's column order; every column is
+    quoted ("by" is a keyword). SQLite: executemany. PostgreSQL: COPY, which streams the rows
+    in one statement where executemany sends one INSERT per row."""
     if not rows:
         return
-    columns = TABLE_COLUMNS[table]
-    statement = (
-        f"INSERT INTO {table} ({', '.join(_quoted(c) for c in columns)}) "
-        f"VALUES ({', '.join(['?'] * len(columns))})"
-    )
-    db.run_many(statement, rows)
+    columns = ", ".join(_quoted(c) for c in TABLE_COLUMNS[table])
+    if db.postgres:
+        with db.raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["?"] * len(TABLE_COLUMNS[table]))
+    db.raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 def _check_columns(table: str, values: dict[str, Any]) -> None:
