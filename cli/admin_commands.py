@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from pathlib import Path
@@ -80,38 +81,32 @@ def project_command(
 
         ledger project --rebuild
     """
-    ledger = open_ledger(write=True)
-    try:
-        _project(ledger, rebuild, follow, interval)
-    finally:
-        ledger.close()
-
-
-def _project(ledger: Any, rebuild: bool, follow: bool, interval: float) -> None:
     from projections.catchup import catch_up
     from projections.rebuild import rebuild as rebuild_views
 
     store = settings().store
-    progress = _ProgressBar()
-    try:
-        if rebuild:
-            applied = rebuild_views(ledger, store, on_progress=progress)
-        else:
-            applied = catch_up(ledger, store, on_progress=progress)
-    finally:
-        progress.close()
-    say(f"projections: applied {applied} event(s)")
-    if follow:
-        stop = _Stop()
-        say("following the log; Ctrl-C to stop")
-        while not stop.requested:
-            applied = catch_up(ledger, store)
-            if applied:
-                say(f"projections: applied {applied} event(s)")
-            deadline = time.monotonic() + interval
-            while not stop.requested and time.monotonic() < deadline:
-                time.sleep(0.05)
-        say("stopped")
+    # Closed on every way out, as every writer's ledger is (see cli.writing).
+    with contextlib.closing(open_ledger(write=True)) as ledger:
+        progress = _ProgressBar()
+        try:
+            if rebuild:
+                applied = rebuild_views(ledger, store, on_progress=progress)
+            else:
+                applied = catch_up(ledger, store, on_progress=progress)
+        finally:
+            progress.close()
+        say(f"projections: applied {applied} event(s)")
+        if follow:
+            stop = _Stop()
+            say("following the log; Ctrl-C to stop")
+            while not stop.requested:
+                applied = catch_up(ledger, store)
+                if applied:
+                    say(f"projections: applied {applied} event(s)")
+                deadline = time.monotonic() + interval
+                while not stop.requested and time.monotonic() < deadline:
+                    time.sleep(0.05)
+            say("stopped")
 
 
 class _ProgressBar:

@@ -168,46 +168,31 @@ def _append_and_project(
     project: bool,
     mentions: Mentions | None,
 ) -> None:
-    ledger = open_ledger(write=True)
     # Closed on every way out: a refused append left to the garbage collector could be closed
     # on one of the PostgreSQL pool's own threads, which cannot join itself.
-    try:
-        _append_then_project(ledger, lines, total, single, project, mentions)
-    finally:
-        ledger.close()
-
-
-def _append_then_project(
-    ledger: Any,
-    lines: Callable[[], Any],
-    total: int | None,
-    single: dict[str, Any] | None,
-    project: bool,
-    mentions: Mentions | None,
-) -> None:
-    progress = _Progress(total)
-    try:
-        result = ledger.append(
-            lines, recorded_by=settings().recorder_name, on_progress=progress, mentions=mentions
-        )
-    finally:
-        progress.close()
-    if single is not None:
-        if result.reports:
+    with contextlib.closing(open_ledger(write=True)) as ledger:
+        progress = _Progress(total)
+        try:
+            result = ledger.append(
+                lines, recorded_by=settings().recorder_name, on_progress=progress, mentions=mentions
+            )
+        finally:
+            progress.close()
+        if single is None:
+            say(
+                f"added {result.added} report(s) to {len(result.incidents)} incident(s); "
+                f"{result.unchanged} already recorded"
+            )
+        elif not result.reports:
+            say("already recorded: nothing added")
+        else:
             typer.echo(result.reports[0])
             if single["type"] == "incident":
                 say(f"opened incident '{single['incident']}'")
             else:
                 say(f"recorded {single['type']} '{result.reports[0]}' in {single['incident']}")
-        else:
-            say("already recorded: nothing added")
-    else:
-        say(
-            f"added {result.added} report(s) to {len(result.incidents)} incident(s); "
-            f"{result.unchanged} already recorded"
-        )
-    if project:
-        project_after_write(ledger)
+        if project:
+            project_after_write(ledger)
 
 
 def project_after_write(ledger: Any) -> None:
