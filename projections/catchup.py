@@ -138,7 +138,9 @@ def catch_up(
     touches once; a shorter one in transactions of `batch` events."""
     applied = 0
     target = ledger.max_position()
-    if fail_after is None and target - tracked_position(store) >= bulk_from:
+    # The tracked position costs a connection of its own: read only when the log is long
+    # enough to hold such a backlog.
+    if fail_after is None and target >= bulk_from and target - tracked_position(store) >= bulk_from:
         from projections.rebuild import catch_up_in_bulk
 
         return catch_up_in_bulk(ledger, store, on_progress=on_progress, lock_timeout=lock_timeout)
@@ -349,10 +351,16 @@ def closure_data(db: Connection, incidents: set[str]) -> dict[str, str]:
 def _replace_incident_rows(
     db: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
 ) -> None:
+    delete_incident_rows(db, incidents)
     for name in INCIDENT_SCOPED:
-        for chunk in chunks(sorted(incidents)):
-            db.run(f"DELETE FROM {name} WHERE incident IN ({qmarks(chunk)})", chunk)
         _bulk_insert(db, name, [row for row in views[name] if row["incident"] in incidents])
+
+
+def delete_incident_rows(db: Connection, incidents: set[str]) -> None:
+    """Delete the incidents' rows from every incident-scoped view, before they are written."""
+    for chunk in chunks(sorted(incidents)):
+        for name in INCIDENT_SCOPED:
+            db.run(f"DELETE FROM {name} WHERE incident IN ({qmarks(chunk)})", chunk)
 
 
 def refresh_timeline_rows(db: Connection, rows: list[dict[str, Any]], reports: set[str]) -> None:
@@ -400,7 +408,7 @@ def _replace_actor_roles(
         db.run(f"DELETE FROM actor_roles WHERE report IN ({qmarks(chunk)})", chunk)
     removed = [t for r in changed for t in old.get(r, [])]
     added = [t for r in changed for t in new.get(r, [])]
-    _bulk_insert(db, "actor_roles", [dict(zip(columns, t, strict=True)) for t in added])
+    insert_tuples(db, "actor_roles", added)
     return removed, added
 
 

@@ -48,6 +48,7 @@ from projections.catchup import (
     chunks,
     closure_data,
     connect,
+    delete_incident_rows,
     insert_reports,
     insert_tuples,
     lock_and_read_position,
@@ -215,12 +216,10 @@ class _TwoPasses:
 def _remove_incident_rows(db: Connection, incidents: set[str]) -> set[str]:
     """Delete the incidents' rows and their reports' actor contributions before they are
     written again; returns the actors those contributions named."""
+    delete_incident_rows(db, incidents)
     actors: set[str] = set()
     for chunk in chunks(sorted(incidents)):
-        marks = qmarks(chunk)
-        for name in INCIDENT_SCOPED:
-            db.run(f"DELETE FROM {name} WHERE incident IN ({marks})", chunk)
-        own_reports = f"SELECT report FROM timeline WHERE incident IN ({marks})"
+        own_reports = f"SELECT report FROM timeline WHERE incident IN ({qmarks(chunk)})"
         actors.update(
             db.column(
                 f"SELECT DISTINCT actor FROM actor_roles WHERE report IN ({own_reports})", chunk
@@ -262,15 +261,13 @@ def _folded_rows(
     views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False)
     incident_of = {r["report"]: r["incident"] for r in closure}
     rows: Rows = {}
-    for name in (*INCIDENT_SCOPED, "actor_roles"):
+    for name in INCIDENT_SCOPED:
         pick = operator.itemgetter(*TABLE_COLUMNS[name])
-        key = "incident" if name in INCIDENT_SCOPED else "report"
-        rows[name] = [
-            pick(row)
-            for row in views[name]
-            if (row[key] if key == "incident" else incident_of.get(row[key])) in incidents
-        ]
-    refreshed = [row for row in views["timeline"] if incident_of.get(row["report"]) in incidents]
+        rows[name] = [pick(row) for row in views[name] if row["incident"] in incidents]
+    own = {report for report, incident in incident_of.items() if incident in incidents}
+    pick = operator.itemgetter(*TABLE_COLUMNS["actor_roles"])
+    rows["actor_roles"] = [pick(row) for row in views["actor_roles"] if row["report"] in own]
+    refreshed = [row for row in views["timeline"] if row["report"] in own]
     return rows, refreshed, incidents, count
 
 
@@ -284,7 +281,7 @@ def _drop_unread_indexes(db: Connection) -> list[str]:
     tables = list(VIEW_TABLE_NAMES)
     rows = db.rows(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        f"AND tbl_name IN ({', '.join(['?'] * len(tables))})",
+        f"AND tbl_name IN ({qmarks(tables)})",
         tables,
     )
     unread = [(name, sql) for name, sql in sorted(rows) if name not in _READ_BY_REBUILD]
