@@ -161,12 +161,7 @@ def _incidents(
     if since or until:
         stated = ["timeline.stated_from IS NOT NULL", "timeline.voided = ?"]
         parameters.append(False)
-        if since:
-            stated.append("timeline.stated_from >= ?")
-            parameters.append(since)
-        if until:
-            stated.append("timeline.stated_from <= ?")
-            parameters.append(until)
+        _stated_range(since, until, stated, parameters)
         where.append(
             "incidents.incident IN (SELECT timeline.incident FROM timeline "
             f"WHERE {' AND '.join(stated)})"
@@ -221,13 +216,20 @@ def _stated_between(
     [since, until]; adds its conditions to `where` (after the ones already there)."""
     if not (since or until):
         return ""
+    _stated_range(since, until, where, parameters)
+    return f" JOIN timeline ON timeline.report = {report}"
+
+
+def _stated_range(
+    since: str | None, until: str | None, where: list[str], parameters: list[Any]
+) -> None:
+    """The conditions on `timeline.stated_from` for [since, until], added to `where`."""
     if since:
         where.append("timeline.stated_from >= ?")
         parameters.append(since)
     if until:
         where.append("timeline.stated_from <= ?")
         parameters.append(until)
-    return f" JOIN timeline ON timeline.report = {report}"
 
 
 # Reports whose current (corrected, not voided) values name the actor; one parameter, the id.

@@ -8,6 +8,8 @@ server answers they skip with the reason, except in CI (CI=true), where they fai
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +144,21 @@ def run_cli(db_url: str):  # type: ignore[no-untyped-def]
         return runner.invoke(app, ["--db", db_url, "--as", "tester", *args], input=input)
 
     return invoke
+
+
+def modules_imported(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the installed `ledger` script under `-X importtime`: its result, and every module it
+    imported (importtime logs each one the moment it is first imported, lazily or not)."""
+    ledger = str(Path(sys.executable).parent / "ledger")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", ledger, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return result, modules

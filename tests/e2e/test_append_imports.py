@@ -4,16 +4,14 @@ SQLAlchemy alone costs a quarter of a second of a ~0.8 s `ledger claim`."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from tests.conftest import modules_imported
 
-LEDGER = str(Path(sys.executable).parent / "ledger")
 SHELLING = "deir-ez-zor-shelling-2017-09"
 
 
@@ -26,27 +24,10 @@ def demo_ledger(tmp_path: Path) -> str:
     return str(path)
 
 
-def _modules_imported(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run the installed `ledger` script under `-X importtime`; every module it imported
-    (importtime logs each one the moment it is first imported, lazily or not)."""
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", LEDGER, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    modules = {
-        line.rsplit("|", 1)[1].strip()
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
-    return result, modules
-
-
 def test_a_claim_with_its_catch_up_on_sqlite_does_not_import_sqlalchemy(demo_ledger: str) -> None:
     args = ("--db", demo_ledger, "--as", "tester")
     claim = ("claim", SHELLING, "--report", "x1", "--by", "X", "--summary", "S")
-    result, modules = _modules_imported(*args, *claim)
+    result, modules = modules_imported(*args, *claim)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout == "x1\n"
     said = [line for line in result.stderr.splitlines() if not line.startswith("import time:")]

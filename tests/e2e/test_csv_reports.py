@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -60,9 +59,7 @@ def test_csv_from_driver_rows_is_the_text_the_dict_path_writes(
         assert ",yes," in _captured(emit_csv_rows, columns, found, columns, booleans)
 
 
-def test_the_cli_writes_that_text_for_a_csv_report(
-    demo_with_corrections: str, tmp_path: Path
-) -> None:
+def test_the_cli_writes_that_text_for_a_csv_report(demo_with_corrections: str) -> None:
     result = CliRunner().invoke(
         app, ["--db", demo_with_corrections, "report", "claims", "--format", "csv"]
     )

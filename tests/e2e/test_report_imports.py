@@ -3,16 +3,14 @@ imports neither SQLAlchemy nor psycopg, as importing SQLAlchemy alone costs more
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from tests.conftest import modules_imported
 
-LEDGER = str(Path(sys.executable).parent / "ledger")
 HEAVY = ("sqlalchemy", "psycopg", "alembic")
 
 
@@ -22,23 +20,6 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> str:
     result = CliRunner().invoke(app, ["--db", str(path), "-q", "demo"])
     assert result.exit_code == 0, result.output
     return str(path)
-
-
-def _imported(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
-    """Run the installed `ledger` script under `-X importtime`; the top-level packages it
-    imported (importtime logs every module the moment it is first imported, lazily or not)."""
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", LEDGER, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    packages = {
-        line.rsplit("|", 1)[1].strip().split(".")[0]
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
-    return result, packages
 
 
 @pytest.mark.parametrize(
@@ -55,7 +36,8 @@ def _imported(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
 def test_a_report_on_sqlite_imports_neither_sqlalchemy_nor_psycopg(
     demo_ledger: str, args: tuple[str, ...], expected: str
 ) -> None:
-    result, packages = _imported("--db", demo_ledger, *args)
+    result, modules = modules_imported("--db", demo_ledger, *args)
+    packages = {module.split(".")[0] for module in modules}
     assert result.returncode == 0, result.stderr[-2000:]
     assert expected in result.stdout
     # Check the probe sees imports at all (else the assertion below would prove nothing).
