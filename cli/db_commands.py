@@ -29,14 +29,14 @@ def roles_command() -> None:
     """
 
     from ledger.store.roles import ROLES, role_statements
-    from projections.schema import metadata
+    from projections.schema import SQL_VIEWS, metadata
 
     store = settings().store
     if store.backend != "postgresql":
         raise usage_error("roles need PostgreSQL; a SQLite file is protected by file permissions")
     views = tuple(metadata.tables)
     with store.connect_postgres(autocommit=False) as connection:
-        for statement in role_statements(views, store.dbname):
+        for statement in role_statements(views, store.dbname, tuple(SQL_VIEWS)):
             connection.execute(statement)  # type: ignore[arg-type]
     for role in ROLES:
         typer.echo(role)

@@ -100,10 +100,27 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "quote_mode",
     ),
     "links": ("report", "incident", "other", "relation", "note"),
-    # What each live report contributes to the actors table: one "named" row per name it
-    # mentions (in field order, for "first spelling seen") and one row per count it adds.
+    # What each incident's live reports contribute to the actors table, per actor: the first
+    # spelling seen there (its report's position and the field's place, so the earliest across
+    # incidents wins), the counts, and the reports naming the actor (a JSON list, in log order).
     # The SQL projection sums these per actor instead of refolding every report an actor made.
-    "actor_roles": ("report", "seq", "actor", "role", "name", "position"),
+    "actor_tallies": (
+        "incident",
+        "actor",
+        "name",
+        "first_position",
+        "first_seq",
+        "claims_made",
+        "warnings_issued",
+        "denials_issued",
+        "accused_in",
+        "corroborations_given",
+        "retractions",
+        "reports",
+    ),
+    # Each live report's provenance hops as one JSON list of [agent, role, kind, url,
+    # published_at, quote_mode]: the SQL `provenance` view expands it, one row per hop.
+    "provenance_chains": ("report", "incident", "chain"),
     "timeline": (
         "position",
         "report",
@@ -294,8 +311,9 @@ def fold(
         "claims": lambda: _claim_rows(ledger, derived),
         "disputes": lambda: _dispute_rows(ledger),
         "actors": lambda: _actor_rows(ledger),
-        "actor_roles": lambda: _actor_role_rows(ledger),
+        "actor_tallies": lambda: _actor_tally_rows(ledger),
         "provenance": lambda: _provenance_rows(ledger),
+        "provenance_chains": lambda: _provenance_chain_rows(ledger),
         "links": lambda: _link_rows(ledger),
         "timeline": lambda: _timeline_rows(ledger, timeline_of),
     }
@@ -485,29 +503,40 @@ def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     return rows
 
 
-def _actor_role_rows(ledger: _Ledger) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for report in ledger.live():
-        contributions: list[tuple[str, str, str]] = []
-        for name in _actor_names(report):
-            if (aid := _actor(name)) is not None:
-                contributions.append((aid, "named", name))
-        if report.type in ISSUED_COUNTS and report.actor is not None:
-            contributions.append((report.actor, ISSUED_COUNTS[report.type], report.get("by")))
-        if report.type in ASSERTION_TYPES:
-            contributions.extend((aid, "accused_in", aid) for aid in sorted(_accused(report)))
-        rows.extend(
-            {
-                "report": report.id,
-                "seq": seq,
+def _actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    tallies: dict[tuple[str, str], dict[str, Any]] = {}
+    counted = COLUMNS["actors"][2:]
+
+    def tally(report: _Report, aid: str, name: Any, seq: int) -> dict[str, Any]:
+        key = (report.incident, aid)
+        if key not in tallies:
+            tallies[key] = {
+                "incident": report.incident,
                 "actor": aid,
-                "role": role,
                 "name": name,
-                "position": report.position,
+                "first_position": report.position,
+                "first_seq": seq,
+                **dict.fromkeys(counted, 0),
+                "reports": [],
             }
-            for seq, (aid, role, name) in enumerate(contributions)
-        )
-    return sorted(rows, key=lambda row: (row["report"], row["seq"]))
+        return tallies[key]
+
+    for report in ledger.live():
+        for seq, name in enumerate(_actor_names(report)):
+            if (aid := _actor(name)) is not None:
+                reports = tally(report, aid, name, seq)["reports"]
+                if not reports or reports[-1] != report.id:
+                    reports.append(report.id)
+        # Every actor counted below is also named above (by, against, threatened_party).
+        if report.type in ISSUED_COUNTS and report.actor is not None:
+            tallies[(report.incident, report.actor)][ISSUED_COUNTS[report.type]] += 1
+        if report.type in ASSERTION_TYPES:
+            for aid in _accused(report):
+                tallies[(report.incident, aid)]["accused_in"] += 1
+    rows = [tallies[key] for key in sorted(tallies)]
+    for row in rows:
+        row["reports"] = _json(row["reports"])
+    return rows
 
 
 def _actor_names(report: _Report) -> Iterator[str]:
@@ -537,10 +566,27 @@ def _provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
                     "hop": hop,
                     "agent": agent,
                     "role": role,
-                    **{k: source.get(k) for k in ("kind", "url", "published_at", "quote_mode")},
+                    **{k: source.get(k) for k in _SOURCE_KEYS},
                 }
             )
     return sorted(rows, key=lambda row: (row["report"], row["hop"]))
+
+
+def _provenance_chain_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = []
+    for report in ledger.live():
+        if report.type not in PROVENANCE_TYPES:
+            continue
+        chain = [
+            [agent, role, *(source.get(k) for k in _SOURCE_KEYS)]
+            for agent, role, source in _hops(report)
+        ]
+        if chain:
+            rows.append({"report": report.id, "incident": report.incident, "chain": _json(chain)})
+    return sorted(rows, key=lambda row: row["report"])
+
+
+_SOURCE_KEYS = ("kind", "url", "published_at", "quote_mode")
 
 
 def _hops(report: _Report) -> list[tuple[Any, str, Mapping[str, Any]]]:
@@ -646,13 +692,17 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _json_list(value: Any) -> str:
+    return _json(_as_list(value))
+
+
+def _json(value: Any) -> str:
     # orjson writes the same text as json.dumps(ensure_ascii=False, separators=(",", ":")) for
-    # lists of names and ids, five times faster; anything it cannot hold goes the slow way.
-    items = _as_list(value)
+    # lists of names, ids and strings, five times faster; anything it cannot hold goes the
+    # slow way.
     try:
-        return orjson.dumps(items).decode()
+        return orjson.dumps(value).decode()
     except TypeError:
-        return json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _instant(text: Any) -> str | None:

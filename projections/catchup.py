@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from ledger.application import IncidentLedger, to_record
-from ledger.fold import COLUMNS, fold, timeline_row
+from ledger.fold import fold, timeline_row
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
 from projections.columns import TABLE_COLUMNS
@@ -34,10 +34,13 @@ from projections.columns import TABLE_COLUMNS
 PROJECTION = "views"
 BATCH = 5_000
 BULK_FROM = 20_000
-INCIDENT_SCOPED = ("incidents", "claims", "disputes", "provenance", "links")
-# What a catch-up takes from the fold; `actors` is summed from `actor_roles` instead.
-FOLDED = (*INCIDENT_SCOPED, "timeline", "actor_roles")
-_ACTOR_COUNTS = frozenset(TABLE_COLUMNS["actors"][2:])
+# The tables whose rows belong to one incident: a catch-up replaces a touched incident's rows.
+INCIDENT_SCOPED = (
+    "incidents", "claims", "disputes", "provenance_chains", "links", "actor_tallies"
+)  # fmt: skip
+# What a catch-up takes from the fold; `actors` is summed from `actor_tallies` instead.
+FOLDED = (*INCIDENT_SCOPED, "timeline")
+_ACTOR_COUNTS = TABLE_COLUMNS["actors"][2:]
 
 
 class InjectedFailure(RuntimeError):
@@ -219,11 +222,11 @@ def _apply(db: Connection, records: Sequence[dict[str, Any]]) -> None:
     closure = _closure(db, incidents, {r["report"]: r for r in records})
     corrected = {t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())}
     views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False)
+    actors = tallied_actors(db, incidents)
     _replace_incident_rows(db, incidents, views)
     refresh_timeline_rows(db, views["timeline"], corrected)
-    new_reports = {r["report"] for r in records}
-    removed, added = _replace_actor_roles(db, views["actor_roles"], closure, new_reports)
-    _update_actors(db, removed, added, new_reports)
+    actors.update(row["actor"] for row in views["actor_tallies"] if row["incident"] in incidents)
+    recount_actors(db, actors)
 
 
 def _store_reports(db: Connection, records: Sequence[dict[str, Any]]) -> None:
@@ -378,116 +381,44 @@ def refresh_timeline_rows(db: Connection, rows: list[dict[str, Any]], reports: s
             )
 
 
-Contribution = tuple[Any, ...]  # an actor_roles row: report, seq, actor, role, name, position
-
-
-def _replace_actor_roles(
-    db: Connection,
-    rows: list[dict[str, Any]],
-    closure: list[dict[str, Any]],
-    new_reports: set[str],
-) -> tuple[list[Contribution], list[Contribution]]:
-    """Store what each report of the closure now contributes to `actors`; return the
-    contributions removed and added. The batch's own reports have none stored yet (the tracked
-    position says they were never applied), so only the older reports are read back."""
-    columns = TABLE_COLUMNS["actor_roles"]
-    selected = ", ".join(_quoted(c) for c in columns)
-    reports = sorted({r["report"] for r in closure})
-    old: dict[str, list[Contribution]] = {}
-    for chunk in chunks([r for r in reports if r not in new_reports]):
-        for row in db.rows(
-            f"SELECT {selected} FROM actor_roles WHERE report IN ({qmarks(chunk)})", chunk
-        ):
-            old.setdefault(row[0], []).append(tuple(row))
-    new: dict[str, list[Contribution]] = {}
-    as_tuple = operator.itemgetter(*columns)
-    for contribution in rows:
-        new.setdefault(contribution["report"], []).append(as_tuple(contribution))
-    changed = [r for r in reports if sorted(old.get(r, [])) != sorted(new.get(r, []))]
-    for chunk in chunks([r for r in changed if r in old]):
-        db.run(f"DELETE FROM actor_roles WHERE report IN ({qmarks(chunk)})", chunk)
-    removed = [t for r in changed for t in old.get(r, [])]
-    added = [t for r in changed for t in new.get(r, [])]
-    insert_tuples(db, "actor_roles", added)
-    return removed, added
-
-
-def _update_actors(
-    db: Connection,
-    removed: list[Contribution],
-    added: list[Contribution],
-    new_reports: set[str],
-) -> None:
-    """Bring `actors` in line with the changed contributions.
-
-    Counts move by the difference, so a batch costs what it changed, not the size of the log
-    (recounting every touched actor re-scanned all its contributions on every batch, which made
-    a rebuild quadratic). An actor is recounted from `actor_roles` only when its name could
-    change: it is new, a contribution naming it went away, or an older report (corrected)
-    names it now. New reports come last in the log, so they never change a first spelling.
-    """
-    recount: set[str] = set()
-    delta: dict[str, dict[str, int]] = {}
-    for sign, contributions in ((-1, removed), (1, added)):
-        for report, _seq, actor, role, _name, _position in contributions:
-            if role == "named":
-                if sign < 0 or report not in new_reports:
-                    recount.add(actor)
-                continue
-            counts = delta.setdefault(actor, {})
-            counts[role] = counts.get(role, 0) + sign
-    named = {t[2] for t in added if t[3] == "named"}
-    known: set[str] = set()
-    for chunk in chunks(sorted(named | set(delta))):
-        known.update(db.column(f"SELECT actor FROM actors WHERE actor IN ({qmarks(chunk)})", chunk))
-    recount |= named - known
-    recount_actors(db, recount)
-    for actor, counts in sorted(delta.items()):
-        moved = {role: n for role, n in counts.items() if n}
-        if actor in recount or actor not in known or not moved:
-            continue  # recounted above, or (no name yet) not a row of `actors`
-        unknown = set(moved) - _ACTOR_COUNTS
-        if unknown:
-            raise KeyError(f"actors has no column {sorted(unknown)[0]!r}")
-        assignments = ", ".join(f"{_quoted(role)} = {_quoted(role)} + ?" for role in moved)
-        db.run(f"UPDATE actors SET {assignments} WHERE actor = ?", (*moved.values(), actor))
+def tallied_actors(db: Connection, incidents: set[str]) -> set[str]:
+    """The actors the incidents' stored tallies name: their counts move when those go."""
+    actors: set[str] = set()
+    for chunk in chunks(sorted(incidents)):
+        actors.update(
+            db.column(
+                f"SELECT DISTINCT actor FROM actor_tallies WHERE incident IN ({qmarks(chunk)})",
+                chunk,
+            )
+        )
+    return actors
 
 
 def recount_actors(db: Connection, actors: set[str]) -> None:
-    """Sum the contributions of every live report to each actor's row (SQL does the counting)."""
+    """Sum each actor's tallies over the incidents into its `actors` row (SQL does the sums);
+    its name is the first spelling seen: the earliest report, then the first field naming it.
+    Cheap whatever the log's length: an actor has one tally per incident that names it."""
     if not actors:
         return
-    counts: dict[str, dict[str, int]] = {}
-    names: dict[str, tuple[int, int, str]] = {}
+    counts = ", ".join(f'SUM("{column}")' for column in _ACTOR_COUNTS)
+    rows: list[tuple[Any, ...]] = []
     for chunk in chunks(sorted(actors)):
         marks = qmarks(chunk)
-        for actor, role, count in db.rows(
-            "SELECT actor, role, COUNT(*) FROM actor_roles "
-            f"WHERE actor IN ({marks}) AND role != ? GROUP BY actor, role",
-            (*chunk, "named"),
+        names = dict(
+            db.rows(
+                "SELECT actor, name FROM (SELECT actor, name, ROW_NUMBER() OVER ("
+                "PARTITION BY actor ORDER BY first_position, first_seq) AS n "
+                f"FROM actor_tallies WHERE actor IN ({marks})) AS ranked WHERE n = 1",
+                chunk,
+            )
+        )
+        for actor, *sums in db.rows(
+            f"SELECT actor, {counts} FROM actor_tallies WHERE actor IN ({marks}) GROUP BY actor",
+            chunk,
         ):
-            counts.setdefault(actor, {})[role] = count
-        for actor, position, seq, name in db.rows(
-            "SELECT r.actor, r.position, r.seq, r.name FROM actor_roles AS r "
-            "JOIN (SELECT actor, MIN(position) AS position FROM actor_roles "
-            f"WHERE actor IN ({marks}) AND role = ? GROUP BY actor) AS earliest "
-            "ON r.actor = earliest.actor AND r.position = earliest.position "
-            "WHERE r.role = ?",
-            (*chunk, "named", "named"),
-        ):
-            # "First spelling seen": earliest report, then the first field naming the actor.
-            if actor not in names or (position, seq) < names[actor][:2]:
-                names[actor] = (position, seq, name)
+            rows.append((actor, names[actor], *(int(n) for n in sums)))
         db.run(f"DELETE FROM actors WHERE actor IN ({marks})", chunk)
-    rows = [
-        {
-            "actor": actor,
-            "name": names[actor][2],
-            **{c: counts.get(actor, {}).get(c, 0) for c in COLUMNS["actors"][2:]},
-        }
-        for actor in sorted(names)
-    ]
-    _bulk_insert(db, "actors", rows)
+    insert_tuples(db, "actors", sorted(rows))
 
 
 def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:

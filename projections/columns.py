@@ -28,10 +28,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "actor", "name", "claims_made", "warnings_issued", "denials_issued", "accused_in",
         "corroborations_given", "retractions",
     ),
-    "provenance": (
-        "report", "hop", "incident", "agent", "role", "kind", "url", "published_at",
-        "quote_mode",
-    ),
+    "provenance_chains": ("report", "incident", "chain"),
     "links": ("report", "incident", "other", "relation", "note"),
     "timeline": (
         "position", "report", "incident", "type", "by", "stated_at", "stated_from",
@@ -39,9 +36,23 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "data",
     ),
     "report_refs": ("source", "target", "source_incident", "target_incident"),
-    "actor_roles": ("report", "seq", "actor", "role", "name", "position"),
+    "actor_tallies": (
+        "incident", "actor", "name", "first_position", "first_seq", "claims_made",
+        "warnings_issued", "denials_issued", "accused_in", "corroborations_given", "retractions",
+        "reports",
+    ),
     "projection_tracking": ("projection", "position"),
 }
+
+# The SQL views over them (schema.SQL_VIEWS), read like tables.
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "provenance": (
+        "report", "hop", "incident", "agent", "role", "kind", "url", "published_at",
+        "quote_mode",
+    ),
+    "report_actors": ("actor", "report", "incident"),
+}
+READABLE_COLUMNS = {**TABLE_COLUMNS, **VIEW_COLUMNS}
 
 # SQLite stores booleans as 0/1; SQLAlchemy turned them back into booleans, and so must we.
 BOOLEAN_COLUMNS: dict[str, frozenset[str]] = {
@@ -53,7 +64,7 @@ BOOLEAN_COLUMNS: dict[str, frozenset[str]] = {
 
 # The tables a rebuild empties, in the order schema.VIEW_TABLES lists them.
 VIEW_TABLE_NAMES = (
-    "incidents", "claims", "disputes", "actors", "provenance", "links", "timeline",
-    "report_refs", "actor_roles",
+    "incidents", "claims", "disputes", "actors", "provenance_chains", "links", "timeline",
+    "report_refs", "actor_tallies",
 )
 # fmt: on

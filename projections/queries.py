@@ -18,7 +18,7 @@ from ledger.fold import INCIDENT_STATUS_ORDER
 from ledger.ids import actor_id
 from ledger.store.config import StoreConfig
 from ledger.timeutil import InvalidTime, earliest_instant
-from projections.columns import BOOLEAN_COLUMNS, TABLE_COLUMNS
+from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS
 
 # What --status accepts: every status the fold gives an assertion or an incident.
 STATUSES = (*INCIDENT_STATUS_ORDER, "open")
@@ -122,12 +122,13 @@ def report_rows(
     sql, parameters, table = builders[name]()
     with read_connection(store) as connection:
         found = run_sql(connection, sql, parameters)
-    return list(TABLE_COLUMNS[table]), found, BOOLEAN_COLUMNS.get(table, frozenset())
+    return list(READABLE_COLUMNS[table]), found, BOOLEAN_COLUMNS.get(table, frozenset())
 
 
 def _select(table: str) -> str:
     """SELECT every column of `table`, in table order, qualified (the joins share names)."""
-    return "SELECT " + ", ".join(f'{table}."{c}"' for c in TABLE_COLUMNS[table]) + f" FROM {table}"
+    columns = READABLE_COLUMNS[table]
+    return "SELECT " + ", ".join(f'{table}."{c}"' for c in columns) + f" FROM {table}"
 
 
 def _in(column: str, values: Sequence[Any]) -> str:
@@ -233,10 +234,7 @@ def _stated_range(
 
 
 # Reports whose current (corrected, not voided) values name the actor; one parameter, the id.
-_NAMED = (
-    "SELECT actor_roles.report FROM actor_roles "
-    "WHERE actor_roles.actor = ? AND actor_roles.role = 'named'"
-)
+_NAMED = "SELECT report_actors.report FROM report_actors WHERE report_actors.actor = ?"
 
 
 def _actors(who: str | None) -> Query:

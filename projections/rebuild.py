@@ -8,7 +8,7 @@ them), it works in two passes:
 2. the incidents (all, or those the backlog touches) in order, a chunk at a time: each one's
    reports, and the reports elsewhere that refer into it, read back from `timeline` and folded
    once; its rows written once, in place of its old ones. Then the touched rows of `actors` are
-   summed again from `actor_roles` by SQL.
+   summed again from `actor_tallies` by SQL.
 
 `catch_up` sends a backlog of `BULK_FROM` events or more here (a big import, a long pause); a
 catch-up from position 0 is a rebuild.
@@ -45,7 +45,6 @@ from projections.catchup import (
     Connection,
     Reference,
     affected_incidents,
-    chunks,
     closure_data,
     connect,
     delete_incident_rows,
@@ -56,6 +55,7 @@ from projections.catchup import (
     recount_actors,
     refresh_timeline_rows,
     stored_rows,
+    tallied_actors,
     write_position,
 )
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
@@ -73,6 +73,7 @@ _READ_BY_REBUILD = frozenset({"timeline_incident_idx", "report_refs_target_idx"}
 
 Rows = dict[str, list[tuple[Any, ...]]]
 TIMELINE_INCIDENT = TABLE_COLUMNS["timeline"].index("incident")
+TALLY_ACTOR = TABLE_COLUMNS["actor_tallies"].index("actor")
 
 
 def rebuild(
@@ -146,9 +147,9 @@ class _TwoPasses:
             actors = self._fold(db, worker, affected, applied)
             for statement in dropped:
                 db.run(statement)
-            # After the indexes are back: the recount reads `actor_roles` by actor.
+            # After the indexes are back: the recount reads `actor_tallies` by actor.
             if from_scratch:
-                actors = set(db.column("SELECT DISTINCT actor FROM actor_roles"))
+                actors = set(db.column("SELECT DISTINCT actor FROM actor_tallies"))
             recount_actors(db, actors)
             if from_scratch or last > position:
                 write_position(db, last)
@@ -203,30 +204,15 @@ class _TwoPasses:
 
         for rows, refreshed, incidents, count in worker.ordered(tasks()):
             if affected is not None:
-                actors |= _remove_incident_rows(db, incidents)
-                actors.update(row[2] for row in rows["actor_roles"])
+                actors |= tallied_actors(db, incidents)
+                delete_incident_rows(db, incidents)
+                actors.update(row[TALLY_ACTOR] for row in rows["actor_tallies"])
             for name, table_rows in rows.items():
                 insert_tuples(db, name, table_rows)
             refresh_timeline_rows(db, refreshed, {row["report"] for row in refreshed})
             folded += count
             self._progress(self.span + folded * self.span // max(reports, 1))
         return actors
-
-
-def _remove_incident_rows(db: Connection, incidents: set[str]) -> set[str]:
-    """Delete the incidents' rows and their reports' actor contributions before they are
-    written again; returns the actors those contributions named."""
-    delete_incident_rows(db, incidents)
-    actors: set[str] = set()
-    for chunk in chunks(sorted(incidents)):
-        own_reports = f"SELECT report FROM timeline WHERE incident IN ({qmarks(chunk)})"
-        actors.update(
-            db.column(
-                f"SELECT DISTINCT actor FROM actor_roles WHERE report IN ({own_reports})", chunk
-            )
-        )
-        db.run(f"DELETE FROM actor_roles WHERE report IN ({own_reports})", chunk)
-    return actors
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,8 +251,6 @@ def _folded_rows(
         pick = operator.itemgetter(*TABLE_COLUMNS[name])
         rows[name] = [pick(row) for row in views[name] if row["incident"] in incidents]
     own = {report for report, incident in incident_of.items() if incident in incidents}
-    pick = operator.itemgetter(*TABLE_COLUMNS["actor_roles"])
-    rows["actor_roles"] = [pick(row) for row in views["actor_roles"] if row["report"] in own]
     refreshed = [row for row in views["timeline"] if row["report"] in own]
     return rows, refreshed, incidents, count
 

@@ -109,21 +109,14 @@ actors = Table(
     comment="One row per actor (normalised name) with what it said and was accused of.",
 )
 
-provenance = Table(
-    "provenance",
+provenance_chains = Table(
+    "provenance_chains",
     metadata,
     Column("report", Text, primary_key=True),
-    Column("hop", Integer, primary_key=True),
     Column("incident", Text, nullable=False),
-    Column("agent", Text, nullable=False),
-    Column("role", Text, nullable=False),
-    Column("kind", Text),
-    Column("url", Text),
-    Column("published_at", Text),
-    Column("quote_mode", Text),
-    Index("provenance_incident_idx", "incident"),
-    Index("provenance_agent_idx", "agent"),
-    comment="One row per hop of a report's source chain, 0 = the speaker, outward.",
+    Column("chain", Text, nullable=False),
+    Index("provenance_chains_incident_idx", "incident"),
+    comment="Each report's source chain as one JSON list of hops; read it as `provenance`.",
 )
 
 links = Table(
@@ -173,17 +166,23 @@ report_refs = Table(
     comment="Which report refers to which (refers_to), across incidents.",
 )
 
-actor_roles = Table(
-    "actor_roles",
+actor_tallies = Table(
+    "actor_tallies",
     metadata,
-    Column("report", Text, primary_key=True),
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("actor", Text, nullable=False),
-    Column("role", Text, nullable=False),
+    Column("incident", Text, primary_key=True),
+    Column("actor", Text, primary_key=True),
     Column("name", Text, nullable=False),
-    Column("position", _Position, nullable=False),
-    Index("actor_roles_actor_idx", "actor", "role"),
-    comment="What each live report contributes to `actors`: names it mentions and counts it adds.",
+    Column("first_position", _Position, nullable=False),
+    Column("first_seq", Integer, nullable=False),
+    Column("claims_made", Integer, nullable=False),
+    Column("warnings_issued", Integer, nullable=False),
+    Column("denials_issued", Integer, nullable=False),
+    Column("accused_in", Integer, nullable=False),
+    Column("corroborations_given", Integer, nullable=False),
+    Column("retractions", Integer, nullable=False),
+    Column("reports", Text, nullable=False),
+    Index("actor_tallies_actor_idx", "actor"),
+    comment="What each incident's live reports contribute to `actors`, per actor.",
 )
 
 projection_tracking = Table(
@@ -199,9 +198,73 @@ VIEW_TABLES = (
     claims,
     disputes,
     actors,
-    provenance,
+    provenance_chains,
     links,
     timeline,
     report_refs,
-    actor_roles,
+    actor_tallies,
+)
+
+# SQL views over the tables above, for readers: one row per hop of a source chain, and one row
+# per (actor, report naming it). Kept as views so that a rebuild writes one row per report and
+# per incident and actor, not one per hop and per name. Created by the migrations, per dialect.
+SQL_VIEWS: dict[str, dict[str, str]] = {
+    "provenance": {
+        "sqlite": (
+            "SELECT c.report AS report, h.key AS hop, c.incident AS incident, "
+            "json_extract(h.value, '$[0]') AS agent, json_extract(h.value, '$[1]') AS role, "
+            "json_extract(h.value, '$[2]') AS kind, json_extract(h.value, '$[3]') AS url, "
+            "json_extract(h.value, '$[4]') AS published_at, "
+            "json_extract(h.value, '$[5]') AS quote_mode "
+            "FROM provenance_chains AS c, json_each(c.chain) AS h"
+        ),
+        "postgresql": (
+            "SELECT c.report AS report, (h.ordinality - 1)::integer AS hop, "
+            "c.incident AS incident, h.value ->> 0 AS agent, h.value ->> 1 AS role, "
+            "h.value ->> 2 AS kind, h.value ->> 3 AS url, h.value ->> 4 AS published_at, "
+            "h.value ->> 5 AS quote_mode "
+            "FROM provenance_chains AS c "
+            "CROSS JOIN LATERAL jsonb_array_elements(c.chain::jsonb) WITH ORDINALITY "
+            "AS h(value, ordinality)"
+        ),
+    },
+    "report_actors": {
+        "sqlite": (
+            "SELECT t.actor AS actor, r.value AS report, t.incident AS incident "
+            "FROM actor_tallies AS t, json_each(t.reports) AS r"
+        ),
+        "postgresql": (
+            "SELECT t.actor AS actor, r.value AS report, t.incident AS incident "
+            "FROM actor_tallies AS t "
+            "CROSS JOIN LATERAL jsonb_array_elements_text(t.reports::jsonb) AS r(value)"
+        ),
+    },
+}
+
+# The views' columns, as SQLAlchemy tables of their own metadata (not Alembic's: they are not
+# tables), for code and tests that read them like the tables.
+view_metadata = MetaData()
+
+provenance = Table(
+    "provenance",
+    view_metadata,
+    Column("report", Text, primary_key=True),
+    Column("hop", Integer, primary_key=True),
+    Column("incident", Text, nullable=False),
+    Column("agent", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("kind", Text),
+    Column("url", Text),
+    Column("published_at", Text),
+    Column("quote_mode", Text),
+    comment="One row per hop of a report's source chain, 0 = the speaker, outward.",
+)
+
+report_actors = Table(
+    "report_actors",
+    view_metadata,
+    Column("actor", Text, primary_key=True),
+    Column("report", Text, primary_key=True),
+    Column("incident", Text, nullable=False),
+    comment="Which live reports name which actor, in their current (corrected) values.",
 )

@@ -17,10 +17,14 @@ LOG_TABLES = (EVENTS_TABLE, REPORTS_TABLE, REFERENCES_TABLE)
 ROLES = ("ledger_writer", "ledger_projector", "ledger_reader")
 
 
-def role_statements(view_tables: tuple[str, ...], database: str) -> list[str]:
-    """Idempotent SQL that creates the three roles (NOLOGIN groups) and grants their rights."""
+def role_statements(
+    view_tables: tuple[str, ...], database: str, sql_views: tuple[str, ...] = ()
+) -> list[str]:
+    """Idempotent SQL that creates the three roles (NOLOGIN groups) and grants their rights.
+    `view_tables` are the projection tables; `sql_views` the read-only SQL views over them."""
     log = ", ".join(LOG_TABLES)
     views = ", ".join(view_tables)
+    readable = ", ".join((*view_tables, *sql_views))
     statements = [
         f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN "
         f"CREATE ROLE {role} NOLOGIN; END IF; END $$"
@@ -29,7 +33,7 @@ def role_statements(view_tables: tuple[str, ...], database: str) -> list[str]:
     statements += [
         f'GRANT CONNECT ON DATABASE "{database}" TO {", ".join(ROLES)}',
         f"GRANT USAGE ON SCHEMA public TO {', '.join(ROLES)}",
-        f"REVOKE ALL ON {log}, {views}, alembic_version FROM {', '.join(ROLES)}",
+        f"REVOKE ALL ON {log}, {readable}, alembic_version FROM {', '.join(ROLES)}",
         f"GRANT SELECT ON alembic_version TO {', '.join(ROLES)}",
         # writer
         f"GRANT SELECT, INSERT ON {log} TO ledger_writer",
@@ -38,7 +42,8 @@ def role_statements(view_tables: tuple[str, ...], database: str) -> list[str]:
         # projector
         f"GRANT SELECT ON {log} TO ledger_projector",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {views} TO ledger_projector",
+        f"GRANT SELECT ON {readable} TO ledger_projector",
         # reader
-        f"GRANT SELECT ON {views} TO ledger_reader",
+        f"GRANT SELECT ON {readable} TO ledger_reader",
     ]
     return statements

@@ -13,8 +13,10 @@ from pytest_alembic.tests import (  # noqa: F401 - collected as this module's te
 )
 from sqlalchemy import create_engine
 
+from ledger.store.config import resolve
 from ledger.store.migrate import ROOT, head_revision
 from ledger.store.schema_check import SCHEMA_HEAD
+from tests.conftest import EXAMPLE
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -110,3 +112,84 @@ def test_plain_sql_cannot_update_or_delete_the_log_on_postgres(pg_url: str, stat
             connection.execute(statement)
         count = connection.execute("SELECT count(*) FROM ledger_events").fetchone()
         assert count is not None and count[0] == 12
+
+
+def test_the_databases_sql_views_are_the_schemas(db_url: str) -> None:
+    # Check the migration's frozen view definitions are the ones the code documents.
+    from projections.schema import SQL_VIEWS
+
+    engine = create_engine(resolve(db_url).sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            backend = connection.dialect.name
+            for name in SQL_VIEWS:
+                if backend == "sqlite":
+                    found = connection.exec_driver_sql(
+                        "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", (name,)
+                    ).scalar_one()
+                    assert found == f"CREATE VIEW {name} AS {SQL_VIEWS[name]['sqlite']}"
+                else:
+                    # PostgreSQL keeps a normalised text: compare what each view returns.
+                    expected = connection.exec_driver_sql(
+                        f"SELECT count(*) FROM ({SQL_VIEWS[name]['postgresql']}) AS v"
+                    ).scalar_one()
+                    assert (
+                        connection.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
+                        == expected
+                    )
+    finally:
+        engine.dispose()
+
+
+def test_a_downgrade_and_upgrade_rebuild_the_same_views_from_the_untouched_log(
+    db_url: str,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    from alembic import command
+
+    from ledger.store.migrate import alembic_config, engine_for
+
+    assert run_cli("import", str(EXAMPLE)).exit_code == 0
+    before = {
+        report: run_cli("report", report, "--format", "csv").output
+        for report in ("claims", "actors", "provenance", "disputes")
+    }
+    named = run_cli(
+        "report", "provenance", "--actor", "Syrian Democratic Forces", "--format", "csv"
+    ).output
+    events = _count(db_url, "ledger_events")
+
+    engine = engine_for(resolve(db_url))
+    try:
+        for target in ("0001", "head"):
+            with engine.begin() as connection:
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                (command.downgrade if target == "0001" else command.upgrade)(config, target)
+            # Check each migration empties the views and forgets their position, log untouched.
+            assert _count(db_url, "claims") == 0
+            assert _count(db_url, "projection_tracking") == 0
+            assert _count(db_url, "ledger_events") == events
+    finally:
+        engine.dispose()
+
+    # Check the next catch-up rebuilds exactly the views there were, from the log.
+    assert run_cli("project").exit_code == 0
+    after = {report: run_cli("report", report, "--format", "csv").output for report in before}
+    assert after == before
+    assert "sdf-shelling-denial" in named
+    assert (
+        run_cli(
+            "report", "provenance", "--actor", "Syrian Democratic Forces", "--format", "csv"
+        ).output
+        == named
+    )
+
+
+def _count(db_url: str, table: str) -> int:
+    engine = create_engine(resolve(db_url).sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
+    finally:
+        engine.dispose()

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Boolean, create_engine, select
+from sqlalchemy import Boolean, Table, create_engine, select
 
 from ledger.application import IncidentLedger, to_record
 from ledger.fold import fold
@@ -47,9 +47,10 @@ EXAMPLE_EVENTS = 12
 
 # The tables a reader queries, and the bookkeeping tables that keep them current.
 PROJECTION_TABLES = ("incidents", "claims", "disputes", "actors", "provenance", "links", "timeline")
-# What `fold` derives: the reader's tables plus each report's contribution to `actors`.
-FOLDED_TABLES = (*PROJECTION_TABLES, "actor_roles")
-INTERNAL_TABLES = ("report_refs", "actor_roles", "projection_tracking")
+# What `fold` derives: the reader's tables (`provenance` is a view) plus the stored tables
+# behind them: each incident's contribution to `actors`, and each report's source chain.
+FOLDED_TABLES = (*PROJECTION_TABLES, "actor_tallies", "provenance_chains")
+INTERNAL_TABLES = ("report_refs", "actor_tallies", "provenance_chains", "projection_tracking")
 ALL_TABLES = (*PROJECTION_TABLES, *INTERNAL_TABLES)
 # Columns that hold the ledger's own clock: they differ between two databases built apart.
 CLOCK_COLUMNS = frozenset({"recorded_at", "last_recorded_at", "data"})
@@ -59,9 +60,16 @@ CLOCK_COLUMNS = frozenset({"recorded_at", "last_recorded_at", "data"})
 # Reading tables and folding records into the same shape
 
 
+def _relation(name: str) -> Table:
+    """A projection table, or one of the SQL views over them, as SQLAlchemy sees its columns."""
+    if name in schema.metadata.tables:
+        return schema.metadata.tables[name]
+    return schema.view_metadata.tables[name]
+
+
 def _normalise(table: str, row: Row) -> Row:
     """SQL booleans as bool (SQLite may say 0/1), floats rounded, every key kept."""
-    columns = schema.metadata.tables[table].columns
+    columns = _relation(table).columns
     out: Row = {}
     for key, value in row.items():
         if value is not None and key in columns and isinstance(columns[key].type, Boolean):
@@ -74,7 +82,7 @@ def _normalise(table: str, row: Row) -> Row:
 
 def _ordered(table: str, rows: Sequence[Row]) -> list[Row]:
     """Rows normalised and sorted by the table's primary key (collation-independent)."""
-    key = [c.name for c in schema.metadata.tables[table].primary_key.columns]
+    key = [c.name for c in _relation(table).primary_key.columns]
     return sorted((_normalise(table, r) for r in rows), key=lambda r: tuple(r[k] for k in key))
 
 
@@ -86,10 +94,7 @@ def read_tables(url: str, names: Sequence[str] = PROJECTION_TABLES) -> Tables:
             return {
                 name: _ordered(
                     name,
-                    [
-                        dict(r._mapping)
-                        for r in connection.execute(select(schema.metadata.tables[name]))
-                    ],
+                    [dict(r._mapping) for r in connection.execute(select(_relation(name)))],
                 )
                 for name in names
             }
@@ -524,7 +529,7 @@ def test_the_incidents_report_filters_by_an_actor_who_is_accused_or_denies(
 def test_csv_headers_and_json_keys_are_the_table_columns(
     imported: CliInvoke, report: str, table: str
 ) -> None:
-    columns = [c.name for c in schema.metadata.tables[table].columns]
+    columns = [c.name for c in _relation(table).columns]
     # Check the CSV header is exactly the table's columns, and every row has one cell each.
     header, *body = cli_csv(imported, "report", report)
     assert header == columns

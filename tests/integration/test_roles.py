@@ -113,6 +113,12 @@ def test_the_reader_only_reads_the_views(logins: dict[str, str]) -> None:
     code, output = _cli(reader, "report", "claims", "--format", "csv", "--columns", "report,status")
     assert code == 0, output
     assert "mod-shelling,disputed" in output
+    # Check the SQL views over the tables read too, with the actor filter that uses one.
+    code, output = _cli(
+        reader, "report", "provenance", "--actor", "Syrian Democratic Forces", "--format", "csv"
+    )
+    assert code == 0, output
+    assert "sdf-shelling-denial,0," in output
     for statement in (
         "SELECT * FROM ledger_events",
         "DELETE FROM claims",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -769,25 +770,67 @@ def test_links_and_timeline_text() -> None:
     ]
 
 
-def test_actor_roles_sum_to_the_actors_table() -> None:
-    # Check the per-report contributions the SQL projection sums give exactly the actors rows.
+def test_actor_tallies_sum_to_the_actors_table() -> None:
+    # Check the per-incident tallies the SQL projection sums give exactly the actors rows:
+    # counts summed over incidents, the name of the earliest (position, field) naming.
     tables = fold(
         _log(
             incident(),
             claim("c1", by="Ministère de la Défense", against=["SDF", "sdf"]),
             denial("d1", "c1", by="SDF"),
-            claim("c2", by="ministere de la defense"),
+            incident(OTHER),
+            claim("c2", incident=OTHER, by="ministere de la defense", against=["sdf"]),
         )
     )
     summed: dict[str, dict[str, object]] = {}
-    for row in sorted(tables["actor_roles"], key=lambda r: (r["position"], r["seq"])):
+    counted = COLUMNS["actors"][2:]
+    for row in sorted(tables["actor_tallies"], key=lambda r: (r["first_position"], r["first_seq"])):
         entry = summed.setdefault(
-            row["actor"],
-            {"actor": row["actor"], "name": None, **{c: 0 for c in COLUMNS["actors"][2:]}},
+            row["actor"], {"actor": row["actor"], "name": row["name"], **dict.fromkeys(counted, 0)}
         )
-        if row["role"] == "named":
-            entry["name"] = entry["name"] or row["name"]
-        else:
-            entry[row["role"]] = int(entry[row["role"]]) + 1  # type: ignore[call-overload]
+        for column in counted:
+            entry[column] = int(entry[column]) + row[column]  # type: ignore[call-overload]
     assert sorted(summed.values(), key=lambda r: str(r["actor"])) == tables["actors"]
-    assert {r["actor"]: r["accused_in"] for r in tables["actors"]}["sdf"] == 1
+    assert {r["actor"]: r["accused_in"] for r in tables["actors"]}["sdf"] == 2
+    # Check each tally lists the reports naming the actor in that incident, once each.
+    reports = {
+        (r["incident"], r["actor"]): json.loads(r["reports"]) for r in tables["actor_tallies"]
+    }
+    assert reports[(INC, "sdf")] == ["c1", "d1"]
+    assert reports[(OTHER, "sdf")] == ["c2"]
+
+
+HOP_FIELDS = ("agent", "role", "kind", "url", "published_at", "quote_mode")
+
+
+def test_provenance_chains_hold_the_provenance_rows() -> None:
+    # Check each report's stored chain expands, hop by hop, into exactly its provenance rows.
+    tables = fold(
+        _log(
+            incident(),
+            claim(
+                "c1",
+                speaker="Igor Konashenkov",
+                by="Russian MoD",
+                sources=[
+                    {"outlet": "MoD briefing", "kind": "briefing"},
+                    {"outlet": "TASS", "kind": "wire", "url": "https://tass.example/1"},
+                ],
+            ),
+            denial("d1", "c1", by="SDF"),
+        )
+    )
+    expanded = [
+        {
+            "report": row["report"],
+            "hop": hop,
+            "incident": row["incident"],
+            **dict(
+                zip(("agent", "role", "kind", "url", "published_at", "quote_mode"), h, strict=True)
+            ),
+        }
+        for row in tables["provenance_chains"]
+        for hop, h in enumerate(json.loads(row["chain"]))
+    ]
+    assert expanded == tables["provenance"]
+    assert [r["report"] for r in tables["provenance_chains"]] == ["c1", "d1"]

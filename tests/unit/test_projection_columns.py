@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean
 
 from projections import schema
-from projections.columns import BOOLEAN_COLUMNS, TABLE_COLUMNS, VIEW_TABLE_NAMES
+from projections.columns import BOOLEAN_COLUMNS, TABLE_COLUMNS, VIEW_COLUMNS, VIEW_TABLE_NAMES
 
 
 def test_every_table_has_the_schemas_columns_in_order() -> None:
@@ -24,3 +24,11 @@ def test_boolean_columns_are_the_schemas() -> None:
 
 def test_view_tables_are_the_schemas() -> None:
     assert tuple(t.name for t in schema.VIEW_TABLES) == VIEW_TABLE_NAMES
+
+
+def test_every_sql_view_has_its_columns_in_order() -> None:
+    assert {
+        table.name: tuple(c.name for c in table.columns)
+        for table in schema.view_metadata.sorted_tables
+    } == VIEW_COLUMNS
+    assert set(schema.SQL_VIEWS) == set(VIEW_COLUMNS)
