@@ -578,8 +578,8 @@ def _provenance_chain_rows(ledger: _Ledger) -> list[dict[str, Any]]:
         if report.type not in PROVENANCE_TYPES:
             continue
         chain = [
-            [agent, role, *(source.get(k) for k in _SOURCE_KEYS)]
-            for agent, role, source in _hops(report)
+            [agent, role, s.get("kind"), s.get("url"), s.get("published_at"), s.get("quote_mode")]
+            for agent, role, s in _hops(report)
         ]
         if chain:
             rows.append({"report": report.id, "incident": report.incident, "chain": _json(chain)})
@@ -684,6 +684,8 @@ def _actor(name: Any) -> str | None:
 
 def _as_list(value: Any) -> list[Any]:
     """Tolerate a single value where a list is expected (as the interchange format does)."""
+    if type(value) is list:
+        return value  # every caller only reads it: no copy
     if value is None:
         return []
     if isinstance(value, list | tuple):

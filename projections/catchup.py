@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from ledger.application import IncidentLedger, to_record
+from ledger.application import IncidentLedger
 from ledger.fold import fold, timeline_row
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
@@ -158,9 +158,7 @@ def catch_up(
                     return applied
                 # Seals are log events too, but not reports: the views skip them.
                 records = [
-                    to_record(n.id, ledger.decode(n))
-                    for n in notifications
-                    if n.originator_id != SEALS_ID
+                    ledger.record_of(n.id, n) for n in notifications if n.originator_id != SEALS_ID
                 ]
                 if fail_after is not None and applied + len(records) > fail_after:
                     # Write part of the batch, then crash: the transaction must roll it all back.

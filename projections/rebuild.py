@@ -34,7 +34,7 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import StoredEvent
 
-from ledger.application import IncidentLedger, to_record
+from ledger.application import IncidentLedger
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
 from ledger.parallel import Task, Worker, shared
@@ -126,7 +126,7 @@ class _TwoPasses:
         target = self.ledger.max_position()
         # The worker is forked before the projector's connection opens, so it holds none.
         with (
-            Worker(self.ledger.decode, parallel=self.workers) as worker,
+            Worker(self.ledger.record_of, parallel=self.workers) as worker,
             connect(self.store, self.lock_timeout, cache_mb=CACHE_MB) as db,
             db.transaction(),
         ):
@@ -223,9 +223,9 @@ def _decoded_rows(
     events: Sequence[tuple[int, str, int, str, bytes]], position: int
 ) -> tuple[list[tuple[Any, ...]], list[Reference], int]:
     """Timeline rows and references of (position, incident, version, topic, state) events."""
-    decode = shared()  # the ledger's event decoder
+    record_of = shared()  # the ledger's `record_of`
     records = [
-        to_record(at, decode(StoredEvent(incident, version, topic, state)))
+        record_of(at, StoredEvent(incident, version, topic, state))
         for at, incident, version, topic, state in events
     ]
     rows, references = stored_rows(records)

@@ -15,7 +15,8 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import JSONTranscoder
 
-_TYPE_MARK = b'"_type_":'
+# How the library's JSON marks a custom-typed value; our events have one, the timestamp.
+TYPE_MARK = b'"_type_":'
 
 
 class OrjsonTranscoder(JSONTranscoder):
@@ -43,7 +44,7 @@ class OrjsonTranscoder(JSONTranscoder):
         # Our events carry one custom-typed value, the top-level `timestamp`: undo that one here
         # instead of running a Python hook on every object. Anything else (no such key, or more
         # than one) goes through the library's decoder, so the result is always the same.
-        if data.count(_TYPE_MARK) == 1:
+        if data.count(TYPE_MARK) == 1:
             state = orjson.loads(data)
             if isinstance(state, dict):
                 for key, value in state.items():

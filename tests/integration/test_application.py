@@ -831,3 +831,29 @@ def test_two_writers_in_threads_record_every_report_without_gaps(
     )
     for previous, event in itertools.pairwise(events):
         assert event.prev_hash == previous.hash
+
+
+def test_a_record_read_from_stored_json_is_its_decoded_events_old_versions_included(
+    ledger: IncidentLedger,
+) -> None:
+    from eventsourcing.persistence import StoredEvent
+
+    from ledger.application import to_record
+
+    ledger.append(read_lines(), recorded_by="tester")
+    log = ledger.recorder.select_notifications(start=0, limit=1000)
+    assert len(log) == 12
+    for n in log:
+        # Check the straight path gives the decoded event's record, keys in the same order.
+        straight, decoded = ledger.record_of(n.id, n), to_record(n.id, ledger.decode(n))
+        assert list(straight.items()) == list(decoded.items())
+        # Check a stored state of an older class version (a v1 claim, before `cameo` and
+        # `magnitude`) is upcast the library's way, and still gives the same record.
+        state = json.loads(n.state)
+        if state.get("class_version") == 2:
+            del state["class_version"]
+            old = StoredEvent(
+                n.originator_id, n.originator_version, n.topic, json.dumps(state).encode()
+            )
+            assert ledger.record_of(n.id, old) == to_record(n.id, ledger.decode(old))
+    assert any(json.loads(n.state).get("class_version") == 2 for n in log)

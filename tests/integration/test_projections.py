@@ -29,6 +29,7 @@ from sqlalchemy import Boolean, Table, create_engine, select
 
 from ledger.application import IncidentLedger, to_record
 from ledger.fold import fold
+from ledger.integrity import SEALS_ID
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
 from projections import schema
@@ -880,6 +881,15 @@ def build_in_batches(url: str, reports: Sequence[Row]) -> Built:
     with opened(url) as app:
         append(app, *reports)
         assert catch_up(app, resolve(url), batch=4) == len(reports)
+        # Check each record read straight from its stored JSON is its decoded event's.
+        log = [
+            n
+            for n in app.recorder.select_notifications(start=0, limit=10**6)
+            if n.originator_id != SEALS_ID
+        ]
+        assert [app.record_of(n.id, n) for n in log] == [
+            to_record(n.id, app.decode(n)) for n in log
+        ]
         return _built(app, url, reports)
 
 
