@@ -47,7 +47,7 @@ class Worker:
         if parallel and forkable and (os.cpu_count() or 1) > 1:
             fork = multiprocessing.get_context("fork")
             self.connection, theirs = fork.Pipe()
-            self.process = fork.Process(target=_serve, args=(theirs,), daemon=True)
+            self.process = fork.Process(target=_serve, args=(theirs, self.connection), daemon=True)
             self.process.start()
             theirs.close()
 
@@ -100,9 +100,13 @@ def _ended() -> RuntimeError:
     return RuntimeError("the worker process ended unexpectedly")
 
 
-def _serve(connection: Connection) -> None:
+def _serve(connection: Connection, parents_end: Connection) -> None:
     """The worker: a thread receives tasks while the main thread computes, so this process
     never blocks sending a result while the other blocks sending the next task."""
+    # The fork copied the parent's end of the pipe too: close it, or this process would keep
+    # the pipe open itself and never see it end when the parent dies (killed, say), and would
+    # wait for tasks forever.
+    parents_end.close()
     # The receiving thread reads a big task in many pipe-sized pieces and needs the lock for
     # each: hand it over every 0.5 ms, not the default 5 ms, or the sender waits on every piece.
     sys.setswitchinterval(0.0005)

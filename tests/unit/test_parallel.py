@@ -80,3 +80,37 @@ def test_an_exception_that_cannot_be_pickled_still_reaches_the_caller_in_words()
 def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     with Worker() as worker, pytest.raises(RuntimeError, match="ended unexpectedly"):
         list(worker.ordered(tasks(die, 2)))
+
+
+def test_a_worker_ends_when_its_parent_is_killed() -> None:
+    import subprocess
+    import sys
+    import time
+
+    # A parent that starts a worker, says the worker's pid, and waits; then it is killed -9.
+    code = (
+        "import sys, time\n"
+        "from ledger.parallel import Worker\n"
+        "worker = Worker(None)\n"
+        "print(worker.process.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    worker_pid = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    # Check the orphaned worker sees the pipe end and exits, instead of waiting forever.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            return
+        # An exited orphan is reaped by init; a zombie here counts as gone too.
+        with open(f"/proc/{worker_pid}/stat") as stat:
+            if stat.read().split(") ", 1)[1].startswith("Z"):
+                return
+        time.sleep(0.05)
+    os.kill(worker_pid, signal.SIGKILL)
+    pytest.fail("the worker outlived its killed parent")
