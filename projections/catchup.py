@@ -64,6 +64,17 @@ class Connection:
     def column(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         return [row[0] for row in self.rows(statement, params)]
 
+    def rows_in(self, statement: str, values: Iterable[Any]) -> list[tuple[Any, ...]]:
+        """The rows of `statement` for every value, its `IN ({})` filled a chunk of the sorted
+        values at a time (SQLite caps the parameters of one statement); chunk after chunk."""
+        found: list[tuple[Any, ...]] = []
+        for chunk in chunks(sorted(set(values))):
+            found += self.rows(statement.format(qmarks(chunk)), chunk)
+        return found
+
+    def column_in(self, statement: str, values: Iterable[Any]) -> list[Any]:
+        return [row[0] for row in self.rows_in(statement, values)]
+
     def run(self, statement: str, params: Sequence[Any] = ()) -> None:
         self.raw.execute(self._sql(statement), params)
 
@@ -273,13 +284,7 @@ def insert_reports(
 
 
 def _incidents_of(db: Connection, reports: Iterable[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for chunk in chunks(sorted(set(reports))):
-        for report, incident in db.rows(
-            f"SELECT report, incident FROM timeline WHERE report IN ({qmarks(chunk)})", chunk
-        ):
-            found[report] = incident
-    return found
+    return dict(db.rows_in("SELECT report, incident FROM timeline WHERE report IN ({})", reports))
 
 
 def affected_incidents(db: Connection, incidents: set[str], targets: set[str]) -> set[str]:
@@ -292,14 +297,11 @@ def affected_incidents(db: Connection, incidents: set[str], targets: set[str]) -
         if not frontier:
             break
         next_frontier: set[str] = set()
-        for chunk in chunks(sorted(frontier)):
-            for target, target_incident in db.rows(
-                "SELECT target, target_incident FROM report_refs "
-                f"WHERE source IN ({qmarks(chunk)})",
-                chunk,
-            ):
-                next_frontier.add(target)
-                affected.add(target_incident)
+        for target, target_incident in db.rows_in(
+            "SELECT target, target_incident FROM report_refs WHERE source IN ({})", frontier
+        ):
+            next_frontier.add(target)
+            affected.add(target_incident)
         affected.update(_incidents_of(db, frontier).values())
         frontier = next_frontier
     return affected
@@ -319,33 +321,16 @@ def closure_data(db: Connection, incidents: set[str]) -> dict[str, str]:
     """The stored records (JSON text, as said) of the incidents' reports and of every report
     referring to them, three hops up (denial -> its retraction -> a correction voiding that
     retraction): everything a fold of these incidents needs."""
-    chosen: dict[str, str] = {}
-    for chunk in chunks(sorted(incidents)):
-        chosen.update(
-            db.rows(
-                f"SELECT report, data FROM timeline WHERE incident IN ({qmarks(chunk)})",
-                chunk,
-            )
-        )
+    chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE incident IN ({})", incidents))
     frontier = set(chosen)
     for _ in range(3):
-        sources: set[str] = set()
-        for chunk in chunks(sorted(frontier)):
-            sources.update(
-                db.column(
-                    f"SELECT source FROM report_refs WHERE target IN ({qmarks(chunk)})", chunk
-                )
-            )
-        frontier = sources - set(chosen)
+        sources = db.column_in("SELECT source FROM report_refs WHERE target IN ({})", frontier)
+        frontier = set(sources) - set(chosen)
         if not frontier:
             break
-        for chunk in chunks(sorted(frontier)):
-            chosen.update(
-                db.rows(
-                    f"SELECT report, data FROM timeline WHERE report IN ({qmarks(chunk)})",
-                    chunk,
-                )
-            )
+        chosen.update(
+            db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", frontier)
+        )
     return chosen
 
 
@@ -381,15 +366,7 @@ def refresh_timeline_rows(db: Connection, rows: list[dict[str, Any]], reports: s
 
 def tallied_actors(db: Connection, incidents: set[str]) -> set[str]:
     """The actors the incidents' stored tallies name: their counts move when those go."""
-    actors: set[str] = set()
-    for chunk in chunks(sorted(incidents)):
-        actors.update(
-            db.column(
-                f"SELECT DISTINCT actor FROM actor_tallies WHERE incident IN ({qmarks(chunk)})",
-                chunk,
-            )
-        )
-    return actors
+    return set(db.column_in("SELECT actor FROM actor_tallies WHERE incident IN ({})", incidents))
 
 
 def recount_actors(db: Connection, actors: set[str]) -> None:
