@@ -17,6 +17,16 @@ import orjson
 from ledger.ids import actor_id
 from ledger.timeutil import earliest_instant
 
+# What `actors` counts per actor, and `actor_tallies` per incident and actor.
+ACTOR_COUNTS = (
+    "claims_made",
+    "warnings_issued",
+    "denials_issued",
+    "accused_in",
+    "corroborations_given",
+    "retractions",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "incidents": (
         "incident",
@@ -78,16 +88,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "scope",
         "retracted",
     ),
-    "actors": (
-        "actor",
-        "name",
-        "claims_made",
-        "warnings_issued",
-        "denials_issued",
-        "accused_in",
-        "corroborations_given",
-        "retractions",
-    ),
+    "actors": ("actor", "name", *ACTOR_COUNTS),
     "provenance": (
         "report",
         "incident",
@@ -110,12 +111,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "name",
         "first_position",
         "first_seq",
-        "claims_made",
-        "warnings_issued",
-        "denials_issued",
-        "accused_in",
-        "corroborations_given",
-        "retractions",
+        *ACTOR_COUNTS,
         "reports",
     ),
     # Each live report's provenance hops as one JSON list of [agent, role, kind, url,
@@ -497,7 +493,7 @@ def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
             {
                 "actor": actor,
                 "name": name,
-                **{col: tally.get(col, 0) for col in COLUMNS["actors"][2:]},
+                **{col: tally.get(col, 0) for col in ACTOR_COUNTS},
             }
         )
     return rows
@@ -505,7 +501,6 @@ def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
 
 def _actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     tallies: dict[tuple[str, str], dict[str, Any]] = {}
-    counted = COLUMNS["actors"][2:]
 
     def tally(report: _Report, aid: str, name: Any, seq: int) -> dict[str, Any]:
         key = (report.incident, aid)
@@ -516,7 +511,7 @@ def _actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
                 "name": name,
                 "first_position": report.position,
                 "first_seq": seq,
-                **dict.fromkeys(counted, 0),
+                **dict.fromkeys(ACTOR_COUNTS, 0),
                 "reports": [],
             }
         return tallies[key]
@@ -578,8 +573,7 @@ def _provenance_chain_rows(ledger: _Ledger) -> list[dict[str, Any]]:
         if report.type not in PROVENANCE_TYPES:
             continue
         chain = [
-            [agent, role, s.get("kind"), s.get("url"), s.get("published_at"), s.get("quote_mode")]
-            for agent, role, s in _hops(report)
+            [agent, role, *map(source.get, _SOURCE_KEYS)] for agent, role, source in _hops(report)
         ]
         if chain:
             rows.append({"report": report.id, "incident": report.incident, "chain": _json(chain)})

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ledger.fold import COLUMNS, fold
+from ledger.fold import ACTOR_COUNTS, COLUMNS, fold
 
 INC = "deir-ez-zor-shelling-2017-09"
 OTHER = "deir-ez-zor-airstrike-2017-09-16"
@@ -783,7 +783,7 @@ def test_actor_tallies_sum_to_the_actors_table() -> None:
         )
     )
     summed: dict[str, dict[str, object]] = {}
-    counted = COLUMNS["actors"][2:]
+    counted = ACTOR_COUNTS
     for row in sorted(tables["actor_tallies"], key=lambda r: (r["first_position"], r["first_seq"])):
         entry = summed.setdefault(
             row["actor"], {"actor": row["actor"], "name": row["name"], **dict.fromkeys(counted, 0)}
