@@ -17,9 +17,10 @@ The CPU work of both passes (decoding events, folding incidents) runs in a forke
 process (`ledger.parallel`) while this one reads and writes the database. The worker never
 touches the database: it only turns data into rows.
 
-On a rebuild on SQLite, secondary indexes that neither pass reads are dropped first and
-created again at the end, from the definitions the database itself holds: building an index
-over finished rows costs a fraction of keeping it up to date row by row.
+On a rebuild on SQLite, the views' secondary indexes are dropped first and created again from
+the definitions the database itself holds: those the second pass reads between the passes, the
+rest at the end. Building an index over finished rows costs a fraction of keeping it up to
+date row by row.
 
 Everything, the emptying of the views included, is one transaction with the tracking position:
 readers see the old views until the new ones are complete, and a crash leaves the old ones.
@@ -68,8 +69,8 @@ REBUILD_BATCH = 2_000
 FOLD_CHUNK = 2_000
 # The page cache: tasks this small, with the unread indexes dropped, need no more than this.
 CACHE_MB = 16
-# The indexes the two passes read through, kept while the rows go in.
-_READ_BY_REBUILD = frozenset({"timeline_incident_idx", "report_refs_target_idx"})
+# The indexes the second pass reads through: built between the passes, from the first's rows.
+_READ_BY_FOLD = frozenset({"timeline_incident_idx", "report_refs_target_idx"})
 
 Rows = dict[str, list[tuple[Any, ...]]]
 TIMELINE_INCIDENT = TABLE_COLUMNS["timeline"].index("incident")
@@ -134,18 +135,21 @@ class _TwoPasses:
             # Nothing applied yet: the views hold no rows (rows and position commit together),
             # so a catch-up from 0 is a rebuild, and may build its indexes last like one.
             from_scratch = from_scratch or position == 0
-            dropped: list[str] = []
+            dropped: dict[bool, list[str]] = {True: [], False: []}
             if from_scratch:
                 position = 0
                 for name in VIEW_TABLE_NAMES:
                     db.run(f"DELETE FROM {name}")
                 # Not on PostgreSQL: there DROP INDEX locks the table against readers until
                 # the rebuild commits, where they would otherwise go on reading the old rows.
-                dropped = [] if db.postgres else _drop_unread_indexes(db)
+                if not db.postgres:
+                    dropped = _drop_secondary_indexes(db)
             self.start, self.span = position, max(target - position, 1)
             applied, last, affected = self._store_log(db, worker, position, from_scratch)
+            for statement in dropped[True]:
+                db.run(statement)
             actors = self._fold(db, worker, affected, applied)
-            for statement in dropped:
+            for statement in dropped[False]:
                 db.run(statement)
             # After the indexes are back: the recount reads `actor_tallies` by actor.
             if from_scratch:
@@ -202,7 +206,8 @@ class _TwoPasses:
             for incidents, count in _incident_chunks(db, self.fold_chunk, affected):
                 yield _folded_rows, (list(closure_data(db, incidents).values()), incidents, count)
 
-        for rows, refreshed, incidents, count in worker.ordered(tasks()):
+        # Folding is the larger part here: this process folds chunks too while it would wait.
+        for rows, refreshed, incidents, count in worker.ordered(tasks(), share=True):
             if affected is not None:
                 actors |= tallied_actors(db, incidents)
                 delete_incident_rows(db, incidents)
@@ -258,20 +263,23 @@ def _folded_rows(
 # ---------------------------------------------------------------------------------------------
 
 
-def _drop_unread_indexes(db: Connection) -> list[str]:
-    """Drop the views' secondary SQLite indexes that the passes do not read; return the
-    statements that create them again, exactly as the database has them (so the schema ends
-    unchanged). Indexes behind primary keys and unique constraints (no `sql`) stay."""
+def _drop_secondary_indexes(db: Connection) -> dict[bool, list[str]]:
+    """Drop the views' secondary SQLite indexes; return the statements that create them again,
+    exactly as the database has them (so the schema ends unchanged), under True for those the
+    second pass reads (created between the passes) and False for the rest (created last).
+    Indexes behind primary keys and unique constraints (no `sql`) stay: the first pass looks
+    reports up by id."""
     tables = list(VIEW_TABLE_NAMES)
     rows = db.rows(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         f"AND tbl_name IN ({qmarks(tables)})",
         tables,
     )
-    unread = [(name, sql) for name, sql in sorted(rows) if name not in _READ_BY_REBUILD]
-    for name, _sql in unread:
+    statements: dict[bool, list[str]] = {True: [], False: []}
+    for name, sql in sorted(rows):
         db.run(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in unread]
+        statements[name in _READ_BY_FOLD].append(sql)
+    return statements
 
 
 def _incident_chunks(

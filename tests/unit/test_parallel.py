@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -85,7 +86,6 @@ def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
 def test_a_worker_ends_when_its_parent_is_killed() -> None:
     import subprocess
     import sys
-    import time
 
     # A parent that starts a worker, says the worker's pid, and waits; then it is killed -9.
     code = (
@@ -114,3 +114,35 @@ def test_a_worker_ends_when_its_parent_is_killed() -> None:
         time.sleep(0.05)
     os.kill(worker_pid, signal.SIGKILL)
     pytest.fail("the worker outlived its killed parent")
+
+
+def slow_square(n: int) -> tuple[int, int]:
+    time.sleep(0.02)
+    return n * n, os.getpid()
+
+
+def slow_fail_on(n: int, bad: int) -> int:
+    time.sleep(0.02)
+    return fail_on(n, bad)
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no worker process on a single core")
+def test_a_shared_run_does_tasks_in_both_processes_and_keeps_their_order() -> None:
+    with Worker() as worker:
+        results = list(worker.ordered(tasks(slow_square, 40), share=True))
+    assert [value for value, _ in results] == [n * n for n in range(40)]
+    # Check this process took tasks while the worker was busy, and the worker did too.
+    pids = [pid for _, pid in results]
+    assert os.getpid() in pids
+    assert len(set(pids)) == 2
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no worker process on a single core")
+@pytest.mark.parametrize("bad", range(6))
+def test_a_shared_task_that_raises_raises_after_the_results_before_it(bad: int) -> None:
+    # Whichever process runs the bad task, the results before it come first.
+    received: list[int] = []
+    with Worker() as worker, pytest.raises(ValueError, match=f"task {bad} is bad"):
+        for value in worker.ordered(tasks(slow_fail_on, 12, bad), share=True):
+            received.append(value)
+    assert received == list(range(bad))
