@@ -187,6 +187,7 @@ class _Report:
     # Identity, place and references cannot be corrected (see _UNCORRECTABLE), so they are read
     # once here; the fold asks for them hundreds of thousands of times in a rebuild.
     __slots__ = (
+        "actor",
         "corrected",
         "data",
         "get",
@@ -210,6 +211,8 @@ class _Report:
         self.position = int(data["position"])
         self.refs: list[str] = _as_list(data.get("refers_to"))
         self.get: Callable[[str], Any] = data.get  # the mapping's own lookup: no Python frame
+        # Who made it; set again once the corrections are in (one may change `by`).
+        self.actor: str | None = _actor(self.get("by"))
 
     def own_data(self) -> dict[str, Any]:
         """This report's own copy of its record, for a correction to change (the caller's
@@ -219,10 +222,6 @@ class _Report:
             self.get = self.data.get
             self.owned = True
         return self.data
-
-    @property
-    def actor(self) -> str | None:
-        return _actor(self.data.get("by"))
 
 
 @dataclass
@@ -253,10 +252,14 @@ class _Ledger:
             if report.type == "correction":
                 self._apply(report)
         # Built after the corrections, so voided reports never refer to anything.
-        self._referrers: dict[str, list[_Report]] = defaultdict(list)
-        for report in self.live():
+        self._alive = [r for r in self.reports if not r.voided]
+        # Referring reports by target id, then by type: the status rules ask for one type at a
+        # time, half a dozen times per assertion.
+        self._referrers: dict[str, dict[str, list[_Report]]] = {}
+        for report in self._alive:
             for ref in dict.fromkeys(report.refs):  # a repeated id counts once
-                self._referrers[ref].append(report)
+                by_type = self._referrers.setdefault(ref, {})
+                by_type.setdefault(report.type, []).append(report)
 
     def _apply(self, correction: _Report) -> None:
         changes = correction.get("changes") or {}
@@ -267,6 +270,7 @@ class _Ledger:
             if effective:
                 target.own_data().update(effective)
                 target.corrected = True
+                target.actor = _actor(target.get("by"))
 
     def targets(self, report: _Report) -> Iterator[_Report]:
         """The referenced reports present in the input; a partial input simply lacks the rest."""
@@ -274,16 +278,21 @@ class _Ledger:
             if ref in self.by_id:
                 yield self.by_id[ref]
 
-    def live(self) -> Iterator[_Report]:
-        return (r for r in self.reports if not r.voided)
+    def live(self) -> list[_Report]:
+        """The reports not voided, in log order (the caller only reads the list)."""
+        return self._alive
 
     def referring(self, report: _Report, type_: str) -> list[_Report]:
-        """Non-voided reports of one type that refer to `report`, in log order."""
-        return [r for r in self._referrers.get(report.id, ()) if r.type == type_]
+        """Non-voided reports of one type that refer to `report`, in log order (the caller
+        only reads the list)."""
+        return self._referrers.get(report.id, _NO_REFERRERS).get(type_, [])
 
     def self_retracted(self, report: _Report) -> bool:
         """Whether whoever made `report` has taken it back (someone else's retraction is moot)."""
         return any(r.actor == report.actor for r in self.referring(report, "retraction"))
+
+
+_NO_REFERRERS: dict[str, list[_Report]] = {}
 
 
 def fold(
@@ -500,46 +509,63 @@ def _actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
 
 
 def _actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
-    tallies: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def tally(report: _Report, aid: str, name: Any, seq: int) -> dict[str, Any]:
-        key = (report.incident, aid)
-        if key not in tallies:
-            tallies[key] = {
-                "incident": report.incident,
-                "actor": aid,
-                "name": name,
-                "first_position": report.position,
-                "first_seq": seq,
-                **dict.fromkeys(ACTOR_COUNTS, 0),
-                "reports": [],
-            }
-        return tallies[key]
-
+    # Per (incident, actor): [name, first_position, first_seq, *counts, reports], a list
+    # until the end: a rebuild builds this for every report, and the dicts cost a quarter more.
+    tallies: dict[tuple[str, str], list[Any]] = {}
+    reports_at = 3 + len(ACTOR_COUNTS)
     for report in ledger.live():
+        incident, rid = report.incident, report.id
         for seq, name in enumerate(_actor_names(report)):
-            if (aid := _actor(name)) is not None:
-                reports = tally(report, aid, name, seq)["reports"]
-                if not reports or reports[-1] != report.id:
-                    reports.append(report.id)
+            aid = _actor(name)
+            if aid is None:
+                continue
+            tally = tallies.get((incident, aid))
+            if tally is None:
+                tallies[(incident, aid)] = [name, report.position, seq, *_ZERO_COUNTS, [rid]]
+            elif tally[reports_at][-1] != rid:
+                tally[reports_at].append(rid)
         # Every actor counted below is also named above (by, against, threatened_party).
-        if report.type in ISSUED_COUNTS and report.actor is not None:
-            tallies[(report.incident, report.actor)][ISSUED_COUNTS[report.type]] += 1
+        if report.type in _ISSUED_AT and report.actor is not None:
+            tallies[(incident, report.actor)][_ISSUED_AT[report.type]] += 1
         if report.type in ASSERTION_TYPES:
             for aid in _accused(report):
-                tallies[(report.incident, aid)]["accused_in"] += 1
-    rows = [tallies[key] for key in sorted(tallies)]
-    for row in rows:
-        row["reports"] = _json(row["reports"])
-    return rows
+                tallies[(incident, aid)][_ACCUSED_AT] += 1
+    return [
+        dict(
+            zip(
+                _TALLY_KEYS,
+                (incident, aid, *tally[:reports_at], _json(tally[reports_at])),
+                strict=True,
+            )
+        )
+        for (incident, aid), tally in sorted(tallies.items())
+    ]
 
 
-def _actor_names(report: _Report) -> Iterator[str]:
+_TALLY_KEYS = COLUMNS["actor_tallies"]
+_ZERO_COUNTS = (0,) * len(ACTOR_COUNTS)
+# Where each count sits in a tally list (after name, first_position and first_seq).
+_ISSUED_AT = {kind: 3 + ACTOR_COUNTS.index(count) for kind, count in ISSUED_COUNTS.items()}
+_ACCUSED_AT = 3 + ACTOR_COUNTS.index("accused_in")
+
+
+_ACTOR_FIELDS = ("by", "speaker", "on_behalf_of", "against", "addressee", "threatened_party")
+
+
+def _actor_names(report: _Report) -> list[Any]:
     """Every actor a report names, in a fixed field order so 'first spelling seen' is stable."""
-    for key in ("by", "speaker", "on_behalf_of", "against", "addressee", "threatened_party"):
-        for name in _as_list(report.get(key)):
-            if name:
-                yield name
+    names: list[Any] = []
+    get = report.get
+    for key in _ACTOR_FIELDS:
+        value = get(key)
+        if value is None:
+            continue
+        if type(value) is str:  # the usual case: one name
+            if value:
+                names.append(value)
+        else:
+            names += [name for name in _as_list(value) if name]
+    return names
 
 
 def _accused(assertion: _Report) -> set[str]:
@@ -553,57 +579,49 @@ def _provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     for report in ledger.live():
         if report.type not in PROVENANCE_TYPES:
             continue
-        for hop, (agent, role, source) in enumerate(_hops(report)):
-            rows.append(
-                {
-                    "report": report.id,
-                    "incident": report.incident,
-                    "hop": hop,
-                    "agent": agent,
-                    "role": role,
-                    **{k: source.get(k) for k in _SOURCE_KEYS},
-                }
-            )
+        for hop, values in enumerate(_chain(report)):
+            hop_row = {"report": report.id, "incident": report.incident, "hop": hop}
+            rows.append({**hop_row, **dict(zip(_HOP_KEYS, values, strict=True))})
     return sorted(rows, key=lambda row: (row["report"], row["hop"]))
 
 
 def _provenance_chain_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     rows = []
     for report in ledger.live():
-        if report.type not in PROVENANCE_TYPES:
-            continue
-        chain = [
-            [agent, role, *map(source.get, _SOURCE_KEYS)] for agent, role, source in _hops(report)
-        ]
-        if chain:
+        if report.type in PROVENANCE_TYPES and (chain := _chain(report)):
             rows.append({"report": report.id, "incident": report.incident, "chain": _json(chain)})
     return sorted(rows, key=lambda row: row["report"])
 
 
-_SOURCE_KEYS = ("kind", "url", "published_at", "quote_mode")
+# A hop's values, in the order of a chain's lists and of the provenance view's columns.
+_HOP_KEYS = ("agent", "role", "kind", "url", "published_at", "quote_mode")
 
 
-def _hops(report: _Report) -> list[tuple[Any, str, Mapping[str, Any]]]:
-    """Speaker, principal, then the source chain, each as (agent, role, source)."""
-    hops: list[tuple[Any, str, Mapping[str, Any]]] = []
-    speaker, by = report.get("speaker"), report.get("by")
+def _chain(report: _Report) -> list[list[Any]]:
+    """The report's hops, each as [agent, role, kind, url, published_at, quote_mode]: speaker,
+    principal, then the source chain (the first two have no source, so no kind or url)."""
+    hops: list[list[Any]] = []
+    get = report.get
+    speaker, by = get("speaker"), get("by")
     if speaker:
-        hops.append((speaker, "speaker", {}))
-        principal = report.get("on_behalf_of") or by
+        hops.append([speaker, "speaker", None, None, None, None])
+        principal = get("on_behalf_of") or by
         if principal and _actor(principal) != _actor(speaker):
-            hops.append((principal, "on_behalf_of", {}))
+            hops.append([principal, "on_behalf_of", None, None, None, None])
     elif by:
-        hops.append((by, "source", {}))
+        hops.append([by, "source", None, None, None, None])
 
-    sources = [s for s in report.get("sources") or () if isinstance(s, Mapping)]
+    sources = [s for s in get("sources") or () if isinstance(s, Mapping)]
     # Channels are how the words left the speaker; the last hop past them is where they were read.
     carriers = [i for i, s in enumerate(sources) if s.get("kind") not in CHANNEL_KINDS]
+    outlet_at = carriers[-1] if carriers else -1
     for i, source in enumerate(sources):
-        if source.get("kind") in CHANNEL_KINDS:
-            role = "channel"
-        else:
-            role = "outlet" if i == carriers[-1] else "relay"
-        hops.append((source.get("outlet"), role, source))
+        field = source.get
+        kind = field("kind")
+        role = "channel" if kind in CHANNEL_KINDS else "outlet" if i == outlet_at else "relay"
+        hops.append(
+            [field("outlet"), role, kind, field("url"), field("published_at"), field("quote_mode")]
+        )
     return hops
 
 
@@ -673,7 +691,21 @@ def _shape(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _actor(name: Any) -> str | None:
+    if type(name) is str:
+        # A plain dict in front of actor_id's own cache: a rebuild asks about a few hundred
+        # names a million times, and this lookup costs a third of the cached call's.
+        aid = _ACTOR_IDS.get(name, _UNSEEN)
+        if aid is _UNSEEN:
+            if len(_ACTOR_IDS) >= _ACTOR_IDS_KEPT:
+                _ACTOR_IDS.clear()
+            aid = _ACTOR_IDS[name] = actor_id(name) if name.strip() else None
+        return aid  # type: ignore[return-value]
     return actor_id(name) if isinstance(name, str) and name.strip() else None
+
+
+_ACTOR_IDS: dict[str, str | None] = {}
+_ACTOR_IDS_KEPT = 65_536
+_UNSEEN = object()
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -33,6 +33,7 @@ _QUEUED, _QUEUED_SHARING = 2, 3
 # even when the worker is stuck on one large task.
 _LOCAL_AHEAD = 4
 _REMOTE = object()
+_PIPE_BYTES = 1 << 20
 
 _shared: Any = None
 
@@ -46,8 +47,11 @@ class Worker:
     """One forked worker process; none where fork is missing (Windows) or there is a single
     core, and then the tasks run here, one after another, with the same results.
 
-    Tasks and results travel over a pipe that this process writes and reads itself: no helper
-    threads here, which would wait for the interpreter lock while this process computes."""
+    Tasks and results travel over two pipes that this process writes and reads itself: no
+    helper threads here, which would wait for the interpreter lock while this process
+    computes. Each pipe holds up to a megabyte (where Linux allows; 64 KB is the default): a
+    result goes in whole and the worker moves on, even while this process is busy with a task
+    of its own and not reading."""
 
     def __init__(self, context: Any = None, *, parallel: bool = True) -> None:
         global _shared
@@ -56,10 +60,17 @@ class Worker:
         forkable = "fork" in multiprocessing.get_all_start_methods()
         if parallel and forkable and (os.cpu_count() or 1) > 1:
             fork = multiprocessing.get_context("fork")
-            self.connection, theirs = fork.Pipe()
-            self.process = fork.Process(target=_serve, args=(theirs, self.connection), daemon=True)
+            tasks_in, self.tasks_out = fork.Pipe(duplex=False)
+            self.results_in, results_out = fork.Pipe(duplex=False)
+            for writer in (self.tasks_out, results_out):
+                _widen(writer)
+            ours = (self.tasks_out, self.results_in)
+            self.process = fork.Process(
+                target=_serve, args=(tasks_in, results_out, ours), daemon=True
+            )
             self.process.start()
-            theirs.close()
+            tasks_in.close()
+            results_out.close()
 
     def ordered(self, tasks: Iterable[Task], *, share: bool = False) -> Iterator[Any]:
         """Each task's result, in the tasks' order. The worker holds tasks queued behind the
@@ -85,7 +96,7 @@ class Worker:
                     exhausted = True
                     break
                 try:
-                    self.connection.send(task)
+                    self.tasks_out.send(task)
                 except OSError:  # the pipe broke: the worker is gone
                     raise _ended() from None
                 pending.append(_REMOTE)
@@ -98,7 +109,7 @@ class Worker:
                 if failed:  # raised where the worker's would be: after the results before it
                     raise value
                 yield value
-            elif share and not exhausted and local < _LOCAL_AHEAD and not self.connection.poll():
+            elif share and not exhausted and local < _LOCAL_AHEAD and not self.results_in.poll():
                 task = next(upcoming, None)
                 if task is None:
                     exhausted = True
@@ -112,7 +123,7 @@ class Worker:
 
     def _result(self) -> Any:
         try:
-            failed, value = self.connection.recv()
+            failed, value = self.results_in.recv()
         except (EOFError, OSError):  # closed, or reset when the worker died mid-send
             raise _ended() from None
         if failed:
@@ -125,7 +136,8 @@ class Worker:
         if self.process is not None:
             self.process.kill()
             self.process.join()
-            self.connection.close()
+            self.tasks_out.close()
+            self.results_in.close()
 
     def __enter__(self) -> Worker:
         return self
@@ -148,41 +160,38 @@ def _ended() -> RuntimeError:
     return RuntimeError("the worker process ended unexpectedly")
 
 
-def _serve(connection: Connection, parents_end: Connection) -> None:
-    """The worker: one thread receives tasks and another sends results while the main thread
-    computes. So this process never blocks sending a result while the other blocks sending the
-    next task, and goes on to its next task while the caller is still busy (folding a task of
-    its own, say) and not yet reading: a result larger than the pipe would otherwise hold the
-    worker until then."""
-    # The fork copied the parent's end of the pipe too: close it, or this process would keep
-    # the pipe open itself and never see it end when the parent dies (killed, say), and would
-    # wait for tasks forever.
-    parents_end.close()
-    # The threads move big messages in many pipe-sized pieces and need the lock for each:
-    # hand it over every 0.5 ms, not the default 5 ms, or the other process waits on each.
+def _serve(tasks_in: Connection, results_out: Connection, parents: tuple[Connection, ...]) -> None:
+    """The worker: a thread receives tasks while the main thread computes, so this process
+    never blocks sending a result while the other blocks sending the next task."""
+    # The fork copied the parent's ends of the pipes too: close them, or this process would
+    # keep the task pipe open itself and never see it end when the parent dies (killed, say),
+    # and would wait for tasks forever.
+    for end in parents:
+        end.close()
+    # The receiving thread reads a big task in many pipe-sized pieces and needs the lock for
+    # each: hand it over every 0.5 ms, not the default 5 ms, or the sender waits on every piece.
     sys.setswitchinterval(0.0005)
     tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    results: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
     def receive() -> None:
         with contextlib.suppress(EOFError, OSError):
             while True:
-                tasks.put(connection.recv())
+                tasks.put(tasks_in.recv())
         tasks.put(None)
 
-    def send() -> None:
-        with contextlib.suppress(OSError):  # the caller is gone: nobody to tell
-            while (message := results.get()) is not None:
-                connection.send_bytes(message)
-
     threading.Thread(target=receive, daemon=True).start()
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
     while (task := tasks.get()) is not None:
         # Everything, even SystemExit, goes back to the caller, which raises it where it waits.
-        results.put(_pickled(_outcome(task, BaseException)))
-    results.put(None)
-    sender.join()
+        results_out.send_bytes(_pickled(_outcome(task, BaseException)))
+
+
+def _widen(writer: Connection) -> None:
+    """Let the pipe behind `writer` hold a megabyte, where the system allows (Linux)."""
+    # No fcntl (Windows, where there is no worker anyway), no F_SETPIPE_SZ, or over the limit.
+    with contextlib.suppress(ImportError, AttributeError, OSError):
+        import fcntl
+
+        fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
 
 def _pickled(outcome: tuple[bool, Any]) -> bytes:
