@@ -77,7 +77,10 @@ def format_utc(moment: datetime) -> str:
         moment = moment.astimezone(UTC)
     # isoformat is several times faster than strftime, and pads years before 1000 to four
     # digits ('0999-...'), which keeps the text fixed-width where glibc's strftime did not.
-    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # One call on the aware moment, its '+00:00' cut off: dropping the zone first (replace)
+    # and asking for the microseconds (timespec) cost twice as much, once per imported line.
+    text = moment.isoformat()
+    return text[:-6] + ("Z" if moment.microsecond else ".000000Z")
 
 
 def utc_now() -> datetime:
