@@ -64,14 +64,6 @@ def emit_csv_rows(
         writer.writerow(cells)
 
 
-def emit_csv_lines(columns: Sequence[str], lines: Sequence[str]) -> None:
-    """A header written by the csv module, then lines already in its format."""
-    csv.writer(sys.stdout, lineterminator="\n").writerow(columns)
-    if lines:
-        sys.stdout.write("\n".join(lines))
-        sys.stdout.write("\n")
-
-
 def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str = "") -> None:
     from rich.console import Console
     from rich.table import Table

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import guarded, say, settings, usage_error
-from cli.output import Format, emit, emit_csv_lines, emit_csv_rows
+from cli.output import Format, emit, emit_csv_rows
 
 report_app = typer.Typer(
     help=(
@@ -102,25 +102,14 @@ def show_report(
     **filters: Any,
 ) -> None:
     """Run one report against the projection tables and print it."""
-    from projections.queries import as_dicts, report_columns, report_csv_lines, report_rows
+    from projections.queries import as_dicts, report_rows
     from projections.staleness import lag
 
-    store = settings().store
-    behind = lag(store)
+    behind = lag(settings().store)
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")
-    if fmt is Format.csv:
-        # Long CSV reports: SQLite writes the lines itself where it can (see report_csv_lines).
-        try:
-            chosen = _choose_columns(name, report_columns(name), fmt, columns)
-            lines = report_csv_lines(store, name, chosen, **filters)
-        except ValueError as e:
-            raise usage_error(str(e)) from None
-        if lines is not None:
-            emit_csv_lines(chosen, lines)
-            return
     try:
-        available, found, booleans = report_rows(store, name, **filters)
+        available, found, booleans = report_rows(settings().store, name, **filters)
     except ValueError as e:
         raise usage_error(str(e)) from None
     chosen = _choose_columns(name, available, fmt, columns)

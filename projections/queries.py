@@ -7,8 +7,6 @@ parameter; the SQL is written with `?` and turned into `%s` for psycopg.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -108,86 +106,6 @@ def report_rows(
 ) -> tuple[list[str], list[tuple[Any, ...]], frozenset[str]]:
     """(columns, rows as the driver gives them, the boolean columns) of one report: what a
     long CSV report writes without building a dict per row."""
-    sql, parameters, table = _report_query(
-        name, incident=incident, status=status, actor=actor, since=since, until=until, report=report
-    )
-    with read_connection(store) as connection:
-        found = run_sql(connection, sql, parameters)
-    return list(READABLE_COLUMNS[table]), found, BOOLEAN_COLUMNS.get(table, frozenset())
-
-
-def report_columns(name: str) -> list[str]:
-    """The columns of one report, in order; ValueError for an unknown report."""
-    return list(READABLE_COLUMNS[_report_query(name)[2]])
-
-
-def report_csv_lines(
-    store: StoreConfig, name: str, columns: Sequence[str], **filters: Any
-) -> list[str] | None:
-    """The report's CSV lines (no header, no line ends), each built by SQLite itself: the text
-    `csv.writer` writes for the same row (tests/unit/test_csv_lines.py checks it with
-    Hypothesis), without a Python object per cell. None where SQLite cannot say: on
-    PostgreSQL, for one column (csv writes an empty single cell as ""), or when a cell holds
-    a float or bytes (Python and SQLite write floats differently); the caller then writes the
-    driver's rows through the csv module."""
-    if store.backend != "sqlite" or len(columns) < 2:
-        return None
-    sql, parameters, table = _report_query(name, **filters)
-    booleans = BOOLEAN_COLUMNS.get(table, frozenset())
-    line = " || ',' || ".join(
-        csv_cell_sql(f'{table}."{column}"', boolean=column in booleans) for column in columns
-    )
-    # The report's own query (joins, filters, order), selecting the line instead of the cells.
-    head = _select(table)
-    assert sql.startswith(head)
-    with read_connection(store) as connection:
-        found = connection.execute(f"SELECT {line} FROM {table}{sql[len(head) :]}", parameters)
-        lines = [text for (text,) in found.fetchall()]
-    return None if None in lines else lines
-
-
-def csv_cell_sql(column: str, *, boolean: bool = False) -> str:
-    """SQLite's expression for one CSV cell of `column`, as `csv.writer` (QUOTE_MINIMAL) writes
-    it: '' for NULL, integers in decimal, booleans as yes/no (as the ledger writes them), text
-    quoted when it holds a character the csv module quotes for, its quotes doubled. Anything
-    else (a float, bytes) gives NULL, and so does the whole line."""
-    if boolean:
-        return f"(CASE WHEN {column} IS NULL THEN '' WHEN {column} THEN 'yes' ELSE 'no' END)"
-    needs_quotes = " OR ".join(f"instr({column}, {_sql_char(c)})" for c in CSV_QUOTED_CHARACTERS)
-    return (
-        f"(CASE typeof({column}) WHEN 'null' THEN '' "
-        f"WHEN 'integer' THEN CAST({column} AS TEXT) "
-        f"WHEN 'text' THEN (CASE WHEN {needs_quotes} "
-        f"""THEN '"' || replace({column}, '"', '""') || '"' ELSE {column} END) END)"""
-    )
-
-
-def _csv_quotes(character: str) -> bool:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([f"a{character}b", "c"])
-    return buffer.getvalue() != f"a{character}b,c\n"
-
-
-# The characters for which this Python's csv module quotes a cell (the delimiter, the quote
-# character, the line end; "\r" too since Python 3.12 where the line end is "\n"): asked of
-# the module itself, so the SQL follows whatever this interpreter's csv writes.
-CSV_QUOTED_CHARACTERS = tuple(c for c in ',"\n\r' if _csv_quotes(c))
-
-
-def _sql_char(character: str) -> str:
-    return f"char({ord(character)})"
-
-
-def _report_query(
-    name: str,
-    *,
-    incident: Sequence[str] | None = None,
-    status: str | None = None,
-    actor: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    report: str | None = None,
-) -> Query:
     status = _status(status)
     since_at, until_at = _instant("--since", since), _instant("--until", until)
     who = actor_id(actor) if actor else None
@@ -201,7 +119,10 @@ def _report_query(
     }
     if name not in builders:
         raise ValueError(f"unknown report '{name}'")
-    return builders[name]()
+    sql, parameters, table = builders[name]()
+    with read_connection(store) as connection:
+        found = run_sql(connection, sql, parameters)
+    return list(READABLE_COLUMNS[table]), found, BOOLEAN_COLUMNS.get(table, frozenset())
 
 
 def _select(table: str) -> str:
