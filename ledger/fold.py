@@ -663,25 +663,32 @@ def timeline_row(
     record: Mapping[str, Any], *, voided: bool = False, corrected: bool = False
 ) -> dict[str, Any]:
     """One report's timeline row (its columns, in order) from its current values."""
+    return dict(zip(COLUMNS["timeline"], timeline_values(record, voided, corrected), strict=True))
+
+
+def timeline_values(
+    record: Mapping[str, Any], voided: bool = False, corrected: bool = False
+) -> tuple[Any, ...]:
+    """`timeline_row`'s values as a tuple in column order: what a rebuild inserts for every
+    report, without a dict built and picked apart again."""
     report_type = str(record["type"])
-    return _shape(
-        "timeline",
-        {
-            "position": int(record["position"]),
-            "report": str(record["report"]),
-            "incident": str(record["incident"]),
-            "type": report_type,
-            "by": record.get("by"),
-            "stated_at": record.get("stated_at"),
-            "stated_from": _instant(record.get("stated_at")),
-            "recorded_at": record.get("recorded_at"),
-            "recorded_by": record.get("recorded_by"),
-            "version": record.get("version"),
-            "refers_to": _json_list(record.get("refers_to")),
-            "summary": record.get(_TIMELINE_TEXT.get(report_type, "summary")),
-            "voided": voided,
-            "corrected": corrected,
-        },
+    get = record.get
+    stated_at = get("stated_at")
+    return (
+        int(record["position"]),
+        str(record["report"]),
+        str(record["incident"]),
+        report_type,
+        get("by"),
+        stated_at,
+        _instant(stated_at),
+        get("recorded_at"),
+        get("recorded_by"),
+        get("version"),
+        _json_list(get("refers_to")),
+        get(_TIMELINE_TEXT.get(report_type, "summary")),
+        voided,
+        corrected,
     )
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from ledger.application import IncidentLedger
-from ledger.fold import fold, timeline_row
+from ledger.fold import fold, timeline_values
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
 from projections.columns import TABLE_COLUMNS
@@ -250,12 +250,12 @@ Reference = tuple[str, str, str]  # source, target, source incident
 def stored_rows(records: Sequence[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[Reference]]:
     """The reports' timeline rows (as tuples, in column order) and their references; pure, so
     a rebuild computes them in its worker process."""
-    pick = operator.itemgetter(*TABLE_COLUMNS["timeline"])
-    rows = []
-    for record in records:
-        row = timeline_row(record)
-        row["data"] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
-        rows.append(pick(row))
+    # The table's columns are the fold's timeline columns, then the record itself.
+    sort_keys = orjson.OPT_SORT_KEYS
+    rows = [
+        (*timeline_values(record), orjson.dumps(record, option=sort_keys).decode())
+        for record in records
+    ]
     references = [
         (r["report"], target, r["incident"])
         for r in records

@@ -181,7 +181,7 @@ class _TwoPasses:
                 reports = [row for row in stored if row[1] != SEALS_ID]
                 yield _decoded_rows, (reports, last)
 
-        for rows, references, position in worker.ordered(tasks()):
+        for rows, references, position in worker.ordered(tasks(), share=True):
             insert_reports(db, rows, references)
             if affected is not None:
                 own = {row[TIMELINE_INCIDENT] for row in rows}

@@ -32,3 +32,16 @@ def test_every_sql_view_has_its_columns_in_order() -> None:
         for table in schema.view_metadata.sorted_tables
     } == VIEW_COLUMNS
     assert set(schema.SQL_VIEWS) == set(VIEW_COLUMNS)
+
+
+def test_the_timeline_table_is_the_folds_timeline_row_and_the_record() -> None:
+    # A rebuild inserts `timeline_values(record)` and the record's JSON by position.
+    from ledger.fold import COLUMNS, timeline_row, timeline_values
+
+    assert TABLE_COLUMNS["timeline"] == (*COLUMNS["timeline"], "data")
+    record = {"type": "claim", "report": "r", "incident": "i", "position": 3, "by": "X",
+              "stated_at": "2017-09", "refers_to": "a", "summary": "s", "version": 2}  # fmt: skip
+    assert tuple(timeline_row(record, corrected=True).values()) == timeline_values(
+        record, corrected=True
+    )
+    assert timeline_row(record)["stated_from"] == "2017-09-01T00:00:00.000000Z"
