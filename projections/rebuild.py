@@ -28,7 +28,9 @@ readers see the old views until the new ones are complete, and a crash leaves th
 
 from __future__ import annotations
 
+import contextlib
 import operator
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -40,6 +42,7 @@ from ledger.fold import fold
 from ledger.integrity import SEALS_ID
 from ledger.parallel import Task, Worker, shared
 from ledger.store.config import StoreConfig
+from ledger.store.recorders import read_stored_rows
 from projections.catchup import (
     FOLDED,
     INCIDENT_SCOPED,
@@ -127,6 +130,7 @@ class _TwoPasses:
         target = self.ledger.max_position()
         # The worker is forked before the projector's connection opens, so it holds none.
         with (
+            _readers_closed(),
             Worker(self.ledger.record_of, parallel=self.workers) as worker,
             connect(self.store, self.lock_timeout, cache_mb=CACHE_MB) as db,
             db.transaction(),
@@ -145,7 +149,7 @@ class _TwoPasses:
                 if not db.postgres:
                     dropped = _drop_secondary_indexes(db)
             self.start, self.span = position, max(target - position, 1)
-            applied, last, affected = self._store_log(db, worker, position, from_scratch)
+            applied, last, affected = self._store_log(db, worker, position, target, from_scratch)
             for statement in dropped[True]:
                 db.run(statement)
             actors = self._fold(db, worker, affected, applied)
@@ -164,9 +168,9 @@ class _TwoPasses:
             self.on_progress(min(done, 2 * self.span), 2 * self.span)
 
     def _store_log(
-        self, db: Connection, worker: Worker, after: int, from_scratch: bool
+        self, db: Connection, worker: Worker, after: int, target: int, from_scratch: bool
     ) -> tuple[int, int, set[str] | None]:
-        """Pass 1: every report after `after` into `timeline` and `report_refs`, in log order
+        """Pass 1: every report in (after, target] into `timeline` and `report_refs`, in log order
         (a reference's target incident is looked up among the rows already in). Returns the
         reports stored, the last position, and the incidents whose rows may change (None: all,
         from scratch)."""
@@ -175,6 +179,15 @@ class _TwoPasses:
 
         def tasks() -> Iterator[Task]:
             nonlocal last
+            if self.store.backend == "sqlite":
+                # The worker reads each range of the log itself, through a read-only connection
+                # of its own: this process, the busier one, neither reads nor sends the events.
+                # Every position up to `target` was committed when it was read.
+                uri = self.store.sqlite_reader_uri()
+                for start in range(after, target, self.batch):
+                    last = min(start + self.batch, target)
+                    yield _read_decoded_rows, (uri, start, last)
+                return
             # Plain tuples: pickling them to the worker costs a fraction of Notifications'.
             for stored in self.ledger.iter_stored(after=after, batch=self.batch):
                 last = stored[-1][0]
@@ -218,6 +231,33 @@ class _TwoPasses:
 
 # ---------------------------------------------------------------------------------------------
 # The worker's side: pure functions of data, no database.
+
+
+def _read_decoded_rows(
+    uri: str, after: int, stop: int
+) -> tuple[list[tuple[Any, ...]], list[Reference], int]:
+    """`_decoded_rows` of the events in (after, stop], read from the SQLite file at `uri` by
+    whichever process runs the task, on a read-only connection of that process's own."""
+    connection = _READERS.get(uri)
+    if connection is None:
+        connection = _READERS[uri] = sqlite3.connect(uri, uri=True)
+    events = [row for row in read_stored_rows(connection, after, stop) if row[1] != SEALS_ID]
+    return _decoded_rows(events, stop)
+
+
+# Each process's read-only connections, by URI: opened on a process's first task, closed at the
+# end of the run in this one (a worker's end with it).
+_READERS: dict[str, sqlite3.Connection] = {}
+
+
+@contextlib.contextmanager
+def _readers_closed() -> Iterator[None]:
+    """Close this process's read-only connections at the end of a run."""
+    try:
+        yield
+    finally:
+        while _READERS:
+            _READERS.popitem()[1].close()
 
 
 def _decoded_rows(

@@ -67,6 +67,17 @@ def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
 
 # (position, originator_id, originator_version, topic, state)
 StoredRow = tuple[int, str, int, str, bytes]
+_STORED_COLUMNS = "notification_id, originator_id, originator_version, topic, state"
+
+
+def read_stored_rows(connection: sqlite3.Connection, after: int, stop: int) -> list[StoredRow]:
+    """The events in (after, stop] as `StoredRow`s, through a plain sqlite3 connection: a
+    rebuild's worker reads the log with one of its own."""
+    statement = (
+        f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} "
+        "WHERE notification_id > ? AND notification_id <= ? ORDER BY notification_id"
+    )
+    return connection.execute(statement, (after, stop)).fetchall()
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
@@ -117,8 +128,8 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         per event cost this process as much again as the query."""
         clauses = ["notification_id > ?"] + ([] if stop is None else ["notification_id <= ?"])
         statement = (
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {EVENTS_TABLE} WHERE {' AND '.join(clauses)} ORDER BY notification_id LIMIT ?"
+            f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} WHERE {' AND '.join(clauses)} "
+            "ORDER BY notification_id LIMIT ?"
         )
         return self._plain_rows(statement, [start, *([] if stop is None else [stop]), limit])
 
