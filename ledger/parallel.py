@@ -3,7 +3,9 @@
 A rebuild or a verify alternates between the database (reading events, writing rows) and pure
 Python (decoding, folding, hashing). With a worker process the pure part of one batch runs
 while this process does the database part of the next, on a second core. The worker never
-touches a database: tasks are plain functions of plain data, and results come back in order.
+writes to a database, nor uses a connection it inherited (one forked with the process is not
+safe to use): tasks are plain functions of plain data, which may open a read-only connection of
+their own, and results come back in order. This process may run tasks too (`share`).
 
 What a task needs besides its arguments (the ledger's decoder, a public key) is handed to the
 worker by the fork itself, through `shared()`: pickled as an argument, the pool would keep it

@@ -14,8 +14,9 @@ them), it works in two passes:
 catch-up from position 0 is a rebuild.
 
 The CPU work of both passes (decoding events, folding incidents) runs in a forked worker
-process (`ledger.parallel`) while this one reads and writes the database. The worker never
-touches the database: it only turns data into rows.
+process (`ledger.parallel`) while this one writes the rows; this one takes a task itself
+whenever the worker's result is not ready. The worker never writes: on SQLite it reads the log
+itself, on a read-only connection of its own, and otherwise only turns data into rows.
 
 On a rebuild on SQLite, the views' secondary indexes are dropped first and created again from
 the definitions the database itself holds: those the second pass reads between the passes, the
@@ -230,7 +231,8 @@ class _TwoPasses:
 
 
 # ---------------------------------------------------------------------------------------------
-# The worker's side: pure functions of data, no database.
+# The worker's side (or this process's, when it takes a task): functions of data that write
+# nothing.
 
 
 def _read_decoded_rows(
