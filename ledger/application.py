@@ -352,19 +352,14 @@ class IncidentLedger(Application[str]):
         self, *, after: int = 0, batch: int = 1_000
     ) -> Iterator[list[tuple[int, str, int, str, bytes]]]:
         """The log in position order, in batches of plain (position, originator_id,
-        originator_version, topic, state) tuples: what a rebuild hands its worker."""
-        select = getattr(self.recorder, "select_stored_rows", None)
-        if select is None:  # PostgreSQL: the library's notifications, taken apart
-            for notifications in self.iter_notifications(after=after, batch=batch):
-                yield [
-                    (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
-                    for n in notifications
-                ]
-            return
-        position = after
-        while rows := select(position, batch):
-            yield rows
-            position = rows[-1][0]
+        originator_version, topic, state) tuples: what a rebuild hands its worker on PostgreSQL
+        (pickling tuples costs a fraction of Notifications'; on SQLite the worker reads the log
+        itself)."""
+        for notifications in self.iter_notifications(after=after, batch=batch):
+            yield [
+                (n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+                for n in notifications
+            ]
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

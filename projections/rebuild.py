@@ -189,7 +189,6 @@ class _TwoPasses:
                     last = min(start + self.batch, target)
                     yield _read_decoded_rows, (uri, start, last)
                 return
-            # Plain tuples: pickling them to the worker costs a fraction of Notifications'.
             for stored in self.ledger.iter_stored(after=after, batch=self.batch):
                 last = stored[-1][0]
                 reports = [row for row in stored if row[1] != SEALS_ID]

@@ -111,27 +111,13 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             params.extend(topics)
         where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
         statement = (
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {EVENTS_TABLE} {where}ORDER BY notification_id LIMIT ?"
+            f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} {where}ORDER BY notification_id LIMIT ?"
         )
         params.append(limit)
         return [
             Notification(originator, version, topic, state, position)
             for position, originator, version, topic, state in self._plain_rows(statement, params)
         ]
-
-    def select_stored_rows(
-        self, start: int, limit: int, stop: int | None = None
-    ) -> list[StoredRow]:
-        """The events after `start` (up to `stop`) as plain (position, originator_id,
-        originator_version, topic, state) tuples: what a rebuild hands its worker. A Notification
-        per event cost this process as much again as the query."""
-        clauses = ["notification_id > ?"] + ([] if stop is None else ["notification_id <= ?"])
-        statement = (
-            f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} WHERE {' AND '.join(clauses)} "
-            "ORDER BY notification_id LIMIT ?"
-        )
-        return self._plain_rows(statement, [start, *([] if stop is None else [stop]), limit])
 
     def _plain_rows(self, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         with self.datastore.transaction(commit=False) as c:
