@@ -257,6 +257,16 @@ def fresh_sqlite(folder: Path, name: str) -> str:
 
 def empty_postgres(url: str, name: str) -> str:
     """A new, empty database `name` on the server of `url` (an admin URL); returns its URL."""
+    _administer(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres(url: str, names: list[str]) -> None:
+    """Drop the run's databases, so a benchmark leaves the server as it found it."""
+    _administer(url, *(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
+
+
+def _administer(url: str, *statements: str) -> None:
     import psycopg
 
     from ledger.store.config import resolve
@@ -265,9 +275,8 @@ def empty_postgres(url: str, name: str) -> str:
     with psycopg.connect(
         host=admin.host, port=admin.port, user=admin.user, dbname=admin.dbname, autocommit=True
     ) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name
+        for statement in statements:
+            connection.execute(statement)
 
 
 def fresh_postgres(url: str, name: str) -> str:
@@ -441,6 +450,25 @@ def big_figures(folder: Path, runs: int) -> list[Figure]:
     ]
 
 
+def postgres_figures(url: str, data: Path, events: int, runs: int) -> list[Figure]:
+    """The store figures on PostgreSQL, in databases `bench_{ref,e2e,bulk}_{run}`."""
+    # 20 aggregates (2,000 events) a save on PostgreSQL: at 100 (10,000 events) the library's
+    # pipelined executemany stalled here for good (server waiting on the client, client on
+    # the server), so its transactions are kept to what it completes.
+    reference_pg = [
+        reference_pipeline(
+            data, None, empty_postgres(url, f"bench_ref_{run}"), aggregates_per_save=20
+        )
+        for run in range(runs)
+    ]
+    pg, _ = store_figures(
+        "PostgreSQL", lambda n: fresh_postgres(url, n), data, events, runs, reference_pg
+    )
+    for figure in pg:
+        figure.target = "(no target yet)"
+    return pg
+
+
 def print_table(figures: list[Figure]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -506,29 +534,17 @@ def main() -> None:
     )
     figures += latency_figures(folder, big_db, args.runs)
     if args.postgres:
-        # 20 aggregates (2,000 events) a save on PostgreSQL: at 100 (10,000 events) the library's
-        # pipelined executemany stalled here for good (server waiting on the client, client on
-        # the server), so its transactions are kept to what it completes.
-        reference_pg = [
-            reference_pipeline(
-                data,
-                None,
-                empty_postgres(args.postgres, f"bench_ref_{run}"),
-                aggregates_per_save=20,
+        try:
+            figures += postgres_figures(args.postgres, data, events, args.runs)
+        finally:
+            drop_postgres(
+                args.postgres,
+                [
+                    f"bench_{kind}_{run}"
+                    for kind in ("ref", "e2e", "bulk")
+                    for run in range(args.runs)
+                ],
             )
-            for run in range(args.runs)
-        ]
-        pg, _ = store_figures(
-            "PostgreSQL",
-            lambda n: fresh_postgres(args.postgres, n),
-            data,
-            events,
-            args.runs,
-            reference_pg,
-        )
-        for figure in pg:
-            figure.target = "(no target yet)"
-        figures += pg
     if args.big:
         figures += big_figures(folder, max(1, args.runs))
     print(
