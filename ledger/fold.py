@@ -698,21 +698,7 @@ def _shape(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _actor(name: Any) -> str | None:
-    if type(name) is str:
-        # A plain dict in front of actor_id's own cache: a rebuild asks about a few hundred
-        # names a million times, and this lookup costs a third of the cached call's.
-        aid = _ACTOR_IDS.get(name, _UNSEEN)
-        if aid is _UNSEEN:
-            if len(_ACTOR_IDS) >= _ACTOR_IDS_KEPT:
-                _ACTOR_IDS.clear()
-            aid = _ACTOR_IDS[name] = actor_id(name) if name.strip() else None
-        return aid  # type: ignore[return-value]
     return actor_id(name) if isinstance(name, str) and name.strip() else None
-
-
-_ACTOR_IDS: dict[str, str | None] = {}
-_ACTOR_IDS_KEPT = 65_536
-_UNSEEN = object()
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -23,7 +23,6 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
-from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 Task = tuple[Callable[..., Any], tuple[Any, ...]]
@@ -184,7 +183,13 @@ def _serve(tasks_in: Connection, results_out: Connection, parents: tuple[Connect
     threading.Thread(target=receive, daemon=True).start()
     while (task := tasks.get()) is not None:
         # Everything, even SystemExit, goes back to the caller, which raises it where it waits.
-        results_out.send_bytes(_pickled(_outcome(task, BaseException)))
+        outcome = _outcome(task, BaseException)
+        try:
+            results_out.send(outcome)  # pickled whole before a byte is written
+        except Exception:  # a value that cannot be pickled: say in words what it was
+            failed, value = outcome
+            words = f"{type(value).__name__}: {value}" if failed else "a result that cannot travel"
+            results_out.send((True, RuntimeError(words)))
 
 
 def _widen(writer: Connection) -> None:
@@ -194,14 +199,3 @@ def _widen(writer: Connection) -> None:
         import fcntl
 
         fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
-
-
-def _pickled(outcome: tuple[bool, Any]) -> bytes:
-    """The outcome as `Connection.recv` reads it, or, for a value that cannot be pickled, an
-    error that says in words what it was."""
-    try:
-        return bytes(ForkingPickler.dumps(outcome))
-    except Exception:
-        failed, value = outcome
-        words = f"{type(value).__name__}: {value}" if failed else "a result that cannot travel"
-        return bytes(ForkingPickler.dumps((True, RuntimeError(words))))

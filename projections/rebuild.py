@@ -140,7 +140,9 @@ class _TwoPasses:
             # Nothing applied yet: the views hold no rows (rows and position commit together),
             # so a catch-up from 0 is a rebuild, and may build its indexes last like one.
             from_scratch = from_scratch or position == 0
-            dropped: dict[bool, list[str]] = {True: [], False: []}
+            # CREATE INDEX statements of the indexes dropped: those the fold reads, and the rest.
+            for_fold: list[str] = []
+            for_readers: list[str] = []
             if from_scratch:
                 position = 0
                 for name in VIEW_TABLE_NAMES:
@@ -148,13 +150,13 @@ class _TwoPasses:
                 # Not on PostgreSQL: there DROP INDEX locks the table against readers until
                 # the rebuild commits, where they would otherwise go on reading the old rows.
                 if not db.postgres:
-                    dropped = _drop_secondary_indexes(db)
+                    for_fold, for_readers = _drop_secondary_indexes(db)
             self.start, self.span = position, max(target - position, 1)
             applied, last, affected = self._store_log(db, worker, position, target, from_scratch)
-            for statement in dropped[True]:
+            for statement in for_fold:
                 db.run(statement)
             actors = self._fold(db, worker, affected, applied)
-            for statement in dropped[False]:
+            for statement in for_readers:
                 db.run(statement)
             # After the indexes are back: the recount reads `actor_tallies` by actor.
             if from_scratch:
@@ -300,23 +302,23 @@ def _folded_rows(
 # ---------------------------------------------------------------------------------------------
 
 
-def _drop_secondary_indexes(db: Connection) -> dict[bool, list[str]]:
+def _drop_secondary_indexes(db: Connection) -> tuple[list[str], list[str]]:
     """Drop the views' secondary SQLite indexes; return the statements that create them again,
-    exactly as the database has them (so the schema ends unchanged), under True for those the
-    second pass reads (created between the passes) and False for the rest (created last).
-    Indexes behind primary keys and unique constraints (no `sql`) stay: the first pass looks
-    reports up by id."""
+    exactly as the database has them (so the schema ends unchanged): first those the second
+    pass reads (created between the passes), then the rest (created last). Indexes behind
+    primary keys and unique constraints (no `sql`) stay: the first pass looks reports up by id."""
     tables = list(VIEW_TABLE_NAMES)
     rows = db.rows(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         f"AND tbl_name IN ({qmarks(tables)})",
         tables,
     )
-    statements: dict[bool, list[str]] = {True: [], False: []}
+    for_fold: list[str] = []
+    for_readers: list[str] = []
     for name, sql in sorted(rows):
         db.run(f'DROP INDEX "{name}"')
-        statements[name in _READ_BY_FOLD].append(sql)
-    return statements
+        (for_fold if name in _READ_BY_FOLD else for_readers).append(sql)
+    return for_fold, for_readers
 
 
 def _incident_chunks(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
@@ -114,17 +114,14 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} {where}ORDER BY notification_id LIMIT ?"
         )
         params.append(limit)
-        return [
-            Notification(originator, version, topic, state, position)
-            for position, originator, version, topic, state in self._plain_rows(statement, params)
-        ]
-
-    def _plain_rows(self, statement: str, params: Sequence[Any]) -> list[StoredRow]:
         with self.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor  # type: ignore[attr-defined]
             cursor.row_factory = None  # tuples, not the library's sqlite3.Row objects
             cursor.execute(statement, params)
-            return cast(list[StoredRow], cursor.fetchall())
+            return [
+                Notification(originator, version, topic, state, position)
+                for position, originator, version, topic, state in cursor.fetchall()
+            ]
 
     def select_positioned(
         self, originator_id: str, *, lte_position: int | None = None
