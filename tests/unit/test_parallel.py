@@ -121,9 +121,16 @@ def slow_square(n: int) -> tuple[int, int]:
     return n * n, os.getpid()
 
 
-def slow_fail_on(n: int, bad: int) -> int:
-    time.sleep(0.02)
-    return fail_on(n, bad)
+PARENT = os.getpid()  # the forked worker inherits this value and has another pid
+
+
+def fail_where_run(n: int, bad: int) -> int:
+    """Slow in the worker, instant here: so here takes the tasks after the worker's first ones."""
+    if os.getpid() != PARENT:
+        time.sleep(0.05)
+    if n == bad:
+        raise ValueError(f"task {n} is bad in {os.getpid()}")
+    return n
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no worker process on a single core")
@@ -138,11 +145,16 @@ def test_a_shared_run_does_tasks_in_both_processes_and_keeps_their_order() -> No
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no worker process on a single core")
-@pytest.mark.parametrize("bad", range(6))
-def test_a_shared_task_that_raises_raises_after_the_results_before_it(bad: int) -> None:
-    # Whichever process runs the bad task, the results before it come first.
+@pytest.mark.parametrize(("bad", "here"), [(0, False), (1, False), (3, True), (5, True)])
+def test_a_shared_task_that_raises_raises_after_the_results_before_it(bad: int, here: bool) -> None:
+    # The worker gets tasks 0-2 first; while it sleeps on task 0, this process runs 3-6.
     received: list[int] = []
-    with Worker() as worker, pytest.raises(ValueError, match=f"task {bad} is bad"):
-        for value in worker.ordered(tasks(slow_fail_on, 12, bad), share=True):
+    with Worker() as worker, pytest.raises(ValueError, match=f"task {bad} is bad") as raised:
+        for value in worker.ordered(tasks(fail_where_run, 12, bad), share=True):
             received.append(value)
+    # Check the results before the bad task came first, whichever process ran it...
     assert received == list(range(bad))
+    # ...and that it ran where this case says: the worker's raise and this process's are both
+    # exercised.
+    ran_in = int(str(raised.value).rsplit(" ", 1)[1])
+    assert (ran_in == os.getpid()) is here
