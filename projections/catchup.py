@@ -119,7 +119,7 @@ def _open(store: StoreConfig, lock_timeout: float, cache_mb: int) -> Connection:
     if store.backend != "sqlite":
         return Connection(store.connect_postgres(autocommit=False), postgres=True)
     # isolation_level=None: the driver opens no transaction of its own; we issue BEGIN ourselves.
-    raw = sqlite3.connect(store.sqlite_path, timeout=lock_timeout, isolation_level=None)
+    raw = sqlite3.connect(store.sqlite_file, timeout=lock_timeout, isolation_level=None)
     try:
         # In WAL mode NORMAL still commits each batch atomically (rows and position together);
         # it only skips the fsync per commit, so a power cut may lose the last batches, which

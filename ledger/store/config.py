@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL
 
 from ledger.errors import InvalidInput
 
@@ -40,9 +43,16 @@ class StoreConfig:
         write, which is also where it cannot change under us through this process.
         """
         path = Path(self.sqlite_path).resolve()
+        # as_uri percent-encodes the path: a `?` or `#` in a folder name would else end it.
         if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
-            return f"file:{path}?mode=ro"
-        return f"file:{path}?mode=ro&immutable=1"  # mode=ro: never create a missing file
+            return f"{path.as_uri()}?mode=ro"
+        return f"{path.as_uri()}?mode=ro&immutable=1"  # mode=ro: never create a missing file
+
+    @property
+    def sqlite_file(self) -> str:
+        """The ledger file's absolute path, for drivers that read a name starting with `file:`
+        as a URI (the library connects with uri=True); an absolute path starts with `/`."""
+        return str(Path(self.sqlite_path).resolve())
 
     def connect_postgres(self, *, autocommit: bool = False) -> Any:
         """A psycopg connection to this PostgreSQL ledger (imported only when one is wanted)."""
@@ -59,15 +69,21 @@ class StoreConfig:
         )
 
     @property
-    def sqlalchemy_url(self) -> str:
-        if self.backend == "sqlite":
-            return f"sqlite:///{self.sqlite_path}"
-        from urllib.parse import quote
+    def sqlalchemy_url(self) -> URL:
+        """Built from its parts, never parsed from text: a `?` or `#` in a file's path, or an
+        `@` in a password, stays what it is."""
+        from sqlalchemy import URL
 
-        auth = quote(self.user, safe="")
-        if self.password:
-            auth += ":" + quote(self.password, safe="")
-        return f"postgresql+psycopg://{auth}@{self.host}:{self.port}/{self.dbname}"
+        if self.backend == "sqlite":
+            return URL.create("sqlite", database=self.sqlite_file)
+        return URL.create(
+            "postgresql+psycopg",
+            username=self.user,
+            password=self.password or None,
+            host=self.host,
+            port=self.port,
+            database=self.dbname,
+        )
 
 
 def resolve(db: str | None) -> StoreConfig:

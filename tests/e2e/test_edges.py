@@ -149,3 +149,34 @@ def test_a_projection_failing_after_a_committed_write_is_a_warning(
     )
     history = run_cli("history", "inc", "--format", "json")
     assert [e.get("report") for e in json.loads(history.stdout)] == [None, "c1"]
+
+
+@pytest.mark.parametrize("folder", ["a b#c?d", "50%25 & ?mode=rw#x", "file:x"])
+def test_a_ledger_path_that_looks_like_a_uri_is_still_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    # SQLite and SQLAlchemy read `?`, `#` and `%` in a URI: a path must never be parsed as one,
+    # or commands write to stray files beside the ledger and later ones find no ledger.
+    monkeypatch.chdir(tmp_path)
+    path = Path(folder) / "l.db"  # relative: "file:x/l.db" would be a URI to uri=True
+    runner = CliRunner()
+
+    def ok(*args: str) -> str:
+        result = runner.invoke(app, ["--db", str(path), "--as", "tester", *args])
+        assert result.exit_code == 0, (args, result.output)
+        return result.output
+
+    ok("init")
+    assert "added 12 report(s)" in ok("import", str(EXAMPLE))
+    assert ok("report", "disputed", "--columns", "incident", "-f", "csv").splitlines() == [
+        "incident",
+        "deir-ez-zor-shelling-2017-09",
+        "deir-ez-zor-airstrike-2017-09-16",
+    ]
+    ok("project", "--rebuild")
+    assert "verified: 12 event(s)" in ok("verify")
+    assert "mod-shelling" in ok("audit", "mod-shelling")
+    ok("report", "html", "--output", "page.html")
+    beside = sorted(p.name for p in tmp_path.iterdir())
+    assert beside == sorted([Path(folder).parts[0], "page.html"])
+    assert {p.name for p in (tmp_path / folder).iterdir()} <= {"l.db", "l.db-wal", "l.db-shm"}
