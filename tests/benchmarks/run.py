@@ -27,6 +27,7 @@ from typing import Any
 from tests.benchmarks.data import write_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("ledger", "cli", "projections")
 BIN = Path(sys.executable).parent
 LEDGER = str(BIN / "ledger")
 
@@ -50,7 +51,23 @@ class Figure:
         return statistics.median(self.reference) if self.reference else None
 
     @property
+    def paired(self) -> bool:
+        """Each sample has its reference, measured right beside it (same run, same minute)."""
+        return len(self.samples) == len(self.reference) > 0
+
+    @property
+    def ratios(self) -> list[float]:
+        """The ratio of each run to its own reference: on a machine whose speed drifts from one
+        minute to the next, a pair measured together cancels the drift that medians of two
+        columns measured minutes apart would keep."""
+        if not self.paired:
+            return []
+        return [s / r for s, r in zip(self.samples, self.reference, strict=True) if r]
+
+    @property
     def ratio(self) -> float | None:
+        if self.ratios:
+            return statistics.median(self.ratios)
         if self.ref is None or self.ref == 0:
             return None
         return self.value / self.ref
@@ -71,6 +88,7 @@ class Figure:
             "reference_value": self.ref,
             "reference_samples": self.reference,
             "ratio": self.ratio,
+            "ratios": self.ratios,
             "target": self.target,
         }
 
@@ -247,6 +265,19 @@ def raw_sqlite_ceiling(source_db: Path, scratch: Path) -> tuple[float, int]:
 # ---------------------------------------------------------------------------------------------
 
 
+def compile_bytecode() -> int:
+    """Compile the project's modules to __pycache__ first, as pip does for an installed package
+    and Python does on a checkout's first run. Without it, a machine that sets
+    PYTHONDONTWRITEBYTECODE (this one does) recompiles the whole CLI from source on every
+    command, and each latency figure would measure the compiler. Returns how many modules."""
+    import py_compile
+
+    sources = [p for package in PACKAGES for p in (ROOT / package).rglob("*.py")]
+    for source in sources:
+        py_compile.compile(str(source), doraise=True)  # writes even under that variable
+    return len(sources)
+
+
 def fresh_sqlite(folder: Path, name: str) -> str:
     path = folder / name
     for suffix in ("", "-wal", "-shm"):
@@ -291,11 +322,15 @@ def store_figures(
     data: Path,
     events: int,
     runs: int,
-    reference_import: list[float],
+    reference_import: Callable[[int], float],
 ) -> tuple[list[Figure], str]:
     import_e2e, import_bulk, rebuild, verify, read_ref = [], [], [], [], []
+    reference_seconds: list[float] = []
     db = ""
     for run in range(runs):
+        # Each run measures the reference first, then the ledger, so every ratio compares
+        # figures taken within the same minute or two.
+        reference_seconds.append(reference_import(run))
         db = make_db(f"bench_e2e_{run}")
         import_e2e.append(events / timed([LEDGER, "import", str(data)], _env(db)))
         db = make_db(f"bench_bulk_{run}")
@@ -305,7 +340,7 @@ def store_figures(
         rebuild.append(events / timed([LEDGER, "project", "--rebuild"], _env(db)))
         read_ref.append(events / reference_read(db))
         verify.append(events / timed([LEDGER, "verify"], _env(db)))
-    ref_rate = [events / s for s in reference_import]
+    ref_rate = [events / s for s in reference_seconds]
     figures = [
         Figure(
             f"{label}: ledger import (validated, hashed, projected)",
@@ -455,14 +490,15 @@ def postgres_figures(url: str, data: Path, events: int, runs: int) -> list[Figur
     # 20 aggregates (2,000 events) a save on PostgreSQL: at 100 (10,000 events) the library's
     # pipelined executemany stalled here for good (server waiting on the client, client on
     # the server), so its transactions are kept to what it completes.
-    reference_pg = [
-        reference_pipeline(
-            data, None, empty_postgres(url, f"bench_ref_{run}"), aggregates_per_save=20
-        )
-        for run in range(runs)
-    ]
     pg, _ = store_figures(
-        "PostgreSQL", lambda n: fresh_postgres(url, n), data, events, runs, reference_pg
+        "PostgreSQL",
+        lambda n: fresh_postgres(url, n),
+        data,
+        events,
+        runs,
+        lambda run: reference_pipeline(
+            data, None, empty_postgres(url, f"bench_ref_{run}"), aggregates_per_save=20
+        ),
     )
     for figure in pg:
         figure.target = "(no target yet)"
@@ -473,7 +509,10 @@ def print_table(figures: list[Figure]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Incident Ledger benchmark (median of runs; ± is half the range)")
+    table = Table(
+        title="Incident Ledger benchmark (median of runs; ± is half the range; "
+        "ratio: median of each run's figure over its reference, measured beside it)"
+    )
     for column in ("figure", "value", "reference", "ref value", "ratio", "target"):
         table.add_column(column)
     for f in figures:
@@ -487,7 +526,7 @@ def print_table(figures: list[Figure]) -> None:
             if f.ref is None
             else (f"{f.ref:,.3g}" if f.ref < 100 else f"{f.ref:,.0f}")
             + f" {f.spread(f.reference)}",
-            "" if f.ratio is None else f"{f.ratio:.2f}x",
+            "" if f.ratio is None else f"{f.ratio:.2f}x {f.spread(f.ratios)}".strip(),
             f.target,
         )
     Console(width=200).print(table)
@@ -508,16 +547,14 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     data = folder / "data.jsonl"
     events = write_dataset(data, args.incidents, args.reports)
-    reference_import = [
-        reference_pipeline(data, folder / f"ref-{run}.db") for run in range(args.runs)
-    ]
+    compiled = compile_bytecode()
     figures, big_db = store_figures(
         "SQLite",
         lambda n: fresh_sqlite(folder, f"{n}.db"),
         data,
         events,
         args.runs,
-        reference_import,
+        lambda run: reference_pipeline(data, folder / f"ref-{run}.db"),
     )
     _, rows = raw_sqlite_ceiling(Path(big_db), folder / "raw.db")
     ceiling = [
@@ -549,7 +586,8 @@ def main() -> None:
         figures += big_figures(folder, max(1, args.runs))
     print(
         f"{events:,} events ({args.incidents} incidents x {args.reports} reports), "
-        f"{args.runs} run(s), {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        f"{args.runs} run(s), {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
+        f"bytecode compiled for {compiled} project modules first"
     )
     print_table(figures)
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
