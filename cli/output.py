@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -39,29 +39,13 @@ def emit(
         print_table(rows, columns, title)
 
 
-def emit_csv_rows(
-    available: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    columns: Sequence[str],
-    booleans: frozenset[str],
-) -> None:
-    """CSV of rows as the database driver gives them (tuples in `available` order), the same
-    text `emit` writes from dicts: booleans as yes/no, None as an empty cell. A report can be a
-    hundred thousand rows, so the csv module does the writing and Python touches only the
-    boolean cells."""
+def emit_csv_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """CSV of rows as the database driver gives them, in `columns` order, with booleans
+    already 'yes'/'no' (`report_rows(booleans_as_text=True)`): the text `emit` writes from
+    dicts. A report can be a hundred thousand rows; the csv module writes them all in C."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
-    at = [list(available).index(column) for column in columns]
-    flags = [i for i, column in enumerate(columns) if column in booleans]
-    if at == list(range(len(available))) and not flags:
-        writer.writerows(rows)
-        return
-    for row in rows:
-        cells = [row[i] for i in at]
-        for i in flags:
-            if cells[i] is not None:
-                cells[i] = "yes" if cells[i] else "no"
-        writer.writerow(cells)
+    writer.writerows(rows)
 
 
 def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str = "") -> None:

@@ -102,21 +102,26 @@ def show_report(
     **filters: Any,
 ) -> None:
     """Run one report against the projection tables and print it."""
-    from projections.queries import as_dicts, report_rows
+    from projections.queries import as_dicts, report_columns, report_rows
     from projections.staleness import lag
 
     behind = lag(settings().store)
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")
+    chosen = _choose_columns(name, report_columns(name), fmt, columns)
+    as_csv = fmt is Format.csv
     try:
-        available, found, booleans = report_rows(settings().store, name, **filters)
+        # A CSV report takes only its columns from the database, booleans already as text:
+        # the csv module then writes the driver's rows without Python touching each one.
+        _, found, booleans = report_rows(
+            settings().store, name, columns=chosen, booleans_as_text=as_csv, **filters
+        )
     except ValueError as e:
         raise usage_error(str(e)) from None
-    chosen = _choose_columns(name, available, fmt, columns)
-    if fmt is Format.csv:
-        emit_csv_rows(available, found, chosen, booleans)
+    if as_csv:
+        emit_csv_rows(chosen, found)
         return
-    emit(as_dicts(available, found, booleans), chosen, fmt, title=title)
+    emit(as_dicts(chosen, found, booleans), chosen, fmt, title=title)
 
 
 def _choose_columns(name: str, available: list[str], fmt: Format, wanted: str | None) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,16 @@ from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS
 
 # What --status accepts: every status the fold gives an assertion or an incident.
 STATUSES = (*INCIDENT_STATUS_ORDER, "open")
+
+# The table (or SQL view) each report's rows come from.
+REPORT_TABLES = {
+    "incidents": "incidents",
+    "disputed": "incidents",
+    "claims": "claims",
+    "disputes": "disputes",
+    "actors": "actors",
+    "provenance": "provenance",
+}
 
 # A query: (SQL with `?` placeholders, its parameters, the table whose columns it returns).
 Query = tuple[str, list[Any], str]
@@ -72,6 +82,13 @@ def _status(value: str | None) -> str | None:
     return value
 
 
+def report_columns(name: str) -> list[str]:
+    """Every column a report can show, in table order; ValueError for an unknown report."""
+    if name not in REPORT_TABLES:
+        raise ValueError(f"unknown report '{name}'")
+    return list(READABLE_COLUMNS[REPORT_TABLES[name]])
+
+
 def run_report(
     store: StoreConfig, name: str, **filters: Any
 ) -> tuple[list[str], list[dict[str, Any]]]:
@@ -97,6 +114,8 @@ def report_rows(
     store: StoreConfig,
     name: str,
     *,
+    columns: Sequence[str] | None = None,
+    booleans_as_text: bool = False,
     incident: Sequence[str] | None = None,
     status: str | None = None,
     actor: str | None = None,
@@ -105,7 +124,11 @@ def report_rows(
     report: str | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]], frozenset[str]]:
     """(columns, rows as the driver gives them, the boolean columns) of one report: what a
-    long CSV report writes without building a dict per row."""
+    long CSV report writes without building a dict per row.
+
+    `columns` picks and orders the columns (default: all, in table order); with
+    `booleans_as_text` the database writes booleans as 'yes'/'no', so that a CSV writer can
+    take the rows as they come, without Python touching each one."""
     status = _status(status)
     since_at, until_at = _instant("--since", since), _instant("--until", until)
     who = actor_id(actor) if actor else None
@@ -120,15 +143,35 @@ def report_rows(
     if name not in builders:
         raise ValueError(f"unknown report '{name}'")
     sql, parameters, table = builders[name]()
+    chosen = list(columns or READABLE_COLUMNS[table])
+    booleans = BOOLEAN_COLUMNS.get(table, frozenset())
+    select_list = _select_list(table, chosen, booleans if booleans_as_text else ())
     with read_connection(store) as connection:
-        found = run_sql(connection, sql, parameters)
-    return list(READABLE_COLUMNS[table]), found, BOOLEAN_COLUMNS.get(table, frozenset())
+        found = run_sql(connection, sql.replace(_COLUMNS, select_list, 1), parameters)
+    return chosen, found, booleans
+
+
+# Where `_select` leaves the select list, which `report_rows` fills in.
+_COLUMNS = "<columns>"
 
 
 def _select(table: str) -> str:
-    """SELECT every column of `table`, in table order, qualified (the joins share names)."""
-    columns = READABLE_COLUMNS[table]
-    return "SELECT " + ", ".join(f'{table}."{c}"' for c in columns) + f" FROM {table}"
+    """SELECT the columns `report_rows` asks for FROM `table`."""
+    return f"SELECT {_COLUMNS} FROM {table}"
+
+
+def _select_list(table: str, columns: Sequence[str], as_text: Collection[str]) -> str:
+    """The columns, qualified (the joins share names); those in `as_text` as 'yes'/'no' (NULL
+    stays NULL), which reads the same on SQLite's 0/1 as on PostgreSQL's booleans."""
+    unknown = [c for c in columns if c not in READABLE_COLUMNS[table]]
+    if unknown:
+        raise ValueError(f"no column {unknown[0]!r} in {table}")
+    return ", ".join(
+        f"CASE WHEN {table}.\"{c}\" THEN 'yes' WHEN NOT {table}.\"{c}\" THEN 'no' END"
+        if c in as_text
+        else f'{table}."{c}"'
+        for c in columns
+    )
 
 
 def _in(column: str, values: Sequence[Any]) -> str:

@@ -1,5 +1,6 @@
-"""A CSV report is written straight from the driver's rows (`emit_csv_rows`): the text must be
-exactly what the general path (`emit` over dicts) writes, for every report, with any columns."""
+"""A CSV report is written straight from the driver's rows (`emit_csv_rows`), with the database
+choosing the columns and writing booleans as text: the text must be exactly what the general
+path (`emit` over dicts) writes, for every report, with any columns, on both backends."""
 
 from __future__ import annotations
 
@@ -7,30 +8,23 @@ import contextlib
 import io
 
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
 from cli.output import Format, emit, emit_csv_rows
 from ledger.store.config import resolve
-from projections.queries import as_dicts, report_rows
+from projections.queries import REPORT_TABLES, as_dicts, report_columns, report_rows
+from tests.conftest import EXAMPLE
 
-REPORTS = ("incidents", "disputed", "claims", "disputes", "actors", "provenance")
 
-
-@pytest.fixture(scope="module")
-def demo_with_corrections(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("csv") / "ledger.db"
-    runner = CliRunner()
-    assert runner.invoke(app, ["--db", str(path), "-q", "demo"]).exit_code == 0
+@pytest.fixture
+def with_corrections(db_url: str, run_cli) -> str:  # type: ignore[no-untyped-def]
+    assert run_cli("import", str(EXAMPLE)).exit_code == 0
     # A correction, so boolean columns hold both values (`corrected` yes and no).
-    result = runner.invoke(
-        app,
-        ["--db", str(path), "-q", "correct", "deir-ez-zor-shelling-2017-09",
-         "--report", "fix-1", "--refers-to", "mod-shelling", "--change", "quote=Corrected",
-         "--reason", "typo"],
+    result = run_cli(
+        "correct", "deir-ez-zor-shelling-2017-09", "--report", "fix-1",
+        "--refers-to", "mod-shelling", "--change", "quote=Corrected", "--reason", "typo",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    return str(path)
+    return db_url
 
 
 def _captured(write: object, *args: object) -> str:
@@ -40,29 +34,45 @@ def _captured(write: object, *args: object) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name", REPORTS)
+@pytest.mark.parametrize("name", list(REPORT_TABLES))
 def test_csv_from_driver_rows_is_the_text_the_dict_path_writes(
-    demo_with_corrections: str, name: str
+    with_corrections: str, name: str
 ) -> None:
-    columns, found, booleans = report_rows(resolve(demo_with_corrections), name)
+    store = resolve(with_corrections)
+    columns, found, booleans = report_rows(store, name)
     # Check there is something to compare, booleans included where the table has them.
     assert found
+    assert columns == report_columns(name)
     dicts = as_dicts(columns, found, booleans)
-    for chosen in (columns, [*reversed(columns)][:3], [c for c in columns if c in booleans]):
+    subsets = (columns, [*reversed(columns)][:3], [c for c in columns if c in booleans])
+    for chosen in subsets:
         if not chosen:
             continue
-        fast = _captured(emit_csv_rows, columns, found, chosen, booleans)
+        _, rows, _ = report_rows(store, name, columns=chosen, booleans_as_text=True)
+        fast = _captured(emit_csv_rows, chosen, rows)
         general = _captured(emit, dicts, chosen, Format.csv)
         assert fast == general
     if name == "claims":
         assert {row["corrected"] for row in dicts} == {True, False}
-        assert ",yes," in _captured(emit_csv_rows, columns, found, columns, booleans)
+        _, rows, _ = report_rows(store, name, columns=columns, booleans_as_text=True)
+        assert ",yes," in _captured(emit_csv_rows, columns, rows)
 
 
-def test_the_cli_writes_that_text_for_a_csv_report(demo_with_corrections: str) -> None:
-    result = CliRunner().invoke(
-        app, ["--db", demo_with_corrections, "report", "claims", "--format", "csv"]
-    )
-    assert result.exit_code == 0, result.output
-    columns, found, booleans = report_rows(resolve(demo_with_corrections), "claims")
-    assert result.stdout == _captured(emit_csv_rows, columns, found, columns, booleans)
+def test_the_cli_writes_that_text_for_a_csv_report(with_corrections: str, run_cli) -> None:  # type: ignore[no-untyped-def]
+    for args, name, filters in (
+        (["report", "claims", "--format", "csv"], "claims", {}),
+        (
+            ["report", "claims", "-f", "csv", "--status", "disputed"],
+            "claims",
+            {"status": "disputed"},
+        ),
+        (["report", "disputed", "-f", "csv", "--columns", "corrected,incident"], "disputed", {}),
+    ):
+        result = run_cli(*args)
+        assert result.exit_code == 0, result.output
+        columns, found, booleans = report_rows(resolve(with_corrections), name, **filters)
+        chosen = ["corrected", "incident"] if "--columns" in args else columns
+        assert result.stdout == _captured(
+            emit, as_dicts(columns, found, booleans), chosen, Format.csv
+        )
+        assert result.stdout.count("\n") == len(found) + 1
