@@ -152,6 +152,10 @@ class IncidentLedger(Application[str]):
         pending: list[IncidentEvent] = []
         done = 0
         with self.recorder.write_session() as session:  # type: ignore[attr-defined]
+            # One moment for every event of the append: it is one transaction, which the
+            # ledger holds all at once from its commit, so a cut at any recorded time shows
+            # all of an import or none of it (and the moment is formatted once, not per event).
+            recorded_at = utc_now()
             for item in lines():
                 if isinstance(item, Mentions):
                     directory.prefetch(item)
@@ -167,6 +171,7 @@ class IncidentLedger(Application[str]):
                         fields,
                         incidents,
                         directory,
+                        recorded_at,
                         fields.get("recorded_by") or recorded_by,
                         fingerprint,
                     )
@@ -194,6 +199,7 @@ class IncidentLedger(Application[str]):
         fields: dict[str, Any],
         incidents: dict[str, Incident],
         directory: _BatchDirectory,
+        recorded_at: datetime,
         recorded_by: str,
         fingerprint: str | None = None,
     ) -> IncidentEvent | None:
@@ -209,7 +215,7 @@ class IncidentLedger(Application[str]):
                 incident.check_reopening(fields)
                 return None
             incident = Incident.open(
-                fields, recorded_at=utc_now(), recorded_by=recorded_by, signer=self.signer
+                fields, recorded_at=recorded_at, recorded_by=recorded_by, signer=self.signer
             )
             incidents[slug] = incident
             directory.opened(slug)
@@ -222,7 +228,7 @@ class IncidentLedger(Application[str]):
             report_type,
             fields,
             directory=directory,
-            recorded_at=utc_now(),
+            recorded_at=recorded_at,
             recorded_by=recorded_by,
             signer=self.signer,
             fingerprint=fingerprint,
@@ -407,9 +413,12 @@ class _BatchDirectory:
     def prefetch(self, mentions: Mentions) -> None:
         """Read which of these ids exist, except those this batch already knows about (it may
         be called again for each chunk of a stream)."""
-        reports = mentions.reports - self.entries.keys() - self.known_missing
-        self.entries.update(self.ledger.find_reports(sorted(reports)))
-        self.known_missing |= reports - self.entries.keys()
+        # Membership tests, not `set - self.entries.keys()`: subtracting a dict's keys view
+        # walks the whole dict, which grows with the import, once per chunk (quadratic).
+        entries, missing = self.entries, self.known_missing
+        reports = {r for r in mentions.reports if r not in entries and r not in missing}
+        entries.update(self.ledger.find_reports(sorted(reports)))
+        missing.update(r for r in reports if r not in entries)
         incidents = mentions.incidents - self.incidents
         self.incidents |= self.ledger.recorder.existing_incidents(sorted(incidents))  # type: ignore[attr-defined]
 

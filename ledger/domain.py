@@ -28,7 +28,7 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.hashing import GENESIS_HASH, content_fingerprint, event_hash
-from ledger.timeutil import format_utc
+from ledger.timeutil import recorded_stamp
 
 TOPIC_PREFIX = "incident-ledger:Incident"
 
@@ -282,7 +282,7 @@ class Incident(BaseAggregate[str]):
         """Open an incident from a validated `incident` line's fields."""
         slug = fields["incident"]
         own = _own_fields(fields)
-        stamp = format_utc(recorded_at)
+        stamp = recorded_stamp(recorded_at)
         content = event_content(
             "incident",
             slug,
@@ -337,7 +337,7 @@ class Incident(BaseAggregate[str]):
             raise ReportIdClash(report, existing.incident)
         self._check_references(report_type, fields, directory)
         version = self.version + 1
-        stamp = format_utc(recorded_at)
+        stamp = recorded_stamp(recorded_at)
         content = event_content(
             report_type,
             self.id,

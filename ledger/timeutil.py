@@ -83,5 +83,12 @@ def format_utc(moment: datetime) -> str:
     return text[:-6] + ("Z" if moment.microsecond else ".000000Z")
 
 
+@functools.lru_cache(maxsize=4)
+def recorded_stamp(moment: datetime) -> str:
+    """`format_utc` of a recording moment, remembered: an append stamps every one of its events
+    with the same moment, so this formats it once per append instead of once per event."""
+    return format_utc(moment)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)

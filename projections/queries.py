@@ -103,8 +103,9 @@ def as_dicts(
 ) -> list[dict[str, Any]]:
     """Driver rows as dicts, booleans as booleans (SQLite hands back 0/1)."""
     rows = [dict(zip(columns, row, strict=True)) for row in found]
+    present = booleans.intersection(columns)
     for row in rows:
-        for column in booleans:
+        for column in present:
             if row[column] is not None:
                 row[column] = bool(row[column])
     return rows

@@ -22,14 +22,24 @@ TYPE_MARK = b'"_type_":'
 class OrjsonTranscoder(JSONTranscoder):
     """`JSONTranscoder`'s format, through orjson."""
 
+    # The last timestamp encoded and its encoded form: every event of one append carries the
+    # same moment, so it is encoded once per append. One tuple, replaced whole (thread-safe).
+    _last_stamp: tuple[datetime | None, dict[str, Any]] = (None, {})
+
     def encode(self, obj: Any) -> bytes:
         # Our events' one custom-typed value is the top-level `timestamp`: put it in the
         # library's form here, so orjson never calls back into Python for it (that callback
         # was half the cost of encoding an event). Anything else still goes through the hook.
         if type(obj) is dict and type(stamp := obj.get("timestamp")) is datetime:
-            transcoding = self.types.get(datetime)
-            if transcoding is not None:
-                wrapped = {"_type_": transcoding.name, "_data_": transcoding.encode(stamp)}
+            last, wrapped = self._last_stamp
+            if last is not stamp:
+                transcoding = self.types.get(datetime)
+                if transcoding is None:
+                    wrapped = {}
+                else:
+                    wrapped = {"_type_": transcoding.name, "_data_": transcoding.encode(stamp)}
+                self._last_stamp = (stamp, wrapped)
+            if wrapped:
                 obj = {**obj, "timestamp": wrapped}
         try:
             return orjson.dumps(

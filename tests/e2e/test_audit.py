@@ -225,23 +225,29 @@ def test_audit_as_of_before_the_import_finds_no_claim(example: Cli) -> None:
 
 
 def test_audit_as_of_the_claims_recording_shows_what_the_ledger_held_then(example: Cli) -> None:
+    imported = recorded_at(example, SHELLING)
+    # Check: an import is one transaction, which the ledger holds all at once from its commit:
+    # every event it added carries the same recorded_at.
+    assert len(set(imported.values())) == 1
+    verdict = example(
+        "verdict", SHELLING, "--report", "later-verdict", "--refers-to", "mod-shelling",
+        "--status", "unverifiable", "--reason", "No access",
+    )  # fmt: skip
+    assert verdict.exit_code == EXIT_OK, verdict.output
     clocks = recorded_at(example, SHELLING)
-    # Check: at the instant the claim was recorded, the denial (recorded after it) was not.
+    assert clocks["later-verdict"] > clocks["mod-shelling"] == imported["mod-shelling"]
+    # Check: at the instant the import was recorded, the whole import was held (the denial too)
+    # and the verdict, recorded after it, was not.
     then = json_of(
         example, "audit", "mod-shelling", "--as-of", clocks["mod-shelling"], "--format", "json"
     )
-    assert (then["status"], statuses(then)) == ("unverified", [("mod-shelling", "unverified")])
-    # Check: as of the last recording, every step is there.
+    assert (then["status"], step_rows(then)) == ("disputed", SHELLING_STEPS)
+    # Check: as of the verdict's recording, it is the last step.
     later = json_of(
-        example,
-        "audit",
-        "mod-shelling",
-        "--as-of",
-        clocks["shelling-context-airstrike"],
-        "--format",
-        "json",
+        example, "audit", "mod-shelling", "--as-of", clocks["later-verdict"], "--format", "json"
     )
-    assert step_rows(later) == SHELLING_STEPS
+    assert statuses(later)[-1] == ("later-verdict", "unverifiable")
+    assert later["status"] == "unverifiable"
 
 
 def test_a_denial_recorded_in_another_incident_is_a_step_of_the_claims_audit(
