@@ -1,12 +1,14 @@
 """The benchmark: every figure side by side with its reference, measured in the same run.
 
     python -m tests.benchmarks.run [--incidents 1000] [--reports 100] [--runs 3]
-                                   [--postgres URL] [--big] [--json bench-results/latest.json]
+                                   [--postgres URL] [--big [--big-incidents 10000]]
+                                   [--json bench-results/latest.json]
 
 It generates its own deterministic data, runs each measurement `--runs` times and reports the
 median with the spread (min-max) so noise is visible, then prints one table and writes it as JSON.
-`--big` adds the 1,000,000-event figures (peak RSS, report latency); `--postgres` repeats the
-store figures on PostgreSQL beside SQLite's.
+`--big` adds the 1,000,000-event figures (peak RSS; import, rebuild and verify rates beside the
+default size's, to show they stay flat; report latency); `--postgres` repeats the store figures
+on PostgreSQL beside SQLite's. Its data and ledgers live in a temporary folder removed at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -105,17 +108,20 @@ def timed(args: list[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - started
 
 
-def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
+def peak_rss_mb(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Peak resident memory of one command's whole process tree (a rebuild's worker process
-    included), in MB: the sum over the tree, sampled every 20 ms from /proc."""
+    included), in MB: the sum over the tree, sampled every 20 ms from /proc; and its wall
+    time in seconds."""
+    started = time.perf_counter()
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
     peak = 0
     while process.poll() is None:
         peak = max(peak, _tree_rss_kb(process.pid))
         time.sleep(0.02)
+    seconds = time.perf_counter() - started
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, args)
-    return peak / 1024
+    return peak / 1024, seconds
 
 
 def _tree_rss_kb(root: int) -> int:
@@ -433,20 +439,40 @@ def latency_figures(folder: Path, big_db: str, runs: int) -> list[Figure]:
     ]
 
 
-def big_figures(folder: Path, runs: int) -> list[Figure]:
-    """The 1,000,000-event figures: peak RSS of import, rebuild and verify; report latency."""
+def big_figures(
+    folder: Path, runs: int, small: dict[str, Figure], incidents: int = 10_000
+) -> list[Figure]:
+    """The 1,000,000-event figures: peak RSS of import, rebuild and verify, and their rates
+    beside the same commands' rates at the default size (flat as the log grows: ratio ~1);
+    report latency."""
     data = folder / "big.jsonl"
-    events = write_dataset(data, 10_000, 100, seed=11)
+    events = write_dataset(data, incidents, 100, seed=11)
     db = fresh_sqlite(folder, "big.db")
     env = _env(db)
-    import_rss = peak_rss_mb([LEDGER, "import", str(data), "--no-project"], env)
-    rebuild_rss = peak_rss_mb([LEDGER, "project", "--rebuild"], env)
-    verify_rss = peak_rss_mb([LEDGER, "verify"], env)
+    import_rss, import_s = peak_rss_mb([LEDGER, "import", str(data), "--no-project"], env)
+    rebuild_rss, rebuild_s = peak_rss_mb([LEDGER, "project", "--rebuild"], env)
+    verify_rss, verify_s = peak_rss_mb([LEDGER, "verify"], env)
+    rates = [
+        Figure(
+            f"{name} at {events:,}",
+            "events/s",
+            [events / seconds],
+            f"{small[name].name.split(': ', 1)[-1]} at the default size",
+            small[name].samples,
+            "printed (flat: ~1x)",
+        )
+        for name, seconds in (
+            ("import --no-project", import_s),
+            ("project --rebuild", rebuild_s),
+            ("verify", verify_s),
+        )
+    ]
     disputed = repeat(runs, lambda: timed([LEDGER, "report", "disputed", "-f", "csv"], env))
     claims = repeat(
         runs, lambda: timed([LEDGER, "report", "claims", "--status", "disputed", "-f", "csv"], env)
     )
     return [
+        *rates,
         Figure(
             f"peak RSS: import of {events:,} events",
             "MB",
@@ -532,23 +558,13 @@ def print_table(figures: list[Figure]) -> None:
     Console(width=200).print(table)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--incidents", type=int, default=1000)
-    parser.add_argument("--reports", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument(
-        "--postgres", default=None, help="admin URL, e.g. postgresql://postgres@127.0.0.1:5432/test"
-    )
-    parser.add_argument("--big", action="store_true", help="also the 1,000,000-event figures")
-    parser.add_argument("--json", default=str(ROOT / "bench-results" / "latest.json"))
-    args = parser.parse_args()
-
-    folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+def measure(args: argparse.Namespace, folder: Path) -> tuple[int, int, list[Figure]]:
+    """Every figure the arguments ask for, with the data and ledgers in `folder`: (events at
+    the default size, project modules compiled, figures)."""
     data = folder / "data.jsonl"
     events = write_dataset(data, args.incidents, args.reports)
     compiled = compile_bytecode()
-    figures, big_db = store_figures(
+    stored, big_db = store_figures(
         "SQLite",
         lambda n: fresh_sqlite(folder, f"{n}.db"),
         data,
@@ -560,15 +576,16 @@ def main() -> None:
     ceiling = [
         rows / raw_sqlite_ceiling(Path(big_db), folder / f"raw-{r}.db")[0] for r in range(args.runs)
     ]
-    figures.insert(
-        2,
+    figures = [
+        *stored[:2],
         Figure(
             "raw sqlite3 executemany, one transaction (the ceiling)",
             "rows/s",
             ceiling,
             target="printed",
         ),
-    )
+        *stored[2:],
+    ]
     figures += latency_figures(folder, big_db, args.runs)
     if args.postgres:
         try:
@@ -583,7 +600,33 @@ def main() -> None:
                 ],
             )
     if args.big:
-        figures += big_figures(folder, max(1, args.runs))
+        _, bulk, rebuild, verify = stored
+        small = {"import --no-project": bulk, "project --rebuild": rebuild, "verify": verify}
+        figures += big_figures(folder, max(1, args.runs), small, args.big_incidents)
+    return events, compiled, figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--incidents", type=int, default=1000)
+    parser.add_argument("--reports", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--postgres", default=None, help="admin URL, e.g. postgresql://postgres@127.0.0.1:5432/test"
+    )
+    parser.add_argument("--big", action="store_true", help="also the 1,000,000-event figures")
+    parser.add_argument(
+        "--big-incidents", type=int, default=10_000, help="incidents of 100 reports for --big"
+    )
+    parser.add_argument("--json", default=str(ROOT / "bench-results" / "latest.json"))
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+    try:
+        events, compiled, figures = measure(args, folder)
+    finally:
+        # Its ledgers and data take several GB with --big: never leave them behind.
+        shutil.rmtree(folder, ignore_errors=True)
     print(
         f"{events:,} events ({args.incidents} incidents x {args.reports} reports), "
         f"{args.runs} run(s), {os.cpu_count()} cores, Python {sys.version.split()[0]}; "
