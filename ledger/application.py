@@ -16,6 +16,7 @@ import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Notification, StoredEvent, Transcoder
 
+from ledger.collector import collector_paused
 from ledger.domain import (
     ASSERTION_TYPES,
     EVENT_BY_TYPE,
@@ -131,7 +132,8 @@ class IncidentLedger(Application[str]):
             mentions = Mentions.of(lines())
         for attempt in range(MAX_CONFLICT_RETRIES):
             try:
-                return self._append_once(lines, recorded_by, on_progress, mentions)
+                with collector_paused():
+                    return self._append_once(lines, recorded_by, on_progress, mentions)
             except ConflictingWrite:
                 time.sleep(min(0.5, 0.01 * 2**attempt))
         raise StoreUnavailable("gave up after repeated write conflicts with other writers")

@@ -39,6 +39,7 @@ import orjson
 from eventsourcing.persistence import StoredEvent
 
 from ledger.application import IncidentLedger
+from ledger.collector import collector_paused
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
 from ledger.parallel import Task, Worker, shared
@@ -131,6 +132,7 @@ class _TwoPasses:
         target = self.ledger.max_position()
         # The worker is forked before the projector's connection opens, so it holds none.
         with (
+            collector_paused(),  # before the fork: the worker inherits the pause
             _readers_closed(),
             Worker(self.ledger.record_of, parallel=self.workers) as worker,
             connect(self.store, self.lock_timeout, cache_mb=CACHE_MB) as db,
