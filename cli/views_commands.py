@@ -125,8 +125,10 @@ def show_report(
 
 
 def _choose_columns(name: str, available: list[str], fmt: Format, wanted: str | None) -> list[str]:
-    if wanted:
+    if wanted is not None:
         chosen = [c.strip() for c in wanted.split(",") if c.strip()]
+        if not chosen:
+            raise usage_error(f"--columns: name at least one column of {name}")
         unknown = [c for c in chosen if c not in available]
         if unknown:
             raise usage_error(

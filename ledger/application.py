@@ -85,7 +85,9 @@ class IncidentLedger(Application[str]):
         if config.backend == "sqlite":
             env |= {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": config.sqlite_reader_uri() if read_only else config.sqlite_file,
+                "SQLITE_DBNAME": (
+                    config.sqlite_reader_uri() if read_only else config.sqlite_writer_uri()
+                ),
                 "SQLITE_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
                 "APPLICATION_RECORDER_TOPIC": "ledger.store.recorders:LedgerSQLiteRecorder",
             }

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Run the block with automatic cyclic collection off (a process forked inside inherits
-    that), restoring it as it was on the way out; nested pauses leave it to the outermost."""
+    that), restoring it as it was on the way out; nested pauses leave it to the outermost. The
+    switch is the whole process's: the CLI runs one bulk path at a time, in one thread."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

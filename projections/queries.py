@@ -33,8 +33,8 @@ REPORT_TABLES = {
     "provenance": "provenance",
 }
 
-# A query: (SQL with `?` placeholders, its parameters, the table whose columns it returns).
-Query = tuple[str, list[Any], str]
+# A query: SQL with `?` placeholders (and `_COLUMNS` for its select list), its parameters.
+Query = tuple[str, list[Any]]
 
 
 @contextmanager
@@ -143,7 +143,10 @@ def report_rows(
     }
     if name not in builders:
         raise ValueError(f"unknown report '{name}'")
-    sql, parameters, table = builders[name]()
+    sql, parameters = builders[name]()
+    table = REPORT_TABLES[name]
+    if columns is not None and not columns:
+        raise ValueError("name at least one column")
     chosen = list(columns or READABLE_COLUMNS[table])
     booleans = BOOLEAN_COLUMNS.get(table, frozenset())
     select_list = _select_list(table, chosen, booleans if booleans_as_text else ())
@@ -212,7 +215,7 @@ def _incidents(
             f"WHERE {' AND '.join(stated)})"
         )
     order = "incidents.last_position DESC" if recent else "incidents.incident"
-    return _finish(_select("incidents"), where, order), parameters, "incidents"
+    return _finish(_select("incidents"), where, order), parameters
 
 
 def _claims(
@@ -234,7 +237,7 @@ def _claims(
         where.append(f"(claims.actor = ? OR claims.report IN ({_NAMED}))")
         parameters += [who, who]
     sql = _select("claims") + _stated_between("claims.report", since, until, where, parameters)
-    return _finish(sql, where, "claims.position"), parameters, "claims"
+    return _finish(sql, where, "claims.position"), parameters
 
 
 def _disputes(
@@ -251,7 +254,7 @@ def _disputes(
         where.append(f"(disputes.claim IN ({_NAMED}) OR disputes.denial IN ({_NAMED}))")
         parameters += [who, who]
     sql = _select("disputes") + _stated_between("disputes.denial", since, until, where, parameters)
-    return _finish(sql, where, "disputes.claim, disputes.denial"), parameters, "disputes"
+    return _finish(sql, where, "disputes.claim, disputes.denial"), parameters
 
 
 def _stated_between(
@@ -287,7 +290,7 @@ def _actors(who: str | None) -> Query:
     if who:
         where.append("actors.actor = ?")
         parameters.append(who)
-    return _finish(_select("actors"), where, "actors.actor"), parameters, "actors"
+    return _finish(_select("actors"), where, "actors.actor"), parameters
 
 
 def _provenance(incident: Sequence[str] | None, who: str | None, report: str | None) -> Query:
@@ -302,11 +305,7 @@ def _provenance(incident: Sequence[str] | None, who: str | None, report: str | N
     if who:
         where.append(f"provenance.report IN ({_NAMED})")
         parameters.append(who)
-    return (
-        _finish(_select("provenance"), where, "provenance.report, provenance.hop"),
-        parameters,
-        "provenance",
-    )
+    return _finish(_select("provenance"), where, "provenance.report, provenance.hop"), parameters
 
 
 def _finish(sql: str, where: list[str], order: str) -> str:

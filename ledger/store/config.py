@@ -50,9 +50,15 @@ class StoreConfig:
 
     @property
     def sqlite_file(self) -> str:
-        """The ledger file's absolute path, for drivers that read a name starting with `file:`
-        as a URI (the library connects with uri=True); an absolute path starts with `/`."""
+        """The ledger file's absolute path, for a plain `sqlite3.connect` (which reads a name
+        starting with `file:` as a URI; an absolute path starts with `/`)."""
         return str(Path(self.sqlite_path).resolve())
+
+    def sqlite_writer_uri(self) -> str:
+        """The ledger file as a percent-encoded URI, for the event store's library: it connects
+        with uri=True and takes any name holding ':memory:' or 'mode=memory' for an in-memory
+        database (a folder so named would then deadlock its first import)."""
+        return Path(self.sqlite_path).resolve().as_uri()
 
     def connect_postgres(self, *, autocommit: bool = False) -> Any:
         """A psycopg connection to this PostgreSQL ledger (imported only when one is wanted)."""

@@ -76,3 +76,13 @@ def test_the_cli_writes_that_text_for_a_csv_report(with_corrections: str, run_cl
             emit, as_dicts(columns, found, booleans), chosen, Format.csv
         )
         assert result.stdout.count("\n") == len(found) + 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "table", "json"])
+def test_columns_naming_no_column_is_a_usage_error(
+    with_corrections: str, run_cli, fmt: str
+) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("report", "claims", "--columns", " , ", "--format", fmt)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "--columns: name at least one column of claims" in result.output

@@ -151,12 +151,16 @@ def test_a_projection_failing_after_a_committed_write_is_a_warning(
     assert [e.get("report") for e in json.loads(history.stdout)] == [None, "c1"]
 
 
-@pytest.mark.parametrize("folder", ["a b#c?d", "50%25 & ?mode=rw#x", "file:x"])
+@pytest.mark.parametrize(
+    "folder", ["a b#c?d", "50%25 & ?mode=rw#x", "file:x", "x:memory:y", "mode=memory"]
+)
 def test_a_ledger_path_that_looks_like_a_uri_is_still_a_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
 ) -> None:
     # SQLite and SQLAlchemy read `?`, `#` and `%` in a URI: a path must never be parsed as one,
-    # or commands write to stray files beside the ledger and later ones find no ledger.
+    # or commands write to stray files beside the ledger and later ones find no ledger. The
+    # event store's library takes a name holding ':memory:' or 'mode=memory' for an in-memory
+    # database (no WAL, one connection at a time: an import then waited on itself).
     monkeypatch.chdir(tmp_path)
     path = Path(folder) / "l.db"  # relative: "file:x/l.db" would be a URI to uri=True
     runner = CliRunner()
@@ -167,6 +171,12 @@ def test_a_ledger_path_that_looks_like_a_uri_is_still_a_path(
         return result.output
 
     ok("init")
+    from ledger.application import IncidentLedger
+    from ledger.store.config import resolve
+
+    store = IncidentLedger(resolve(str(path)))
+    assert not store.recorder.datastore.pool.is_sqlite_memory_mode  # type: ignore[attr-defined]
+    store.close()
     assert "added 12 report(s)" in ok("import", str(EXAMPLE))
     assert ok("report", "disputed", "--columns", "incident", "-f", "csv").splitlines() == [
         "incident",

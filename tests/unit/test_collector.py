@@ -15,8 +15,7 @@ def collector_on() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
-        gc.disable()
+    (gc.enable if was else gc.disable)()
 
 
 def test_the_collector_is_off_inside_and_back_on_after(collector_on: None) -> None:
