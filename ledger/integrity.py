@@ -9,7 +9,6 @@ flat as the log grows.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,10 +23,14 @@ from ledger.domain import TYPE_BY_TOPIC, Signer, event_content
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
 from ledger.merkle import TreeBuilder
 from ledger.parallel import Task, Worker, shared
+from ledger.store.recorders import read_stored_rows, readers_closed
 
 SEALS_ID = "ledger:seals"  # not a valid incident slug, so it can never collide with one
 SEAL_TOPIC = "incident-ledger:Seal.Sealed"
 _BOOKKEEPING = {"timestamp", "originator_topic", "class_version", "hash", "signature", "report"}
+# Keys of a stored event's state that are not among its hashed fields (they are hashed, where
+# they are, as the content's own keys).
+_NOT_CONTENT = frozenset({*_BOOKKEEPING, "recorded_at", "recorded_by", "prev_hash"})
 
 # Checks an event hash (hex) against its signature (hex); see ledger/signing.py.
 SignatureCheck = Callable[[str, str], bool]
@@ -115,13 +118,7 @@ def decode_incident_row(
     if report_type is None:
         raise ValueError(f"unknown event topic {notification.topic!r}")
     state = _load_state(notification)
-    fields = {
-        k: v
-        for k, v in state.items()
-        if k not in _BOOKKEEPING
-        and k not in ("recorded_at", "recorded_by", "prev_hash")
-        and v is not None
-    }
+    fields = {k: v for k, v in state.items() if v is not None and k not in _NOT_CONTENT}
     try:
         content = event_content(
             report_type,
@@ -161,34 +158,68 @@ def verify(
     """Check the whole log, given in batches; every problem becomes a Finding (never an
     exception). With `parallel`, a worker process decodes, hashes and checks the signature of
     each batch's events while this one reads the next batch and follows the chains."""
+
+    def tasks() -> Iterator[Task]:
+        for batch in batches:
+            rows = [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in batch]
+            yield examine_rows, (rows,)
+
+    return _verify(tasks(), signature_check, expected_root, parallel=parallel, share=False)
+
+
+def verify_sqlite(
+    uri: str,
+    target: int,
+    *,
+    batch: int = 2_000,
+    signature_check: SignatureCheck | None = None,
+    expected_root: tuple[str, int] | None = None,
+    parallel: bool = True,
+) -> Verification:
+    """`verify` of a SQLite log up to position `target`, each range of it read by the process
+    that examines it, on a read-only connection of its own (`uri`): this one neither reads nor
+    sends the events, only follows the chains, and examines a range itself while the worker's
+    result is not ready. Every position up to `target` was committed when it was read."""
+
+    def tasks() -> Iterator[Task]:
+        for start in range(0, target, batch):
+            yield examine_range, (uri, start, min(start + batch, target))
+
+    with readers_closed():  # before the worker is forked: it inherits no connection
+        return _verify(tasks(), signature_check, expected_root, parallel=parallel, share=True)
+
+
+def _verify(
+    tasks: Iterator[Task],
+    signature_check: SignatureCheck | None,
+    expected_root: tuple[str, int] | None,
+    *,
+    parallel: bool,
+    share: bool,
+) -> Verification:
     result = Verification()
     chains: dict[str, _Chain] = {}
     tree = TreeBuilder()
     seal_chain = _Chain(0, GENESIS_HASH)
     root_at_expected: bytes | None = None
-    sent: deque[Sequence[Notification]] = deque()
-
-    def tasks() -> Iterator[Task]:
-        for batch in batches:
-            sent.append(batch)
-            events = [
-                (n.originator_id, n.originator_version, n.topic, n.state)
-                for n in batch
-                if n.originator_id != SEALS_ID
-            ]
-            yield examine_events, (events,)
-
     with Worker(signature_check, parallel=parallel) as worker:
-        for examined in worker.ordered(tasks()):
-            each = iter(examined)
-            for n in sent.popleft():
+        for rows in worker.ordered(tasks, share=share):
+            for position, originator_id, version, topic, state, examined in rows:
                 if expected_root is not None and tree.size == expected_root[1]:
                     root_at_expected = tree.root()
-                if n.originator_id == SEALS_ID:
-                    _check_seal(n, tree, seal_chain, result, signature_check)
+                if examined is None:  # a seal
+                    seal = Notification(
+                        id=position,
+                        originator_id=originator_id,
+                        originator_version=version,
+                        topic=topic,
+                        state=state,
+                    )
+                    _check_seal(seal, tree, seal_chain, result, signature_check)
                     continue
                 result.events += 1
-                _check_event(n, next(each), chains, tree, result, signature_check is not None)
+                at = (position, originator_id, version)
+                _check_event(at, examined, chains, tree, result, signature_check is not None)
     if expected_root is not None:
         if tree.size == expected_root[1]:
             root_at_expected = tree.root()
@@ -202,12 +233,35 @@ def verify(
 # longer matches the hash, and whether the signature verifies (None when not asked).
 Examined = tuple[str | None, str, str, Any, bool, bool | None]
 
+# A row as examined: (position, originator id, version, topic, the state of a seal (None for
+# an incident event: it is not sent back), the event's Examined (None for a seal)).
+ExaminedRow = tuple[int, Any, Any, str, Any, Examined | None]
 
-def examine_events(events: Sequence[tuple[Any, Any, str, Any]]) -> list[Examined]:
-    """Decode, re-hash and check the signature of each (incident, version, topic, state)
-    event. Pure: a worker process runs it, with the signature check `Worker` was given."""
+
+def examine_range(uri: str, after: int, stop: int) -> list[ExaminedRow]:
+    """`examine_rows` of the events in (after, stop] of the SQLite log at `uri`, read by the
+    process that runs the task."""
+    return examine_rows(read_stored_rows(uri, after, stop))
+
+
+def examine_rows(rows: Sequence[tuple[int, Any, Any, str, Any]]) -> list[ExaminedRow]:
+    """Decode, re-hash and check the signature of each (position, incident, version, topic,
+    state) incident event; a seal comes back whole, for the chain follower to check. Pure: a
+    worker process runs it, with the signature check `Worker` was given."""
     check: SignatureCheck | None = shared()
-    return [_examine(StoredEvent(*event), check) for event in events]
+    return [
+        (position, originator_id, version, topic, state, None)
+        if originator_id == SEALS_ID
+        else (
+            position,
+            originator_id,
+            version,
+            topic,
+            None,
+            _examine(StoredEvent(originator_id, version, topic, state), check),
+        )
+        for position, originator_id, version, topic, state in rows
+    ]
 
 
 def _examine(event: StoredEvent, check: SignatureCheck | None) -> Examined:
@@ -225,18 +279,20 @@ def _examine(event: StoredEvent, check: SignatureCheck | None) -> Examined:
 
 
 def _check_event(
-    n: Notification,
+    at: tuple[int, Any, Any],
     examined: Examined,
     chains: dict[str, _Chain],
     tree: TreeBuilder,
     result: Verification,
     signatures_wanted: bool,
 ) -> None:
-    incident = str(n.originator_id)
-    version = _int_or_none(n.originator_version)
+    """Follow an incident event's chain; `at` is its (position, originator id, version)."""
+    position = at[0]
+    incident = str(at[1])
+    version = _int_or_none(at[2])
     undecodable, prev_hash, stored, signature, altered, signed = examined
     if undecodable is not None:
-        result.findings.append(Finding(n.id, incident, version, undecodable))
+        result.findings.append(Finding(position, incident, version, undecodable))
         chains[incident] = _Chain(version or 0, "")  # the chain cannot be followed past here
         tree.append(b"")
         return
@@ -257,7 +313,7 @@ def _check_event(
         else:
             result.signatures += 1
     for problem in problems:
-        result.findings.append(Finding(n.id, incident, version, problem))
+        result.findings.append(Finding(position, incident, version, problem))
     chains[incident] = _Chain(version, stored)
     try:
         tree.append(bytes.fromhex(stored))

@@ -29,9 +29,7 @@ readers see the old views until the new ones are complete, and a crash leaves th
 
 from __future__ import annotations
 
-import contextlib
 import operator
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -44,7 +42,7 @@ from ledger.fold import fold
 from ledger.integrity import SEALS_ID
 from ledger.parallel import Task, Worker, shared
 from ledger.store.config import StoreConfig
-from ledger.store.recorders import read_stored_rows
+from ledger.store.recorders import read_stored_rows, readers_closed
 from projections.catchup import (
     FOLDED,
     INCIDENT_SCOPED,
@@ -133,7 +131,7 @@ class _TwoPasses:
         # The worker is forked before the projector's connection opens, so it holds none.
         with (
             collector_paused(),  # before the fork: the worker inherits the pause
-            _readers_closed(),
+            readers_closed(),
             Worker(self.ledger.record_of, parallel=self.workers) as worker,
             connect(self.store, self.lock_timeout, cache_mb=CACHE_MB) as db,
             db.transaction(),
@@ -243,26 +241,8 @@ def _read_decoded_rows(
 ) -> tuple[list[tuple[Any, ...]], list[Reference], int]:
     """`_decoded_rows` of the events in (after, stop], read from the SQLite file at `uri` by
     whichever process runs the task, on a read-only connection of that process's own."""
-    connection = _READERS.get(uri)
-    if connection is None:
-        connection = _READERS[uri] = sqlite3.connect(uri, uri=True)
-    events = [row for row in read_stored_rows(connection, after, stop) if row[1] != SEALS_ID]
+    events = [row for row in read_stored_rows(uri, after, stop) if row[1] != SEALS_ID]
     return _decoded_rows(events, stop)
-
-
-# Each process's read-only connections, by URI: opened on a process's first task, closed at the
-# end of the run in this one (a worker's end with it).
-_READERS: dict[str, sqlite3.Connection] = {}
-
-
-@contextlib.contextmanager
-def _readers_closed() -> Iterator[None]:
-    """Close this process's read-only connections at the end of a run."""
-    try:
-        yield
-    finally:
-        while _READERS:
-            _READERS.popitem()[1].close()
 
 
 def _decoded_rows(

@@ -70,14 +70,35 @@ StoredRow = tuple[int, str, int, str, bytes]
 _STORED_COLUMNS = "notification_id, originator_id, originator_version, topic, state"
 
 
-def read_stored_rows(connection: sqlite3.Connection, after: int, stop: int) -> list[StoredRow]:
-    """The events in (after, stop] as `StoredRow`s, through a plain sqlite3 connection: a
-    rebuild's worker reads the log with one of its own."""
+def read_stored_rows(uri: str, after: int, stop: int) -> list[StoredRow]:
+    """The events in (after, stop] as `StoredRow`s, read from the SQLite file at `uri` on a
+    read-only connection of the calling process's own: a rebuild's or a verify's worker (or
+    this process, when it takes one of their tasks) reads the log itself, and never through a
+    connection inherited across a fork. Open them inside `readers_closed()`."""
+    connection = _READERS.get(uri)
+    if connection is None:
+        connection = _READERS[uri] = sqlite3.connect(uri, uri=True)
     statement = (
         f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} "
         "WHERE notification_id > ? AND notification_id <= ? ORDER BY notification_id"
     )
     return connection.execute(statement, (after, stop)).fetchall()
+
+
+# Each process's read-only connections, by URI: opened on a process's first read, closed at the
+# end of a run in this one (a worker's end with it).
+_READERS: dict[str, sqlite3.Connection] = {}
+
+
+@contextmanager
+def readers_closed() -> Iterator[None]:
+    """Close this process's read-only connections at the end of a run (entered before a
+    worker is forked, so that it inherits none)."""
+    try:
+        yield
+    finally:
+        while _READERS:
+            _READERS.popitem()[1].close()
 
 
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
