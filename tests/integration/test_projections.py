@@ -1203,3 +1203,14 @@ def test_retracting_then_voiding_the_retraction_elsewhere_updates_the_claims_inc
     assert catch_up(ledger, store) == 1
     assert summary_of(incident_row(db_url, "a")) == ("disputed", 2, 1, 3, 8, 3)
     assert views_of(db_url) == fold_tables(records_of(ledger, ["a", "b", "z"]))
+
+
+def test_the_projector_frees_view_pages_without_scrubbing_them(sqlite_url: str) -> None:
+    # Check the projector's connection turns secure_delete off, even where SQLite is built with
+    # it on (Debian's is): emptying the views would otherwise zero and write every freed page.
+    from projections.catchup import connect
+
+    with sqlite3.connect(sqlite_url) as plain:
+        built_with = plain.execute("PRAGMA secure_delete").fetchone()[0]
+    with connect(resolve(sqlite_url)) as db:
+        assert db.rows("PRAGMA secure_delete") == [(0,)], f"built with secure_delete={built_with}"
