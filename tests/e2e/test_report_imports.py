@@ -1,5 +1,6 @@
 """`ledger report` reads with the database driver directly (projections/queries.py): on SQLite it
-imports neither SQLAlchemy nor psycopg, as importing SQLAlchemy alone costs more than the report."""
+imports neither SQLAlchemy nor psycopg, as importing SQLAlchemy alone costs more than the report,
+nor pydantic, which only validating input needs (Typer 0.29 would import it for every option)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from tests.conftest import modules_imported
 
-HEAVY = ("sqlalchemy", "psycopg", "alembic")
+HEAVY = ("sqlalchemy", "psycopg", "alembic", "pydantic")
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> str:
         (("report", "incidents", "--status", "disputed", "-f", "json"), '"corrected": false'),
     ],
 )
-def test_a_report_on_sqlite_imports_neither_sqlalchemy_nor_psycopg(
+def test_a_report_on_sqlite_imports_neither_sqlalchemy_nor_psycopg_nor_pydantic(
     demo_ledger: str, args: tuple[str, ...], expected: str
 ) -> None:
     result, modules = modules_imported("--db", demo_ledger, *args)
