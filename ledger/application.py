@@ -156,9 +156,9 @@ class IncidentLedger(Application[str]):
         pending: list[IncidentEvent] = []
         done = 0
         with self.recorder.write_session() as session:  # type: ignore[attr-defined]
-            # One moment for every event of the append: it is one transaction, which the
-            # ledger holds all at once from its commit, so a cut at any recorded time shows
-            # all of an import or none of it (and the moment is formatted once, not per event).
+            # One moment for every event of the append, taken once the write lock is held: it
+            # is one transaction, which the ledger holds all at once, so a cut at any recorded
+            # time shows all of an import or none of it (and the moment is formatted once).
             recorded_at = utc_now()
             for item in lines():
                 if isinstance(item, Mentions):
