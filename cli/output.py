@@ -48,6 +48,22 @@ def emit_csv_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None
     writer.writerows(rows)
 
 
+def emit_csv_lines(columns: Sequence[str], lines: Iterable[bytes]) -> None:
+    """CSV whose lines the database wrote (`projections.csv_lines`, UTF-8), under its header;
+    each piece goes out as it comes."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    for piece in lines:
+        if binary is not None:
+            binary.write(piece)
+        else:  # a text-only stream (some test harnesses)
+            sys.stdout.write(piece.decode())
+    if binary is not None:
+        binary.flush()
+
+
 def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str = "") -> None:
     from rich.console import Console
     from rich.table import Table

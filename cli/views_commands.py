@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import guarded, say, settings, usage_error
-from cli.output import Format, emit, emit_csv_rows
+from cli.output import Format, emit, emit_csv_lines, emit_csv_rows
 
 report_app = typer.Typer(
     help=(
@@ -102,6 +102,7 @@ def show_report(
     **filters: Any,
 ) -> None:
     """Run one report against the projection tables and print it."""
+    from projections.csv_lines import report_csv_lines
     from projections.queries import as_dicts, report_columns, report_rows
     from projections.staleness import lag
 
@@ -111,8 +112,13 @@ def show_report(
     chosen = _choose_columns(name, report_columns(name), fmt, columns)
     as_csv = fmt is Format.csv
     try:
-        # A CSV report takes only its columns from the database, booleans already as text:
-        # the csv module then writes the driver's rows without Python touching each one.
+        # On SQLite the database writes a CSV report's lines itself (projections.csv_lines).
+        lines = report_csv_lines(settings().store, name, chosen, **filters) if as_csv else None
+        if lines is not None:
+            emit_csv_lines(chosen, lines)
+            return
+        # Elsewhere a CSV report takes only its columns from the database, booleans already
+        # as text: the csv module then writes the driver's rows without Python touching each.
         _, found, booleans = report_rows(
             settings().store, name, columns=chosen, booleans_as_text=as_csv, **filters
         )

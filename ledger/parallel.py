@@ -122,6 +122,20 @@ class Worker:
                 remote -= 1
                 yield self._result()
 
+    def start(self, task: Task) -> Callable[[], Any]:
+        """Send one task to the worker and return at once: this process does something else
+        meanwhile, then calls the function returned, which waits for the task's result (and
+        raises what it raised). Without a worker, the task runs when its result is asked for.
+        Not to be mixed with a running `ordered`."""
+        if self.process is None:
+            function, args = task
+            return lambda: function(*args)
+        try:
+            self.tasks_out.send(task)
+        except OSError:  # the pipe broke: the worker is gone
+            raise _ended() from None
+        return self._result
+
     def _result(self) -> Any:
         try:
             failed, value = self.results_in.recv()

@@ -62,6 +62,29 @@ BOOLEAN_COLUMNS: dict[str, frozenset[str]] = {
     "timeline": frozenset({"voided", "corrected"}),
 }
 
+# Whole-number and floating-point columns (every other column holds text, or a boolean above).
+# A CSV report built by SQLite (projections.csv_lines) prints whole numbers as Python does,
+# needs no quoting check for them, and cannot print floats as Python's repr does.
+INTEGER_COLUMNS: dict[str, frozenset[str]] = {
+    "incidents": frozenset({"assertions", "disputed", "reports", "last_position", "version"}),
+    "claims": frozenset({
+        "denials", "corroborations", "other_corroborations", "discrepancies", "credibility",
+        "position",
+    }),
+    "actors": frozenset({
+        "claims_made", "warnings_issued", "denials_issued", "accused_in", "corroborations_given",
+        "retractions",
+    }),
+    "timeline": frozenset({"position", "version"}),
+    "actor_tallies": frozenset({
+        "first_position", "first_seq", "claims_made", "warnings_issued", "denials_issued",
+        "accused_in", "corroborations_given", "retractions",
+    }),
+    "provenance": frozenset({"hop"}),
+    "projection_tracking": frozenset({"position"}),
+}
+FLOAT_COLUMNS: dict[str, frozenset[str]] = {"incidents": frozenset({"lat", "lon"})}
+
 # The tables a rebuild empties, in the order schema.VIEW_TABLES lists them.
 VIEW_TABLE_NAMES = (
     "incidents", "claims", "disputes", "actors", "provenance_chains", "links", "timeline",

@@ -33,7 +33,7 @@ REPORT_TABLES = {
     "provenance": "provenance",
 }
 
-# A query: SQL with `?` placeholders (and `_COLUMNS` for its select list), its parameters.
+# A query: SQL with `?` placeholders (and `COLUMNS` for its select list), its parameters.
 Query = tuple[str, list[Any]]
 
 
@@ -117,12 +117,7 @@ def report_rows(
     *,
     columns: Sequence[str] | None = None,
     booleans_as_text: bool = False,
-    incident: Sequence[str] | None = None,
-    status: str | None = None,
-    actor: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    report: str | None = None,
+    **filters: Any,
 ) -> tuple[list[str], list[tuple[Any, ...]], frozenset[str]]:
     """(columns, rows as the driver gives them, the boolean columns) of one report: what a
     long CSV report writes without building a dict per row.
@@ -130,6 +125,29 @@ def report_rows(
     `columns` picks and orders the columns (default: all, in table order); with
     `booleans_as_text` the database writes booleans as 'yes'/'no', so that a CSV writer can
     take the rows as they come, without Python touching each one."""
+    sql, parameters, table = report_query(name, **filters)
+    if columns is not None and not columns:
+        raise ValueError("name at least one column")
+    chosen = list(columns or READABLE_COLUMNS[table])
+    booleans = BOOLEAN_COLUMNS.get(table, frozenset())
+    select_list = _select_list(table, chosen, booleans if booleans_as_text else ())
+    with read_connection(store) as connection:
+        found = run_sql(connection, sql.replace(COLUMNS, select_list, 1), parameters)
+    return chosen, found, booleans
+
+
+def report_query(
+    name: str,
+    *,
+    incident: Sequence[str] | None = None,
+    status: str | None = None,
+    actor: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    report: str | None = None,
+) -> tuple[str, list[Any], str]:
+    """(SQL, its parameters, the table it reads) of one report, the SQL ordered and with
+    `COLUMNS` where its select list goes; ValueError for a bad filter value."""
     status = _status(status)
     since_at, until_at = _instant("--since", since), _instant("--until", until)
     who = actor_id(actor) if actor else None
@@ -144,24 +162,16 @@ def report_rows(
     if name not in builders:
         raise ValueError(f"unknown report '{name}'")
     sql, parameters = builders[name]()
-    table = REPORT_TABLES[name]
-    if columns is not None and not columns:
-        raise ValueError("name at least one column")
-    chosen = list(columns or READABLE_COLUMNS[table])
-    booleans = BOOLEAN_COLUMNS.get(table, frozenset())
-    select_list = _select_list(table, chosen, booleans if booleans_as_text else ())
-    with read_connection(store) as connection:
-        found = run_sql(connection, sql.replace(_COLUMNS, select_list, 1), parameters)
-    return chosen, found, booleans
+    return sql, parameters, REPORT_TABLES[name]
 
 
 # Where `_select` leaves the select list, which `report_rows` fills in.
-_COLUMNS = "<columns>"
+COLUMNS = "<columns>"
 
 
 def _select(table: str) -> str:
     """SELECT the columns `report_rows` asks for FROM `table`."""
-    return f"SELECT {_COLUMNS} FROM {table}"
+    return f"SELECT {COLUMNS} FROM {table}"
 
 
 def _select_list(table: str, columns: Sequence[str], as_text: Collection[str]) -> str:
@@ -171,11 +181,14 @@ def _select_list(table: str, columns: Sequence[str], as_text: Collection[str]) -
     if unknown:
         raise ValueError(f"no column {unknown[0]!r} in {table}")
     return ", ".join(
-        f"CASE WHEN {table}.\"{c}\" THEN 'yes' WHEN NOT {table}.\"{c}\" THEN 'no' END"
-        if c in as_text
-        else f'{table}."{c}"'
-        for c in columns
+        boolean_text(f'{table}."{c}"') if c in as_text else f'{table}."{c}"' for c in columns
     )
+
+
+def boolean_text(column: str) -> str:
+    """SQL for a boolean column as 'yes'/'no' (NULL stays NULL), on SQLite's 0/1 as on
+    PostgreSQL's booleans."""
+    return f"CASE WHEN {column} THEN 'yes' WHEN NOT {column} THEN 'no' END"
 
 
 def _in(column: str, values: Sequence[Any]) -> str:

@@ -78,6 +78,31 @@ def test_the_cli_writes_that_text_for_a_csv_report(with_corrections: str, run_cl
         assert result.stdout.count("\n") == len(found) + 1
 
 
+@pytest.mark.parametrize("halves_from", [1, 10**9], ids=["two halves", "one piece"])
+def test_every_csv_report_is_that_text_with_fields_to_quote(
+    with_corrections: str, run_cli, monkeypatch: pytest.MonkeyPatch, halves_from: int
+) -> None:  # type: ignore[no-untyped-def]
+    # On SQLite the database writes the lines (projections.csv_lines), in two halves on two
+    # processes from `PARALLEL_FROM` rows: here from one row, or never.
+    monkeypatch.setattr("projections.csv_lines.PARALLEL_FROM", halves_from)
+    result = run_cli(
+        "claim", "deir-ez-zor-shelling-2017-09", "--report", "awkward",
+        "--by", 'Ministry, "Press" Office', "--summary", 'first line\nsecond, "quoted"',
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    store = resolve(with_corrections)
+    for name in REPORT_TABLES:
+        columns, found, booleans = report_rows(store, name)
+        dicts = as_dicts(columns, found, booleans)
+        for chosen in (columns, columns[1::2]):
+            result = run_cli("report", name, "-f", "csv", "--columns", ",".join(chosen))
+            assert result.exit_code == 0, result.output
+            assert result.stdout == _captured(emit, dicts, chosen, Format.csv)
+    claims = run_cli("report", "claims", "-f", "csv").stdout
+    assert '"Ministry, ""Press"" Office"' in claims
+    assert '"first line\nsecond, ""quoted"""' in claims
+
+
 @pytest.mark.parametrize("fmt", ["csv", "table", "json"])
 def test_columns_naming_no_column_is_a_usage_error(
     with_corrections: str, run_cli, fmt: str

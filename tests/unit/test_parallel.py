@@ -158,3 +158,14 @@ def test_a_shared_task_that_raises_raises_after_the_results_before_it(bad: int, 
     # exercised.
     ran_in = int(str(raised.value).rsplit(" ", 1)[1])
     assert (ran_in == os.getpid()) is here
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_task_started_in_the_worker_runs_while_this_process_works(parallel: bool) -> None:
+    with Worker(parallel=parallel) as worker:
+        result = worker.start((pow, (3, 4)))
+        here = sum(range(1000))
+        assert (result(), here) == (81, 499500)
+        failing = worker.start((int, ("not a number",)))
+        with pytest.raises(ValueError, match="invalid literal"):
+            failing()

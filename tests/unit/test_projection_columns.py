@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, Float, Integer
 
 from projections import schema
-from projections.columns import BOOLEAN_COLUMNS, TABLE_COLUMNS, VIEW_COLUMNS, VIEW_TABLE_NAMES
+from projections.columns import (
+    BOOLEAN_COLUMNS,
+    FLOAT_COLUMNS,
+    INTEGER_COLUMNS,
+    TABLE_COLUMNS,
+    VIEW_COLUMNS,
+    VIEW_TABLE_NAMES,
+)
 
 
 def test_every_table_has_the_schemas_columns_in_order() -> None:
@@ -20,6 +27,16 @@ def test_boolean_columns_are_the_schemas() -> None:
         for table in schema.metadata.sorted_tables
     }
     assert {name: cols for name, cols in derived.items() if cols} == BOOLEAN_COLUMNS
+
+
+def test_number_columns_are_the_schemas() -> None:
+    tables = [*schema.metadata.sorted_tables, *schema.view_metadata.sorted_tables]
+    for kind, declared in ((Integer, INTEGER_COLUMNS), (Float, FLOAT_COLUMNS)):
+        derived = {
+            table.name: frozenset(c.name for c in table.columns if isinstance(c.type, kind))
+            for table in tables
+        }
+        assert {name: cols for name, cols in derived.items() if cols} == declared, kind
 
 
 def test_view_tables_are_the_schemas() -> None:
