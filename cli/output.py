@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,34 +26,53 @@ def emit(
         # A report can be tens of thousands of rows: one pass per row, the csv module writing
         # None as an empty cell and numbers as their repr (what str gives); only booleans and
         # JSON values need _cell.
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
         special = _SPECIAL_CELLS
-        writer.writerows(
+        emit_csv_rows(
+            columns,
             [
-                value if type(value) not in special else _cell(value)
-                for value in map(row.get, columns)
-            ]
-            for row in rows
+                [
+                    value if type(value) not in special else _cell(value)
+                    for value in map(row.get, columns)
+                ]
+                for row in rows
+            ],
         )
     else:
         print_table(rows, columns, title)
 
 
-def emit_csv_rows(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def emit_csv_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """CSV of rows as the database driver gives them, in `columns` order, with booleans
     already 'yes'/'no' (`report_rows(booleans_as_text=True)`): the text `emit` writes from
     dicts. A report can be a hundred thousand rows; the csv module writes them all in C."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    sys.stdout.write(csv_text([columns]) + csv_text(rows))
+
+
+def csv_text(rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as CSV (the csv module's QUOTE_MINIMAL, "\\n" line ends), a field that holds a CR
+    quoted as well: Python 3.11's csv module quotes only the characters of its line end, and
+    a CR left bare ends the row for CSV readers (Python's own among them). Those rows are
+    written with CR in the line end, which is then cut back to "\\n"."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    text = out.getvalue()
+    if "\r" not in text:
+        return text
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    lines = []
+    for row in rows:
+        writer.writerow(row)
+        lines.append(out.getvalue()[:-2] + "\n")
+        out.seek(0)
+        out.truncate()
+    return "".join(lines)
 
 
 def emit_csv_lines(columns: Sequence[str], lines: Iterable[bytes]) -> None:
     """CSV whose lines the database wrote (`projections.csv_lines`, UTF-8), under its header;
     each piece goes out as it comes."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(columns)
+    sys.stdout.write(csv_text([columns]))
     sys.stdout.flush()
     binary = getattr(sys.stdout, "buffer", None)
     for piece in lines:

@@ -6,14 +6,14 @@ claims at 1,000,000 events. Here SQLite's `printf` builds each row's line in one
 each text field as the csv module would, and Python only joins the lines. A long report is read
 in two halves, by this process and the forked worker at once (`ledger.parallel`).
 
-The lines are the csv module's, byte for byte (QUOTE_MINIMAL, "\\n" line ends). A text field
-is quoted when it holds a comma, a double quote or LF, and its quotes are doubled. A lone CR is
-not quoted: Python 3.11's csv module quotes only the characters of its line end. NULL is an
-empty field, whole numbers print as Python prints them, and booleans are 'yes'/'no'. The ledger
-refuses NUL in any text, so SQLite's `printf`, which stops at one, never meets it.
+The lines are those `cli.output.csv_text` writes with the csv module, byte for byte
+(QUOTE_MINIMAL, "\\n" line ends): a text field is quoted when it holds a comma, a double quote,
+LF or CR, and its quotes are doubled. NULL is an empty field, whole numbers print as Python
+prints them, and booleans are 'yes'/'no'. The ledger refuses NUL in any text, so SQLite's
+`printf`, which stops at one, never meets it.
 tests/unit/test_csv_lines.py holds SQLite to all of this with Hypothesis.
 
-Three cases are not written this way (`None`: the caller takes the csv module's way):
+Three cases are not written this way (`None`: the caller takes `csv_text`'s way):
 - floats, which SQLite prints differently from Python's repr;
 - a single column, where the csv module writes an empty field as `""`;
 - PostgreSQL.
@@ -85,15 +85,16 @@ def _pieces(
 def csv_line_sql(table: str, columns: Sequence[str], *, line_breaks: bool = False) -> str | None:
     """The SQL expression of one row's CSV line, or None for columns it cannot write as the
     csv module would (a float, a single column; see the module's docstring). A text field is
-    quoted when it holds a comma or a double quote, and with `line_breaks` also LF: a check
-    that costs a sixth of the query, and that a report with no line break needs not."""
+    quoted when it holds a comma or a double quote, and with `line_breaks` also LF or CR: a
+    check that costs a quarter of the query, and that a report with no line break needs
+    not."""
     unknown = [c for c in columns if c not in READABLE_COLUMNS[table]]
     if unknown:
         raise ValueError(f"no column {unknown[0]!r} in {table}")
     floats = FLOAT_COLUMNS.get(table, frozenset())
     if not 2 <= len(columns) <= _MAX_COLUMNS or floats.intersection(columns):
         return None
-    special = ("','", "'\"'", *(("char(10)",) if line_breaks else ()))
+    special = ("','", "'\"'", *(("char(10)", "char(13)") if line_breaks else ()))
     cells = ", ".join(_cell(table, column, special) for column in columns)
     return f"printf('{','.join(['%s'] * len(columns))}', {cells})"
 
@@ -138,11 +139,12 @@ def _lines(
 ) -> bytes:
     """The lines, in UTF-8 (bytes come from the worker as they are), of `limit` rows (-1: all)
     after the first `offset`: quoted for commas and quotes only, unless a field holds a line
-    break (a line then holds one): then read again with every field checked for one too."""
+    break (a line then holds LF or CR): then read again with every field checked for those
+    too."""
     window = [*parameters, limit, offset]
     rows = connection.execute(f"{selects[0]} LIMIT ? OFFSET ?", window).fetchall()
     text = "".join([line + "\n" for (line,) in rows])
-    if text.count("\n") != len(rows):
+    if text.count("\n") != len(rows) or "\r" in text:
         rows = connection.execute(f"{selects[1]} LIMIT ? OFFSET ?", window).fetchall()
         text = "".join([line + "\n" for (line,) in rows])
     return text.encode()

@@ -5,6 +5,7 @@ path (`emit` over dicts) writes, for every report, with any columns, on both bac
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 
 import pytest
@@ -88,6 +89,7 @@ def test_every_csv_report_is_that_text_with_fields_to_quote(
     result = run_cli(
         "claim", "deir-ez-zor-shelling-2017-09", "--report", "awkward",
         "--by", 'Ministry, "Press" Office', "--summary", 'first line\nsecond, "quoted"',
+        "--quote", "a lone\rCR",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     store = resolve(with_corrections)
@@ -101,6 +103,11 @@ def test_every_csv_report_is_that_text_with_fields_to_quote(
     claims = run_cli("report", "claims", "-f", "csv").stdout
     assert '"Ministry, ""Press"" Office"' in claims
     assert '"first line\nsecond, ""quoted"""' in claims
+    # A CSV reader reads the row back whole: a bare CR would have ended it there.
+    read = {row[0]: row for row in csv.reader(io.StringIO(claims, newline=""))}
+    header = read["report"]
+    assert read["awkward"][header.index("quote")] == "a lone\rCR"
+    assert all(len(row) == len(header) for row in read.values())
 
 
 @pytest.mark.parametrize("fmt", ["csv", "table", "json"])

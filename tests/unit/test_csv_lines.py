@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cli.output import csv_text
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, TABLE_COLUMNS
 from projections.csv_lines import _lines, _slice, csv_line_sql
 
@@ -58,14 +59,14 @@ def _table(found: list[tuple[Any, ...]]) -> sqlite3.Connection:
 
 
 def _csv_module(found: list[tuple[Any, ...]], columns: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    """What the csv module's way (`cli.output.csv_text`) writes of the rows."""
+    picked = []
     for row in found:
         values = dict(zip(COLUMNS, row, strict=True))
-        writer.writerow(
+        picked.append(
             [("yes" if values[c] else "no") if c in BOOLEANS else values[c] for c in columns]
         )
-    return out.getvalue()
+    return csv_text(picked)
 
 
 def _select(columns: list[str], *, line_breaks: bool) -> str:
@@ -87,17 +88,30 @@ def test_sqlite_writes_the_lines_the_csv_module_writes(
         # Without the line-break check the lines differ only where a field holds one, and
         # `_lines` notices that and reads them again with the check.
         unchecked = _select(columns, line_breaks=False)
-        if not any(isinstance(v, str) and "\n" in v for row in found for v in row):
+        if not any(isinstance(v, str) and ("\n" in v or "\r" in v) for row in found for v in row):
             assert "".join(f"{line}\n" for (line,) in connection.execute(unchecked)) == expected
         assert _lines(connection, (unchecked, checked), [], -1, 0) == expected.encode()
 
 
-def test_a_line_break_in_one_field_is_quoted() -> None:
-    found = [tuple("a\nb" if c == "summary" else 0 if c in INTEGERS else "x" for c in COLUMNS)]
+@pytest.mark.parametrize("line_break", ["\n", "\r", "\r\n"])
+def test_a_line_break_in_one_field_is_quoted(line_break: str) -> None:
+    summary = f"a{line_break}b"
+    found = [tuple(summary if c == "summary" else 0 if c in INTEGERS else "x" for c in COLUMNS)]
     connection = _table(found)
     columns = ["report", "summary", "position"]
     selects = (_select(columns, line_breaks=False), _select(columns, line_breaks=True))
-    assert _lines(connection, selects, [], -1, 0) == b'x,"a\nb",0\n'
+    text = _lines(connection, selects, [], -1, 0)
+    assert text == f'x,"{summary}",0\n'.encode()
+    # Python's csv reader reads the row back whole: a bare CR would have ended it.
+    assert list(csv.reader(io.StringIO(text.decode(), newline=""))) == [["x", summary, "0"]]
+
+
+def test_the_csv_modules_way_quotes_a_lone_cr_too() -> None:
+    assert (
+        csv_text([["x", "a\rb", None, 1], ["y", "plain", True, 2]])
+        == 'x,"a\rb",,1\ny,plain,True,2\n'
+    )
+    assert csv_text([["x", "a\nb"]]) == 'x,"a\nb"\n'
 
 
 def test_columns_it_cannot_write_as_the_csv_module_would_are_left_to_it() -> None:
