@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -71,11 +72,14 @@ def csv_text(rows: Sequence[Sequence[Any]]) -> str:
 
 def emit_csv_lines(columns: Sequence[str], lines: Iterable[bytes]) -> None:
     """CSV whose lines the database wrote (`projections.csv_lines`, UTF-8), under its header;
-    each piece goes out as it comes."""
+    each piece goes out as it comes, the header with the first: a report that cannot be read
+    at all (the database gone, say) writes nothing."""
+    pieces = iter(lines)
+    first = next(pieces, b"")
     sys.stdout.write(csv_text([columns]))
     sys.stdout.flush()
     binary = getattr(sys.stdout, "buffer", None)
-    for piece in lines:
+    for piece in itertools.chain([first], pieces):
         if binary is not None:
             binary.write(piece)
         else:  # a text-only stream (some test harnesses)
