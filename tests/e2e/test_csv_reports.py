@@ -9,7 +9,9 @@ import csv
 import io
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from cli.output import Format, emit, emit_csv_rows
 from ledger.store.config import resolve
 from projections.queries import REPORT_TABLES, as_dicts, report_columns, report_rows
@@ -108,6 +110,28 @@ def test_every_csv_report_is_that_text_with_fields_to_quote(
     header = read["report"]
     assert read["awkward"][header.index("quote")] == "a lone\rCR"
     assert all(len(row) == len(header) for row in read.values())
+
+
+def _refused(*args: object) -> None:
+    """The worker's half, as `_slice` gives it when the views moved on (module level: the
+    task travels to the worker by name)."""
+    return None
+
+
+def test_a_half_read_after_the_views_moved_on_is_read_again_in_the_first_ones_transaction(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import projections.csv_lines
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["--db", sqlite_url, "import", str(EXAMPLE)]).exit_code == 0
+    monkeypatch.setattr(projections.csv_lines, "PARALLEL_FROM", 1)
+    # As if a projector had committed before the worker read its half: it refuses it.
+    monkeypatch.setattr(projections.csv_lines, "_slice", _refused)
+    columns, found, booleans = report_rows(resolve(sqlite_url), "claims")
+    result = runner.invoke(app, ["--db", sqlite_url, "report", "claims", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == _captured(emit, as_dicts(columns, found, booleans), columns, Format.csv)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "table", "json"])
