@@ -195,3 +195,26 @@ def _count(db_url: str, table: str) -> int:
             return int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
     finally:
         engine.dispose()
+
+
+def test_a_new_sqlite_ledger_has_large_pages_and_an_existing_one_keeps_its_own(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    from ledger.store.migrate import PAGE_SIZE, upgrade
+
+    new = tmp_path / "new.db"
+    upgrade(resolve(str(new)))
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as connection:  # made by SQLite's defaults, before this ledger
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE earlier (x)")
+        default = connection.execute("PRAGMA page_size").fetchone()[0]
+    upgrade(resolve(str(old)))
+    assert default != PAGE_SIZE
+    for path, size in ((new, PAGE_SIZE), (old, default)):
+        connection = sqlite3.connect(path)
+        try:
+            assert connection.execute("PRAGMA page_size").fetchone()[0] == size
+            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        finally:
+            connection.close()
