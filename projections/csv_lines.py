@@ -19,16 +19,18 @@ Three cases are not written this way (`None`: the caller takes `csv_text`'s way)
 - PostgreSQL.
 
 This process counts the rows and reads the first half in one read transaction. The worker
-reads the second half in a read transaction of its own, and first checks that the projection
-position is the one the rows were counted at: so both halves show the views as one projector
-commit left them. The projector changes view rows only in a transaction that also moves that
+reads the second half into a temporary file, in a read transaction of its own, and first checks
+that the projection position is the one the rows were counted at: so both halves show the
+views as one projector commit left them. The projector changes view rows only in a transaction that also moves that
 position forward, or, in a rebuild at the same position, writes the same rows again. If a
 projector commits in between, this process reads the second half too, in its transaction.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -74,12 +76,17 @@ def _pieces(
         from ledger.parallel import Worker
 
         half = count // 2
-        second = (store.sqlite_reader_uri(), selects, list(parameters), position, -1, half)
-        with Worker() as worker:
-            second_half = worker.start((_slice, second))
+        # The worker writes its half to a temporary file it inherits: through the result
+        # pipe, a megabyte at a time, 15 MB took 0.05 s after both halves were done.
+        with tempfile.TemporaryFile() as spill, Worker() as worker:
+            second = (spill.fileno(), store.sqlite_reader_uri(), selects, list(parameters))
+            written = worker.start((_slice_into, (*second, position, -1, half)))
             yield _lines(connection, selects, parameters, half, 0)
-            rest = second_half()
-        yield _lines(connection, selects, parameters, -1, half) if rest is None else rest
+            if written() is None:
+                yield _lines(connection, selects, parameters, -1, half)
+            else:
+                spill.seek(0)
+                yield spill.read()
 
 
 def csv_line_sql(table: str, columns: Sequence[str], *, line_breaks: bool = False) -> str | None:
@@ -107,6 +114,24 @@ def _cell(table: str, column: str, special: Sequence[str]) -> str:
         return ref  # digits and a sign: nothing to quote
     holds = " OR ".join(f"instr({ref}, {c})" for c in special)
     return f"CASE WHEN {holds} THEN '\"' || replace({ref}, '\"', '\"\"') || '\"' ELSE {ref} END"
+
+
+def _slice_into(
+    fd: int,
+    uri: str,
+    selects: tuple[str, str],
+    parameters: list[Any],
+    position: int | None,
+    limit: int,
+    offset: int,
+) -> int | None:
+    """`_slice`, written to the open file `fd`; the bytes written, or None (nothing written)."""
+    lines = _slice(uri, selects, parameters, position, limit, offset)
+    if lines is None:
+        return None
+    with os.fdopen(os.dup(fd), "wb") as out:  # a duplicate: the caller's stays open
+        out.write(lines)
+    return len(lines)
 
 
 def _slice(
