@@ -21,9 +21,10 @@ Three cases are not written this way (`None`: the caller takes `csv_text`'s way)
 This process counts the rows and reads the first half in one read transaction. The worker
 reads the second half into a temporary file, in a read transaction of its own, and first checks
 that the projection position is the one the rows were counted at: so both halves show the
-views as one projector commit left them. The projector changes view rows only in a transaction that also moves that
-position forward, or, in a rebuild at the same position, writes the same rows again. If a
-projector commits in between, this process reads the second half too, in its transaction.
+views as one projector commit left them. The projector changes view rows only in a transaction
+that also moves that position forward, or, in a rebuild at the same position, writes the same
+rows again. If a projector commits in between, this process reads the second half too, in its
+transaction.
 """
 
 from __future__ import annotations
