@@ -52,12 +52,16 @@ def demo_command() -> None:
 
 
 class _Stop:
-    """Set by SIGINT/SIGTERM, so `--follow` finishes its batch and exits cleanly."""
+    """Set by SIGTERM (and, once `--follow` follows, SIGINT), so `--follow` finishes its batch
+    and exits cleanly."""
 
     def __init__(self) -> None:
         self.requested = False
-        signal.signal(signal.SIGINT, self._handle)
         signal.signal(signal.SIGTERM, self._handle)
+
+    def on_interrupt_too(self) -> None:
+        """Ctrl-C too: until now it interrupts the first catch-up, which rolls back."""
+        signal.signal(signal.SIGINT, self._handle)
 
     def _handle(self, *_: Any) -> None:
         self.requested = True
@@ -85,6 +89,9 @@ def project_command(
     from projections.rebuild import rebuild as rebuild_views
 
     store = settings().store
+    # Before the first catch-up: a follower sent SIGTERM while it still catches up (by a
+    # script that saw the views become current) finishes that catch-up and stops cleanly too.
+    stop = _Stop() if follow else None
     # Closed on every way out, as every writer's ledger is (see cli.writing).
     with contextlib.closing(open_ledger(write=True)) as ledger:
         progress = _ProgressBar()
@@ -96,8 +103,8 @@ def project_command(
         finally:
             progress.close()
         say(f"projections: applied {applied} event(s)")
-        if follow:
-            stop = _Stop()
+        if stop is not None:
+            stop.on_interrupt_too()
             say("following the log; Ctrl-C to stop")
             while not stop.requested:
                 applied = catch_up(ledger, store)
