@@ -96,10 +96,7 @@ class Worker:
                 if task is None:
                     exhausted = True
                     break
-                try:
-                    self.tasks_out.send(task)
-                except OSError:  # the pipe broke: the worker is gone
-                    raise _ended() from None
+                self._send(task)
                 pending.append(_REMOTE)
                 remote += 1
             if not pending:
@@ -130,11 +127,14 @@ class Worker:
         if self.process is None:
             function, args = task
             return lambda: function(*args)
+        self._send(task)
+        return self._result
+
+    def _send(self, task: Task) -> None:
         try:
             self.tasks_out.send(task)
         except OSError:  # the pipe broke: the worker is gone
             raise _ended() from None
-        return self._result
 
     def _result(self) -> Any:
         try:

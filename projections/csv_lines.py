@@ -38,7 +38,7 @@ from typing import Any
 from ledger.store.config import StoreConfig
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, READABLE_COLUMNS
 from projections.queries import COLUMNS, boolean_text, read_connection, report_query
-from projections.staleness import PROJECTION
+from projections.staleness import tracked_position
 
 # A report of this many rows or more is read in two halves, one on each core. Below it, forking
 # the worker costs more than it saves.
@@ -53,9 +53,11 @@ def report_csv_lines(
     """The report's CSV lines in UTF-8, each ending in "\\n", without the header, in pieces;
     None where SQLite cannot write them as the csv module would (see the module's docstring).
     ValueError for a bad filter value or an unknown column, before any line."""
+    if store.backend != "sqlite":
+        return None
     sql, parameters, table = report_query(name, **filters)
     lines = csv_line_sql(table, columns), csv_line_sql(table, columns, line_breaks=True)
-    if store.backend != "sqlite" or lines[0] is None or lines[1] is None:
+    if lines[0] is None or lines[1] is None:
         return None
     selects = (sql.replace(COLUMNS, lines[0], 1), sql.replace(COLUMNS, lines[1], 1))
     count_sql = f"SELECT count(*) FROM ({sql.replace(COLUMNS, '1', 1)})"
@@ -69,7 +71,7 @@ def _pieces(
         # One read transaction: the count, this process's half, and the worker's if the views
         # moved on before the worker could read them.
         connection.execute("BEGIN")
-        position = _position(connection)
+        position = tracked_position(connection)
         (count,) = connection.execute(count_sql, parameters).fetchone()
         if count < PARALLEL_FROM:
             yield _lines(connection, selects, parameters, -1, 0)
@@ -126,34 +128,20 @@ def _slice_into(
     limit: int,
     offset: int,
 ) -> int | None:
-    """`_slice`, written to the open file `fd`; the bytes written, or None (nothing written)."""
-    lines = _slice(uri, selects, parameters, position, limit, offset)
-    if lines is None:
-        return None
-    with os.fdopen(os.dup(fd), "wb") as out:  # a duplicate: the caller's stays open
-        out.write(lines)
-    return len(lines)
-
-
-def _slice(
-    uri: str,
-    selects: tuple[str, str],
-    parameters: list[Any],
-    position: int | None,
-    limit: int,
-    offset: int,
-) -> bytes | None:
-    """The lines of one slice of the report (`limit` rows after the first `offset`), or None
-    when the views are no longer at `position`. Run by the worker or this process, on a
-    connection of its own."""
+    """The lines of one slice of the report (`limit` rows after the first `offset`), written
+    to the open file `fd`; the bytes written, or None (nothing written) when the views are no
+    longer at `position`. The worker runs it, on a connection of its own."""
     connection = sqlite3.connect(uri, uri=True)
     try:
         connection.execute("BEGIN")
-        if _position(connection) != position:
+        if tracked_position(connection) != position:
             return None
-        return _lines(connection, selects, parameters, limit, offset)
+        lines = _lines(connection, selects, parameters, limit, offset)
     finally:
         connection.close()
+    with os.fdopen(os.dup(fd), "wb") as out:  # a duplicate: the caller's stays open
+        out.write(lines)
+    return len(lines)
 
 
 def _lines(
@@ -174,10 +162,3 @@ def _lines(
         rows = connection.execute(f"{selects[1]} LIMIT ? OFFSET ?", window).fetchall()
         text = "".join([line + "\n" for (line,) in rows])
     return text.encode()
-
-
-def _position(connection: sqlite3.Connection) -> int | None:
-    found = connection.execute(
-        "SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,)
-    ).fetchone()
-    return None if found is None else found[0]

@@ -8,6 +8,8 @@ test_report_imports.py checks the copies equal the originals.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledger.store.config import StoreConfig
 from ledger.store.names import EVENTS_TABLE
 from projections.queries import read_connection, run_sql
@@ -35,14 +37,18 @@ def _permission_denied(error: Exception) -> bool:
     )
 
 
+def tracked_position(connection: Any) -> int | None:
+    """The last log position the views hold, read on a reader's connection (either driver);
+    None before the first catch-up."""
+    found = run_sql(
+        connection, "SELECT position FROM projection_tracking WHERE projection = ?", [PROJECTION]
+    )
+    return found[0][0] if found else None
+
+
 def _lag(store: StoreConfig) -> int:
     with read_connection(store) as connection:
-        found = run_sql(
-            connection,
-            "SELECT position FROM projection_tracking WHERE projection = ?",
-            [PROJECTION],
-        )
-        position = (found[0][0] if found else None) or 0
+        position = tracked_position(connection) or 0
         (count,) = run_sql(
             connection,
             f"SELECT count(*) FROM {EVENTS_TABLE} WHERE notification_id > ? AND originator_id != ?",

@@ -113,7 +113,7 @@ def test_every_csv_report_is_that_text_with_fields_to_quote(
 
 
 def _refused(*args: object) -> None:
-    """The worker's half, as `_slice` gives it when the views moved on (module level: the
+    """The worker's half, as `_slice_into` gives it when the views moved on (module level: the
     task travels to the worker by name)."""
     return None
 
@@ -127,7 +127,7 @@ def test_a_half_read_after_the_views_moved_on_is_read_again_in_the_first_ones_tr
     assert runner.invoke(app, ["--db", sqlite_url, "import", str(EXAMPLE)]).exit_code == 0
     monkeypatch.setattr(projections.csv_lines, "PARALLEL_FROM", 1)
     # As if a projector had committed before the worker read its half: it refuses it.
-    monkeypatch.setattr(projections.csv_lines, "_slice", _refused)
+    monkeypatch.setattr(projections.csv_lines, "_slice_into", _refused)
     columns, found, booleans = report_rows(resolve(sqlite_url), "claims")
     result = runner.invoke(app, ["--db", sqlite_url, "report", "claims", "-f", "csv"])
     assert result.exit_code == 0, result.output

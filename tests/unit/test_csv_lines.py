@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from cli.output import csv_text
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, TABLE_COLUMNS
-from projections.csv_lines import _lines, _slice, csv_line_sql
+from projections.csv_lines import _lines, _slice_into, csv_line_sql
 
 TABLE = "claims"
 COLUMNS = TABLE_COLUMNS[TABLE]
@@ -134,5 +134,9 @@ def test_the_worker_reads_no_half_of_views_that_moved_on(tmp_path: Any) -> None:
     select = _select(columns, line_breaks=False)
     selects = (select, _select(columns, line_breaks=True))
     uri = f"{path.as_uri()}?mode=ro"
-    assert _slice(uri, selects, [], 7, -1, 1) == b"x,0\nx,0\n"
-    assert _slice(uri, selects, [], 6, -1, 1) is None
+    with (tmp_path / "half").open("w+b") as spill:
+        assert _slice_into(spill.fileno(), uri, selects, [], 6, -1, 1) is None
+        assert spill.read() == b""  # nothing written
+        assert _slice_into(spill.fileno(), uri, selects, [], 7, -1, 1) == 8
+        spill.seek(0)
+        assert spill.read() == b"x,0\nx,0\n"
