@@ -47,7 +47,7 @@ def test_an_append_and_a_rebuild_run_with_the_collector_paused(
     from ledger.application import IncidentLedger
     from ledger.store.config import resolve
     from projections import rebuild as rebuild_module
-    from tests.conftest import EXAMPLE
+    from tests.conftest import read_lines
 
     seen: list[tuple[str, bool]] = []
     append_once = IncidentLedger._append_once
@@ -63,16 +63,7 @@ def test_an_append_and_a_rebuild_run_with_the_collector_paused(
 
     monkeypatch.setattr(IncidentLedger, "_append_once", spy_append)
     monkeypatch.setattr(rebuild_module._TwoPasses, "_store_log", spy_store_log)
-    from ledger.interchange import read_line
-
-    lines = [
-        (number, fields.pop("type"), fields)
-        for number, fields in (
-            (n, read_line(raw.rstrip(b"\n"), n))
-            for n, raw in enumerate(EXAMPLE.read_bytes().splitlines(keepends=True), start=1)
-        )
-    ]
-    ledger.append(lambda: iter(lines), recorded_by="tester")
+    ledger.append(read_lines(), recorded_by="tester")
     rebuild_module.rebuild(ledger, resolve(db_url), workers=False)
     assert seen == [("append", False), ("rebuild", False)]
     assert gc.isenabled()
