@@ -89,15 +89,6 @@ def report_columns(name: str) -> list[str]:
     return list(READABLE_COLUMNS[REPORT_TABLES[name]])
 
 
-def run_report(
-    store: StoreConfig, name: str, **filters: Any
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """(columns, rows) of one report, each row a dict with booleans as booleans; ValueError
-    for a bad filter value."""
-    columns, found, booleans = report_rows(store, name, **filters)
-    return columns, as_dicts(columns, found, booleans)
-
-
 def as_dicts(
     columns: Sequence[str], found: Sequence[Sequence[Any]], booleans: frozenset[str]
 ) -> list[dict[str, Any]]:
