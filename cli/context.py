@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
 import sys
@@ -85,6 +86,7 @@ def guarded(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opened = len(_OPENED)
         try:
             return command(*args, **kwargs)
         except LedgerError as e:
@@ -96,6 +98,13 @@ def guarded(command: F) -> F:
             if translated is None:
                 raise
             raise fail(str(translated), translated.exit_code) from None
+        finally:
+            # The ledgers this command opened, closed on every way out, here on the main
+            # thread (closing twice is harmless): one left to the garbage collector may be
+            # closed on one of the PostgreSQL pool's own threads, which cannot join itself.
+            while len(_OPENED) > opened:
+                with contextlib.suppress(Exception):  # the command's outcome stands
+                    _OPENED.pop().close()
 
     return wrapper  # type: ignore[return-value]
 
@@ -175,12 +184,18 @@ def open_ledger(*, write: bool = False) -> IncidentLedger:
         raise StoreUnavailable(
             f"{current.store.display} has schema revision {state}; run 'ledger init' to upgrade"
         )
-    return IncidentLedger(
+    ledger = IncidentLedger(
         current.store,
         lock_timeout=current.lock_timeout,
         signer=_signer() if write else None,
         read_only=not write,
     )
+    _OPENED.append(ledger)  # closed when the command ends (see `guarded`)
+    return ledger
+
+
+# The ledgers opened by the running commands, innermost last.
+_OPENED: list[IncidentLedger] = []
 
 
 def _signer():  # type: ignore[no-untyped-def]

@@ -64,6 +64,42 @@ def test_export_of_an_unknown_incident_exits_1(run_cli) -> None:  # type: ignore
     assert "incident 'no-such-incident' does not exist" in result.output
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("export", "--incident", "no-such-incident"), ("show", "deir-ez-zor-shelling-2017-09")],
+    ids=["refused", "succeeded"],
+)
+def test_every_ledger_a_command_opens_is_closed_when_it_ends(
+    run_cli, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    # Check: a reader's ledger is closed by the command, on the main thread, also when the
+    # command is refused; left to the garbage collector, a PostgreSQL ledger may be closed on
+    # one of its pool's own threads, which cannot join itself.
+    import threading
+
+    from ledger.application import IncidentLedger
+
+    assert run_cli("import", str(EXAMPLE)).exit_code == 0
+    opened: list[IncidentLedger] = []
+    closed: list[tuple[IncidentLedger, bool]] = []
+    init, close = IncidentLedger.__init__, IncidentLedger.close
+
+    def spy_init(self, *a, **k):  # type: ignore[no-untyped-def]
+        opened.append(self)
+        init(self, *a, **k)
+
+    def spy_close(self):  # type: ignore[no-untyped-def]
+        closed.append((self, threading.current_thread() is threading.main_thread()))
+        close(self)
+
+    monkeypatch.setattr(IncidentLedger, "__init__", spy_init)
+    monkeypatch.setattr(IncidentLedger, "close", spy_close)
+    result = run_cli(*args)
+    assert result.exit_code == (1 if args[0] == "export" else 0), result.output
+    assert len(opened) == 1
+    assert (opened[0], True) in closed
+
+
 def test_a_report_on_a_ledger_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "fresh.db"
     result = CliRunner().invoke(
