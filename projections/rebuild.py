@@ -67,9 +67,12 @@ from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 # Events decoded, and reports folded, per task. Small tasks keep both processes busy (the
 # worker's next task is queued while this process writes the last one's rows) and memory flat:
 # a 1,000,000-event rebuild peaks near 150 MB for both processes together, where tasks of
-# 10,000 reports and a catch-up's 64 MB page cache took 266 MB, and ran no faster.
-REBUILD_BATCH = 2_000
-FOLD_CHUNK = 2_000
+# 10,000 reports and a catch-up's 64 MB page cache took 266 MB, and ran no faster. Tasks of
+# 500 cost about a fifth less CPU than tasks of 2,000, with a worker and without one (a
+# 2,000-event task's objects and pickle are over a megabyte, more than a core's 1 MB L2 cache
+# here; a wider pipe made it slower, so it is not the pipe). Below 500, no faster.
+REBUILD_BATCH = 500
+FOLD_CHUNK = 500
 # The page cache: tasks this small, with the unread indexes dropped, need no more than this.
 CACHE_MB = 16
 # The indexes the second pass reads through: built between the passes, from the first's rows.
