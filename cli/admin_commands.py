@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.context import guarded, open_ledger, say, settings, usage_error
+from cli.progress import ProgressBar
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "deir-ez-zor-2017.jsonl"
 
@@ -94,7 +95,7 @@ def project_command(
     stop = _Stop() if follow else None
     # Closed on every way out, as every writer's ledger is (see cli.writing).
     with contextlib.closing(open_ledger(write=True)) as ledger:
-        progress = _ProgressBar()
+        progress = ProgressBar("projecting")
         try:
             if rebuild:
                 applied = rebuild_views(ledger, store, on_progress=progress)
@@ -114,28 +115,6 @@ def project_command(
                 while not stop.requested and time.monotonic() < deadline:
                     time.sleep(0.05)
             say("stopped")
-
-
-class _ProgressBar:
-    def __init__(self) -> None:
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __call__(self, position: int, total: int) -> None:
-        if settings().quiet:
-            return
-        if self.bar is None:
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("projecting", total=total or None)
-        self.bar.update(self.task, completed=position)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import fail, guarded, say, settings, usage_error
+from cli.progress import ProgressBar
 from ledger.errors import EXIT_REFUSED, StoreUnavailable
 
 METADATA = Path(__file__).resolve().parents[1] / "projections" / "datasette_metadata.json"
@@ -54,7 +55,7 @@ def html_command(
     target = None if output == "-" else Path(output)
     if target is not None and not target.parent.is_dir():
         raise usage_error(f"--output: no directory {str(target.parent)!r}")
-    progress = _Progress(started, "reading and verifying the log")
+    progress = ProgressBar("reading and verifying the log", started=started)
     decoder = _Decoder()
     try:
         data = gather(
@@ -65,7 +66,7 @@ def html_command(
     finally:
         progress.close()
         decoder.close()
-    drawing = _Progress(started, "drawing incidents")
+    drawing = ProgressBar("drawing incidents", started=started)
     try:
         page = render(data, on_progress=drawing)
     finally:
@@ -113,32 +114,6 @@ class _Decoder:
     def close(self) -> None:
         if self.ledger is not None:
             self.ledger.close()
-
-
-class _Progress:
-    """A rich progress bar on stderr, shown once the command has run for more than a second."""
-
-    def __init__(self, started: float, label: str) -> None:
-        self.started = started
-        self.label = label
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            if time.monotonic() - self.started < 1.0 or settings().quiet:
-                return
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(self.label, total=total or None)
-        self.bar.update(self.task, completed=done)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 @guarded

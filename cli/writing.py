@@ -7,7 +7,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from cli.context import open_ledger, say, settings
+from cli.progress import ProgressBar
 
 if TYPE_CHECKING:
     from ledger.application import Mentions
@@ -42,32 +42,6 @@ def _single_line(
         raise InvalidInput(f"{where}{e.problem}") from None
     report_type = fields.pop("type")
     return lambda: [(None, report_type, dict(fields))]
-
-
-class _Progress:
-    """A progress bar on stderr, shown only once an import has run for more than a second."""
-
-    def __init__(self, total: int | None):
-        self.total = total
-        self.started = time.monotonic()
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __call__(self, done: int) -> None:
-        if self.bar is None:
-            if time.monotonic() - self.started < 1.0 or settings().quiet:
-                return
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("appending", total=self.total)
-        self.bar.update(self.task, completed=done)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def append_lines(
@@ -171,7 +145,7 @@ def _append_and_project(
     # Closed on every way out: a refused append left to the garbage collector could be closed
     # on one of the PostgreSQL pool's own threads, which cannot join itself.
     with contextlib.closing(open_ledger(write=True)) as ledger:
-        progress = _Progress(total)
+        progress = ProgressBar("appending", total)
         try:
             result = ledger.append(
                 lines, recorded_by=settings().recorder_name, on_progress=progress, mentions=mentions
