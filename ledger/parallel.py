@@ -15,8 +15,10 @@ worker by the fork itself, through `shared()`: pickled as an argument, the pool 
 from __future__ import annotations
 
 import contextlib
+import marshal
 import multiprocessing
 import os
+import pickle
 import queue
 import sys
 import threading
@@ -138,7 +140,7 @@ class Worker:
 
     def _result(self) -> Any:
         try:
-            failed, value = self.results_in.recv()
+            failed, value = _unpacked(self.results_in.recv_bytes())
         except (EOFError, OSError):  # closed, or reset when the worker died mid-send
             raise _ended() from None
         if failed:
@@ -199,11 +201,34 @@ def _serve(tasks_in: Connection, results_out: Connection, parents: tuple[Connect
         # Everything, even SystemExit, goes back to the caller, which raises it where it waits.
         outcome = _outcome(task, BaseException)
         try:
-            results_out.send(outcome)  # pickled whole before a byte is written
+            packed = _packed(outcome)  # whole before a byte is written
         except Exception:  # a value that cannot be pickled: say in words what it was
             failed, value = outcome
             words = f"{type(value).__name__}: {value}" if failed else "a result that cannot travel"
-            results_out.send((True, RuntimeError(words)))
+            packed = _packed((True, RuntimeError(words)))
+        results_out.send_bytes(packed)
+
+
+# A result of plain data (what the tasks return: tuples, lists, dicts and sets of strings,
+# numbers, None and booleans) travels as `marshal` writes it: it packs and unpacks such data in
+# about 70% of pickle's time (a rebuild sends back every row it writes). Anything else (an
+# exception, an object) goes by pickle. The first byte says which; both ends are one Python.
+_MARSHALLED, _PICKLED = b"m", b"p"
+
+
+def _packed(outcome: tuple[bool, Any]) -> bytes:
+    try:
+        return _MARSHALLED + marshal.dumps(outcome)
+    except ValueError:  # an object marshal does not know
+        return _PICKLED + pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpacked(data: bytes) -> tuple[bool, Any]:
+    body = memoryview(data)[1:]
+    outcome: tuple[bool, Any] = (
+        marshal.loads(body) if data[:1] == _MARSHALLED else pickle.loads(body)
+    )
+    return outcome
 
 
 def _widen(writer: Connection) -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import signal
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from ledger.parallel import Task, Worker, shared
+from ledger.parallel import Task, Worker, _packed, _unpacked, shared
 
 
 def square_plus_context(n: int) -> tuple[int, int]:
@@ -169,3 +174,71 @@ def test_a_task_started_in_the_worker_runs_while_this_process_works(parallel: bo
         failing = worker.start((int, ("not a number",)))
         with pytest.raises(ValueError, match="invalid literal"):
             failing()
+
+
+class _Point(NamedTuple):
+    x: int
+    y: int
+
+
+class _Mode(enum.StrEnum):
+    FULL = "full"
+
+
+def echo(value: object) -> object:
+    return value
+
+
+_PLAIN = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.binary(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.frozensets(st.text(max_size=3), max_size=3)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=st.lists(_PLAIN | st.datetimes() | st.decimals(allow_nan=False), max_size=5))
+def test_every_result_comes_back_equal_and_of_its_type(values: list[object]) -> None:
+    # Plain data travels by marshal, anything else (a datetime, a Decimal) by pickle: either
+    # way the caller gets the value back, of the same types all the way down.
+    with Worker() as worker:
+        results = list(worker.ordered((echo, (value,)) for value in values))
+    assert [_typed(r) for r in results] == [_typed(v) for v in values]
+
+
+def _typed(value: object) -> object:
+    """The value with every part's type beside it: equal only if the types match too."""
+    if isinstance(value, list | tuple):
+        return type(value), tuple(_typed(v) for v in value)
+    if isinstance(value, dict):
+        return type(value), tuple((k, _typed(v)) for k, v in value.items())
+    if isinstance(value, set | frozenset):
+        return type(value), frozenset(_typed(v) for v in value)
+    return type(value), value
+
+
+def test_plain_results_travel_by_marshal_and_others_by_pickle() -> None:
+    plain = (False, ([(1, "a", None, True, 2.5)], {"timeline": [("x",)]}, {"i"}, 3))
+    assert _packed(plain)[:1] == b"m"
+    assert _unpacked(_packed(plain)) == plain
+    dated = (False, datetime(2017, 9, 21, tzinfo=UTC))
+    assert _packed(dated)[:1] == b"p"
+    assert _unpacked(_packed(dated)) == dated
+    # A subclass of a plain type (a named tuple, an enum) is no plain data: marshal refuses
+    # it rather than hand back the base type, and pickle keeps its class.
+    named = (False, [_Point(1, 2), _Mode.FULL])
+    assert _packed(named)[:1] == b"p"
+    assert [type(v) for v in _unpacked(_packed(named))[1]] == [_Point, _Mode]
+    failed = (True, ValueError("bad"))
+    back = _unpacked(_packed(failed))
+    assert back[0] is True and type(back[1]) is ValueError and str(back[1]) == "bad"
