@@ -128,8 +128,8 @@ def _kebab(name: str) -> str:
 
 
 def _parameters(report_type: str) -> list[inspect.Parameter]:
-    # From the static field table, not the pydantic models: see cli/report_fields.py.
-    from cli.report_fields import REPORT_FIELDS
+    # From the static field table, not the pydantic models: see ledger/report_fields.py.
+    from ledger.report_fields import REPORT_FIELDS
 
     params = [
         inspect.Parameter(

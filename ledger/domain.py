@@ -12,13 +12,11 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 
 from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
 from eventsourcing.utils import register_topic
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from ledger import interchange
 from ledger.errors import (
     DomainRuleViolation,
     IncidentAlreadyOpen,
@@ -28,7 +26,11 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.hashing import GENESIS_HASH, content_fingerprint, event_hash
+from ledger.report_fields import PLAIN_JSON_TYPES, REPORT_FIELDS, REPORT_TYPES, UNCORRECTABLE
 from ledger.timeutil import recorded_stamp
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 TOPIC_PREFIX = "incident-ledger:Incident"
 
@@ -43,7 +45,7 @@ REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
     "discrepancy": None,
     "assessment": None,
     "retraction": STATED_TYPES,
-    "correction": frozenset(interchange.REPORT_TYPES) - {"correction", "incident"},
+    "correction": frozenset(REPORT_TYPES) - {"correction", "incident"},
 }
 
 
@@ -98,15 +100,13 @@ class IncidentEvent(CanMutateAggregate[str]):
         aggregate.last_hash = self.hash
 
 
-# Each report type's own fields, in interchange order (computed once: pydantic's field lookup is
-# not free, and this runs for every event replayed).
+# Each report type's own fields, in interchange order (from the static table, checked against
+# the models by a test: this runs at import, and the models cost pydantic's import).
 OWN_FIELDS: dict[str, tuple[str, ...]] = {
     report_type: tuple(
-        name
-        for name in model.model_fields
-        if name not in ("type", "incident", "report", "recorded_by")
+        name for name, _ in fields if name not in ("type", "incident", "report", "recorded_by")
     )
-    for report_type, model in interchange.MODEL_BY_TYPE.items()
+    for report_type, fields in REPORT_FIELDS.items()
 }
 
 
@@ -134,13 +134,11 @@ def event_content(
 def _report_event(name: str, report_type: str, base: type = IncidentEvent, **namespace: Any) -> Any:
     """Build an event class whose fields are the interchange model's fields for its type.
 
-    One source of truth for the fields (the interchange models), and stable explicit topics.
+    One source of truth for the fields (the interchange models, through the static table that
+    a test keeps equal to them), and stable explicit topics.
     """
-    model = interchange.MODEL_BY_TYPE[report_type]
     own = [
-        (field_name, Any, dataclasses.field(default=None))
-        for field_name in model.model_fields
-        if field_name not in ("type", "incident", "report", "recorded_by")
+        (field_name, Any, dataclasses.field(default=None)) for field_name in OWN_FIELDS[report_type]
     ]
     cls = dataclasses.make_dataclass(
         name,
@@ -326,7 +324,7 @@ class Incident(BaseAggregate[str]):
         """File one report on this incident; None when the very same report is already filed.
         `fingerprint` is the report's `report_fingerprint`, when the caller computed it already
         (an import's validating process does, beside this one)."""
-        plain = report_type in interchange.PLAIN_JSON_TYPES
+        plain = report_type in PLAIN_JSON_TYPES
         own = _own_fields(fields)
         fingerprint = fingerprint or report_fingerprint(report_type, fields)
         report = fields.get("report") or _report_id(report_type, fingerprint)
@@ -446,7 +444,7 @@ def _own_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 def report_fingerprint(report_type: str, fields: Mapping[str, Any]) -> str:
     """What identifies a report's content: its type, incident and fields, not its recorder."""
     said = {"type": report_type, "incident": fields["incident"], **_own_fields(fields)}
-    return content_fingerprint(said, plain=report_type in interchange.PLAIN_JSON_TYPES)
+    return content_fingerprint(said, plain=report_type in PLAIN_JSON_TYPES)
 
 
 def derive_report_id(report_type: str, fields: Mapping[str, Any]) -> str:
@@ -463,9 +461,14 @@ _FIELD_ADAPTERS: dict[tuple[str, str], TypeAdapter[Any]] = {}
 
 def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
     """A correction's changes must name fields the target's type has, with valid values."""
-    model: type[BaseModel] = interchange.MODEL_BY_TYPE[target_type]
+    # Here, not at the top: only a correction needs the models (and pydantic).
+    from pydantic import ConfigDict, TypeAdapter, ValidationError
+
+    from ledger.interchange import MODEL_BY_TYPE
+
+    model = MODEL_BY_TYPE[target_type]
     for name, value in changes.items():
-        if name in interchange.UNCORRECTABLE or name not in model.model_fields:
+        if name in UNCORRECTABLE or name not in model.model_fields:
             raise InvalidReference(f"a correction cannot change '{name}' of {_a(target_type)}")
         key = (target_type, name)
         if key not in _FIELD_ADAPTERS:

@@ -32,7 +32,7 @@ def canonical_json(value: Any, *, plain: bool = False) -> bytes:
     equality with Hypothesis; anything else takes the reference path.
 
     `plain=True` says the caller knows the value is such a value without looking: a validated
-    report of a type in `interchange.PLAIN_JSON_TYPES` (its models allow no float, no free-form
+    report of a type in `report_fields.PLAIN_JSON_TYPES` (its models allow no float, no free-form
     object, no integer beyond ±2^53). That saves walking the value, which cost more than the
     hash itself.
     """

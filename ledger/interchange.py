@@ -25,6 +25,7 @@ from pydantic import (
 
 from ledger.errors import InvalidInput
 from ledger.ids import SLUG_PATTERN
+from ledger.report_fields import REPORT_TYPES
 from ledger.timeutil import InvalidTime, parse_earliest
 
 # Limits on free text, documented in the README. They keep one hostile line from
@@ -37,20 +38,6 @@ MAX_LIST = 100
 MAX_LINE_BYTES = 1_000_000
 MAX_DEPTH = 16  # JSON nesting; the deepest legitimate line (discrepancy variants) needs 5
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (and JavaScript) cannot represent larger integers
-
-REPORT_TYPES = (
-    "incident",
-    "claim",
-    "warning",
-    "denial",
-    "corroboration",
-    "discrepancy",
-    "assessment",
-    "verdict",
-    "retraction",
-    "correction",
-    "link",
-)
 
 
 # Tabs and newlines are legitimate in quotes; other C0/C1 controls only hide text.
@@ -365,16 +352,6 @@ MODEL_BY_TYPE: dict[str, type[BaseModel]] = {
     "correction": CorrectionLine,
     "link": LinkLine,
 }
-
-# Report types whose validated lines are plain JSON for hashing: no float anywhere (only an
-# incident's lat/lon are floats), no free-form object (only a correction's `changes`), every
-# integer bounded within ±2^53, every key a model field (ASCII). Their canonical JSON is
-# orjson's sorted output (see ledger.hashing); tests/unit/test_hashing.py checks this set
-# against the models' JSON schemas, so a new float field cannot slip in unnoticed.
-PLAIN_JSON_TYPES = frozenset(REPORT_TYPES) - {"incident", "correction"}
-
-# Fields a correction may not change: they identify the report or its place in the graph.
-UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_by"})
 
 
 @functools.cache

@@ -38,7 +38,8 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.hashing import GENESIS_HASH, event_hash
-from ledger.interchange import REPORT_TYPES, UNCORRECTABLE, report_fields, validate_report
+from ledger.interchange import report_fields, validate_report
+from ledger.report_fields import REPORT_TYPES, UNCORRECTABLE
 
 WHEN = datetime(2017, 9, 21, 12, 0, tzinfo=UTC)
 INC = "deir-ez-zor-shelling-2017-09"

@@ -102,7 +102,7 @@ def _not_plain_because(report_type: str) -> list[str]:
 
 
 def test_plain_json_types_are_exactly_the_types_whose_models_allow_only_plain_values() -> None:
-    from ledger.interchange import PLAIN_JSON_TYPES, REPORT_TYPES
+    from ledger.report_fields import PLAIN_JSON_TYPES, REPORT_TYPES
 
     derived = {t for t in REPORT_TYPES if not _not_plain_because(t)}
     assert derived == PLAIN_JSON_TYPES
@@ -114,7 +114,8 @@ def test_plain_json_types_are_exactly_the_types_whose_models_allow_only_plain_va
 @given(raw=mutated_lines())
 def test_the_plain_path_is_rfc8785_on_every_valid_line_of_a_plain_type(raw: bytes) -> None:
     from ledger.domain import report_fingerprint
-    from ledger.interchange import PLAIN_JSON_TYPES, InvalidLine, read_line
+    from ledger.interchange import InvalidLine, read_line
+    from ledger.report_fields import PLAIN_JSON_TYPES
 
     try:
         fields = read_line(raw)

@@ -16,12 +16,12 @@ from ledger.interchange import (
     MAX_DEPTH,
     MAX_LINE_BYTES,
     MODEL_BY_TYPE,
-    REPORT_TYPES,
     InvalidLine,
     parse_line,
     report_fields,
     validate_report,
 )
+from ledger.report_fields import REPORT_TYPES
 
 SLUG_PROBLEM = "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"
 NOT_ISO = "is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z/±HH:MM)"

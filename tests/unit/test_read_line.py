@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.interchange import REPORT_TYPES, InvalidLine, parse_line, read_line, report_fields
+from ledger.interchange import InvalidLine, parse_line, read_line, report_fields
+from ledger.report_fields import REPORT_TYPES
 from tests.unit.test_interchange import MINIMAL, OPTIONAL
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,12 +1,39 @@
-"""Each report type's fields (name, required), in the interchange models' order.
+"""Each report type's fields (name, required), in the interchange models' order, and the
+constants about report types that need no model.
 
-The typed commands' options are built from this at start-up, instead of from the pydantic models
-themselves: importing pydantic and the models costs about 0.15 s of every command, `--help`
-included. tests/unit/test_report_fields.py checks it is exactly what the models say, so a field
-added to a model without being added here fails the tests.
+The domain's event classes and the typed commands' options are built from this at start-up,
+instead of from the pydantic models themselves: importing pydantic and building the models
+costs ~0.09 s of every command that imports them, and only the commands that validate input
+(append, import, a typed report, a correction) need them. tests/unit/test_report_fields.py
+checks the table is exactly what the models say, so a field added to a model without being
+added here fails the tests.
 """
 
 from __future__ import annotations
+
+REPORT_TYPES = (
+    "incident",
+    "claim",
+    "warning",
+    "denial",
+    "corroboration",
+    "discrepancy",
+    "assessment",
+    "verdict",
+    "retraction",
+    "correction",
+    "link",
+)
+
+# Report types whose validated lines are plain JSON for hashing: no float anywhere (only an
+# incident's lat/lon are floats), no free-form object (only a correction's `changes`), every
+# integer bounded within ±2^53, every key a model field (ASCII). Their canonical JSON is
+# orjson's sorted output (see ledger.hashing); tests/unit/test_hashing.py checks this set
+# against the models' JSON schemas, so a new float field cannot slip in unnoticed.
+PLAIN_JSON_TYPES = frozenset(REPORT_TYPES) - {"incident", "correction"}
+
+# Fields a correction may not change: they identify the report or its place in the graph.
+UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_by"})
 
 REPORT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
     "incident": (
