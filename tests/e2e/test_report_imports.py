@@ -37,10 +37,7 @@ def demo_ledger(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_a_report_on_sqlite_imports_neither_sqlalchemy_nor_psycopg_nor_pydantic(
     demo_ledger: str, args: tuple[str, ...], expected: str
 ) -> None:
-    result, modules = modules_imported("--db", demo_ledger, *args)
-    packages = {module.split(".")[0] for module in modules}
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert expected in result.stdout
+    _, packages = _imported(demo_ledger, args, expected)
     # Check the probe sees imports at all (else the assertion below would prove nothing).
     assert {"cli", "projections", "sqlite3"} <= packages
     assert not packages & set(HEAVY), sorted(packages & set(HEAVY))
@@ -60,13 +57,18 @@ def test_a_command_that_only_reads_the_log_does_not_import_pydantic(
     # pydantic and the interchange models cost ~0.09 s of start-up, a twentieth of a
     # 100,000-event rebuild: only validating input needs them (the event classes are built
     # from ledger/report_fields.py).
-    result, modules = modules_imported("--db", demo_ledger, *args)
-    packages = {module.split(".")[0] for module in modules}
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert expected in result.stdout + result.stderr
+    modules, packages = _imported(demo_ledger, args, expected)
     assert {"cli", "ledger", "eventsourcing"} <= packages
     assert "pydantic" not in packages
     assert "ledger.interchange" not in modules
+
+
+def _imported(ledger: str, args: tuple[str, ...], expected: str) -> tuple[set[str], set[str]]:
+    """The modules and top-level packages a successful command imported (it said `expected`)."""
+    result, modules = modules_imported("--db", ledger, *args)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert expected in result.stdout + result.stderr
+    return modules, {module.split(".")[0] for module in modules}
 
 
 def test_the_constants_staleness_copies_match_their_originals() -> None:
