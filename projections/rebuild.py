@@ -65,14 +65,14 @@ from projections.catchup import (
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 
 # Events decoded, and reports folded, per task. Small tasks keep both processes busy (the
-# worker's next task is queued while this process writes the last one's rows) and memory flat:
-# a 1,000,000-event rebuild peaks near 150 MB for both processes together, where tasks of
-# 10,000 reports and a catch-up's 64 MB page cache took 266 MB, and ran no faster. Tasks of
-# 500 cost about a fifth less CPU than tasks of 2,000, with a worker and without one (a
-# 2,000-event task's objects and pickle are over a megabyte, more than a core's 1 MB L2 cache
-# here; a wider pipe made it slower, so it is not the pipe). Below 500, no faster.
-REBUILD_BATCH = 500
-FOLD_CHUNK = 500
+# worker's next task is queued while this process writes the last one's rows) and memory flat.
+# Smaller also costs less CPU, in both processes and without a worker too (most likely the
+# caches: a task's objects, its marshalled result and its rows then stay in them). Measured
+# here on 100,000 events, alternating: tasks of 2,000 took 2.4 s and 500 1.9 s on a quiet
+# machine (300 and 250 no faster); later, with the machine's caches shared and busier, 500
+# took 3.0 s, 250 2.7 s, 200 and 125 2.6 s (64 no faster). A wider pipe made it slower.
+REBUILD_BATCH = 200
+FOLD_CHUNK = 200
 # The page cache: tasks this small, with the unread indexes dropped, need no more than this.
 CACHE_MB = 16
 # The indexes the second pass reads through: built between the passes, from the first's rows.
