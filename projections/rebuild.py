@@ -64,15 +64,19 @@ from projections.catchup import (
 )
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 
-# Events decoded, and reports folded, per task. Small tasks keep both processes busy (the
-# worker's next task is queued while this process writes the last one's rows) and memory flat.
-# Smaller also costs less CPU, in both processes and without a worker too (most likely the
-# caches: a task's objects, its marshalled result and its rows then stay in them). Measured
-# here on 100,000 events, alternating: tasks of 2,000 took 2.4 s and 500 1.9 s on a quiet
-# machine (300 and 250 no faster); later, with the machine's caches shared and busier, 500
-# took 3.0 s, 250 2.7 s, 200 and 125 2.6 s (64 no faster). A wider pipe made it slower.
+# Events decoded, and reports folded, per task, on SQLite. Small tasks keep both processes busy
+# (the worker's next task is queued while this process writes the last one's rows) and memory
+# flat. Smaller also costs less CPU, in both processes and without a worker too (most likely
+# the caches: a task's objects, its marshalled result and its rows then stay in them).
+# Measured here on 100,000 events, alternating: tasks of 2,000 took 2.4 s and 500 1.9 s on a
+# quiet machine (300 and 250 no faster); later, with the machine's caches shared and busier,
+# 500 took 3.0 s, 250 2.7 s, 200 and 125 2.6 s (64 no faster). A wider pipe made it slower.
 REBUILD_BATCH = 200
 FOLD_CHUNK = 200
+# On PostgreSQL each task costs round trips (the worker's events are read and sent by this
+# process, each table's rows go in by a COPY of their own): there tasks of 200 took 12.5-15.8 s,
+# 500 8.5-10.4 s, 2,000 7.0-9.6 s and 5,000 12.4-14.3 s of a 100,000-event rebuild.
+POSTGRES_TASK = 2_000
 # The page cache: tasks this small, with the unread indexes dropped, need no more than this.
 CACHE_MB = 16
 # The indexes the second pass reads through: built between the passes, from the first's rows.
@@ -88,11 +92,12 @@ def rebuild(
     store: StoreConfig,
     *,
     on_progress: Callable[[int, int], None] | None = None,
-    batch: int = REBUILD_BATCH,
-    fold_chunk: int = FOLD_CHUNK,
+    batch: int | None = None,
+    fold_chunk: int | None = None,
     workers: bool = True,
 ) -> int:
-    """Empty every view and replay the whole log into them; returns the events applied."""
+    """Empty every view and replay the whole log into them; returns the events applied. Tasks
+    of `batch` events and `fold_chunk` reports (by default, the backend's sizes)."""
     passes = _TwoPasses(ledger, store, batch, fold_chunk, workers, on_progress)
     return passes.run(from_scratch=True)
 
@@ -102,8 +107,8 @@ def catch_up_in_bulk(
     store: StoreConfig,
     *,
     on_progress: Callable[[int, int], None] | None = None,
-    batch: int = REBUILD_BATCH,
-    fold_chunk: int = FOLD_CHUNK,
+    batch: int | None = None,
+    fold_chunk: int | None = None,
     workers: bool = True,
     lock_timeout: float = 30.0,
 ) -> int:
@@ -118,14 +123,17 @@ class _TwoPasses:
         self,
         ledger: IncidentLedger,
         store: StoreConfig,
-        batch: int,
-        fold_chunk: int,
+        batch: int | None,
+        fold_chunk: int | None,
         workers: bool,
         on_progress: Callable[[int, int], None] | None,
         lock_timeout: float = 30.0,
     ) -> None:
         self.ledger, self.store = ledger, store
-        self.batch, self.fold_chunk, self.workers = batch, fold_chunk, workers
+        postgres = store.backend != "sqlite"
+        self.batch = batch or (POSTGRES_TASK if postgres else REBUILD_BATCH)
+        self.fold_chunk = fold_chunk or (POSTGRES_TASK if postgres else FOLD_CHUNK)
+        self.workers = workers
         self.on_progress, self.lock_timeout = on_progress, lock_timeout
         self.start = self.span = 0
 
