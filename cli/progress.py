@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
@@ -10,11 +11,13 @@ from cli.context import settings
 
 
 class ProgressBar:
-    """A transient rich bar on stderr, shown once the command has run for `delay` seconds, and
-    only on a terminal and without --quiet. Where stderr is a pipe or a file a transient bar
-    shows nothing, yet would cost rich's import and a redrawing thread contending with the
-    command for the interpreter lock: there it is never built. Call it with the work done (and
-    the total, where only the caller knows it); close it on every way out."""
+    """A transient rich bar on stderr, shown once the command has run for `delay` seconds (a
+    second, for every command: a shorter run needs none), only where rich would draw it (a
+    terminal, or TTY_COMPATIBLE=1 or FORCE_COLOR set) and without --quiet. Where stderr is a
+    pipe or a file a transient bar shows nothing, yet would cost rich's import and a redrawing
+    thread contending with the command for the interpreter lock: there it is never built.
+    Call it with the work done (and the total, where only the caller knows it); close it on
+    every way out."""
 
     def __init__(
         self,
@@ -35,7 +38,7 @@ class ProgressBar:
         if self.bar is None:
             if time.monotonic() < self.shown_from or settings().quiet:
                 return
-            if not sys.stderr.isatty():
+            if not _on_a_terminal():
                 return
             from rich.console import Console
             from rich.progress import Progress
@@ -48,3 +51,19 @@ class ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _on_a_terminal() -> bool:
+    """Whether rich would draw on stderr, decided as rich decides it (TTY_COMPATIBLE, then
+    FORCE_COLOR, then the stream itself) without importing rich; no stderr (pythonw) is none."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    force_color = os.environ.get("FORCE_COLOR")
+    if force_color is not None:
+        return force_color != ""
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # a closed stream
+        return False

@@ -210,9 +210,12 @@ def _serve(tasks_in: Connection, results_out: Connection, parents: tuple[Connect
 
 
 # A result of plain data (what the tasks return: tuples, lists, dicts and sets of strings,
-# numbers, None and booleans) travels as `marshal` writes it: it packs and unpacks such data in
-# about 70% of pickle's time (a rebuild sends back every row it writes). Anything else (an
-# exception, an object) goes by pickle. The first byte says which; both ends are one Python.
+# bytes, numbers, None and booleans) travels as `marshal` writes it: it packs and unpacks such
+# data in about 70% of pickle's time (a rebuild sends back every row it writes). What marshal
+# refuses (an exception, an object, a subclass of a plain type such as a named tuple or an enum)
+# goes by pickle. The first byte says which; both ends are one Python. One difference from
+# pickle: marshal takes any byte buffer (bytearray, memoryview, array) and gives back bytes, so
+# a task returns bytes, never a buffer (a test pins this).
 _MARSHALLED, _PICKLED = b"m", b"p"
 
 

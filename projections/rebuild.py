@@ -131,8 +131,10 @@ class _TwoPasses:
     ) -> None:
         self.ledger, self.store = ledger, store
         postgres = store.backend != "sqlite"
-        self.batch = batch or (POSTGRES_TASK if postgres else REBUILD_BATCH)
-        self.fold_chunk = fold_chunk or (POSTGRES_TASK if postgres else FOLD_CHUNK)
+        self.batch = batch if batch is not None else POSTGRES_TASK if postgres else REBUILD_BATCH
+        self.fold_chunk = (
+            fold_chunk if fold_chunk is not None else POSTGRES_TASK if postgres else FOLD_CHUNK
+        )
         self.workers = workers
         self.on_progress, self.lock_timeout = on_progress, lock_timeout
         self.start = self.span = 0

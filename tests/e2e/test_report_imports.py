@@ -54,7 +54,7 @@ def test_a_report_on_sqlite_imports_neither_sqlalchemy_nor_psycopg_nor_pydantic(
 def test_a_command_that_only_reads_the_log_does_not_import_pydantic(
     demo_ledger: str, args: tuple[str, ...], expected: str
 ) -> None:
-    # pydantic and the interchange models cost ~0.09 s of start-up, a twentieth of a
+    # pydantic and the interchange models add ~0.06 s to start-up, a fortieth of a
     # 100,000-event rebuild: only validating input needs them (the event classes are built
     # from ledger/report_fields.py).
     modules, packages = _imported(demo_ledger, args, expected)
