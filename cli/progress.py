@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from typing import Any
 
@@ -12,12 +10,11 @@ from cli.context import settings
 
 class ProgressBar:
     """A transient rich bar on stderr, shown once the command has run for `delay` seconds (a
-    second, for every command: a shorter run needs none), only where rich would draw it (a
-    terminal, or TTY_COMPATIBLE=1 or FORCE_COLOR set) and without --quiet. Where stderr is a
-    pipe or a file a transient bar shows nothing, yet would cost rich's import and a redrawing
-    thread contending with the command for the interpreter lock: there it is never built.
-    Call it with the work done (and the total, where only the caller knows it); close it on
-    every way out."""
+    second, for every command: a shorter run needs none), without --quiet, and only where rich
+    would draw it (`Console.is_terminal`: a terminal, or TTY_COMPATIBLE/FORCE_COLOR). Where
+    stderr is a pipe or a file a transient bar shows nothing, yet would run a redrawing thread
+    contending with the command for the interpreter lock: there none is started. Call it with
+    the work done (and the total, where only the caller knows it); close it on every way out."""
 
     def __init__(
         self,
@@ -31,19 +28,24 @@ class ProgressBar:
         self.shown_from = (time.monotonic() if started is None else started) + delay
         self.bar: Any = None
         self.task: Any = None
+        self.off = False  # decided once: no bar for this command
 
     def __call__(self, done: int, total: int | None = None) -> None:
         if total is not None:
             self.total = total or None
         if self.bar is None:
-            if time.monotonic() < self.shown_from or settings().quiet:
+            if self.off or time.monotonic() < self.shown_from:
                 return
-            if not _on_a_terminal():
-                return
+            # Imported here, past the delay: ~0.025 s once, in a command already a second long.
             from rich.console import Console
+
+            console = Console(stderr=True)
+            if settings().quiet or not console.is_terminal:
+                self.off = True
+                return
             from rich.progress import Progress
 
-            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar = Progress(console=console, transient=True)
             self.bar.start()
             self.task = self.bar.add_task(self.label, total=self.total)
         self.bar.update(self.task, completed=done, total=self.total)
@@ -51,19 +53,3 @@ class ProgressBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
-
-
-def _on_a_terminal() -> bool:
-    """Whether rich would draw on stderr, decided as rich decides it (TTY_COMPATIBLE, then
-    FORCE_COLOR, then the stream itself) without importing rich; no stderr (pythonw) is none."""
-    compatible = os.environ.get("TTY_COMPATIBLE", "")
-    if compatible in ("0", "1"):
-        return compatible == "1"
-    force_color = os.environ.get("FORCE_COLOR")
-    if force_color is not None:
-        return force_color != ""
-    isatty = getattr(sys.stderr, "isatty", None)
-    try:
-        return bool(isatty is not None and isatty())
-    except ValueError:  # a closed stream
-        return False

@@ -151,10 +151,10 @@ def _lines(
     limit: int,
     offset: int,
 ) -> bytes:
-    """The lines, in UTF-8 (bytes come from the worker as they are), of `limit` rows (-1: all)
-    after the first `offset`: quoted for commas and quotes only, unless a field holds a line
-    break (a line then holds LF or CR): then read again with every field checked for those
-    too."""
+    """The lines, in UTF-8 (stdout and the worker's file take them as they are), of `limit`
+    rows (-1: all) after the first `offset`: quoted for commas and quotes only, unless a field
+    holds a line break (a line then holds LF or CR): then read again with every field checked
+    for those too."""
     window = [*parameters, limit, offset]
     rows = connection.execute(f"{selects[0]} LIMIT ? OFFSET ?", window).fetchall()
     text = "".join([line + "\n" for (line,) in rows])
