@@ -22,7 +22,3 @@ def test_each_backend_gets_its_task_sizes_unless_given(url: str, expected: tuple
     assert (defaults.batch, defaults.fold_chunk) == expected
     given = _TwoPasses(None, store, 3, 2, True, None)  # type: ignore[arg-type]
     assert (given.batch, given.fold_chunk) == (3, 2)
-
-
-def test_sqlite_tasks_are_smaller_than_postgresql_ones() -> None:
-    assert REBUILD_BATCH < POSTGRES_TASK and FOLD_CHUNK < POSTGRES_TASK
