@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 from ledger.errors import InvalidInput
 
 DEFAULT_DB = "ledger.db"
+# What SQLite keeps beside a database file (WAL mode's log and shared memory, the rollback
+# journal), and what the ledger may keep there: no output file may take one of these names.
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+LEDGER_SIDECARS = (".evidence",)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,30 @@ class StoreConfig:
         if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
             return f"{path.as_uri()}?mode=ro"
         return f"{path.as_uri()}?mode=ro&immutable=1"  # mode=ro: never create a missing file
+
+    def own_paths(self) -> tuple[Path, ...]:
+        """The files and folders that are this ledger's (none on PostgreSQL): the database,
+        SQLite's files beside it, and what the ledger stores beside it. Absolute, symbolic
+        links resolved, whether they exist yet or not."""
+        if self.backend != "sqlite":
+            return ()
+        path = Path(self.sqlite_path).resolve()
+        suffixes = (*SQLITE_SIDECARS, *LEDGER_SIDECARS)
+        return (path, *(path.with_name(path.name + suffix) for suffix in suffixes))
+
+    def owns(self, target: Path) -> bool:
+        """True when writing `target` would write over this ledger: it is one of `own_paths`
+        (SQLite's super-journals `-mj...` too), lies inside one of them, or is one of them
+        under another name (a hard link)."""
+        own = self.own_paths()
+        if not own:
+            return False
+        resolved = target.resolve()
+        if any(resolved == path or resolved.is_relative_to(path) for path in own):
+            return True
+        if resolved.parent == own[0].parent and resolved.name.startswith(own[0].name + "-mj"):
+            return True
+        return any(_same_file(resolved, path) for path in own)
 
     @property
     def sqlite_file(self) -> str:
@@ -90,6 +118,13 @@ class StoreConfig:
             port=self.port,
             database=self.dbname,
         )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either is missing or unreadable: not the same existing file
+        return False
 
 
 def resolve(db: str | None) -> StoreConfig:
