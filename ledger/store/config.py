@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 if TYPE_CHECKING:
     from sqlalchemy import URL
 
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, StoreUnavailable
 
 DEFAULT_DB = "ledger.db"
 # What SQLite keeps beside a database file (WAL mode's log and shared memory, the rollback
@@ -43,13 +43,23 @@ class StoreConfig:
         """A SQLite URI to read this ledger, also when the file or its folder is read-only.
 
         A WAL database cannot be opened `mode=ro` without its -shm file, which a read-only folder
-        cannot hold; `immutable=1` reads it anyway. It is used only where this process cannot
-        write, which is also where it cannot change under us through this process.
+        cannot hold; `immutable=1` reads it anyway, but only the database file: the events
+        committed to a -wal beside it would be silently left out, so that case is refused.
+        Where a -shm file exists, `mode=ro` reads the file with its WAL even in a read-only
+        folder. `immutable` is used only where this process cannot write, which is also where
+        it cannot change under us through this process.
         """
         path = Path(self.sqlite_path).resolve()
+        shm, wal = (path.with_name(path.name + suffix) for suffix in ("-shm", "-wal"))
         # as_uri percent-encodes the path: a `?` or `#` in a folder name would else end it.
-        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        if shm.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             return f"{path.as_uri()}?mode=ro"
+        if _size(wal):
+            raise StoreUnavailable(
+                f"{self.display} cannot be read whole: its folder is read-only and its "
+                f"{wal.name} holds events without a {shm.name} (copy the ledger with its "
+                "-wal to a folder you can write, and read it there)"
+            )
         return f"{path.as_uri()}?mode=ro&immutable=1"  # mode=ro: never create a missing file
 
     def own_paths(self) -> tuple[Path, ...]:
@@ -118,6 +128,13 @@ class StoreConfig:
             port=self.port,
             database=self.dbname,
         )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # missing (or unreadable, and then SQLite could not read it either)
+        return 0
 
 
 def _same_file(a: Path, b: Path) -> bool:
