@@ -16,6 +16,7 @@ import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Notification, StoredEvent, Transcoder
 
+from ledger import stops
 from ledger.collector import collector_paused
 from ledger.domain import (
     ASSERTION_TYPES,
@@ -195,6 +196,7 @@ class IncidentLedger(Application[str]):
                 if on_progress is not None and done % 1000 == 0:
                     on_progress(done)
             self._flush(session, pending, incidents)
+        stops.step("append.committed")
         return result
 
     def _apply_line(
@@ -283,6 +285,7 @@ class IncidentLedger(Application[str]):
         ]
         session.insert(stored, index, references)
         pending.clear()
+        stops.step("append.flushed")
 
     # -- queries -------------------------------------------------------------------------------
 
