@@ -8,6 +8,7 @@ the command had finished. Unset (always, outside tests) a step costs one diction
 
 The steps:
 
+- `append.loaded`: an existing incident loaded by an append, inside its transaction.
 - `append.flushed`: a batch of events inserted, inside the append's one transaction.
 - `append.committed`: the append's transaction committed, the views not yet brought up.
 - `catch-up.applied`: a catch-up's batch applied to the views, inside its transaction.
