@@ -61,13 +61,10 @@ def append_lines(
         from cli.validation import lines_from_spool, validate_file
 
         assert path is not None
-        spool = _temporary_path()
         if _worth_validating_beside(path):
-            try:
-                _append_beside_validation(path, spool, project)
-            finally:
-                remove_quietly(spool)
+            _append_beside_validation(path, project)
             return
+        spool = _temporary_path()
         try:
             total, mentions = validate_file(path, spool)  # every line, before any is written
         except BaseException:
@@ -102,12 +99,12 @@ def _worth_validating_beside(path: Path) -> bool:
     )
 
 
-def _append_beside_validation(path: Path, spool: Path, project: bool) -> None:
+def _append_beside_validation(path: Path, project: bool) -> None:
     from cli.validation import ValidatingChild
     from ledger.application import Mentions
     from ledger.errors import LedgerError
 
-    child = ValidatingChild(path, spool)
+    child = ValidatingChild(path)
     try:
         try:
             _append_and_project(child.stream, None, None, project, Mentions())

@@ -16,6 +16,7 @@ import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import Notification, StoredEvent, Transcoder
 
+from ledger import stops
 from ledger.collector import collector_paused
 from ledger.domain import (
     ASSERTION_TYPES,
@@ -93,7 +94,7 @@ class IncidentLedger(Application[str]):
             }
         else:
             env |= {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "PERSISTENCE_MODULE": "ledger.store.postgres_recorder:LedgerPostgresFactory",
                 "POSTGRES_DBNAME": config.dbname,
                 "POSTGRES_HOST": config.host,
                 "POSTGRES_PORT": str(config.port),
@@ -101,6 +102,10 @@ class IncidentLedger(Application[str]):
                 "POSTGRES_PASSWORD": config.password,
                 "POSTGRES_CONNECT_TIMEOUT": "5",
                 "POSTGRES_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
+                # One connection (the library opens five, and up to ten more on demand): a
+                # write session reads through its own (see ledger.store.postgres_recorder).
+                "POSTGRES_POOL_SIZE": "1",
+                "POSTGRES_MAX_OVERFLOW": "0",
                 "APPLICATION_RECORDER_TOPIC": (
                     "ledger.store.postgres_recorder:LedgerPostgresRecorder"
                 ),
@@ -195,6 +200,7 @@ class IncidentLedger(Application[str]):
                 if on_progress is not None and done % 1000 == 0:
                     on_progress(done)
             self._flush(session, pending, incidents)
+        stops.step("append.committed")
         return result
 
     def _apply_line(
@@ -247,6 +253,7 @@ class IncidentLedger(Application[str]):
         except AggregateNotFoundError:
             return None
         assert isinstance(incident, Incident)
+        stops.step("append.loaded")
         return incident
 
     def _flush(
@@ -283,6 +290,7 @@ class IncidentLedger(Application[str]):
         ]
         session.insert(stored, index, references)
         pending.clear()
+        stops.step("append.flushed")
 
     # -- queries -------------------------------------------------------------------------------
 

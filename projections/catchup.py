@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from ledger import stops
 from ledger.application import IncidentLedger
 from ledger.fold import fold, timeline_values
 from ledger.integrity import SEALS_ID
@@ -191,6 +192,7 @@ def catch_up(
                     _apply(db, records[: fail_after - applied])
                     raise InjectedFailure(f"injected failure after {fail_after} events")
                 _apply(db, records)
+                stops.step("catch-up.applied")
                 write_position(db, notifications[-1].id)
             applied += len(records)
             if on_progress is not None:

@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import StoredEvent
 
+from ledger import stops
 from ledger.application import IncidentLedger
 from ledger.collector import collector_paused
 from ledger.fold import fold
@@ -211,6 +212,7 @@ class _TwoPasses:
 
         for rows, references, position in worker.ordered(tasks(), share=True):
             insert_reports(db, rows, references)
+            stops.step("rebuild.stored")
             if affected is not None:
                 own = {row[TIMELINE_INCIDENT] for row in rows}
                 affected |= affected_incidents(db, own, {t for _, t, _ in references})
@@ -238,6 +240,7 @@ class _TwoPasses:
                 actors.update(row[TALLY_ACTOR] for row in rows["actor_tallies"])
             for name, table_rows in rows.items():
                 insert_tuples(db, name, table_rows)
+            stops.step("rebuild.folded")
             refresh_timeline_rows(db, refreshed, {row["report"] for row in refreshed})
             folded += count
             self._progress(self.span + folded * self.span // max(reports, 1))
