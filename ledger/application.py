@@ -27,7 +27,13 @@ from ledger.domain import (
     Signer,
     shared,
 )
-from ledger.errors import DomainRuleViolation, IncidentNotFound, LedgerError, StoreUnavailable
+from ledger.errors import (
+    DomainRuleViolation,
+    IncidentNotFound,
+    LedgerError,
+    NamespaceClash,
+    StoreUnavailable,
+)
 from ledger.integrity import SEALS_ID, make_seal
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import ConflictingWrite, IndexRow
@@ -150,12 +156,16 @@ class IncidentLedger(Application[str]):
         # The lines stream (memory does not grow with the file); the ids they name were gathered
         # beforehand, so the directory reads what exists in a few queries.
         directory = _BatchDirectory(self)
-        directory.prefetch(mentions)
         result = AppendResult()
         incidents: dict[str, Incident] = {}
         pending: list[IncidentEvent] = []
         done = 0
         with self.recorder.write_session() as session:  # type: ignore[attr-defined]
+            # Read once the write lock is held: no other writer can commit until this one
+            # does, so what the directory finds is what the log holds. A report id clash would
+            # also be caught by `ledger_reports`' key, but nothing keys incident slugs and
+            # report ids together: only the lock keeps their one namespace between writers.
+            directory.prefetch(mentions)
             # One moment for every event of the append, taken once the write lock is held: it
             # is one transaction, which the ledger holds all at once, so a cut at any recorded
             # time shows all of an import or none of it (and the moment is formatted once).
@@ -218,6 +228,8 @@ class IncidentLedger(Application[str]):
             if incident is not None:
                 incident.check_reopening(fields)
                 return None
+            if (holder := directory.find(slug)) is not None:
+                raise NamespaceClash.incident_is_report(slug, holder.incident)
             incident = Incident.open(
                 fields, recorded_at=recorded_at, recorded_by=recorded_by, signer=self.signer
             )
@@ -389,8 +401,17 @@ class Mentions:
         self.incidents.add(fields["incident"])
         if report_type == "link":
             self.incidents.add(fields["other"])
-        if report_type != "incident":
-            self.reports.add(fields.get("report") or derive_report_id(report_type, fields))
+        elif report_type == "correction" and isinstance(
+            other := (fields.get("changes") or {}).get("other"), str
+        ):
+            self.incidents.add(other)  # a correction may point a link at another incident
+        # Report ids and incident slugs share one namespace: each is also looked up as the other.
+        if report_type == "incident":
+            self.reports.add(fields["incident"])
+        else:
+            report = fields.get("report") or derive_report_id(report_type, fields)
+            self.reports.add(report)
+            self.incidents.add(report)
         self.reports.update(fields.get("refers_to", ()))
 
     @classmethod

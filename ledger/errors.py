@@ -44,6 +44,21 @@ class ReportIdClash(DomainRuleViolation):
         self.report = report
 
 
+class NamespaceClash(DomainRuleViolation):
+    """Report ids and incident slugs share one namespace: a view keys both by the same id."""
+
+    @classmethod
+    def report_is_incident(cls, report: str) -> NamespaceClash:
+        return cls(f"report id '{report}' is already an incident's slug (they share one namespace)")
+
+    @classmethod
+    def incident_is_report(cls, incident: str, holder: str) -> NamespaceClash:
+        return cls(
+            f"incident slug '{incident}' is already a report id, in incident '{holder}' "
+            "(they share one namespace)"
+        )
+
+
 class InvalidReference(DomainRuleViolation):
     """A reference to a report of the wrong kind (e.g. retracting something nobody said)."""
 
