@@ -14,7 +14,12 @@ from typing import Any
 
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Notification, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    MapperDeserialisationError,
+    Notification,
+    StoredEvent,
+    Transcoder,
+)
 
 from ledger.collector import collector_paused
 from ledger.domain import (
@@ -30,6 +35,7 @@ from ledger.domain import (
 from ledger.errors import (
     DomainRuleViolation,
     IncidentNotFound,
+    IntegrityFailure,
     LedgerError,
     NamespaceClash,
     StoreUnavailable,
@@ -315,8 +321,19 @@ class IncidentLedger(Application[str]):
             raise IncidentNotFound(slug)
         return [(n.id, self.decode(n)) for n in notifications]
 
-    def decode(self, notification: Notification | StoredEvent) -> IncidentEvent:
-        event = self.mapper.to_domain_event(notification)
+    def decode(
+        self, notification: Notification | StoredEvent, position: int | None = None
+    ) -> IncidentEvent:
+        try:
+            event = self.mapper.to_domain_event(notification)
+        except (MapperDeserialisationError, ValueError) as e:
+            # A damaged row (not UTF-8, not JSON): the log itself failed, one line naming it.
+            at = position if position is not None else getattr(notification, "id", None)
+            raise IntegrityFailure(
+                f"the event at position {at} (incident '{notification.originator_id}', version "
+                f"{notification.originator_version}) cannot be decoded ({_first_cause(e)}); "
+                "run 'ledger verify'"
+            ) from None
         assert isinstance(event, IncidentEvent)
         return event
 
@@ -333,7 +350,10 @@ class IncidentLedger(Application[str]):
             and self.mapper.compressor is None
             and stored.state.count(TYPE_MARK) == 1
         ):
-            state = orjson.loads(stored.state)
+            try:
+                state = orjson.loads(stored.state)
+            except orjson.JSONDecodeError:
+                return to_record(position, self.decode(stored, position))  # it names the row
             report_type, class_version, own = shape
             if type(state) is dict and state.get("class_version", 1) == class_version:
                 record: dict[str, Any] = {
@@ -350,7 +370,7 @@ class IncidentLedger(Application[str]):
                     if value is not None:
                         record[name] = value
                 return record
-        return to_record(position, self.decode(stored))
+        return to_record(position, self.decode(stored, position))
 
     def find_reports(self, reports: Sequence[str]) -> dict[str, ReportEntry]:
         rows = self.recorder.find_reports(list(reports))  # type: ignore[attr-defined]
@@ -385,6 +405,13 @@ class IncidentLedger(Application[str]):
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+
+def _first_cause(error: BaseException) -> str:
+    """The innermost error's message: the library wraps the decoder's in a long sentence."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 @dataclass

@@ -172,3 +172,38 @@ def test_project_rebuild_refuses_with_one_line_and_exit_3_naming_the_way_out(
         result.stderr,
     ), result.stderr
     assert "Traceback" not in result.output
+
+
+def insert_undecodable_row(db_url: str) -> None:
+    """A row whose state is not UTF-8, written straight into the log (as damage would leave it)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(resolve(db_url).sqlalchemy_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
+                    "VALUES ('inc-a', 3, 'incident-ledger:Incident.ClaimMade', :state)"
+                ),
+                {"state": b'{"report": "\xff"}'},
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "command", [("show", "inc-a"), ("history", "inc-a"), ("project", "--rebuild"), ("project",)]
+)
+def test_an_undecodable_row_is_one_line_naming_its_position_with_exit_3(
+    ledger: IncidentLedger, db_url: str, run_cli: RunCli, command: tuple[str, ...]
+) -> None:
+    insert_undecodable_row(db_url)
+    result = run_cli(*command)
+    assert result.exit_code == 3, result.output
+    assert result.stderr == (
+        "error: the event at position 3 (incident 'inc-a', version 3) cannot be decoded "
+        "('utf-8' codec can't decode byte 0xff in position 12: invalid start byte); "
+        "run 'ledger verify'\n"
+    )
+    assert "Traceback" not in result.output
