@@ -14,7 +14,12 @@ from typing import Any
 
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import Notification, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    MapperDeserialisationError,
+    Notification,
+    StoredEvent,
+    Transcoder,
+)
 
 from ledger import stops
 from ledger.collector import collector_paused
@@ -28,7 +33,14 @@ from ledger.domain import (
     Signer,
     shared,
 )
-from ledger.errors import DomainRuleViolation, IncidentNotFound, LedgerError, StoreUnavailable
+from ledger.errors import (
+    DomainRuleViolation,
+    IncidentNotFound,
+    IntegrityFailure,
+    LedgerError,
+    NamespaceClash,
+    StoreUnavailable,
+)
 from ledger.integrity import SEALS_ID, make_seal
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import ConflictingWrite, IndexRow
@@ -155,12 +167,16 @@ class IncidentLedger(Application[str]):
         # The lines stream (memory does not grow with the file); the ids they name were gathered
         # beforehand, so the directory reads what exists in a few queries.
         directory = _BatchDirectory(self)
-        directory.prefetch(mentions)
         result = AppendResult()
         incidents: dict[str, Incident] = {}
         pending: list[IncidentEvent] = []
         done = 0
         with self.recorder.write_session() as session:  # type: ignore[attr-defined]
+            # Read once the write lock is held: no other writer can commit until this one
+            # does, so what the directory finds is what the log holds. A report id clash would
+            # also be caught by `ledger_reports`' key, but nothing keys incident slugs and
+            # report ids together: only the lock keeps their one namespace between writers.
+            directory.prefetch(mentions)
             # One moment for every event of the append, taken once the write lock is held: it
             # is one transaction, which the ledger holds all at once, so a cut at any recorded
             # time shows all of an import or none of it (and the moment is formatted once).
@@ -224,6 +240,8 @@ class IncidentLedger(Application[str]):
             if incident is not None:
                 incident.check_reopening(fields)
                 return None
+            if (holder := directory.find(slug)) is not None:
+                raise NamespaceClash.incident_is_report(slug, holder.incident)
             incident = Incident.open(
                 fields, recorded_at=recorded_at, recorded_by=recorded_by, signer=self.signer
             )
@@ -311,8 +329,19 @@ class IncidentLedger(Application[str]):
             raise IncidentNotFound(slug)
         return [(n.id, self.decode(n)) for n in notifications]
 
-    def decode(self, notification: Notification | StoredEvent) -> IncidentEvent:
-        event = self.mapper.to_domain_event(notification)
+    def decode(
+        self, notification: Notification | StoredEvent, position: int | None = None
+    ) -> IncidentEvent:
+        try:
+            event = self.mapper.to_domain_event(notification)
+        except (MapperDeserialisationError, ValueError) as e:
+            # A damaged row (not UTF-8, not JSON): the log itself failed, one line naming it.
+            at = position if position is not None else getattr(notification, "id", None)
+            raise IntegrityFailure(
+                f"the event at position {at} (incident '{notification.originator_id}', version "
+                f"{notification.originator_version}) cannot be decoded ({_first_cause(e)}); "
+                "run 'ledger verify'"
+            ) from None
         assert isinstance(event, IncidentEvent)
         return event
 
@@ -329,7 +358,10 @@ class IncidentLedger(Application[str]):
             and self.mapper.compressor is None
             and stored.state.count(TYPE_MARK) == 1
         ):
-            state = orjson.loads(stored.state)
+            try:
+                state = orjson.loads(stored.state)
+            except orjson.JSONDecodeError:
+                return to_record(position, self.decode(stored, position))  # it names the row
             report_type, class_version, own = shape
             if type(state) is dict and state.get("class_version", 1) == class_version:
                 record: dict[str, Any] = {
@@ -346,7 +378,7 @@ class IncidentLedger(Application[str]):
                     if value is not None:
                         record[name] = value
                 return record
-        return to_record(position, self.decode(stored))
+        return to_record(position, self.decode(stored, position))
 
     def find_reports(self, reports: Sequence[str]) -> dict[str, ReportEntry]:
         rows = self.recorder.find_reports(list(reports))  # type: ignore[attr-defined]
@@ -383,6 +415,13 @@ class IncidentLedger(Application[str]):
         return self.recorder.max_notification_id() or 0
 
 
+def _first_cause(error: BaseException) -> str:
+    """The innermost error's message: the library wraps the decoder's in a long sentence."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
 @dataclass
 class Mentions:
     """Every incident and report id a batch names: what its directory reads up front, in a few
@@ -397,8 +436,17 @@ class Mentions:
         self.incidents.add(fields["incident"])
         if report_type == "link":
             self.incidents.add(fields["other"])
-        if report_type != "incident":
-            self.reports.add(fields.get("report") or derive_report_id(report_type, fields))
+        elif report_type == "correction" and isinstance(
+            other := (fields.get("changes") or {}).get("other"), str
+        ):
+            self.incidents.add(other)  # a correction may point a link at another incident
+        # Report ids and incident slugs share one namespace: each is also looked up as the other.
+        if report_type == "incident":
+            self.reports.add(fields["incident"])
+        else:
+            report = fields.get("report") or derive_report_id(report_type, fields)
+            self.reports.add(report)
+            self.incidents.add(report)
         self.reports.update(fields.get("refers_to", ()))
 
     @classmethod
