@@ -24,10 +24,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import drawsvg as dw
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
 
@@ -44,7 +46,6 @@ Row = dict[str, Any]
 Decoder = Callable[[Any], Any]  # a log Notification -> its domain event
 Progress = Callable[[int, int], None]  # (events read, events in the log)
 
-ASSERTION_TYPES = frozenset({"claim", "warning"})
 # Reports whose `by` is a party to the incident (an analyst's assessment or verdict is not).
 PARTY_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
 STATUS_COLORS = {
@@ -1258,231 +1259,11 @@ def _referrer_node(entry: Entry, hops: list[Hop], x: float, y: float, color: str
 
 # -- the page ------------------------------------------------------------------------------------
 
-CSS = """
-:root { color-scheme: light; }
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0;
-  color: #111827; background: #f9fafb; line-height: 1.45; }
-header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 20px; }
-header { padding-top: 18px; }
-h1 { margin: 0 0 4px; font-size: 1.6rem; }
-h2 { margin-top: 2rem; border-bottom: 2px solid #e5e7eb; padding-bottom: 4px; }
-h3 { margin-top: 1.4rem; }
-code { font-size: 0.9em; background: #eef2f7; padding: 0 3px; border-radius: 3px; }
-.meta { color: #4b5563; margin: 0; }
-.verification { padding: 8px 12px; border-radius: 6px; margin: 10px 0; }
-.verification.ok { background: #ecfdf5; border: 1px solid #6ee7b7; }
-.verification.bad { background: #fef2f2; border: 1px solid #fca5a5; }
-.warning { background: #fffbeb; border: 1px solid #fcd34d; padding: 6px 10px; border-radius: 6px; }
-table { border-collapse: collapse; width: 100%; background: #fff; font-size: 0.92rem; }
-th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e5e7eb;
-  vertical-align: top; }
-th { background: #f3f4f6; }
-th button { font: inherit; font-weight: bold; background: none; border: 0; padding: 0;
-  cursor: pointer; color: inherit; }
-th[aria-sort="ascending"] button::after { content: " ▲"; }
-th[aria-sort="descending"] button::after { content: " ▼"; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff;
-  font-size: 0.8rem; font-weight: bold; white-space: nowrap; }
-.st-disputed { background: #c2410c; } .st-unverified { background: #6b7280; }
-.st-corroborated { background: #15803d; } .st-confirmed { background: #166534; }
-.st-refuted { background: #991b1b; } .st-unverifiable { background: #7c3aed; }
-.st-retracted { background: #1f2937; } .st-open { background: #0369a1; }
-.incident { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 4px 18px 16px;
-  margin: 24px 0; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0; }
-dl.facts dt { color: #4b5563; } dl.facts dd { margin: 0; }
-figure { margin: 8px 0; overflow-x: auto; }
-figure svg { display: block; max-width: none; height: auto; }
-figcaption { color: #4b5563; font-size: 0.85rem; }
-caption { text-align: left; font-weight: 600; padding: 6px 0 4px; }
-.assertion { border-top: 1px dashed #d1d5db; padding-top: 6px; margin-top: 14px; }
-blockquote { margin: 6px 0 6px 0; padding-left: 10px; border-left: 3px solid #d1d5db;
-  color: #374151; font-style: italic; }
-.changed { font-weight: bold; }
-@media print { .incident { break-inside: avoid-page; } }
-"""
-
-SCRIPT = """
-(function () {
-  var tables = document.querySelectorAll("table.sortable");
-  Array.prototype.forEach.call(tables, function (table) {
-    var heads = table.tHead.rows[0].cells;
-    Array.prototype.forEach.call(heads, function (th, index) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.textContent = th.textContent;
-      th.textContent = "";
-      th.appendChild(button);
-      button.addEventListener("click", function () {
-        var ascending = th.getAttribute("aria-sort") !== "ascending";
-        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        var numeric = th.getAttribute("data-type") === "number";
-        rows.sort(function (a, b) {
-          var x = a.cells[index].getAttribute("data-sort") || "";
-          var y = b.cells[index].getAttribute("data-sort") || "";
-          var c = numeric ? Number(x) - Number(y) : x.localeCompare(y);
-          return ascending ? c : -c;
-        });
-        rows.forEach(function (row) { body.appendChild(row); });
-      });
-    });
-  });
-})();
-"""
-
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
-<meta name="generator" content="Incident Ledger">
-<title>Incident Ledger report: {{ data.filters }}</title>
-<style>{{ css }}</style>
-</head>
-<body>
-<header>
-<h1>Incident Ledger report</h1>
-<p class="meta">{{ data.incidents|length }} incident(s) ({{ data.filters }}) from
-<code>{{ data.source }}</code>, generated {{ data.generated_at }}.</p>
-{{ verification }}
-{% if data.lag %}<p class="warning">The projection tables are {{ data.lag }} event(s) behind the
-log: run <code>ledger project</code> for an up-to-date report.</p>{% endif %}
-</header>
-<main>
-<section id="overview">
-<h2>Overview</h2>
-{% if data.incidents %}
-<table class="sortable" id="overview-table">
-<thead><tr>
-<th scope="col">Incident</th><th scope="col">Status</th>
-<th scope="col" data-type="number">Assertions</th><th scope="col" data-type="number">Disputed</th>
-<th scope="col" data-type="number">Reports</th><th scope="col">Parties</th>
-<th scope="col">Last stated</th><th scope="col">Last recorded</th>
-</tr></thead>
-<tbody>
-{% for inc in data.incidents %}{% set r = inc.row %}
-<tr data-incident="{{ inc.slug }}">
-<td data-sort="{{ inc.slug }}"><a href="#incident-{{ inc.slug }}">{{ r.title }}</a><br>
-<code>{{ inc.slug }}</code></td>
-<td data-sort="{{ status_rank(r.status) }}">
-<span class="badge st-{{ r.status }}">{{ r.status }}</span></td>
-<td class="num" data-sort="{{ r.assertions }}">{{ r.assertions }}</td>
-<td class="num" data-sort="{{ r.disputed }}">{{ r.disputed }}</td>
-<td class="num" data-sort="{{ r.reports }}">{{ r.reports }}</td>
-<td data-sort="{{ inc.parties|length }}">{{ inc.parties|join("; ") }}</td>
-<td data-sort="{{ r.last_stated_at or '' }}">{{ r.last_stated_at or "—" }}</td>
-<td data-sort="{{ r.last_recorded_at }}">{{ r.last_recorded_at }}</td>
-</tr>
-{% endfor %}
-</tbody>
-</table>
-{% else %}<p>No incident matches.</p>{% endif %}
-</section>
-{% for inc in data.incidents %}{% set r = inc.row %}
-<section class="incident" id="incident-{{ inc.slug }}">
-<h2><span class="badge st-{{ r.status }}">{{ r.status }}</span> {{ r.title }}</h2>
-<dl class="facts">
-<dt>Incident</dt><dd><code>{{ inc.slug }}</code>{% if r.corrected %} (corrected){% endif %}</dd>
-{% if r.category %}<dt>Category</dt><dd>{{ r.category }}</dd>{% endif %}
-{% if r.location %}<dt>Location</dt><dd>{{ r.location }}
-{%- if r.location_qualifier %} — {{ r.location_qualifier }}{% endif %}</dd>{% endif %}
-{% if r.occurred_from or r.occurred_to %}<dt>Occurred</dt>
-<dd>{{ r.occurred_from or "?" }} – {{ r.occurred_to or "?" }}</dd>{% endif %}
-<dt>Counts</dt>
-<dd>{{ r.assertions }} assertion(s), {{ r.disputed }} disputed, {{ r.reports }} report(s)</dd>
-<dt>Parties</dt><dd>{{ inc.parties|join("; ") or "—" }}</dd>
-<dt>Stated</dt><dd>{{ r.first_stated_at or "—" }} to {{ r.last_stated_at or "—" }}</dd>
-<dt>Last recorded</dt><dd>{{ r.last_recorded_at }} (log position {{ r.last_position }})</dd>
-{% for lk in inc.links %}<dt>Link</dt><dd>{{ lk.relation|replace("_", " ") }}
-{% if lk.other in slugs %}<a href="#incident-{{ lk.other }}"><code>{{ lk.other }}</code></a>
-{%- else %}<code>{{ lk.other }}</code>{% endif %}
-{% if lk.note %}: {{ lk.note }}{% endif %}</dd>{% endfor %}
-</dl>
-{% if r.description %}<p>{{ r.description }}</p>{% endif %}
-<h3>Timeline</h3>
-{% if inc.entries %}
-<figure class="timeline" id="timeline-{{ inc.slug }}">{{ drawings.timelines[inc.slug] }}
-<figcaption>Each row is a report, in order of stated time then log position; hover a row for
-when the ledger recorded it. The band under an assertion shows its status as it changed on the
-stated clock.<br>{{ legend }}</figcaption></figure>
-<ol class="timeline-list">{% for e in inc.entries %}
-<li data-report="{{ e.report }}"><code>{{ e.report }}</code> {{ e.type }} by {{ e.by or "—" }},
-stated {{ e.stated_at or "—" }}, recorded {{ e.recorded_at }}
-{%- if e.incident != inc.slug %} (in <code>{{ e.incident }}</code>){% endif %}
-{%- if e.voided %} (voided){% endif %}{% if e.corrected %} (corrected){% endif %}
-{%- if inc.chains[e.report] %}; via {{ inc.chains[e.report] }}{% endif %}</li>
-{%- endfor %}
-</ol>
-{% else %}<p>No reports yet.</p>{% endif %}
-<h3>Assertions</h3>
-{% for a in inc.assertions %}{% set c = a.row %}
-<article class="assertion" id="report-{{ a.report }}">
-<h4><span class="badge st-{{ c.status }}">{{ c.status }}</span> {{ c.type }}
-<code>{{ a.report }}</code></h4>
-<p>{{ c.summary }}</p>
-{% if c.quote %}<blockquote>{{ c.quote }}</blockquote>{% endif %}
-<dl class="facts">
-<dt>By</dt><dd>{{ c.by }}{% if c.speaker %} (speaker: {{ c.speaker }}){% endif %}
-{%- if c.on_behalf_of %}, on behalf of {{ c.on_behalf_of }}{% endif %}</dd>
-{% if c.stance %}<dt>Stance</dt><dd>{{ c.stance|replace("_", " ") }}</dd>{% endif %}
-{% if json_list(c.against) %}<dt>Against</dt>
-<dd>{{ json_list(c.against)|join("; ") }}</dd>{% endif %}
-{% if json_list(c.targets) %}<dt>Targets</dt>
-<dd>{{ json_list(c.targets)|join("; ") }}</dd>{% endif %}
-{% if c.addressee %}<dt>Addressee</dt><dd>{{ c.addressee }}</dd>{% endif %}
-<dt>Stated</dt><dd>{{ c.stated_at or "—" }}; recorded {{ c.recorded_at }}</dd>
-<dt>Counts</dt><dd>{{ c.denials }} denial(s), {{ c.corroborations }} independent and
-{{ c.other_corroborations }} other corroboration(s), {{ c.discrepancies }} discrepancy(ies)</dd>
-{% if c.reliability or c.credibility %}<dt>Assessment</dt>
-<dd>{{ c.reliability or "?" }}{{ c.credibility or "?" }} (Admiralty code)</dd>{% endif %}
-{% if c.verdict %}<dt>Verdict</dt><dd>{{ c.verdict }}</dd>{% endif %}
-</dl>
-<figure class="graph" id="graph-{{ a.report }}">{{ drawings.graphs[a.report] }}
-<figcaption>Provenance of <code>{{ a.report }}</code>: who said it, for whom, through which
-channel, relays and outlets (linked where the ledger has a URL), and the reports pointing at
-it.</figcaption>
-</figure>
-{% for d in a.referrers if d.type == "discrepancy" %}
-<table class="discrepancy"><caption>Discrepancy <code>{{ d.report }}</code> in
-<code>{{ d.data.get("field") }}</code>
-{%- if d.data.get("note") %}: {{ d.data.get("note") }}{% endif %}</caption>
-<thead><tr><th scope="col">Value</th><th scope="col">Sources</th></tr></thead><tbody>
-{% for v in d.data.get("variants") or [] %}<tr><td>{{ v.get("value") }}</td><td>
-{%- for s in v.get("sources") or [] %}
-{%- if safe_url(s.get("url")) %}<a href="{{ s.get("url") }}">{{ s.get("outlet") }}</a>
-{%- else %}{{ s.get("outlet") }}{% endif %}
-{%- if s.get("published_at") %} ({{ s.get("published_at") }}){% endif %}
-{%- if not loop.last %}; {% endif %}{% endfor %}</td></tr>
-{% endfor %}</tbody></table>
-{% endfor %}
-<table class="history"><caption>Status as it changed (log order)</caption>
-<thead><tr><th scope="col">Position</th><th scope="col">Report</th><th scope="col">Type</th>
-<th scope="col">By</th><th scope="col">Stated</th><th scope="col">Recorded</th>
-<th scope="col">Status after</th></tr></thead>
-<tbody>{% for s in a.history %}
-<tr><td class="num">{{ s.position }}</td><td><code>{{ s.report }}</code></td><td>{{ s.type }}</td>
-<td>{{ s.by or "—" }}</td><td>{{ s.stated_at or "—" }}</td><td>{{ s.recorded_at }}</td>
-<td{% if s.changed %} class="changed"{% endif %}>{{ s.status or "—" }}</td></tr>{% endfor %}
-</tbody></table>
-</article>
-{% else %}<p>No assertions.</p>{% endfor %}
-</section>
-{% endfor %}
-</main>
-<footer>
-{{ verification }}
-<p class="meta">Statuses follow the derived-status rules of the ledger; nothing on this page was
-fetched from the network.</p>
-</footer>
-<script>{{ script }}</script>
-</body>
-</html>
-"""
+# The page's template, style and script are package files; style and script are inlined, so the
+# page stays one self-contained file, and allowed by their hashes in its Content-Security-Policy.
+_PACKAGE = files("projections.html")
+CSS = _PACKAGE.joinpath("static/report.css").read_text(encoding="utf-8")
+SCRIPT = _PACKAGE.joinpath("static/report.js").read_text(encoding="utf-8")
 
 
 def _csp_hash(text: str) -> str:
@@ -1558,10 +1339,12 @@ def _draw_all(data: ReportData, on_progress: Progress | None) -> _Drawings:
 
 def render(data: ReportData, on_progress: Progress | None = None) -> str:
     """The page, as one string of HTML; `on_progress` hears (incidents drawn, incidents)."""
-    from jinja2 import Environment, StrictUndefined
-
-    environment = Environment(autoescape=True, undefined=StrictUndefined)
-    template = environment.from_string(PAGE)
+    environment = Environment(
+        loader=PackageLoader("projections.html", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+    )
+    template = environment.get_template("report.html.j2")
     csp = (
         f"default-src 'none'; style-src {_csp_hash(CSS)}; script-src {_csp_hash(SCRIPT)}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
