@@ -7,8 +7,9 @@ Jinja2 template (render.py, templates/, static/). Nothing on the page is fetched
 
 from __future__ import annotations
 
-from projections.html.gather import gather, needs_immutable
+from projections.html.gather import gather
 from projections.html.model import ReportData
 from projections.html.render import render
+from projections.html.snapshot import needs_immutable
 
 __all__ = ["ReportData", "gather", "needs_immutable", "render"]

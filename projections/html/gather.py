@@ -1,34 +1,31 @@
 """Gathering what the HTML report shows, in one read-only transaction.
 
-The projection tables give the overview, assertions, provenance and timeline; the log gives each
-assertion's status as it changed and the hash-chain and seal verification. All are read through
-one read-only connection in one transaction, so the page shows one consistent snapshot. A
-read-only SQLite file works: when the sidecar files of WAL mode cannot be created, it is opened
-immutable.
+The projection tables give the overview, assertions, provenance and timeline; the log (read with
+`ledger.log_queries`) gives each assertion's status as it changed and the hash-chain and seal
+verification (`ledger.integrity.verify`). All are read through one read-only connection in one
+transaction (snapshot.py), so the page shows one consistent snapshot.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
-import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, create_engine, event, func, select
+from sqlalchemy import Connection, Select, select
 
-from ledger.errors import IncidentNotFound, LedgerError, StoreUnavailable
+from ledger.errors import IncidentNotFound, LedgerError
 from ledger.ids import actor_id
-from ledger.integrity import SEALS_ID, verify
+from ledger.integrity import verify
+from ledger.log_queries import events_after, log_size, notifications, referring_from_elsewhere
 from ledger.store.config import StoreConfig
-from ledger.store.tables import ledger_events, ledger_references, ledger_reports
-from ledger.timeutil import InvalidTime, earliest_instant, format_utc
+from ledger.timeutil import format_utc
 from projections import schema
+from projections.catchup import PROJECTION
+from projections.html.history import LogTap, history, in_batches, stated_statuses
 from projections.html.model import (
     AssertionView,
     Decoder,
@@ -38,74 +35,20 @@ from projections.html.model import (
     Progress,
     ReportData,
     Row,
-    SealState,
-    Step,
     chain_text,
 )
+from projections.html.snapshot import check_schema, report_engine
 from projections.queries import STATUSES
 
 # Reports whose `by` is a party to the incident (an analyst's assessment or verdict is not).
 PARTY_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
 
 
-# -- reading the database ------------------------------------------------------------------------
-
-
-def report_engine(store: StoreConfig) -> Engine:
-    """A read-only engine whose connections see one snapshot for the whole report.
-
-    SQLite opens `mode=ro` in one explicit read transaction, and immutable when WAL mode's -shm
-    file can neither be found nor created (a read-only copy of a ledger); PostgreSQL runs
-    read-only transactions at REPEATABLE READ."""
-    if store.backend != "sqlite":
-        return create_engine(
-            store.sqlalchemy_url,
-            connect_args={"options": "-c default_transaction_read_only=on"},
-            isolation_level="REPEATABLE READ",
-        )
-    path = Path(store.sqlite_path).resolve()
-    if not path.is_file():
-        raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
-    uri = path.as_uri() + "?mode=ro" + ("&immutable=1" if needs_immutable(path) else "")
-    engine = create_engine(
-        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
-    )
-
-    @event.listens_for(engine, "connect")
-    def _driver_autocommit(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None  # so that the BEGIN below is ours
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN")  # one read transaction: one snapshot of the file
-
-    return engine
-
-
-def needs_immutable(path: Path) -> bool:
-    """True when SQLite could not open its shared-memory file next to the database."""
-    shm = path.with_name(path.name + "-shm")
-    if shm.exists():
-        return False
-    return not os.access(path.parent, os.W_OK)
+# -- the projection tables ---------------------------------------------------------------------
 
 
 def _rows(connection: Connection, query: Select[Any]) -> list[Row]:
     return [dict(row._mapping) for row in connection.execute(query)]
-
-
-def _check_schema(connection: Connection, store: StoreConfig) -> None:
-    from sqlalchemy import text
-
-    from ledger.store.schema_check import SCHEMA_HEAD
-
-    revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    if revision is None:
-        raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
-    if revision != SCHEMA_HEAD:
-        raise StoreUnavailable(
-            f"{store.display} has schema revision {revision}; run 'ledger init' to upgrade"
-        )
 
 
 def _chosen(incidents: Sequence[str] | None, status: str | None) -> Select[Any]:
@@ -199,6 +142,13 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
     )
 
 
+def _tracked_position(connection: Connection) -> int:
+    """The last log position the projection tables hold (0 before the first catch-up)."""
+    tracking = schema.projection_tracking
+    query = select(tracking.c.position).where(tracking.c.projection == PROJECTION)
+    return int(connection.execute(query).scalar() or 0)
+
+
 def _check_exist(connection: Connection, incidents: Sequence[str] | None, lag: int) -> None:
     if not incidents:
         return
@@ -214,203 +164,6 @@ def _check_exist(connection: Connection, incidents: Sequence[str] | None, lag: i
                 "behind the log: run 'ledger project'"
             )
         raise IncidentNotFound(slug)
-
-
-def _lag(connection: Connection) -> int:
-    from ledger.integrity import SEALS_ID
-    from projections.catchup import PROJECTION
-
-    tracking = schema.projection_tracking
-    position = connection.execute(
-        select(tracking.c.position).where(tracking.c.projection == PROJECTION)
-    ).scalar()
-    newer = select(func.count()).where(
-        ledger_events.c.notification_id > (position or 0),
-        ledger_events.c.originator_id != SEALS_ID,  # seals are not reports
-    )
-    return int(connection.execute(newer).scalar_one())
-
-
-# -- reading the log -------------------------------------------------------------------------------
-
-
-def _related(
-    connection: Connection, chosen: Select[Any], slugs: set[str], hops: int = 3
-) -> tuple[set[str], set[str]]:
-    """Reports elsewhere that refer into the chosen incidents, and what refers to those (as
-    `ledger.application.related_records` does), from the log's own reference index: (their
-    incidents, their ids)."""
-    refs, reports = ledger_references, ledger_reports
-    chosen_slugs = select(chosen.subquery().c.incident)
-    targets = select(reports.c.report).where(reports.c.incident.in_(chosen_slugs))
-    pairs = list(
-        connection.execute(
-            select(refs.c.source, refs.c.source_incident).where(refs.c.target.in_(targets))
-        )
-    )
-    incidents: set[str] = set()
-    found: set[str] = set()
-    for _ in range(hops):
-        new = {(str(s), str(i)) for s, i in pairs if i not in slugs and s not in found}
-        if not new:
-            break
-        found |= {s for s, _ in new}
-        incidents |= {i for _, i in new}
-        frontier = sorted(s for s, _ in new)
-        pairs = []
-        for start in range(0, len(frontier), 500):
-            chunk = frontier[start : start + 500]
-            query = select(refs.c.source, refs.c.source_incident).where(refs.c.target.in_(chunk))
-            pairs.extend(connection.execute(query))
-    return incidents, found
-
-
-def _in_batches(items: Iterator[Any], size: int = 2_000) -> Iterator[list[Any]]:
-    while batch := list(itertools.islice(items, size)):
-        yield batch
-
-
-def _notifications(connection: Connection, batch: int = 5_000) -> Iterator[Any]:
-    """The whole log in position order, in batches, as the library's Notification objects."""
-    from eventsourcing.persistence import Notification
-
-    events = ledger_events.c
-    last = 0
-    while True:
-        rows = connection.execute(
-            select(
-                events.notification_id,
-                events.originator_id,
-                events.originator_version,
-                events.topic,
-                events.state,
-            )
-            .where(events.notification_id > last)
-            .order_by(events.notification_id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return
-        for position, originator, version, topic, state in rows:
-            yield Notification(
-                originator_id=originator,
-                originator_version=int(version),
-                topic=topic,
-                state=bytes(state),
-                id=int(position),
-            )
-        last = rows[-1][0]
-
-
-class _LogTap:
-    """Passes the log through to `verify`, keeping the records of the chosen incidents (and of
-    the reports elsewhere that refer into them) and the last seal on the way."""
-
-    def __init__(
-        self,
-        decode: Decoder,
-        slugs: set[str],
-        foreign: tuple[set[str], set[str]],
-        total: int,
-        on_progress: Progress | None,
-    ) -> None:
-        self.decode = decode
-        self.slugs = slugs
-        self.foreign_incidents, self.foreign_reports = foreign
-        self.total = total
-        self.on_progress = on_progress
-        self.records: list[Row] = []
-        self.last_seal: SealState | None = None
-
-    def __call__(self, notifications: Iterator[Any]) -> Iterator[Any]:
-        for done, n in enumerate(notifications, start=1):
-            if n.originator_id == SEALS_ID:
-                self._seal(n)
-            elif n.originator_id in self.slugs or n.originator_id in self.foreign_incidents:
-                self._keep(n)
-            if self.on_progress is not None and done % 1_000 == 0:
-                self.on_progress(done, self.total)
-            yield n
-        if self.on_progress is not None:
-            self.on_progress(self.total, self.total)
-
-    def _keep(self, notification: Any) -> None:
-        from ledger.application import to_record
-
-        try:
-            record = to_record(notification.id, self.decode(notification))
-        except Exception:  # an undecodable row: `verify` reports it as a finding
-            return
-        if record["incident"] in self.slugs or record["report"] in self.foreign_reports:
-            self.records.append(record)
-
-    def _seal(self, notification: Any) -> None:
-        try:
-            state = json.loads(notification.state)
-            self.last_seal = SealState(
-                version=int(notification.originator_version),
-                position=int(state["position"]),
-                size=int(state["size"]),
-                root=str(state["root"]),
-                sealed_at=str(state["sealed_at"]),
-                sealed_by=str(state["sealed_by"]),
-            )
-        except (ValueError, KeyError, TypeError):  # `verify` reports the seal as undecodable
-            return
-
-
-# -- status history ------------------------------------------------------------------------------
-
-
-def _history(touched: list[Row], report: str) -> list[Step]:
-    """The assertion's status after each report that touched it, in log order."""
-    from ledger.audit import status_of
-
-    steps: list[Step] = []
-    previous: str | None = None
-    for index, record in enumerate(touched):
-        status = status_of(touched[: index + 1], report)
-        steps.append(
-            Step(
-                position=int(record["position"]),
-                report=str(record["report"]),
-                type=str(record["type"]),
-                by=record.get("by"),
-                stated_at=record.get("stated_at"),
-                recorded_at=str(record["recorded_at"]),
-                status=status,
-                changed=status != previous,
-            )
-        )
-        previous = status
-    return steps
-
-
-def _stated_key(record: Row) -> str | None:
-    stated = record.get("stated_at")
-    if not stated:
-        return None
-    try:
-        return earliest_instant(str(stated))
-    except InvalidTime:
-        return None
-
-
-def _stated_statuses(touched: list[Row], report: str) -> list[tuple[str | None, str]]:
-    """The assertion's status on the stated clock: at each stated instant of a report touching
-    it, its status over the reports stated by then (undated reports, None, come last)."""
-    from ledger.audit import status_of
-
-    keys = sorted({_stated_key(r) for r in touched}, key=lambda k: (k is None, k or ""))
-    changes: list[tuple[str | None, str]] = []
-    for key in keys:
-        admitted = [
-            r for r in touched if key is None or ((k := _stated_key(r)) is not None and k <= key)
-        ]
-        status = status_of(admitted, report)
-        if status is not None and (not changes or changes[-1][1] != status):
-            changes.append((key, status))
-    return changes
 
 
 # -- assembling the views ---------------------------------------------------------------------
@@ -488,8 +241,8 @@ class _Index:
             referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
         )
         touched = self.touching(report)
-        view.history = _history(touched, report)
-        view.stated_statuses = _stated_statuses(touched, report)
+        view.history = history(touched, report)
+        view.stated_statuses = stated_statuses(touched, report)
         return view
 
 
@@ -524,18 +277,14 @@ def gather(
     engine = report_engine(store)
     try:
         with engine.connect() as connection:
-            _check_schema(connection, store)
-            chosen = _chosen(incidents, status)
-            projected = _read_projections(connection, chosen)
-            lag = _lag(connection)
+            check_schema(connection, store)
+            projected = _read_projections(connection, _chosen(incidents, status))
+            lag = events_after(connection, _tracked_position(connection))
             _check_exist(connection, incidents, lag)
             found = {str(r["incident"]) for r in projected.incidents}
-            total = int(
-                connection.execute(select(func.count()).select_from(ledger_events)).scalar_one()
-            )
-            related = _related(connection, chosen, found)
-            tap = _LogTap(decode, found, related, total, on_progress)
-            verification = verify(_in_batches(tap(_notifications(connection))))
+            related = referring_from_elsewhere(connection, found)
+            tap = LogTap(decode, found, related, log_size(connection), on_progress)
+            verification = verify(in_batches(tap(notifications(connection))))
     finally:
         engine.dispose()
     tap.records.sort(key=lambda r: int(r["position"]))
