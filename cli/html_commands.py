@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import importlib.util
 import json
 import os
@@ -19,7 +20,8 @@ from cli.output_files import ForceOption, check_output, write_outputs
 from cli.progress import ProgressBar
 from ledger.errors import EXIT_REFUSED, StoreUnavailable
 
-METADATA = Path(__file__).resolve().parents[1] / "projections" / "datasette_metadata.json"
+# Package data of `projections`, so it is found in an installed package as in the source tree.
+METADATA = Path(str(importlib.resources.files("projections").joinpath("datasette_metadata.json")))
 INSTALL_HINT = "pip install 'incident-ledger[browse]'"
 
 
@@ -51,7 +53,9 @@ def html_command(
 
         ledger report html --status disputed -o report.html
     """
-    from projections.html_report import gather, render
+    # Imported here, not at the top: this module is imported on every start-up (`--help`
+    # included), and the report's package brings SQLAlchemy, Jinja2 and drawsvg.
+    from projections.html import gather, render
 
     started = time.monotonic()
     target = None if output == "-" else Path(output)
@@ -168,7 +172,7 @@ def browse_command(
 def datasette_command(path: Path, metadata: Path, port: int) -> list[str]:
     """`datasette serve` on loopback only; a ledger whose directory is read-only (so SQLite
     cannot create WAL mode's -shm file) is served as immutable."""
-    from projections.html_report import needs_immutable
+    from projections.html import needs_immutable  # only `browse` needs the report's package
 
     database = ["--immutable", str(path)] if needs_immutable(path) else [str(path)]
     return [

@@ -1,0 +1,309 @@
+"""Gathering what the HTML report shows, in one read-only transaction.
+
+The projection tables give the overview, assertions, provenance and timeline; the log (read with
+`ledger.log_queries`) gives each assertion's status as it changed and the hash-chain and seal
+verification (`ledger.integrity.verify`). All are read through one read-only connection in one
+transaction (snapshot.py), so the page shows one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, select
+
+from ledger.errors import IncidentNotFound, LedgerError
+from ledger.ids import actor_id
+from ledger.integrity import verify
+from ledger.log_queries import events_after, log_size, notifications, referring_from_elsewhere
+from ledger.store.config import StoreConfig
+from ledger.timeutil import format_utc
+from projections import schema
+from projections.catchup import PROJECTION
+from projections.html.history import LogTap, history, in_batches, stated_statuses
+from projections.html.model import (
+    AssertionView,
+    Decoder,
+    Entry,
+    Hop,
+    IncidentView,
+    Progress,
+    ReportData,
+    Row,
+    chain_text,
+)
+from projections.html.snapshot import check_schema, report_engine
+from projections.queries import STATUSES
+
+# Reports whose `by` is a party to the incident (an analyst's assessment or verdict is not).
+PARTY_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
+
+
+# -- the projection tables ---------------------------------------------------------------------
+
+
+def _rows(connection: Connection, query: Select[Any]) -> list[Row]:
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def _chosen(incidents: Sequence[str] | None, status: str | None) -> Select[Any]:
+    table = schema.incidents
+    query = select(table)
+    if incidents:
+        query = query.where(table.c.incident.in_(list(incidents)))
+    if status:
+        query = query.where(table.c.status == status)
+    return query.order_by(table.c.incident)
+
+
+def _entry(row: Row) -> Entry:
+    return Entry(
+        position=int(row["position"]),
+        report=str(row["report"]),
+        incident=str(row["incident"]),
+        type=str(row["type"]),
+        by=row["by"],
+        stated_at=row["stated_at"],
+        stated_from=row["stated_from"],
+        recorded_at=str(row["recorded_at"]),
+        recorded_by=str(row["recorded_by"]),
+        summary=row["summary"],
+        voided=bool(row["voided"]),
+        corrected=bool(row["corrected"]),
+        refers_to=tuple(json.loads(row["refers_to"] or "[]")),
+        data=json.loads(row["data"] or "{}"),
+    )
+
+
+def _hop(row: Row) -> Hop:
+    return Hop(
+        hop=int(row["hop"]),
+        agent=str(row["agent"]),
+        role=str(row["role"]),
+        kind=row["kind"],
+        url=row["url"],
+        published_at=row["published_at"],
+        quote_mode=row["quote_mode"],
+    )
+
+
+@dataclass
+class _Projected:
+    """What the projection tables say about the chosen incidents."""
+
+    incidents: list[Row]
+    entries: dict[str, Entry]
+    refs: list[Row]  # report_refs rows pointing into the chosen incidents
+    claims: list[Row]
+    hops: dict[str, list[Hop]]
+    links: list[Row]
+
+
+def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected:
+    slugs = select(chosen.subquery().c.incident)
+    timeline, refs = schema.timeline, schema.report_refs
+    into = select(refs).where(refs.c.target_incident.in_(slugs))
+    foreign = select(refs.c.source).where(refs.c.target_incident.in_(slugs))
+    entry_rows = _rows(
+        connection,
+        select(timeline)
+        .where((timeline.c.incident.in_(slugs)) | (timeline.c.report.in_(foreign)))
+        .where(timeline.c.type != "incident")
+        .order_by(timeline.c.position),
+    )
+    provenance = schema.provenance
+    hops: dict[str, list[Hop]] = {}
+    hop_query = (
+        select(provenance)
+        .where(provenance.c.incident.in_(slugs) | provenance.c.report.in_(foreign))
+        .order_by(provenance.c.report, provenance.c.hop)
+    )
+    for row in _rows(connection, hop_query):
+        hops.setdefault(str(row["report"]), []).append(_hop(row))
+    claims, links = schema.claims, schema.links
+    return _Projected(
+        incidents=_rows(connection, chosen),
+        entries={str(r["report"]): _entry(r) for r in entry_rows},
+        refs=_rows(connection, into),
+        claims=_rows(
+            connection,
+            select(claims).where(claims.c.incident.in_(slugs)).order_by(claims.c.position),
+        ),
+        hops=hops,
+        links=_rows(
+            connection,
+            select(links).where(links.c.incident.in_(slugs)).order_by(links.c.report),
+        ),
+    )
+
+
+def _tracked_position(connection: Connection) -> int:
+    """The last log position the projection tables hold (0 before the first catch-up)."""
+    tracking = schema.projection_tracking
+    query = select(tracking.c.position).where(tracking.c.projection == PROJECTION)
+    return int(connection.execute(query).scalar() or 0)
+
+
+def _check_exist(connection: Connection, incidents: Sequence[str] | None, lag: int) -> None:
+    if not incidents:
+        return
+    table = schema.incidents
+    query = select(table.c.incident).where(table.c.incident.in_(list(incidents)))
+    known = {str(slug) for slug in connection.execute(query).scalars()}
+    for slug in incidents:
+        if slug in known:
+            continue
+        if lag:
+            raise LedgerError(
+                f"incident '{slug}' is not in the projection tables, which are {lag} event(s) "
+                "behind the log: run 'ledger project'"
+            )
+        raise IncidentNotFound(slug)
+
+
+# -- assembling the views ---------------------------------------------------------------------
+
+
+def _parties(claims: list[Row], entries: list[Entry]) -> list[str]:
+    """Everyone the incident's reports name as asserting, denying, accused, targeted or warned."""
+    names: list[str] = []
+    for claim in claims:
+        names.append(str(claim["by"]))
+        for key in ("against", "targets"):
+            names.extend(str(n) for n in json.loads(claim[key] or "[]"))
+        if claim.get("addressee"):
+            names.append(str(claim["addressee"]))
+    names.extend(e.by for e in entries if e.by and e.type in PARTY_TYPES)
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(actor_id(name), name)
+    return sorted(unique.values(), key=str.casefold)
+
+
+class _Index:
+    """Lookups built once, so that assembling many incidents stays linear in their size."""
+
+    def __init__(self, projected: _Projected, records: list[Row]) -> None:
+        self.projected = projected
+        self.entries: dict[str, list[Entry]] = defaultdict(list)
+        for entry in projected.entries.values():
+            self.entries[entry.incident].append(entry)
+        self.into: dict[str, list[str]] = defaultdict(list)  # incident -> reports referring in
+        self.referrers: dict[str, list[str]] = defaultdict(list)  # report -> reports referring
+        for ref in projected.refs:
+            self.into[str(ref["target_incident"])].append(str(ref["source"]))
+            self.referrers[str(ref["target"])].append(str(ref["source"]))
+        self.claims: dict[str, list[Row]] = defaultdict(list)
+        for claim in projected.claims:
+            self.claims[str(claim["incident"])].append(claim)
+        self.links: dict[str, list[Row]] = defaultdict(list)
+        for link in projected.links:
+            self.links[str(link["incident"])].append(link)
+        self.records = {str(r["report"]): r for r in records}
+        self.children: dict[str, list[str]] = defaultdict(list)  # from the log's refers_to
+        for record in records:
+            for target in dict.fromkeys(record.get("refers_to") or ()):
+                self.children[str(target)].append(str(record["report"]))
+
+    def touching(self, report: str) -> list[Row]:
+        """The report and every record referring to it, or to one of those, in log order (as
+        `ledger.audit.touching`, without scanning every record for every assertion)."""
+        found, frontier = {report}, [report]
+        while frontier:
+            frontier = [c for r in frontier for c in self.children.get(r, ()) if c not in found]
+            found.update(frontier)
+        chosen = [self.records[r] for r in found if r in self.records]
+        return sorted(chosen, key=lambda r: int(r["position"]))
+
+    def entries_of(self, slug: str) -> list[Entry]:
+        """The incident's own reports and those elsewhere that refer into it, timeline order."""
+        own = {e.report: e for e in self.entries.get(slug, ())}
+        for source in self.into.get(slug, ()):
+            if source in self.projected.entries:
+                own.setdefault(source, self.projected.entries[source])
+        return sorted(own.values(), key=lambda e: e.sort_key)
+
+    def assertion(self, claim: Row) -> AssertionView:
+        report = str(claim["report"])
+        sources = dict.fromkeys(self.referrers.get(report, ()))
+        entries = self.projected.entries
+        referrers = sorted((entries[s] for s in sources if s in entries), key=lambda e: e.sort_key)
+        hops = self.projected.hops
+        view = AssertionView(
+            row=claim,
+            hops=hops.get(report, []),
+            referrers=referrers,
+            referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
+        )
+        touched = self.touching(report)
+        view.history = history(touched, report)
+        view.stated_statuses = stated_statuses(touched, report)
+        return view
+
+
+def _incident_view(slug_row: Row, index: _Index) -> IncidentView:
+    slug = str(slug_row["incident"])
+    entries = index.entries_of(slug)
+    claims = index.claims.get(slug, [])
+    return IncidentView(
+        row=slug_row,
+        entries=entries,
+        assertions=[index.assertion(claim) for claim in claims],
+        links=index.links.get(slug, []),
+        parties=_parties(claims, [e for e in entries if e.incident == slug]),
+        chains={e.report: chain_text(index.projected.hops.get(e.report, [])) for e in entries},
+    )
+
+
+def gather(
+    store: StoreConfig,
+    decode: Decoder,
+    *,
+    incidents: Sequence[str] | None = None,
+    status: str | None = None,
+    on_progress: Progress | None = None,
+) -> ReportData:
+    """Everything the page shows, read in one read-only transaction.
+
+    ValueError for a bad --status; IncidentNotFound for an --incident the ledger lacks.
+    """
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"--status must be one of {', '.join(STATUSES)}")
+    engine = report_engine(store)
+    try:
+        with engine.connect() as connection:
+            check_schema(connection, store)
+            projected = _read_projections(connection, _chosen(incidents, status))
+            lag = events_after(connection, _tracked_position(connection))
+            _check_exist(connection, incidents, lag)
+            found = {str(r["incident"]) for r in projected.incidents}
+            related = referring_from_elsewhere(connection, found)
+            tap = LogTap(decode, found, related, log_size(connection), on_progress)
+            verification = verify(in_batches(tap(notifications(connection))))
+    finally:
+        engine.dispose()
+    tap.records.sort(key=lambda r: int(r["position"]))
+    index = _Index(projected, tap.records)
+    return ReportData(
+        incidents=[_incident_view(row, index) for row in projected.incidents],
+        verification=verification,
+        last_seal=tap.last_seal,
+        source=store.display,
+        generated_at=format_utc(datetime.now(UTC))[:19] + "Z",
+        filters=_describe_filters(incidents, status),
+        lag=lag,
+    )
+
+
+def _describe_filters(incidents: Sequence[str] | None, status: str | None) -> str:
+    parts = []
+    if incidents:
+        parts.append("incident " + ", ".join(incidents))
+    if status:
+        parts.append(f"status {status}")
+    return "; ".join(parts) if parts else "all incidents"

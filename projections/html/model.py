@@ -1,0 +1,127 @@
+"""What the HTML report shows, as plain data: gathered by `gather`, drawn and rendered by the
+other modules of this package."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.integrity import Verification
+
+Row = dict[str, Any]
+Decoder = Callable[[Any], Any]  # a log Notification -> its domain event
+Progress = Callable[[int, int], None]  # (done, of)
+
+ROLE_LABELS = {
+    "speaker": "speaker",
+    "source": "source",
+    "on_behalf_of": "on behalf of",
+    "channel": "channel",
+    "relay": "relay",
+    "outlet": "outlet",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One report on an incident's timeline (from the `timeline` projection)."""
+
+    position: int
+    report: str
+    incident: str
+    type: str
+    by: str | None
+    stated_at: str | None
+    stated_from: str | None
+    recorded_at: str
+    recorded_by: str
+    summary: str | None
+    voided: bool
+    corrected: bool
+    refers_to: tuple[str, ...]
+    data: Row
+
+    @property
+    def sort_key(self) -> tuple[bool, str, int]:
+        """Timeline order: by stated time (earliest instant), then log position; undated last."""
+        return (self.stated_from is None, self.stated_from or "", self.position)
+
+
+@dataclass(frozen=True)
+class Hop:
+    hop: int
+    agent: str
+    role: str
+    kind: str | None
+    url: str | None
+    published_at: str | None
+    quote_mode: str | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """An assertion's status after one report that touched it, in log order."""
+
+    position: int
+    report: str
+    type: str
+    by: str | None
+    stated_at: str | None
+    recorded_at: str
+    status: str | None
+    changed: bool
+
+
+@dataclass
+class AssertionView:
+    row: Row  # the `claims` projection row
+    hops: list[Hop]
+    referrers: list[Entry]
+    referrer_hops: dict[str, list[Hop]]
+    history: list[Step] = field(default_factory=list)
+    stated_statuses: list[tuple[str | None, str]] = field(default_factory=list)
+
+    @property
+    def report(self) -> str:
+        return str(self.row["report"])
+
+
+@dataclass
+class IncidentView:
+    row: Row  # the `incidents` projection row
+    entries: list[Entry]
+    assertions: list[AssertionView]
+    links: list[Row]
+    parties: list[str]
+    chains: dict[str, str]  # report id -> its source chain as one line of text
+
+    @property
+    def slug(self) -> str:
+        return str(self.row["incident"])
+
+
+@dataclass(frozen=True)
+class SealState:
+    version: int
+    position: int
+    size: int
+    root: str
+    sealed_at: str
+    sealed_by: str
+
+
+@dataclass
+class ReportData:
+    incidents: list[IncidentView]
+    verification: Verification
+    last_seal: SealState | None
+    source: str
+    generated_at: str
+    filters: str
+    lag: int
+
+
+def chain_text(hops: list[Hop]) -> str:
+    """speaker (role) → ... → outlet (role), or "" for a report without a source chain."""
+    return " → ".join(f"{h.agent} ({ROLE_LABELS.get(h.role, h.role)})" for h in hops)
