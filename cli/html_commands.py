@@ -19,6 +19,7 @@ from cli.context import fail, guarded, say, settings, usage_error
 from cli.output_files import ForceOption, check_output, write_outputs
 from cli.progress import ProgressBar
 from ledger.errors import EXIT_REFUSED, StoreUnavailable
+from ledger.store.config import StoreConfig
 
 # Package data of `projections`, so it is found in an installed package as in the source tree.
 METADATA = Path(str(importlib.resources.files("projections").joinpath("datasette_metadata.json")))
@@ -157,7 +158,7 @@ def browse_command(
         raise usage_error(f"--metadata: cannot read {str(source)!r}: {e}") from None
     meta_file = _metadata_for(document, path.stem)
     try:
-        command = datasette_command(path, meta_file, port)
+        command = datasette_command(store, meta_file, port)
         say(f"serving {store.display} at http://127.0.0.1:{port}/{path.stem} (Ctrl-C to stop)")
         try:
             code = subprocess.call(command)
@@ -169,12 +170,13 @@ def browse_command(
         raise typer.Exit(code)
 
 
-def datasette_command(path: Path, metadata: Path, port: int) -> list[str]:
-    """`datasette serve` on loopback only; a ledger whose directory is read-only (so SQLite
-    cannot create WAL mode's -shm file) is served as immutable."""
-    from projections.html import needs_immutable  # only `browse` needs the report's package
-
-    database = ["--immutable", str(path)] if needs_immutable(path) else [str(path)]
+def datasette_command(store: StoreConfig, metadata: Path, port: int) -> list[str]:
+    """`datasette serve` on loopback only; a ledger SQLite can read only as immutable (a
+    read-only copy without its -shm) is served so, and one it could read only in part is
+    refused, as by every reader (StoreConfig.sqlite_reader_uri)."""
+    path = Path(store.sqlite_path)
+    immutable = "immutable=1" in store.sqlite_reader_uri()
+    database = ["--immutable", str(path)] if immutable else [str(path)]
     return [
         sys.executable,
         "-m",

@@ -10,6 +10,5 @@ from __future__ import annotations
 from projections.html.gather import gather
 from projections.html.model import ReportData
 from projections.html.render import render
-from projections.html.snapshot import needs_immutable
 
-__all__ = ["ReportData", "gather", "needs_immutable", "render"]
+__all__ = ["ReportData", "gather", "render"]

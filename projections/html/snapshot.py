@@ -3,7 +3,6 @@ log and the projection tables as of one moment, also on a read-only SQLite file.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -29,7 +28,7 @@ def report_engine(store: StoreConfig) -> Engine:
     path = Path(store.sqlite_path).resolve()
     if not path.is_file():
         raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
-    uri = path.as_uri() + "?mode=ro" + ("&immutable=1" if needs_immutable(path) else "")
+    uri = store.sqlite_reader_uri()  # refuses a copy it could read only in part
     engine = create_engine(
         "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
     )
@@ -43,14 +42,6 @@ def report_engine(store: StoreConfig) -> Engine:
         connection.exec_driver_sql("BEGIN")  # one read transaction: one snapshot of the file
 
     return engine
-
-
-def needs_immutable(path: Path) -> bool:
-    """True when SQLite could not open its shared-memory file next to the database."""
-    shm = path.with_name(path.name + "-shm")
-    if shm.exists():
-        return False
-    return not os.access(path.parent, os.W_OK)
 
 
 def check_schema(connection: Connection, store: StoreConfig) -> None:

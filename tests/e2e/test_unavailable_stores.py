@@ -199,3 +199,15 @@ def test_a_read_only_copy_with_its_wal_and_shm_is_read_with_every_committed_even
     assert verified.stdout == "verified: 13 event(s) in 2 incident(s), 1 seal(s)\n"
     audited = _as_nobody("--db", str(ledger), "audit", "late-claim", "--format", "json")
     assert audited.returncode == 0, audited.stderr
+
+
+def test_the_html_report_of_a_read_only_copy_with_its_wal_but_no_shm_is_refused(
+    scratch: Path,
+) -> None:
+    ledger = _read_only_copy_with_wal(scratch, with_shm=False)
+    page = Path(tempfile.gettempdir()) / f"ledger-ro-{os.getpid()}-{id(scratch)}.html"
+    result = _as_nobody("--db", str(ledger), "report", "html", "-o", str(page))
+    assert result.returncode == 1
+    assert "cannot be read whole" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not page.exists()
