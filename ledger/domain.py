@@ -81,7 +81,7 @@ class IncidentEvent(CanMutateAggregate[str]):
         }
 
     def content(self) -> dict[str, Any]:
-        """The event as exported and hashed: see README, 'Hash chain'."""
+        """The event as exported and hashed: see docs/format.md, "Event hashes"."""
         return event_content(
             self.report_type,
             self.originator_id,

@@ -1,7 +1,7 @@
 """Fold a ledger's reports into the rows of its current-state views.
 
 Pure Python, no I/O: the SQL projections, the CLI and the tests all derive their tables from
-`fold`, so the status rules of DOMAIN.md ("Derived status") live in exactly one place.
+`fold`, so the status rules (docs/format.md, "Status of an assertion") live in exactly one place.
 """
 
 from __future__ import annotations
@@ -342,7 +342,7 @@ def fold(
 
 
 def _derive(ledger: _Ledger, assertion: _Report) -> _Derived:
-    """Apply DOMAIN.md's status rules 1-5 to one assertion."""
+    """Apply the status rules (docs/format.md, "Status of an assertion") to one assertion."""
     own = assertion.actor
     verdicts = ledger.referring(assertion, "verdict")
     denials = [

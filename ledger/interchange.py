@@ -31,7 +31,7 @@ from ledger.ids import SLUG_PATTERN
 from ledger.report_fields import REPORT_TYPES
 from ledger.timeutil import InvalidTime, parse_earliest
 
-# Limits on free text, documented in the README. They keep one hostile line from
+# Limits on free text, documented in docs/format.md ("Limits"). They keep one hostile line from
 # filling the database and keep every row printable.
 MAX_NAME = 200
 MAX_TITLE = 300

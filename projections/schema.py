@@ -1,4 +1,4 @@
-"""The projection tables: plain SQL tables any SQL tool can read. Documented in the README."""
+"""The projection tables: plain SQL tables any SQL tool can read. Documented in docs/views.md."""
 
 from __future__ import annotations
 
