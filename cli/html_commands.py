@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -19,7 +20,8 @@ from cli.output_files import ForceOption, check_output, write_outputs
 from cli.progress import ProgressBar
 from ledger.errors import EXIT_REFUSED, StoreUnavailable
 
-METADATA = Path(__file__).resolve().parents[1] / "projections" / "datasette_metadata.json"
+# Package data of `projections`, found wherever that package is installed.
+METADATA = resources.files("projections") / "datasette_metadata.json"
 INSTALL_HINT = "pip install 'incident-ledger[browse]'"
 
 
