@@ -44,7 +44,8 @@ from ledger.integrity import SEALS_ID
 from ledger.parallel import Task, Worker, shared
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import read_stored_rows, readers_closed
-from projections.catchup import (
+from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
+from projections.rows import (
     FOLDED,
     INCIDENT_SCOPED,
     Connection,
@@ -64,7 +65,6 @@ from projections.catchup import (
     without_duplicates,
     write_position,
 )
-from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 
 # Events decoded, and reports folded, per task, on SQLite. Small tasks keep both processes busy
 # (the worker's next task is queued while this process writes the last one's rows) and memory
