@@ -14,7 +14,7 @@ them), it works in two passes:
 catch-up from position 0 is a rebuild.
 
 The CPU work of both passes (decoding events, folding incidents) runs in a forked worker
-process (`ledger.parallel`) while this one writes the rows; this one takes a task itself
+process (`ledger.infra.parallel`) while this one writes the rows; this one takes a task itself
 whenever the worker's result is not ready. The worker never writes: on SQLite it reads the log
 itself, on a read-only connection of its own, and otherwise only turns data into rows.
 
@@ -38,10 +38,10 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import stops
 from ledger.application import IncidentLedger
-from ledger.collector import collector_paused
 from ledger.fold import fold
+from ledger.infra.collector import collector_paused
+from ledger.infra.parallel import Task, Worker, shared
 from ledger.integrity import SEALS_ID
-from ledger.parallel import Task, Worker, shared
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import read_stored_rows, readers_closed
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
