@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-from importlib import resources
 from typing import Annotated, Any
 
 import typer
@@ -42,12 +41,11 @@ def demo_command() -> None:
     """
     from cli.views_commands import show_report
     from cli.writing import append_lines
-    from ledger.examples import WORKED_EXAMPLE
+    from ledger.examples import WORKED_EXAMPLE, worked_example
 
     if not WORKED_EXAMPLE.is_file():
         raise usage_error(f"the worked example is missing: {WORKED_EXAMPLE}")
-    # A real file wherever the package is installed; as_file copies it out of a zip import.
-    with resources.as_file(WORKED_EXAMPLE) as example:
+    with worked_example() as example:
         append_lines(path=example, project=True)
     show_report("disputed", title="disputed incidents")
     show_report("claims", title="assertions and their status")
