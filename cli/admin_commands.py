@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 import signal
 import time
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.progress import ProgressBar
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "deir-ez-zor-2017.jsonl"
 
 
 @guarded
@@ -44,10 +41,12 @@ def demo_command() -> None:
     """
     from cli.views_commands import show_report
     from cli.writing import append_lines
+    from ledger.examples import WORKED_EXAMPLE, worked_example
 
-    if not EXAMPLE.is_file():
-        raise usage_error(f"the worked example is missing: {EXAMPLE}")
-    append_lines(path=EXAMPLE, project=True)
+    if not WORKED_EXAMPLE.is_file():
+        raise usage_error(f"the worked example is missing: {WORKED_EXAMPLE}")
+    with worked_example() as example:
+        append_lines(path=example, project=True)
     show_report("disputed", title="disputed incidents")
     show_report("claims", title="assertions and their status")
 

@@ -22,7 +22,6 @@ from eventsourcing.persistence import (
 )
 
 from ledger import stops
-from ledger.collector import collector_paused
 from ledger.domain import (
     ASSERTION_TYPES,
     EVENT_BY_TYPE,
@@ -41,6 +40,7 @@ from ledger.errors import (
     NamespaceClash,
     StoreUnavailable,
 )
+from ledger.infra.collector import collector_paused
 from ledger.integrity import SEALS_ID, make_seal
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import ConflictingWrite, IndexRow

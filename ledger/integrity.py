@@ -21,8 +21,8 @@ from eventsourcing.utils import register_topic
 
 from ledger.domain import TYPE_BY_TOPIC, Signer, event_content
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
+from ledger.infra.parallel import Task, Worker, shared
 from ledger.merkle import TreeBuilder
-from ledger.parallel import Task, Worker, shared
 from ledger.store.recorders import read_stored_rows, readers_closed
 
 SEALS_ID = "ledger:seals"  # not a valid incident slug, so it can never collide with one

@@ -4,7 +4,7 @@ A report of 80,000 claims is two million cells. Through the driver each cell bec
 object, and then the csv module copies every character: 0.37 s and 0.39 s for those 80,000
 claims at 1,000,000 events. Here SQLite's `printf` builds each row's line in one piece, quoting
 each text field as the csv module would, and Python only joins the lines. A long report is read
-in two halves, by this process and the forked worker at once (`ledger.parallel`).
+in two halves, by this process and the forked worker at once (`ledger.infra.parallel`).
 
 The lines are those `cli.output.csv_text` writes with the csv module, byte for byte
 (QUOTE_MINIMAL, "\\n" line ends): a text field is quoted when it holds a comma, a double quote,
@@ -85,7 +85,7 @@ def _pieces(
         if count < PARALLEL_FROM:
             yield _lines(connection, selects, parameters, -1, 0)
             return
-        from ledger.parallel import Worker
+        from ledger.infra.parallel import Worker
 
         half = count // 2
         # The worker writes its half to a temporary file it inherits: through the result

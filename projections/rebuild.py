@@ -14,7 +14,7 @@ them), it works in two passes:
 catch-up from position 0 is a rebuild.
 
 The CPU work of both passes (decoding events, folding incidents) runs in a forked worker
-process (`ledger.parallel`) while this one writes the rows; this one takes a task itself
+process (`ledger.infra.parallel`) while this one writes the rows; this one takes a task itself
 whenever the worker's result is not ready. The worker never writes: on SQLite it reads the log
 itself, on a read-only connection of its own, and otherwise only turns data into rows.
 
@@ -38,13 +38,14 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import stops
 from ledger.application import IncidentLedger
-from ledger.collector import collector_paused
 from ledger.fold import fold
+from ledger.infra.collector import collector_paused
+from ledger.infra.parallel import Task, Worker, shared
 from ledger.integrity import SEALS_ID
-from ledger.parallel import Task, Worker, shared
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import read_stored_rows, readers_closed
-from projections.catchup import (
+from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
+from projections.rows import (
     FOLDED,
     INCIDENT_SCOPED,
     Connection,
@@ -64,7 +65,6 @@ from projections.catchup import (
     without_duplicates,
     write_position,
 )
-from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 
 # Events decoded, and reports folded, per task, on SQLite. Small tasks keep both processes busy
 # (the worker's next task is queued while this process writes the last one's rows) and memory

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from ledger.errors import StoreUnavailable
 from ledger.store.config import StoreConfig
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE_SIZE = 16_384  # bytes, for a new SQLite ledger (see engine_for)
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
+    """Alembic's configuration, built here rather than read from alembic.ini: an installed
+    copy has no alembic.ini, and its migration scripts are package data of `migrations`,
+    wherever that package was installed. (alembic.ini is for `alembic` run by hand in a
+    checkout.) `ledger init` only upgrades, so env.py need not import the tables' MetaData,
+    which only autogenerate and `alembic check` compare against."""
     from alembic.config import Config
 
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("migrations")))
+    config.set_main_option("path_separator", "os")
+    config.attributes["upgrade_only"] = True
     return config
 
 

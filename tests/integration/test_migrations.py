@@ -14,9 +14,9 @@ from pytest_alembic.tests import (  # noqa: F401 - collected as this module's te
 from sqlalchemy import create_engine
 
 from ledger.store.config import resolve
-from ledger.store.migrate import ROOT, head_revision
+from ledger.store.migrate import head_revision
 from ledger.store.schema_check import SCHEMA_HEAD
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, ROOT
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

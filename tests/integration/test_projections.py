@@ -1208,7 +1208,7 @@ def test_retracting_then_voiding_the_retraction_elsewhere_updates_the_claims_inc
 def test_the_projector_frees_view_pages_without_scrubbing_them(sqlite_url: str) -> None:
     # Check the projector's connection turns secure_delete off, even where SQLite is built with
     # it on (Debian's is): emptying the views would otherwise zero and write every freed page.
-    from projections.catchup import connect
+    from projections.rows import connect
 
     with sqlite3.connect(sqlite_url) as plain:
         built_with = plain.execute("PRAGMA secure_delete").fetchone()[0]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.collector import collector_paused
+from ledger.infra.collector import collector_paused
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from projections.catchup import Connection, chunks
+from projections.rows import Connection, chunks
 
 
 def _table(db_url: str) -> Connection:

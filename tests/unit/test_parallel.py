@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.parallel import Task, Worker, _packed, _unpacked, shared
+from ledger.infra.parallel import Task, Worker, _packed, _unpacked, shared
 
 
 def square_plus_context(n: int) -> tuple[int, int]:
@@ -95,7 +95,7 @@ def test_a_worker_ends_when_its_parent_is_killed() -> None:
     # A parent that starts a worker, says the worker's pid, and waits; then it is killed -9.
     code = (
         "import sys, time\n"
-        "from ledger.parallel import Worker\n"
+        "from ledger.infra.parallel import Worker\n"
         "worker = Worker(None)\n"
         "print(worker.process.pid, flush=True)\n"
         "time.sleep(60)\n"
@@ -242,7 +242,7 @@ def _typed(value: object) -> object:
 
 
 def test_a_byte_buffer_comes_back_as_bytes() -> None:
-    # marshal takes any buffer and gives bytes back (see ledger.parallel): tasks return bytes.
+    # marshal takes any buffer and gives bytes back (see ledger.infra.parallel): tasks return bytes.
     for buffer in (bytearray(b"ab"), memoryview(b"ab")):
         back = _unpacked(_packed((False, [buffer])))
         assert back == (False, [b"ab"]) and type(back[1][0]) is bytes
