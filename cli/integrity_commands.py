@@ -29,7 +29,7 @@ def seal_command(
 
         ledger seal
     """
-    from ledger.application import seal
+    from ledger.seals import seal
 
     ledger = open_ledger(write=True)
     info = seal(ledger, sealed_by=settings().recorder_name)
@@ -92,7 +92,7 @@ def verify_command(
         )
     else:
         result = verify(
-            ledger.iter_notifications(batch=2_000),
+            ledger.iter_notifications(after=None, batch=2_000),
             signature_check=check,
             expected_root=expected,
             parallel=True,
@@ -142,10 +142,11 @@ def proof_command(
 
         ledger proof mod-shelling > mod-shelling.proof.json
     """
-    from ledger.application import event_hashes, seals
-    from ledger.errors import DomainRuleViolation
+    from ledger.errors import DomainRuleViolation, IntegrityFailure
     from ledger.integrity import decode_incident_row
     from ledger.merkle import inclusion_proof
+    from ledger.merkle import root as merkle_root
+    from ledger.seals import event_hashes, seals
 
     ledger = open_ledger()
     entry = ledger.find_reports([report]).get(report)
@@ -170,6 +171,14 @@ def proof_command(
         if position == wanted.id:
             index = len(leaves)
         leaves.append(bytes.fromhex(digest))
+    # The seal's size and root are what the proof is checked against: a tree built from the
+    # log up to the seal's position must be that tree, or the seal says of itself what the log
+    # contradicts, and a proof from it would prove nothing.
+    if len(leaves) != latest.size or merkle_root(leaves).hex() != latest.root:
+        raise IntegrityFailure(
+            f"seal {latest.version} does not match the log up to its position "
+            f"{latest.position}: run 'ledger verify'"
+        )
     _, content, stored, _ = decode_incident_row(wanted)
     emit_json(
         {

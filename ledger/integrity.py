@@ -9,6 +9,7 @@ flat as the log grows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import register_topic
 
 from ledger.domain import TYPE_BY_TOPIC, Signer, event_content
+from ledger.errors import IntegrityFailure
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
 from ledger.merkle import TreeBuilder
 from ledger.parallel import Task, Worker, shared
@@ -27,6 +29,7 @@ from ledger.store.recorders import read_stored_rows, readers_closed
 
 SEALS_ID = "ledger:seals"  # not a valid incident slug, so it can never collide with one
 SEAL_TOPIC = "incident-ledger:Seal.Sealed"
+_HEX = re.compile("[0-9a-fA-F]{64}")
 _BOOKKEEPING = {"timestamp", "originator_topic", "class_version", "hash", "signature", "report"}
 # Keys of a stored event's state that are not among its hashed fields (they are hashed, where
 # they are, as the content's own keys).
@@ -136,6 +139,23 @@ def decode_incident_row(
     return report_type, content, str(stored), state.get("signature")
 
 
+def stored_hash(notification: Notification) -> str:
+    """The hash an event row stores (a Merkle leaf, in hex); an IntegrityFailure naming the
+    row's position where it cannot be read: a seal or proof over it would be a wrong one."""
+    try:
+        digest = _load_state(notification).get("hash")
+    except ValueError as e:
+        reason = str(e)
+    else:
+        if isinstance(digest, str) and _HEX.fullmatch(digest):
+            return digest
+        reason = "its hash is not 64 hexadecimal characters"
+    raise IntegrityFailure(
+        f"the event at position {notification.id} cannot be read ({reason}); "
+        "run 'ledger verify' for every problem"
+    )
+
+
 def _load_state(notification: StoredEvent) -> dict[str, Any]:
     try:
         # orjson: strict JSON (no NaN/Infinity), and several times faster than json here.
@@ -182,7 +202,9 @@ def verify_sqlite(
     result is not ready. Every position up to `target` was committed when it was read."""
 
     def tasks() -> Iterator[Task]:
-        for start in range(0, target, batch):
+        # The first range is open below: a row at position 0 or below is read, and reported.
+        yield examine_range, (uri, None, min(batch, max(target, 0)))
+        for start in range(batch, target, batch):
             yield examine_range, (uri, start, min(start + batch, target))
 
     with readers_closed():  # before the worker is forked: it inherits no connection
@@ -202,11 +224,21 @@ def _verify(
     tree = TreeBuilder()
     seal_chain = _Chain(0, GENESIS_HASH)
     root_at_expected: bytes | None = None
+    previous = 0  # the position of the row before this one (0: none yet)
     with Worker(signature_check, parallel=parallel) as worker:
         for rows in worker.ordered(tasks, share=share):
             for position, originator_id, version, topic, state, examined in rows:
                 if expected_root is not None and tree.size == expected_root[1]:
                     root_at_expected = tree.root()
+                if position < 1:
+                    result.findings.append(
+                        Finding(
+                            position,
+                            None if examined is None else str(originator_id),
+                            _int_or_none(version),
+                            f"position {position} is outside the log (positions start at 1)",
+                        )
+                    )
                 if examined is None:  # a seal
                     seal = Notification(
                         id=position,
@@ -215,11 +247,13 @@ def _verify(
                         topic=topic,
                         state=state,
                     )
-                    _check_seal(seal, tree, seal_chain, result, signature_check)
+                    _check_seal(seal, previous, tree, seal_chain, result, signature_check)
+                    previous = position
                     continue
                 result.events += 1
                 at = (position, originator_id, version)
                 _check_event(at, examined, chains, tree, result, signature_check is not None)
+                previous = position
     if expected_root is not None:
         if tree.size == expected_root[1]:
             root_at_expected = tree.root()
@@ -323,6 +357,7 @@ def _check_event(
 
 def _check_seal(
     n: Notification,
+    previous: int,
     tree: TreeBuilder,
     seal_chain: _Chain,
     result: Verification,
@@ -355,6 +390,20 @@ def _check_seal(
             )
         else:
             result.signatures += 1
+    if content["position"] != previous and tree.size == content["size"]:
+        # `seal` records the log's last position under the write lock, so the row before the
+        # seal is at exactly that position: otherwise `proof` would build its tree over other
+        # events than the seal's root covers. (Where the size is off too, events were deleted
+        # or added before the seal: that finding, below, says so.)
+        result.findings.append(
+            Finding(
+                n.id,
+                None,
+                version,
+                f"{where} says it covers the log up to position {content['position']} but "
+                f"follows position {previous}",
+            )
+        )
     if tree.size != content["size"]:
         result.findings.append(
             Finding(

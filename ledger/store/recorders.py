@@ -70,14 +70,21 @@ StoredRow = tuple[int, str, int, str, bytes]
 _STORED_COLUMNS = "notification_id, originator_id, originator_version, topic, state"
 
 
-def read_stored_rows(uri: str, after: int, stop: int) -> list[StoredRow]:
-    """The events in (after, stop] as `StoredRow`s, read from the SQLite file at `uri` on a
+def read_stored_rows(uri: str, after: int | None, stop: int) -> list[StoredRow]:
+    """The events in (after, stop] as `StoredRow`s (`after` None: every row up to `stop`,
+    whatever its position), read from the SQLite file at `uri` on a
     read-only connection of the calling process's own: a rebuild's or a verify's worker (or
     this process, when it takes one of their tasks) reads the log itself, and never through a
     connection inherited across a fork. Open them inside `readers_closed()`."""
     connection = _READERS.get(uri)
     if connection is None:
         connection = _READERS[uri] = sqlite3.connect(uri, uri=True)
+    if after is None:
+        statement = (
+            f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} "
+            "WHERE notification_id <= ? ORDER BY notification_id"
+        )
+        return connection.execute(statement, (stop,)).fetchall()
     statement = (
         f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} "
         "WHERE notification_id > ? AND notification_id <= ? ORDER BY notification_id"
