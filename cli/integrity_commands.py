@@ -71,6 +71,7 @@ def verify_command(
 
         ledger verify --root 5dc9da79...4328 --size 12 --public-key ledger.pub
     """
+    from ledger.index_check import IndexCheck
     from ledger.integrity import verify, verify_sqlite
     from ledger.signing import load_signature_check
 
@@ -82,6 +83,7 @@ def verify_command(
     expected = (root, size) if root is not None and size is not None else None
     ledger = open_ledger()
     store = settings().store
+    index = IndexCheck(ledger.recorder)  # type: ignore[arg-type]
     if store.backend == "sqlite":
         # Each process reads the ranges of the log it examines: this one only follows chains.
         result = verify_sqlite(
@@ -89,6 +91,7 @@ def verify_command(
             ledger.max_position(),
             signature_check=check,
             expected_root=expected,
+            index=index,
         )
     else:
         result = verify(
@@ -96,6 +99,7 @@ def verify_command(
             signature_check=check,
             expected_root=expected,
             parallel=True,
+            index=index,
         )
     summary = (
         f"{result.events} event(s) in {result.incidents} incident(s), {result.seals} seal(s)"

@@ -23,6 +23,7 @@ from eventsourcing.utils import register_topic
 from ledger.domain import TYPE_BY_TOPIC, Signer, event_content
 from ledger.errors import IntegrityFailure
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
+from ledger.index_check import IndexCheck, IndexFacts, index_facts
 from ledger.merkle import TreeBuilder
 from ledger.parallel import Task, Worker, shared
 from ledger.store.recorders import read_stored_rows, readers_closed
@@ -174,6 +175,7 @@ def verify(
     signature_check: SignatureCheck | None = None,
     expected_root: tuple[str, int] | None = None,
     parallel: bool = False,
+    index: IndexCheck | None = None,
 ) -> Verification:
     """Check the whole log, given in batches; every problem becomes a Finding (never an
     exception). With `parallel`, a worker process decodes, hashes and checks the signature of
@@ -184,7 +186,7 @@ def verify(
             rows = [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in batch]
             yield examine_rows, (rows,)
 
-    return _verify(tasks(), signature_check, expected_root, parallel=parallel, share=False)
+    return _verify(tasks(), signature_check, expected_root, index, parallel=parallel, share=False)
 
 
 def verify_sqlite(
@@ -195,6 +197,7 @@ def verify_sqlite(
     signature_check: SignatureCheck | None = None,
     expected_root: tuple[str, int] | None = None,
     parallel: bool = True,
+    index: IndexCheck | None = None,
 ) -> Verification:
     """`verify` of a SQLite log up to position `target`, each range of it read by the process
     that examines it, on a read-only connection of its own (`uri`): this one neither reads nor
@@ -208,13 +211,16 @@ def verify_sqlite(
             yield examine_range, (uri, start, min(start + batch, target))
 
     with readers_closed():  # before the worker is forked: it inherits no connection
-        return _verify(tasks(), signature_check, expected_root, parallel=parallel, share=True)
+        return _verify(
+            tasks(), signature_check, expected_root, index, parallel=parallel, share=True
+        )
 
 
 def _verify(
     tasks: Iterator[Task],
     signature_check: SignatureCheck | None,
     expected_root: tuple[str, int] | None,
+    index: IndexCheck | None,
     *,
     parallel: bool,
     share: bool,
@@ -227,6 +233,14 @@ def _verify(
     previous = 0  # the position of the row before this one (0: none yet)
     with Worker(signature_check, parallel=parallel) as worker:
         for rows in worker.ordered(tasks, share=share):
+            if index is not None:
+                index.batch(
+                    [
+                        (row[0], str(row[1]), row[2], row[5][6])
+                        for row in rows
+                        if row[5] is not None and row[5][6] is not None
+                    ]
+                )
             for position, originator_id, version, topic, state, examined in rows:
                 if expected_root is not None and tree.size == expected_root[1]:
                     root_at_expected = tree.root()
@@ -258,14 +272,18 @@ def _verify(
         if tree.size == expected_root[1]:
             root_at_expected = tree.root()
         _check_expected_root(expected_root, tree.size, root_at_expected, result)
+    if index is not None:
+        index.finish()
+        result.findings.extend(Finding(*problem) for problem in index.problems)
     result.incidents = len(chains)
     return result
 
 
 # What an event's checks find without looking at any other event: why it cannot be decoded
 # (None when it can), its prev_hash, its stored hash, its signature, whether its content no
-# longer matches the hash, and whether the signature verifies (None when not asked).
-Examined = tuple[str | None, str, str, Any, bool, bool | None]
+# longer matches the hash, whether the signature verifies (None when not asked), and what the
+# report index must say of it (None for an incident's opening).
+Examined = tuple[str | None, str, str, Any, bool, bool | None, IndexFacts | None]
 
 # A row as examined: (position, originator id, version, topic, the state of a seal (None for
 # an incident event: it is not sent back), the event's Examined (None for a seal)).
@@ -305,11 +323,12 @@ def _examine(event: StoredEvent, check: SignatureCheck | None) -> Examined:
         _, content, stored, signature = decode_incident_row(event)
         altered = not hash_matches(content, stored)
     except (ValueError, TypeError) as e:
-        return f"undecodable event: {e}", "", "", None, False, None
+        return f"undecodable event: {e}", "", "", None, False, None, None
     signed = None
     if check is not None and signature:
         signed = isinstance(signature, str) and check(stored, signature)
-    return None, content["prev_hash"], stored, signature, altered, signed
+    facts = index_facts(content)
+    return None, content["prev_hash"], stored, signature, altered, signed, facts
 
 
 def _check_event(
@@ -324,7 +343,7 @@ def _check_event(
     position = at[0]
     incident = str(at[1])
     version = _int_or_none(at[2])
-    undecodable, prev_hash, stored, signature, altered, signed = examined
+    undecodable, prev_hash, stored, signature, altered, signed, _ = examined
     if undecodable is not None:
         result.findings.append(Finding(position, incident, version, undecodable))
         chains[incident] = _Chain(version or 0, "")  # the chain cannot be followed past here

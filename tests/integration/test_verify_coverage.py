@@ -24,6 +24,7 @@ from tests.integration.test_tamper import (
     SealedLedger,
     backdoor,
     finding,
+    index_says,
     rehashed,
     seal_finding,
 )
@@ -224,3 +225,78 @@ def test_a_projector_or_writer_meeting_an_undecodable_event_names_it_in_one_line
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert "position 5" in result.stderr or "originator_version 2" in result.stderr
     assert result.stderr.endswith("run 'ledger verify' for every problem\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# (5) The report index: ledger_reports and ledger_references are what the log says
+
+DENIAL = "sdf-shelling-denial"  # position 8, version 5: a denial of mod-shelling
+
+
+def test_a_deleted_report_index_row_is_a_finding_on_its_event(
+    sealed_on_each_backend: SealedLedger,
+) -> None:
+    ledger = sealed_on_each_backend
+    with backdoor(ledger) as door:
+        door.execute("DELETE FROM ledger_reports WHERE report = 'mod-shelling'")
+    # Check: without its row a second 'mod-shelling' would be accepted; verify says so first.
+    assert ledger.findings() == [
+        finding(5, SHELLING, 2, "report 'mod-shelling' has no row in ledger_reports"),
+    ]
+
+
+def test_an_altered_report_index_row_is_a_finding_naming_the_column(
+    sealed_on_each_backend: SealedLedger,
+) -> None:
+    ledger = sealed_on_each_backend
+    with backdoor(ledger) as door:
+        door.execute("UPDATE ledger_reports SET incident = 'elsewhere' WHERE report = ?", DENIAL)
+    assert ledger.findings() == [
+        finding(8, SHELLING, 5, index_says("incident", "elsewhere", DENIAL, SHELLING)),
+    ]
+
+
+def test_a_report_index_row_no_event_files_is_a_finding(
+    sealed_on_each_backend: SealedLedger,
+) -> None:
+    ledger = sealed_on_each_backend
+    with backdoor(ledger) as door:
+        door.execute(
+            "INSERT INTO ledger_reports (report, incident, type, by, fingerprint, version) "
+            "VALUES ('ghost', ?, 'claim', 'Nobody', 'x', 99)",
+            SHELLING,
+        )
+    # Check: a planted id would make the real report of that id a clash; verify names it.
+    assert ledger.findings() == [
+        finding(
+            None,
+            None,
+            None,
+            f"ledger_reports holds report 'ghost' ({SHELLING}, version 99), "
+            "which no event in the log files",
+        ),
+    ]
+
+
+def test_a_deleted_or_planted_reference_is_a_finding(
+    sealed_on_each_backend: SealedLedger,
+) -> None:
+    ledger = sealed_on_each_backend
+    with backdoor(ledger) as door:
+        door.execute("DELETE FROM ledger_references WHERE source = ?", DENIAL)
+        for source in ("mod-retaliation-warning", "ghost"):
+            door.execute(
+                "INSERT INTO ledger_references (source, target, source_incident) "
+                "VALUES (?, 'sdf-airstrike-claim', ?)",
+                source,
+                SHELLING,
+            )
+    # Check the missing edge, the edge from a real report the log does not give it, and the
+    # edge from a report that is not in the log at all.
+    assert ledger.findings() == [
+        finding(6, SHELLING, 3, f"ledger_references holds 'mod-retaliation-warning' -> "
+                f"'sdf-airstrike-claim' ({SHELLING}), which the log does not"),
+        finding(8, SHELLING, 5, f"ledger_references lacks '{DENIAL}' -> 'mod-shelling'"),
+        finding(None, None, None, "ledger_references holds 'ghost' -> 'sdf-airstrike-claim' "
+                f"({SHELLING}), which the log does not"),
+    ]  # fmt: skip
