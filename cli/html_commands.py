@@ -16,7 +16,7 @@ import typer
 
 from cli.context import fail, guarded, say, settings, usage_error
 from cli.progress import ProgressBar
-from ledger.errors import EXIT_REFUSED, StoreUnavailable
+from ledger.errors import EXIT_INTEGRITY, EXIT_REFUSED, StoreUnavailable
 
 METADATA = Path(__file__).resolve().parents[1] / "projections" / "datasette_metadata.json"
 INSTALL_HINT = "pip install 'incident-ledger[browse]'"
@@ -82,6 +82,13 @@ def html_command(
         f"{assertions} assertion(s), {data.verification.events} event(s) verified "
         f"in {time.monotonic() - started:.2f} s"
     )
+    if not data.verification.ok:
+        # The page is written and says so; the exit code says so to a script.
+        raise fail(
+            f"the log failed verification ({len(data.verification.findings)} problem(s), "
+            "listed on the page): run 'ledger verify'",
+            EXIT_INTEGRITY,
+        )
 
 
 def _write(page: str, target: Path | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -300,3 +301,65 @@ def test_a_deleted_or_planted_reference_is_a_finding(
         finding(None, None, None, "ledger_references holds 'ghost' -> 'sdf-airstrike-claim' "
                 f"({SHELLING}), which the log does not"),
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# (6) The views: recomputed from the log, and the HTML report's exit code
+
+
+def test_verify_views_passes_on_views_the_log_gives(sealed_on_each_backend: SealedLedger) -> None:
+    result = sealed_on_each_backend.cli("verify", "--views")
+    assert result.exit_code == EXIT_OK, result.output
+    assert result.stdout.startswith("verified: 12 event(s) in 2 incident(s), 1 seal(s), ")
+    # The views hold the log up to its last event (12); the seal (13) is not projected.
+    assert result.stdout.endswith(" view row(s) at position 12\n")
+
+
+def test_verify_views_lists_every_edited_missing_and_planted_view_row(
+    sealed_on_each_backend: SealedLedger,
+) -> None:
+    ledger = sealed_on_each_backend
+    # The views carry no triggers: the projector rewrites them. An edit needs no guard dropped.
+    with backdoor(ledger, drop_triggers=False) as door:
+        door.execute("UPDATE claims SET status = 'confirmed' WHERE report = 'mod-shelling'")
+        door.execute("DELETE FROM disputes WHERE denial = ?", DENIAL)
+        door.execute(
+            "UPDATE actors SET claims_made = claims_made + 5 "
+            "WHERE name = 'Syrian Democratic Forces'"
+        )
+    # Check plain verify cannot see it (the log is whole) ...
+    assert ledger.verify()[0] == EXIT_OK
+    # ... and --views names each row and column, with the value the log gives.
+    problems = [f["problem"] for f in ledger.findings("--views")]
+    assert problems[0] == (
+        "view claims row mod-shelling: status is 'confirmed' in the view, 'disputed' from the log"
+    )
+    assert problems[1] == (
+        f"view disputes row mod-shelling/{DENIAL}: given by the log, but missing from the view"
+    )
+    assert problems[2].startswith("view actors row ")
+    assert problems[2].endswith("claims_made is 6 in the view, 1 from the log")
+    assert len(problems) == 3
+
+
+def test_verify_views_on_an_undecodable_log_is_a_finding_not_a_crash(sealed: SealedLedger) -> None:
+    with backdoor(sealed) as door:
+        not_utf8(door, 5)
+    problems = [f["problem"] for f in sealed.findings("--views")]
+    assert problems[-1].startswith("the views cannot be recomputed: the event at position 5 ")
+
+
+def test_report_html_writes_the_page_and_exits_3_when_the_log_fails_verification(
+    sealed_on_each_backend: SealedLedger, tmp_path: Path
+) -> None:
+    ledger = sealed_on_each_backend
+    with backdoor(ledger) as door:
+        door.edit(5, lambda state: state.update(summary="Nobody shelled anyone."))
+    page = tmp_path / "report.html"
+    result = ledger.cli("report", "html", "-o", str(page))
+    # Check the page is written and says the check failed, and the exit code says it too.
+    assert result.exit_code == EXIT_INTEGRITY, result.output
+    assert "Integrity check FAILED" in page.read_text(encoding="utf-8")
+    assert result.stderr.splitlines()[-1] == (
+        "error: the log failed verification (1 problem(s), listed on the page): run 'ledger verify'"
+    )
