@@ -218,6 +218,10 @@ def export_command(
             if fmt == "jsonl":
                 for key in ("version", "recorded_at", "prev_hash"):
                     content.pop(key)
+                if content["type"] == "discrepancy":
+                    # Versions before 0.x dropped a variant's null value when storing it; the
+                    # line must import again, and the import wants the key.
+                    content["variants"] = [{"value": None, **v} for v in content["variants"]]
             else:
                 content["position"] = n.id
                 content["hash"] = event.hash

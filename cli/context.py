@@ -119,7 +119,7 @@ def _undecodable(error: BaseException) -> LedgerError | None:
     if not isinstance(error, MapperDeserialisationError):
         return None
     what = " ".join(str(error).split())  # one line, whatever the stored text holds
-    return IntegrityFailure(f"{what}; run 'ledger verify' for every problem")
+    return IntegrityFailure(f"{what}; run 'ledger verify'")
 
 
 def translate_store_error(error: BaseException) -> LedgerError | None:
@@ -172,33 +172,39 @@ def translate_store_error(error: BaseException) -> LedgerError | None:
             else type(chain[-1]).__name__
         )
         return StoreUnavailable(f"cannot use the PostgreSQL database {where}: {reason}")
-    if isinstance(error, sqlite3.Error):
-        return StoreUnavailable(f"SQLite error on {where}: {error}")
+    # SQLAlchemy wraps the driver's error (a damaged file's "database disk image is
+    # malformed", say) and keeps it as the cause: look for it down the chain.
+    driver = next((e for e in chain if isinstance(e, sqlite3.Error)), None)
+    if driver is not None:
+        return StoreUnavailable(f"SQLite error on {where}: {driver}")
     return None
 
 
-def open_ledger(*, write: bool = False) -> IncidentLedger:
-    """Open the ledger; writers create the schema on first use, readers need one to exist."""
+def open_ledger(*, write: bool = False, store: StoreConfig | None = None) -> IncidentLedger:
+    """Open the ledger (or `store`: a new one being staged, see `ledger.store.staging`);
+    writers create the schema on first use, readers need one to exist."""
     from ledger.application import IncidentLedger
     from ledger.store import schema_check
 
     current = settings()
-    state = schema_check.revision(current.store)
+    store = store or current.store
+    state = schema_check.revision(store)
     if state is None:
+        schema_check.refuse_foreign(store)
         if not write:
             raise StoreUnavailable(
-                f"{current.store.display} holds no ledger yet: run 'ledger init' "
+                f"{store.display} holds no ledger yet: run 'ledger init' "
                 "(or 'ledger import FILE', which creates one)"
             )
         from ledger.store.migrate import upgrade
 
-        upgrade(current.store)
+        upgrade(store)
     elif state != schema_check.SCHEMA_HEAD:
         raise StoreUnavailable(
-            f"{current.store.display} has schema revision {state}; run 'ledger init' to upgrade"
+            f"{store.display} has schema revision {state}; run 'ledger init' to upgrade"
         )
     ledger = IncidentLedger(
-        current.store,
+        store,
         lock_timeout=current.lock_timeout,
         signer=_signer() if write else None,
         read_only=not write,

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import fail, guarded, say, settings, usage_error
+from cli.output_files import ForceOption, check_output, write_outputs
 from cli.progress import ProgressBar
 from ledger.errors import EXIT_INTEGRITY, EXIT_REFUSED, StoreUnavailable
 
@@ -40,6 +41,7 @@ def html_command(
         Optional[str],  # noqa: UP045
         typer.Option("--status", "-s", help="Only incidents with this status.", show_default=False),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """One self-contained HTML page: an overview of the incidents, each one's timeline on the
     stated-time axis, each assertion's provenance graph and status history, and the hash-chain
@@ -53,8 +55,8 @@ def html_command(
 
     started = time.monotonic()
     target = None if output == "-" else Path(output)
-    if target is not None and not target.parent.is_dir():
-        raise usage_error(f"--output: no directory {str(target.parent)!r}")
+    if target is not None:
+        check_output(target, force=force, label="--output")
     progress = ProgressBar("reading and verifying the log", started=started)
     decoder = _Decoder()
     try:
@@ -96,10 +98,7 @@ def _write(page: str, target: Path | None) -> None:
         sys.stdout.write(page)
         sys.stdout.flush()
         return
-    try:
-        target.write_text(page, encoding="utf-8")
-    except OSError as e:
-        raise usage_error(f"--output: cannot write {str(target)!r}: {e.strerror}") from None
+    write_outputs([(target, page.encode(), False)])
 
 
 class _Decoder:

@@ -11,6 +11,7 @@ import typer
 
 from cli.context import fail, guarded, open_ledger, say, settings, usage_error
 from cli.output import Format, emit, emit_json
+from cli.output_files import ForceOption, check_output, write_outputs
 from ledger.errors import EXIT_INTEGRITY
 
 if TYPE_CHECKING:
@@ -307,6 +308,7 @@ def keygen_command(
     public: Annotated[Path, typer.Argument(help="Where to write the public key (PEM).")] = Path(
         "ledger.pub"
     ),
+    force: ForceOption = False,
 ) -> None:
     """Write an Ed25519 key pair; set LEDGER_SIGNING_KEY to the private one to sign every event.
 
@@ -314,9 +316,14 @@ def keygen_command(
 
         ledger keygen ledger.key ledger.pub && export LEDGER_SIGNING_KEY=ledger.key
     """
-    from ledger.signing import generate_keypair
+    from ledger.signing import new_keypair
 
-    generate_keypair(private, public)
+    if private.resolve() == public.resolve():
+        raise usage_error("PRIVATE and PUBLIC must be two different files")
+    check_output(private, force=force, label="PRIVATE")
+    check_output(public, force=force, label="PUBLIC")
+    private_pem, public_pem = new_keypair()
+    write_outputs([(private, private_pem, True), (public, public_pem, False)])
     say(f"wrote {private} (keep it secret) and {public}")
 
 

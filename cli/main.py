@@ -6,6 +6,7 @@ starts fast.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Optional
 
 import typer
@@ -21,7 +22,9 @@ from cli import (
     report_commands,
     views_commands,
 )
-from cli.context import Settings, use_settings
+from cli.context import Settings, usage_error, use_settings
+
+MAX_LOCK_TIMEOUT = 86_400  # a day: longer is no timeout at all, and overflows some drivers
 
 app = typer.Typer(
     name="ledger",
@@ -70,6 +73,12 @@ def main(
         ),
     ] = 30.0,
 ) -> None:
+    # Checked here, once for every command: NaN or infinity would otherwise reach the drivers'
+    # integer timeouts and end in a traceback.
+    if not math.isfinite(lock_timeout) or not 0 <= lock_timeout <= MAX_LOCK_TIMEOUT:
+        raise usage_error(
+            f"--lock-timeout must be a number of seconds from 0 to {MAX_LOCK_TIMEOUT:,}"
+        )
     ctx.obj = Settings(db=db, recorded_as=recorded_as, quiet=quiet, lock_timeout=lock_timeout)
     use_settings(ctx.obj)
 

@@ -204,10 +204,15 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
     return params
 
 
-def _loads(text: str) -> Any:
+def _loads(text: str, option: str) -> Any:
+    """Strict JSON (as on an imported line); nesting past Python's recursion limit is bad input
+    of the option, not a crash."""
     from ledger.interchange import loads_strict
 
-    return loads_strict(text)
+    try:
+        return loads_strict(text)
+    except RecursionError:
+        raise usage_error(f"{option} is nested too deeply") from None
 
 
 def parse_source(text: str) -> dict[str, Any]:
@@ -215,7 +220,7 @@ def parse_source(text: str) -> dict[str, Any]:
     text = text.strip()
     if text.startswith("{"):
         try:
-            value = _loads(text)
+            value = _loads(text, "--source")
         except ValueError as e:
             raise usage_error(f"--source is not valid JSON: {e}") from None
         return value if isinstance(value, dict) else {"outlet": value}
@@ -227,7 +232,12 @@ def parse_source(text: str) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep:
             raise usage_error(f"--source part '{pair}' is not KEY=VALUE")
-        hop[key.strip()] = value.strip()
+        key = key.strip()
+        # A repeated key is refused, as in a JSON line: keeping either value silently would
+        # record something the user did not mean.
+        if key in hop:
+            raise usage_error(f"--source gives '{key}' twice")
+        hop[key] = value.strip()
     return hop
 
 
@@ -235,7 +245,7 @@ def parse_variant(text: str) -> dict[str, Any]:
     """'western bank <= EIR, Rudaw' (or a JSON object) -> a discrepancy variant."""
     if text.strip().startswith("{"):
         try:
-            value = _loads(text)
+            value = _loads(text, "--variant")
         except ValueError as e:
             raise usage_error(f"--variant is not valid JSON: {e}") from None
         return value if isinstance(value, dict) else {"value": value}
@@ -253,10 +263,21 @@ def parse_change(text: str) -> tuple[str, Any]:
     if not sep or not key.strip():
         raise usage_error(f"--change '{text}' is not FIELD=VALUE")
     try:
-        value = _loads(raw)
+        value = _loads(raw, "--change")
     except ValueError:
         value = raw
     return key.strip().replace("-", "_"), value
+
+
+def parse_changes(texts: list[str]) -> dict[str, Any]:
+    """Every --change FIELD=VALUE as one object; a field given twice is refused."""
+    changes: dict[str, Any] = {}
+    for text in texts:
+        key, value = parse_change(text)
+        if key in changes:
+            raise usage_error(f"--change gives '{key}' twice")
+        changes[key] = value
+    return changes
 
 
 def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -273,7 +294,7 @@ def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, An
         elif name == "variants":
             value = [parse_variant(v) for v in value]
         elif name == "changes":
-            value = dict(parse_change(v) for v in value)
+            value = parse_changes(value)
         line[name] = value
     return line
 

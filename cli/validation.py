@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
@@ -35,14 +37,15 @@ def validate_file(path: Path, spool: Path) -> tuple[int, Mentions]:
     JSON of the validated fields; returns how many lines there were and the ids they name."""
     count = 0
     mentions = None
-    for message in _validated_chunks(path, spool, chunk=None):
-        _, count, mentions = message
+    with spool.open("wb") as out:
+        for message in _validated_chunks(path, out, chunk=None):
+            _, count, mentions = message
     assert mentions is not None
     return count, mentions
 
 
 def _validated_chunks(
-    path: Path, spool: Path, chunk: int | None
+    path: Path, out: BinaryIO, chunk: int | None
 ) -> Iterator[tuple[int, int, Mentions]]:
     """(spool bytes, lines so far, ids the chunk names) after every `chunk`
     lines and at the end; raises InvalidLine on the first bad line."""
@@ -53,7 +56,7 @@ def _validated_chunks(
     count = 0
     since = 0
     mentions = Mentions()
-    with path.open("rb") as handle, spool.open("wb") as out:
+    with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue  # blank lines (e.g. a trailing newline) carry nothing
@@ -97,32 +100,55 @@ def _read_lines(handle: Any, end: int | None) -> Iterator[ValidatedLine | Finger
             yield number, report_type, fields, fingerprint
 
 
-def _child(path: Path, spool: Path, sender: Connection) -> None:
+def _child(path: Path, spool: BinaryIO, sender: Connection, parents_end: Connection) -> None:
     from ledger.interchange import InvalidLine
 
+    # The fork copied the parent's end of the pipe too. Open here, it would keep the pipe
+    # readable after the parent died (kill -9), and a send into a full pipe would wait forever;
+    # closed, that send fails with EPIPE, and this process ends.
+    parents_end.close()
     try:
-        for end, _, mentions in _validated_chunks(path, spool, CHUNK):
-            sender.send(("chunk", end, mentions))
-        sender.send(("done",))
-    except InvalidLine as e:
-        sender.send(("invalid", e.line_no, e.field, e.problem))
-    except BaseException as e:  # reported by the parent as a failed import, never partial
-        sender.send(("failed", f"{type(e).__name__}: {e}"))
+        try:
+            for end, _, mentions in _validated_chunks(path, spool, CHUNK):
+                sender.send(("chunk", end, mentions))
+            sender.send(("done",))
+        except InvalidLine as e:
+            sender.send(("invalid", e.line_no, e.field, e.problem))
+        except OSError:
+            raise  # the pipe (see below), or the spool's disk: the parent hears EOF either way
+        except BaseException as e:  # reported by the parent as a failed import, never partial
+            sender.send(("failed", f"{type(e).__name__}: {e}"))
+    except OSError:
+        pass  # the parent is gone (BrokenPipeError), or cannot be told: end quietly
     finally:
-        sender.close()
+        spool.close()
+        with contextlib.suppress(OSError):
+            sender.close()
 
 
 class ValidatingChild:
-    """A forked child validating `path` into `spool`; this side reads what it has validated."""
+    """A forked child validating `path` into a spool; this side reads what it has validated.
 
-    def __init__(self, path: Path, spool: Path) -> None:
-        spool.touch()  # so this side can open it before the child has written a byte
+    The spool is a temporary file without a name (unlinked as soon as both processes have it
+    open): whichever way the two processes end, kill -9 included, nothing is left behind."""
+
+    def __init__(self, path: Path) -> None:
+        descriptor, name = tempfile.mkstemp(prefix="ledger-valid-", suffix=".jsonl")
+        try:
+            writer = os.fdopen(descriptor, "wb")
+            # A second open file, with a position of its own: the child writes at its end of
+            # the file while this side reads behind it.
+            self.reader: BinaryIO = open(name, "rb")  # noqa: SIM115 (closed in close())
+        finally:
+            os.unlink(name)
         context = multiprocessing.get_context("fork")
         self.receiver, sender = context.Pipe(duplex=False)
-        self.process = context.Process(target=_child, args=(path, spool, sender), daemon=True)
+        self.process = context.Process(
+            target=_child, args=(path, writer, sender, self.receiver), daemon=True
+        )
         self.process.start()
         sender.close()
-        self.spool = spool
+        writer.close()
         self.started = False
         self.finished = False
         self.problem: tuple[Any, ...] | None = None
@@ -137,19 +163,22 @@ class ValidatingChild:
             yield from self._complete_stream()
             return
         self.started = True
-        with self.spool.open("rb") as handle:
-            while (message := self._receive()) is not None:
-                _, end, mentions = message
-                yield mentions
-                yield from _read_lines(handle, end)
+        while (message := self._receive()) is not None:
+            _, end, mentions = message
+            yield mentions
+            yield from _read_lines(self.reader, end)
 
     def _complete_stream(self) -> Iterator[ValidatedLine | FingerprintedLine | Mentions]:
         """After the child is done (a retried append): the whole spool, ids first."""
         from ledger.application import Mentions
 
         self.raise_problem()
-        yield Mentions.of(lines_from_spool(self.spool))
-        yield from lines_from_spool(self.spool)
+        yield Mentions.of(self._whole_spool())
+        yield from self._whole_spool()
+
+    def _whole_spool(self) -> Iterator[ValidatedLine | FingerprintedLine]:
+        self.reader.seek(0)
+        yield from _read_lines(self.reader, None)
 
     def _receive(self) -> tuple[Any, ...] | None:
         try:
@@ -191,3 +220,4 @@ class ValidatingChild:
             self.process.kill()
         self.process.join()
         self.receiver.close()
+        self.reader.close()

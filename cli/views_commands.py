@@ -44,6 +44,16 @@ Until = Annotated[
     typer.Option("--until", help="Stated at or before this time (ISO 8601).", show_default=False),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+EscapeOption = Annotated[
+    bool,
+    typer.Option(
+        "--escape-formulas/--no-escape-formulas",
+        help=(
+            "CSV: prefix an apostrophe to text starting with = + - @ TAB or CR (not to numbers), "
+            "so that a spreadsheet shows it rather than running it as a formula."
+        ),
+    ),
+]
 ColumnsOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -99,6 +109,7 @@ def show_report(
     fmt: Format = Format.table,
     title: str = "",
     columns: str | None = None,
+    escape_formulas: bool = True,
     **filters: Any,
 ) -> None:
     """Run one report against the projection tables and print it."""
@@ -113,7 +124,13 @@ def show_report(
     as_csv = fmt is Format.csv
     try:
         # On SQLite the database writes a CSV report's lines itself (projections.csv_lines).
-        lines = report_csv_lines(settings().store, name, chosen, **filters) if as_csv else None
+        lines = (
+            report_csv_lines(
+                settings().store, name, chosen, escape_formulas=escape_formulas, **filters
+            )
+            if as_csv
+            else None
+        )
         if lines is not None:
             emit_csv_lines(chosen, lines)
             return
@@ -125,7 +142,7 @@ def show_report(
     except ValueError as e:
         raise usage_error(str(e)) from None
     if as_csv:
-        emit_csv_rows(chosen, found)
+        emit_csv_rows(chosen, found, escape_formulas=escape_formulas)
         return
     emit(as_dicts(chosen, found, booleans), chosen, fmt, title=title)
 
@@ -156,6 +173,7 @@ def incidents_report(
     until: Until = None,
     fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
+    escape_formulas: EscapeOption = True,
 ) -> None:
     """Every incident with its status and counts.
 
@@ -167,6 +185,7 @@ def incidents_report(
         "incidents",
         fmt=fmt,
         columns=columns,
+        escape_formulas=escape_formulas,
         incident=incident,
         status=status,
         actor=actor,
@@ -184,6 +203,7 @@ def disputed_report(
     until: Until = None,
     fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
+    escape_formulas: EscapeOption = True,
 ) -> None:
     """Incidents whose status is disputed, most recently active first.
 
@@ -195,6 +215,7 @@ def disputed_report(
         "disputed",
         fmt=fmt,
         columns=columns,
+        escape_formulas=escape_formulas,
         incident=incident,
         actor=actor,
         since=since,
@@ -212,6 +233,7 @@ def claims_report(
     until: Until = None,
     fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
+    escape_formulas: EscapeOption = True,
 ) -> None:
     """Assertions (claims and warnings) with their derived status and counts.
 
@@ -223,6 +245,7 @@ def claims_report(
         "claims",
         fmt=fmt,
         columns=columns,
+        escape_formulas=escape_formulas,
         incident=incident,
         status=status,
         actor=actor,
@@ -240,6 +263,7 @@ def disputes_report(
     until: Until = None,
     fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
+    escape_formulas: EscapeOption = True,
 ) -> None:
     """Each (assertion, denial) pair.
 
@@ -251,6 +275,7 @@ def disputes_report(
         "disputes",
         fmt=fmt,
         columns=columns,
+        escape_formulas=escape_formulas,
         incident=incident,
         actor=actor,
         since=since,
@@ -261,7 +286,10 @@ def disputes_report(
 @report_app.command("actors")
 @guarded
 def actors_report(
-    actor: ActorFilter = None, fmt: FormatOption = Format.table, columns: ColumnsOption = None
+    actor: ActorFilter = None,
+    fmt: FormatOption = Format.table,
+    columns: ColumnsOption = None,
+    escape_formulas: EscapeOption = True,
 ) -> None:
     """Actors and what they claimed, warned, denied, corroborated, retracted or were accused of.
 
@@ -269,7 +297,7 @@ def actors_report(
 
         ledger report actors --format json
     """
-    show_report("actors", fmt=fmt, columns=columns, actor=actor)
+    show_report("actors", fmt=fmt, columns=columns, escape_formulas=escape_formulas, actor=actor)
 
 
 @report_app.command("provenance")
@@ -283,6 +311,7 @@ def provenance_report(
     ] = None,
     fmt: FormatOption = Format.table,
     columns: ColumnsOption = None,
+    escape_formulas: EscapeOption = True,
 ) -> None:
     """Source chains hop by hop: speaker, on behalf of, channel, relays, outlet.
 
@@ -291,5 +320,11 @@ def provenance_report(
         ledger report provenance --report mod-shelling
     """
     show_report(
-        "provenance", fmt=fmt, columns=columns, incident=incident, actor=actor, report=report
+        "provenance",
+        fmt=fmt,
+        columns=columns,
+        escape_formulas=escape_formulas,
+        incident=incident,
+        actor=actor,
+        report=report,
     )

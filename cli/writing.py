@@ -18,6 +18,7 @@ from cli.progress import ProgressBar
 
 if TYPE_CHECKING:
     from ledger.application import Mentions
+    from ledger.store.config import StoreConfig
 
 
 def _single_line(
@@ -60,13 +61,10 @@ def append_lines(
         from cli.validation import lines_from_spool, validate_file
 
         assert path is not None
-        spool = _temporary_path()
         if _worth_validating_beside(path):
-            try:
-                _append_beside_validation(path, spool, project)
-            finally:
-                remove_quietly(spool)
+            _append_beside_validation(path, project)
             return
+        spool = _temporary_path()
         try:
             total, mentions = validate_file(path, spool)  # every line, before any is written
         except BaseException:
@@ -101,12 +99,12 @@ def _worth_validating_beside(path: Path) -> bool:
     )
 
 
-def _append_beside_validation(path: Path, spool: Path, project: bool) -> None:
+def _append_beside_validation(path: Path, project: bool) -> None:
     from cli.validation import ValidatingChild
     from ledger.application import Mentions
     from ledger.errors import LedgerError
 
-    child = ValidatingChild(path, spool)
+    child = ValidatingChild(path)
     try:
         try:
             _append_and_project(child.stream, None, None, project, Mentions())
@@ -142,9 +140,15 @@ def _append_and_project(
     project: bool,
     mentions: Mentions | None,
 ) -> None:
+    from ledger.store.staging import staged_if_new
+
     # Closed on every way out: a refused append left to the garbage collector could be closed
-    # on one of the PostgreSQL pool's own threads, which cannot join itself.
-    with contextlib.closing(open_ledger(write=True)) as ledger:
+    # on one of the PostgreSQL pool's own threads, which cannot join itself. Closed before a
+    # new ledger is published under its name, too (`staged_if_new`).
+    with (
+        staged_if_new(settings().store) as store,
+        contextlib.closing(open_ledger(write=True, store=store)) as ledger,
+    ):
         progress = ProgressBar("appending", total)
         try:
             result = ledger.append(
@@ -166,15 +170,15 @@ def _append_and_project(
             else:
                 say(f"recorded {single['type']} '{result.reports[0]}' in {single['incident']}")
         if project:
-            project_after_write(ledger)
+            project_after_write(ledger, store)
 
 
-def project_after_write(ledger: Any) -> None:
+def project_after_write(ledger: Any, store: StoreConfig | None = None) -> None:
     """Bring the views up to date; a writer without rights on them leaves it to the projector."""
     from projections.catchup import catch_up
 
     try:
-        catch_up(ledger, settings().store, lock_timeout=settings().lock_timeout)
+        catch_up(ledger, store or settings().store, lock_timeout=settings().lock_timeout)
     except Exception as e:
         # The reports are committed by now: a failure here must not look like "nothing written".
         if "permission denied" not in str(e).lower():

@@ -20,6 +20,7 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 
+from ledger import stops
 from ledger.collector import collector_paused
 from ledger.domain import (
     ASSERTION_TYPES,
@@ -36,6 +37,7 @@ from ledger.errors import (
     IncidentNotFound,
     IntegrityFailure,
     LedgerError,
+    NamespaceClash,
     StoreUnavailable,
 )
 from ledger.store.config import StoreConfig
@@ -102,7 +104,7 @@ class IncidentLedger(Application[str]):
             }
         else:
             env |= {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "PERSISTENCE_MODULE": "ledger.store.postgres_recorder:LedgerPostgresFactory",
                 "POSTGRES_DBNAME": config.dbname,
                 "POSTGRES_HOST": config.host,
                 "POSTGRES_PORT": str(config.port),
@@ -110,6 +112,10 @@ class IncidentLedger(Application[str]):
                 "POSTGRES_PASSWORD": config.password,
                 "POSTGRES_CONNECT_TIMEOUT": "5",
                 "POSTGRES_LOCK_TIMEOUT": str(max(1, round(lock_timeout))),
+                # One connection (the library opens five, and up to ten more on demand): a
+                # write session reads through its own (see ledger.store.postgres_recorder).
+                "POSTGRES_POOL_SIZE": "1",
+                "POSTGRES_MAX_OVERFLOW": "0",
                 "APPLICATION_RECORDER_TOPIC": (
                     "ledger.store.postgres_recorder:LedgerPostgresRecorder"
                 ),
@@ -159,12 +165,16 @@ class IncidentLedger(Application[str]):
         # The lines stream (memory does not grow with the file); the ids they name were gathered
         # beforehand, so the directory reads what exists in a few queries.
         directory = _BatchDirectory(self)
-        directory.prefetch(mentions)
         result = AppendResult()
         incidents: dict[str, Incident] = {}
         pending: list[IncidentEvent] = []
         done = 0
         with self.recorder.write_session() as session:  # type: ignore[attr-defined]
+            # Read once the write lock is held: no other writer can commit until this one
+            # does, so what the directory finds is what the log holds. A report id clash would
+            # also be caught by `ledger_reports`' key, but nothing keys incident slugs and
+            # report ids together: only the lock keeps their one namespace between writers.
+            directory.prefetch(mentions)
             # One moment for every event of the append, taken once the write lock is held: it
             # is one transaction, which the ledger holds all at once, so a cut at any recorded
             # time shows all of an import or none of it (and the moment is formatted once).
@@ -204,6 +214,7 @@ class IncidentLedger(Application[str]):
                 if on_progress is not None and done % 1000 == 0:
                     on_progress(done)
             self._flush(session, pending, incidents)
+        stops.step("append.committed")
         return result
 
     def _apply_line(
@@ -227,6 +238,8 @@ class IncidentLedger(Application[str]):
             if incident is not None:
                 incident.check_reopening(fields)
                 return None
+            if (holder := directory.find(slug)) is not None:
+                raise NamespaceClash.incident_is_report(slug, holder.incident)
             incident = Incident.open(
                 fields, recorded_at=recorded_at, recorded_by=recorded_by, signer=self.signer
             )
@@ -256,6 +269,7 @@ class IncidentLedger(Application[str]):
         except AggregateNotFoundError:
             return None
         assert isinstance(incident, Incident)
+        stops.step("append.loaded")
         return incident
 
     def _flush(
@@ -292,6 +306,7 @@ class IncidentLedger(Application[str]):
         ]
         session.insert(stored, index, references)
         pending.clear()
+        stops.step("append.flushed")
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -312,23 +327,23 @@ class IncidentLedger(Application[str]):
             raise IncidentNotFound(slug)
         return [(n.id, self.decode(n)) for n in notifications]
 
-    def decode(self, notification: Notification | StoredEvent) -> IncidentEvent:
-        event = self.mapper.to_domain_event(notification)
+    def decode(
+        self, notification: Notification | StoredEvent, position: int | None = None
+    ) -> IncidentEvent:
+        try:
+            event = self.mapper.to_domain_event(notification)
+        except (MapperDeserialisationError, ValueError) as e:
+            # A damaged row (not UTF-8, not JSON): the log itself failed, one line naming it.
+            at = position if position is not None else getattr(notification, "id", None)
+            raise IntegrityFailure(
+                f"the event at position {at} (incident '{notification.originator_id}', version "
+                f"{notification.originator_version}) cannot be decoded ({_first_cause(e)}); "
+                "run 'ledger verify'"
+            ) from None
         assert isinstance(event, IncidentEvent)
         return event
 
     def record_of(self, position: int, stored: Notification | StoredEvent) -> dict[str, Any]:
-        """`_record_of`; a row that cannot be decoded is one line naming its position (the
-        projectors meet it mid-log, and a traceback would name neither it nor the way out)."""
-        try:
-            return self._record_of(position, stored)
-        except (MapperDeserialisationError, ValueError, KeyError, TypeError) as e:
-            raise IntegrityFailure(
-                f"the event at position {position} cannot be decoded ({type(e).__name__}); "
-                "run 'ledger verify' for every problem"
-            ) from None
-
-    def _record_of(self, position: int, stored: Notification | StoredEvent) -> dict[str, Any]:
         """`to_record(position, self.decode(stored))`, without building the event object where
         nothing but JSON stands between the stored state and the record: a rebuild spent a
         third of its decoding on the library's mapper and the event class. Anything else (a
@@ -341,7 +356,10 @@ class IncidentLedger(Application[str]):
             and self.mapper.compressor is None
             and stored.state.count(TYPE_MARK) == 1
         ):
-            state = orjson.loads(stored.state)
+            try:
+                state = orjson.loads(stored.state)
+            except orjson.JSONDecodeError:
+                return to_record(position, self.decode(stored, position))  # it names the row
             report_type, class_version, own = shape
             if type(state) is dict and state.get("class_version", 1) == class_version:
                 record: dict[str, Any] = {
@@ -358,7 +376,7 @@ class IncidentLedger(Application[str]):
                     if value is not None:
                         record[name] = value
                 return record
-        return to_record(position, self.decode(stored))
+        return to_record(position, self.decode(stored, position))
 
     def find_reports(self, reports: Sequence[str]) -> dict[str, ReportEntry]:
         rows = self.recorder.find_reports(list(reports))  # type: ignore[attr-defined]
@@ -395,6 +413,13 @@ class IncidentLedger(Application[str]):
         return self.recorder.max_notification_id() or 0
 
 
+def _first_cause(error: BaseException) -> str:
+    """The innermost error's message: the library wraps the decoder's in a long sentence."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
 @dataclass
 class Mentions:
     """Every incident and report id a batch names: what its directory reads up front, in a few
@@ -409,8 +434,17 @@ class Mentions:
         self.incidents.add(fields["incident"])
         if report_type == "link":
             self.incidents.add(fields["other"])
-        if report_type != "incident":
-            self.reports.add(fields.get("report") or derive_report_id(report_type, fields))
+        elif report_type == "correction" and isinstance(
+            other := (fields.get("changes") or {}).get("other"), str
+        ):
+            self.incidents.add(other)  # a correction may point a link at another incident
+        # Report ids and incident slugs share one namespace: each is also looked up as the other.
+        if report_type == "incident":
+            self.reports.add(fields["incident"])
+        else:
+            report = fields.get("report") or derive_report_id(report_type, fields)
+            self.reports.add(report)
+            self.incidents.add(report)
         self.reports.update(fields.get("refers_to", ()))
 
     @classmethod

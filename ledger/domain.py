@@ -22,6 +22,7 @@ from ledger.errors import (
     IncidentAlreadyOpen,
     InvalidChange,
     InvalidReference,
+    NamespaceClash,
     ReportIdClash,
     ReportNotFound,
 )
@@ -333,6 +334,8 @@ class Incident(BaseAggregate[str]):
             if existing.fingerprint == fingerprint and existing.incident == self.id:
                 return None  # idempotent: importing the same file twice adds nothing
             raise ReportIdClash(report, existing.incident)
+        if directory.incident_exists(report):
+            raise NamespaceClash.report_is_incident(report)
         self._check_references(report_type, fields, directory)
         version = self.version + 1
         stamp = recorded_stamp(recorded_at)
@@ -383,11 +386,7 @@ class Incident(BaseAggregate[str]):
         self, report_type: str, fields: Mapping[str, Any], directory: ReportDirectory
     ) -> None:
         if report_type == "link":
-            other = fields["other"]
-            if other == self.id:
-                raise InvalidReference(f"an incident cannot link to itself ('{other}')")
-            if not directory.incident_exists(other):
-                raise DomainRuleViolation(f"other names incident '{other}', which does not exist")
+            _check_link(self.id, fields["other"], directory, "other")
             return
         allowed = REFERENCE_TARGETS.get(report_type, ())
         for target_id in fields.get("refers_to", ()):
@@ -402,6 +401,19 @@ class Incident(BaseAggregate[str]):
                 )
             if report_type == "correction" and fields.get("changes"):
                 check_changes(target.type, fields["changes"])
+                # The new values obey the rules of the original line, the ledger-wide ones too.
+                if target.type == "link" and "other" in fields["changes"]:
+                    _check_link(target.incident, fields["changes"]["other"], directory)
+
+
+def _check_link(incident: str, other: str, directory: ReportDirectory, field: str = "") -> None:
+    """A link names another incident that exists; `field` is where the slug was given."""
+    where = field or "changes.other"
+    if other == incident:
+        prefix = "" if field else f"{where}: "
+        raise InvalidReference(f"{prefix}an incident cannot link to itself ('{other}')")
+    if not directory.incident_exists(other):
+        raise DomainRuleViolation(f"{where} names incident '{other}', which does not exist")
 
 
 def new_event(event_class: type[IncidentEvent], values: Mapping[str, Any]) -> IncidentEvent:

@@ -44,6 +44,21 @@ class ReportIdClash(DomainRuleViolation):
         self.report = report
 
 
+class NamespaceClash(DomainRuleViolation):
+    """Report ids and incident slugs share one namespace: a view keys both by the same id."""
+
+    @classmethod
+    def report_is_incident(cls, report: str) -> NamespaceClash:
+        return cls(f"report id '{report}' is already an incident's slug (they share one namespace)")
+
+    @classmethod
+    def incident_is_report(cls, incident: str, holder: str) -> NamespaceClash:
+        return cls(
+            f"incident slug '{incident}' is already a report id, in incident '{holder}' "
+            "(they share one namespace)"
+        )
+
+
 class InvalidReference(DomainRuleViolation):
     """A reference to a report of the wrong kind (e.g. retracting something nobody said)."""
 
@@ -65,3 +80,18 @@ class InvalidInput(LedgerError):
 
 class IntegrityFailure(LedgerError):
     exit_code = EXIT_INTEGRITY
+
+
+class UnprojectableEvent(IntegrityFailure):
+    """An event in the log that the views cannot hold (left by an older version or written by
+    hand): names the event and the correction that lets the views through."""
+
+    def __init__(self, position: int | None, incident: str, report: str, problem: str):
+        where = f"position {position}" if position is not None else "an event"
+        super().__init__(
+            f"the views cannot hold the event at {where} (incident '{incident}', report "
+            f"'{report}'): {problem}; append a correction with \"void\": true for report "
+            f"'{report}' (ledger correct {incident} --refers-to {report} --void --reason ...) "
+            "and project again"
+        )
+        self.position, self.incident, self.report = position, incident, report

@@ -246,8 +246,12 @@ class _Ledger:
         # Records are shared, not copied: a correction copies its target before changing it.
         self.reports = [_Report(record) for record in ordered]
         self.by_id: dict[str, _Report] = {}
+        # Later reports with an id an earlier one holds (an older version let them in): the
+        # views cannot key them, but a correction of that id still reaches them.
+        self.shadowed: dict[str, list[_Report]] = {}
         for report in self.reports:
-            self.by_id.setdefault(report.id, report)
+            if self.by_id.setdefault(report.id, report) is not report:
+                self.shadowed.setdefault(report.id, []).append(report)
         for report in self.reports:
             if report.type == "correction":
                 self._apply(report)
@@ -263,7 +267,11 @@ class _Ledger:
 
     def _apply(self, correction: _Report) -> None:
         changes = correction.get("changes") or {}
-        for target in self.targets(correction):
+        for target in self.corrected_by(correction):
+            if target.type == "incident":
+                # An incident cannot be corrected; a correction naming its slug was meant for a
+                # report that shares it (one an older version let in, which the views drop).
+                continue
             if correction.get("void") is True:
                 target.voided = True
             effective = {k: v for k, v in changes.items() if k not in _UNCORRECTABLE}
@@ -277,6 +285,12 @@ class _Ledger:
         for ref in dict.fromkeys(report.refs):
             if ref in self.by_id:
                 yield self.by_id[ref]
+
+    def corrected_by(self, correction: _Report) -> Iterator[_Report]:
+        """`targets`, and the shadowed reports sharing their ids: a correction is for them all."""
+        for target in self.targets(correction):
+            yield target
+            yield from self.shadowed.get(target.id, ())
 
     def live(self) -> list[_Report]:
         """The reports not voided, in log order (the caller only reads the list)."""

@@ -152,8 +152,7 @@ def stored_hash(notification: Notification) -> str:
             return digest
         reason = "its hash is not 64 hexadecimal characters"
     raise IntegrityFailure(
-        f"the event at position {notification.id} cannot be read ({reason}); "
-        "run 'ledger verify' for every problem"
+        f"the event at position {notification.id} cannot be read ({reason}); run 'ledger verify'"
     )
 
 

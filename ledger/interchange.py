@@ -10,6 +10,7 @@ import functools
 import json
 import math
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,8 +19,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     TypeAdapter,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 
@@ -47,6 +50,21 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def _no_control_chars(text: str) -> str:
     if found := _CONTROL.search(text):
         raise ValueError(f"contains control character U+{ord(found.group()):04X}")
+    return text
+
+
+# Characters that show nothing: whitespace (str.isspace covers U+00A0, U+3000, U+2028...) and
+# the invisible format characters and fillers. A name made only of these names nobody, and
+# the views key actors by a visible slug of the name.
+_INVISIBLE = frozenset("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def _visible(text: str) -> str:
+    if not any(
+        not c.isspace() and c not in _INVISIBLE and unicodedata.category(c) not in ("Cf", "Cc")
+        for c in text
+    ):
+        raise ValueError("must contain a visible character (a blank name names nobody)")
     return text
 
 
@@ -114,7 +132,12 @@ def _one_or_many(value: Any) -> Any:
 
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_no_control_chars)]
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NAME),
+    AfterValidator(_no_control_chars),
+    AfterValidator(_visible),
+]
 Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE), AfterValidator(_no_control_chars)]
 Summary = Annotated[
     str, Field(min_length=1, max_length=MAX_SUMMARY), AfterValidator(_no_control_chars)
@@ -180,6 +203,14 @@ VariantValue = (
 class Variant(_Strict):
     value: VariantValue
     sources: Annotated[list[Source], Field(min_length=1, max_length=MAX_LIST)]
+
+    @model_serializer(mode="wrap")
+    def _value_even_when_null(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # `report_fields` leaves out None values (an absent optional key), but a variant's
+        # null `value` is a value (a source gave none): without it the stored line, and so
+        # its export, would not import again.
+        data: dict[str, Any] = handler(self)
+        return {"value": self.value, **data}
 
 
 class _Report(_Strict):

@@ -48,7 +48,7 @@ def _seal_info(notification: Notification) -> SealInfo:
     except (ValueError, KeyError, TypeError) as e:
         raise IntegrityFailure(
             f"the seal at position {notification.id} cannot be read ({type(e).__name__}); "
-            "run 'ledger verify' for every problem"
+            "run 'ledger verify'"
         ) from None
 
 

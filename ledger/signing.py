@@ -14,14 +14,11 @@ from ledger.errors import InvalidInput
 from ledger.integrity import SignatureCheck
 
 
-def generate_keypair(private_path: Path, public_path: Path) -> None:
-    """Write a new key pair; the private key file is readable by its owner only."""
+def new_keypair() -> tuple[bytes, bytes]:
+    """A new key pair as PEM: (private, public). The caller writes them (cli.output_files)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    for path in (private_path, public_path):
-        if path.exists():
-            raise InvalidInput(f"{path} already exists; refusing to overwrite a key")
     key = Ed25519PrivateKey.generate()
     private_pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -31,12 +28,7 @@ def generate_keypair(private_path: Path, public_path: Path) -> None:
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    try:
-        private_path.touch(mode=0o600)
-        private_path.write_bytes(private_pem)
-        public_path.write_bytes(public_pem)
-    except OSError as e:
-        raise InvalidInput(f"cannot write {e.filename or private_path}: {e.strerror}") from None
+    return private_pem, public_pem
 
 
 def load_signer(path: Path) -> Signer:

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 # YYYY, YYYY-MM, YYYY-MM-DD, or a date-time with optional seconds (and fraction) and a
 # mandatory offset or Z. A naive date-time is refused: "when" without a zone is ambiguous.
-# ASCII digits only: `\d` would also accept Arabic-Indic and other Unicode digits.
-_PARTIAL = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
+# ASCII digits only: `\d` would also accept Arabic-Indic and other Unicode digits. Matched with
+# `fullmatch`: `$` also matches before a final newline, which let "2017-09-21\n" be stored.
+_PARTIAL = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _DATETIME = re.compile(
-    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(\.[0-9]{1,6})?)?"
-    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(\.[0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 
 
@@ -22,13 +23,13 @@ class InvalidTime(ValueError):
 
 def parse_earliest(text: str) -> datetime:
     """The earliest instant a time string can mean, as an aware UTC datetime."""
-    if m := _PARTIAL.match(text):
+    if m := _PARTIAL.fullmatch(text):
         year, month, day = m.groups()
         try:
             return datetime(int(year), int(month or 1), int(day or 1), tzinfo=UTC)
         except ValueError as e:
             raise InvalidTime(f"{text!r} is not a real date") from e
-    if m := _DATETIME.match(text):
+    if m := _DATETIME.fullmatch(text):
         iso = text.replace("Z", "+00:00")
         if m.group(6) is None:  # fromisoformat wants seconds when a fraction follows
             iso = iso[:16] + ":00" + iso[16:]
@@ -47,7 +48,7 @@ def parse_latest(text: str) -> datetime:
     A cut-off "by 2017-09-21" means by the end of that day.
     """
     start = parse_earliest(text)
-    m = _PARTIAL.match(text)
+    m = _PARTIAL.fullmatch(text)
     if not m:
         return start
     _, month, day = m.groups()

@@ -17,6 +17,7 @@ and importing SQLAlchemy would cost a quarter of a second of a one-line append.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import operator
 import sqlite3
@@ -25,11 +26,13 @@ from typing import Any
 
 import orjson
 
+from ledger import stops
 from ledger.application import IncidentLedger
+from ledger.errors import UnprojectableEvent
 from ledger.fold import fold, timeline_values
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
-from projections.columns import TABLE_COLUMNS
+from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
 
 PROJECTION = "views"
 BATCH = 5_000
@@ -188,9 +191,10 @@ def catch_up(
                 ]
                 if fail_after is not None and applied + len(records) > fail_after:
                     # Write part of the batch, then crash: the transaction must roll it all back.
-                    _apply(db, records[: fail_after - applied])
+                    _apply(db, ledger, records[: fail_after - applied])
                     raise InjectedFailure(f"injected failure after {fail_after} events")
-                _apply(db, records)
+                _apply(db, ledger, records)
+                stops.step("catch-up.applied")
                 write_position(db, notifications[-1].id)
             applied += len(records)
             if on_progress is not None:
@@ -236,10 +240,14 @@ def write_position(db: Connection, position: int) -> None:
     )
 
 
-def _apply(db: Connection, records: Sequence[dict[str, Any]]) -> None:
+def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, Any]]) -> None:
     if not records:
         return
-    _store_reports(db, records)
+    rows, references = without_duplicates(db, ledger, *stored_rows(records))
+    if len(rows) < len(records):
+        kept = {row[_POSITION_AT] for row in rows}
+        records = [r for r in records if r["position"] in kept]
+    insert_reports(db, rows, references)
     incidents = affected_incidents(
         db, {r["incident"] for r in records}, {t for r in records for t in r.get("refers_to", ())}
     )
@@ -253,13 +261,76 @@ def _apply(db: Connection, records: Sequence[dict[str, Any]]) -> None:
     recount_actors(db, actors)
 
 
-def _store_reports(db: Connection, records: Sequence[dict[str, Any]]) -> None:
-    """Insert the new reports' timeline rows and reference edges. The rows show the values as
-    said; a correction in the batch refreshes its target's row after the fold."""
-    insert_reports(db, *stored_rows(records))
-
-
 Reference = tuple[str, str, str]  # source, target, source incident
+_TIMELINE = TABLE_COLUMNS["timeline"]
+_POSITION_AT, _REPORT_AT, _INCIDENT_AT = (
+    _TIMELINE.index(c) for c in ("position", "report", "incident")
+)
+
+
+def without_duplicates(
+    db: Connection,
+    ledger: IncidentLedger,
+    rows: Sequence[tuple[Any, ...]],
+    references: Sequence[Reference],
+) -> tuple[Sequence[tuple[Any, ...]], Sequence[Reference]]:
+    """The timeline rows (and their references) whose report id no earlier event holds.
+
+    Report ids are unique, and ids and incident slugs share one namespace, but an older
+    version, or a row written by hand, may have left a second event with an id already held:
+    the views key reports by id, so it cannot have rows of its own. Once a correction voids
+    that id it is left out (the event stays in the log); until then the projection stops,
+    naming the event and that way out, rather than on the database's bare constraint error.
+    """
+    ids = [row[_REPORT_AT] for row in rows]
+    held = dict(db.rows_in("SELECT report, position FROM timeline WHERE report IN ({})", ids))
+    if not held and len(set(ids)) == len(ids):
+        return rows, references  # the usual case: one query, nothing to drop
+    kept: list[tuple[Any, ...]] = []
+    dropped: list[tuple[tuple[Any, ...], int]] = []
+    for row in rows:
+        holder = held.setdefault(row[_REPORT_AT], row[_POSITION_AT])
+        if holder == row[_POSITION_AT]:
+            kept.append(row)
+        else:
+            dropped.append((row, holder))
+    if not dropped:
+        return rows, references
+    voided = voided_reports(ledger, {row[_REPORT_AT] for row, _ in dropped})
+    for row, holder in dropped:
+        if row[_REPORT_AT] not in voided:
+            raise UnprojectableEvent(
+                row[_POSITION_AT],
+                row[_INCIDENT_AT],
+                row[_REPORT_AT],
+                f"its report id is already held by the event at position {holder}",
+            )
+    # The dropped events' own references go with them (the holder's are in its own row's).
+    remaining = collections.Counter(references)
+    for row, _ in dropped:
+        said = orjson.loads(row[-1])
+        for target in dict.fromkeys(said.get("refers_to", ())):
+            remaining[(row[_REPORT_AT], target, row[_INCIDENT_AT])] -= 1
+    kept_references: list[Reference] = []
+    for ref in references:
+        if remaining[ref] > 0:
+            remaining[ref] -= 1
+            kept_references.append(ref)
+    return kept, kept_references
+
+
+def voided_reports(ledger: IncidentLedger, reports: set[str]) -> set[str]:
+    """Which of these report ids a correction in the log voids, found through the log's own
+    reference index: the correction may come later in the log than what it voids."""
+    sources = {source for source, _ in ledger.recorder.referrers(sorted(reports))}  # type: ignore[attr-defined]
+    entries = ledger.find_reports(sorted(sources)).values()
+    keys = [(e.incident, int(e.version)) for e in entries if e.type == "correction" and e.version]
+    voided: set[str] = set()
+    for notification in ledger.recorder.select_versions(keys):  # type: ignore[attr-defined]
+        record = ledger.record_of(notification.id, notification)
+        if record.get("void") is True:
+            voided.update(record.get("refers_to", ()))
+    return voided & reports
 
 
 def stored_rows(records: Sequence[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[Reference]]:
@@ -415,7 +486,36 @@ def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> 
     """Rows carry exactly the table's columns (or more), picked here in the table's order."""
     if rows:
         pick = operator.itemgetter(*TABLE_COLUMNS[table])
-        insert_tuples(db, table, [pick(row) for row in rows])
+        insert_view_rows(db, table, [pick(row) for row in rows])
+
+
+def insert_view_rows(db: Connection, table: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`insert_tuples` of rows the fold made; when the database refuses one for an empty
+    column (a blank name an older version let in), the error names the event behind it."""
+    try:
+        insert_tuples(db, table, rows)
+    except Exception as error:
+        if not _is_constraint_error(error):
+            raise
+        columns = TABLE_COLUMNS[table]
+        for row in rows:
+            for column in sorted(REQUIRED_COLUMNS[table]):
+                if row[columns.index(column)] is None:
+                    value = dict(zip(columns, row, strict=True))
+                    raise UnprojectableEvent(
+                        value.get("position"),
+                        str(value.get("incident", "?")),
+                        str(value.get("report", value.get("claim", "?"))),
+                        f"it leaves {table}.{column} empty (a blank name?)",
+                    ) from None
+        raise
+
+
+def _is_constraint_error(error: BaseException) -> bool:
+    """SQLite's IntegrityError, or a PostgreSQL integrity constraint violation (SQLSTATE 23)."""
+    return isinstance(error, sqlite3.IntegrityError) or str(
+        getattr(error, "sqlstate", "") or ""
+    ).startswith("23")
 
 
 def insert_tuples(db: Connection, table: str, rows: Sequence[Sequence[Any]]) -> None:

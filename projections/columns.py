@@ -91,3 +91,47 @@ VIEW_TABLE_NAMES = (
     "report_refs", "actor_tallies",
 )
 # fmt: on
+
+# The columns that may not be NULL, per table: what a row the fold made is checked against when
+# the database refuses it, to name the event behind it (a check on every row would cost a rebuild).
+# fmt: off
+REQUIRED_COLUMNS: dict[str, frozenset[str]] = {
+    "actor_tallies": frozenset({
+        "accused_in", "actor", "claims_made", "corroborations_given", "denials_issued",
+        "first_position", "first_seq", "incident", "name", "reports", "retractions",
+        "warnings_issued",
+    }),
+    "actors": frozenset({
+        "accused_in", "actor", "claims_made", "corroborations_given", "denials_issued", "name",
+        "retractions", "warnings_issued",
+    }),
+    "claims": frozenset({
+        "actor", "against", "by", "corrected", "corroborations", "denials", "discrepancies",
+        "incident", "other_corroborations", "position", "recorded_at", "report", "status",
+        "summary", "targets", "type",
+    }),
+    "disputes": frozenset({
+        "claim", "claimant", "denial", "denial_incident", "denier", "incident", "retracted",
+    }),
+    "incidents": frozenset({
+        "assertions", "corrected", "disputed", "incident", "last_position", "last_recorded_at",
+        "reports", "status", "title", "version",
+    }),
+    "links": frozenset({
+        "incident", "other", "relation", "report",
+    }),
+    "projection_tracking": frozenset({
+        "position", "projection",
+    }),
+    "provenance_chains": frozenset({
+        "chain", "incident", "report",
+    }),
+    "report_refs": frozenset({
+        "source", "source_incident", "target", "target_incident",
+    }),
+    "timeline": frozenset({
+        "corrected", "data", "incident", "position", "recorded_at", "recorded_by", "refers_to",
+        "report", "type", "version", "voided",
+    }),
+}
+# fmt: on

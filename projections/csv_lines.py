@@ -37,6 +37,7 @@ from typing import Any
 
 from ledger.store.config import StoreConfig
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, READABLE_COLUMNS
+from projections.formulas import neutralised_sql
 from projections.queries import COLUMNS, boolean_text, read_connection, report_query
 from projections.staleness import tracked_position
 
@@ -48,7 +49,12 @@ _MAX_COLUMNS = 99
 
 
 def report_csv_lines(
-    store: StoreConfig, name: str, columns: Sequence[str], **filters: Any
+    store: StoreConfig,
+    name: str,
+    columns: Sequence[str],
+    *,
+    escape_formulas: bool = True,
+    **filters: Any,
 ) -> Iterator[bytes] | None:
     """The report's CSV lines in UTF-8, each ending in "\\n", without the header, in pieces;
     None where SQLite cannot write them as the csv module would (see the module's docstring).
@@ -56,7 +62,10 @@ def report_csv_lines(
     if store.backend != "sqlite":
         return None
     sql, parameters, table = report_query(name, **filters)
-    lines = csv_line_sql(table, columns), csv_line_sql(table, columns, line_breaks=True)
+    lines = (
+        csv_line_sql(table, columns, escape_formulas=escape_formulas),
+        csv_line_sql(table, columns, line_breaks=True, escape_formulas=escape_formulas),
+    )
     if lines[0] is None or lines[1] is None:
         return None
     selects = (sql.replace(COLUMNS, lines[0], 1), sql.replace(COLUMNS, lines[1], 1))
@@ -92,12 +101,19 @@ def _pieces(
                 yield spill.read()
 
 
-def csv_line_sql(table: str, columns: Sequence[str], *, line_breaks: bool = False) -> str | None:
+def csv_line_sql(
+    table: str,
+    columns: Sequence[str],
+    *,
+    line_breaks: bool = False,
+    escape_formulas: bool = True,
+) -> str | None:
     """The SQL expression of one row's CSV line, or None for columns it cannot write as the
     csv module would (a float, a single column; see the module's docstring). A text field is
     quoted when it holds a comma or a double quote, and with `line_breaks` also LF or CR: a
     check that costs a quarter of the query, and that a report with no line break needs
-    not."""
+    not. With `escape_formulas`, a text field is `projections.formulas.neutralised` first, as
+    `cli.output` does on the csv module's way."""
     unknown = [c for c in columns if c not in READABLE_COLUMNS[table]]
     if unknown:
         raise ValueError(f"no column {unknown[0]!r} in {table}")
@@ -105,18 +121,20 @@ def csv_line_sql(table: str, columns: Sequence[str], *, line_breaks: bool = Fals
     if not 2 <= len(columns) <= _MAX_COLUMNS or floats.intersection(columns):
         return None
     special = ("','", "'\"'", *(("char(10)", "char(13)") if line_breaks else ()))
-    cells = ", ".join(_cell(table, column, special) for column in columns)
+    cells = ", ".join(_cell(table, column, special, escape_formulas) for column in columns)
     return f"printf('{','.join(['%s'] * len(columns))}', {cells})"
 
 
-def _cell(table: str, column: str, special: Sequence[str]) -> str:
+def _cell(table: str, column: str, special: Sequence[str], escape_formulas: bool) -> str:
     ref = f'{table}."{column}"'
     if column in BOOLEAN_COLUMNS.get(table, ()):
         return boolean_text(ref)
     if column in INTEGER_COLUMNS.get(table, ()):
-        return ref  # digits and a sign: nothing to quote
+        return ref  # digits and a sign: nothing to quote, and a number: nothing to escape
+    # The apostrophe is no CSV special: whether to quote is decided on the stored text.
+    value = neutralised_sql(ref) if escape_formulas else ref
     holds = " OR ".join(f"instr({ref}, {c})" for c in special)
-    return f"CASE WHEN {holds} THEN '\"' || replace({ref}, '\"', '\"\"') || '\"' ELSE {ref} END"
+    return f"CASE WHEN {holds} THEN '\"' || replace({value}, '\"', '\"\"') || '\"' ELSE {value} END"
 
 
 def _slice_into(

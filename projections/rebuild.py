@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import StoredEvent
 
+from ledger import stops
 from ledger.application import IncidentLedger
 from ledger.collector import collector_paused
 from ledger.fold import fold
@@ -53,13 +54,14 @@ from projections.catchup import (
     connect,
     delete_incident_rows,
     insert_reports,
-    insert_tuples,
+    insert_view_rows,
     lock_and_read_position,
     qmarks,
     recount_actors,
     refresh_timeline_rows,
     stored_rows,
     tallied_actors,
+    without_duplicates,
     write_position,
 )
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
@@ -210,7 +212,9 @@ class _TwoPasses:
                 yield _decoded_rows, (reports, last)
 
         for rows, references, position in worker.ordered(tasks(), share=True):
+            rows, references = without_duplicates(db, self.ledger, rows, references)
             insert_reports(db, rows, references)
+            stops.step("rebuild.stored")
             if affected is not None:
                 own = {row[TIMELINE_INCIDENT] for row in rows}
                 affected |= affected_incidents(db, own, {t for _, t, _ in references})
@@ -237,7 +241,8 @@ class _TwoPasses:
                 delete_incident_rows(db, incidents)
                 actors.update(row[TALLY_ACTOR] for row in rows["actor_tallies"])
             for name, table_rows in rows.items():
-                insert_tuples(db, name, table_rows)
+                insert_view_rows(db, name, table_rows)
+            stops.step("rebuild.folded")
             refresh_timeline_rows(db, refreshed, {row["report"] for row in refreshed})
             folded += count
             self._progress(self.span + folded * self.span // max(reports, 1))

@@ -11,9 +11,13 @@ from urllib.parse import unquote, urlsplit
 if TYPE_CHECKING:
     from sqlalchemy import URL
 
-from ledger.errors import InvalidInput
+from ledger.errors import InvalidInput, StoreUnavailable
 
 DEFAULT_DB = "ledger.db"
+# What SQLite keeps beside a database file (WAL mode's log and shared memory, the rollback
+# journal), and what the ledger may keep there: no output file may take one of these names.
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+LEDGER_SIDECARS = (".evidence",)
 
 
 @dataclass(frozen=True)
@@ -39,14 +43,48 @@ class StoreConfig:
         """A SQLite URI to read this ledger, also when the file or its folder is read-only.
 
         A WAL database cannot be opened `mode=ro` without its -shm file, which a read-only folder
-        cannot hold; `immutable=1` reads it anyway. It is used only where this process cannot
-        write, which is also where it cannot change under us through this process.
+        cannot hold; `immutable=1` reads it anyway, but only the database file: the events
+        committed to a -wal beside it would be silently left out, so that case is refused.
+        Where a -shm file exists, `mode=ro` reads the file with its WAL even in a read-only
+        folder. `immutable` is used only where this process cannot write, which is also where
+        it cannot change under us through this process.
         """
         path = Path(self.sqlite_path).resolve()
+        shm, wal = (path.with_name(path.name + suffix) for suffix in ("-shm", "-wal"))
         # as_uri percent-encodes the path: a `?` or `#` in a folder name would else end it.
-        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+        if shm.exists() or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
             return f"{path.as_uri()}?mode=ro"
+        if _size(wal):
+            raise StoreUnavailable(
+                f"{self.display} cannot be read whole: its folder is read-only and its "
+                f"{wal.name} holds events without a {shm.name} (copy the ledger with its "
+                "-wal to a folder you can write, and read it there)"
+            )
         return f"{path.as_uri()}?mode=ro&immutable=1"  # mode=ro: never create a missing file
+
+    def own_paths(self) -> tuple[Path, ...]:
+        """The files and folders that are this ledger's (none on PostgreSQL): the database,
+        SQLite's files beside it, and what the ledger stores beside it. Absolute, symbolic
+        links resolved, whether they exist yet or not."""
+        if self.backend != "sqlite":
+            return ()
+        path = Path(self.sqlite_path).resolve()
+        suffixes = (*SQLITE_SIDECARS, *LEDGER_SIDECARS)
+        return (path, *(path.with_name(path.name + suffix) for suffix in suffixes))
+
+    def owns(self, target: Path) -> bool:
+        """True when writing `target` would write over this ledger: it is one of `own_paths`
+        (SQLite's super-journals `-mj...` too), lies inside one of them, or is one of them
+        under another name (a hard link)."""
+        own = self.own_paths()
+        if not own:
+            return False
+        resolved = target.resolve()
+        if any(resolved == path or resolved.is_relative_to(path) for path in own):
+            return True
+        if resolved.parent == own[0].parent and resolved.name.startswith(own[0].name + "-mj"):
+            return True
+        return any(_same_file(resolved, path) for path in own)
 
     @property
     def sqlite_file(self) -> str:
@@ -90,6 +128,20 @@ class StoreConfig:
             port=self.port,
             database=self.dbname,
         )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # missing (or unreadable, and then SQLite could not read it either)
+        return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either is missing or unreadable: not the same existing file
+        return False
 
 
 def resolve(db: str | None) -> StoreConfig:

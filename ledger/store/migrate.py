@@ -44,6 +44,9 @@ def upgrade(store: StoreConfig) -> tuple[str | None, str]:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy.exc import OperationalError
 
+    from ledger.store.schema_check import refuse_foreign
+
+    refuse_foreign(store)
     if store.backend == "sqlite":
         Path(store.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
     engine = engine_for(store)

@@ -2,17 +2,29 @@
 
 See `ledger.store.recorders` for the write session's guarantees; this module is imported only
 for a PostgreSQL ledger, so SQLite commands never load psycopg.
+
+A command holds one connection to the log (the projector holds at most one more): the pool has
+one, and inside a write session every read goes through the session's own connection. That
+also keeps the session's transaction busy while an append loads the incidents it touches;
+it used to sit idle meanwhile, while another connection did the reading, until the library's
+`idle_in_transaction_session_timeout` (5 s) ended it and the import with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
 from eventsourcing.persistence import Notification, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
+from eventsourcing.utils import Environment
 
 from ledger.store.names import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 from ledger.store.recorders import (
@@ -27,6 +39,45 @@ from ledger.store.recorders import (
     _by_incident,
     _index_page,
 )
+
+# The longest a write session's transaction may sit idle between two statements before the
+# server ends it (and rolls it back). Not the library's 5 s: an import's pauses are the Python
+# work between its statements (a chunk of lines checked, hashed and signed; waiting on the
+# validating child for the next chunk), which a busy machine may stretch past 5 s, and then no
+# retry ever gets through. Still a bound: a writer stopped (Ctrl-Z) or wedged inside its
+# transaction frees the table lock, which every other writer waits for, within a minute.
+WRITE_IDLE_TIMEOUT_S = 60
+
+# The connection of the write session running in this context, with its datastore.
+_WRITING: ContextVar[tuple[PostgresDatastore, Any] | None] = ContextVar(
+    "ledger_write_connection", default=None
+)
+
+
+class LedgerPostgresDatastore(PostgresDatastore):
+    """The library's datastore, where inside a write session every read (the library's own, as
+    the repository's, included) goes through the session's connection, and so within its
+    transaction: no second connection, and no transaction idle while another one reads."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[Any]:
+        writing = _WRITING.get()
+        if writing is not None and writing[0] is self:
+            yield writing[1]
+            return
+        with super().get_connection() as connection:
+            yield connection
+
+
+class LedgerPostgresFactory(PostgresFactory):
+    """The library's PostgreSQL factory, with the ledger's datastore."""
+
+    def __init__(self, env: Environment | Any):
+        super().__init__(env)
+        # The library builds the datastore from the environment itself; the subclass adds one
+        # method and no state, so the built one can take its class rather than be built twice
+        # (a second pool).
+        self.datastore.__class__ = LedgerPostgresDatastore
 
 
 class LedgerPostgresRecorder(PostgresApplicationRecorder):
@@ -124,10 +175,18 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
         try:
             with self.datastore.get_connection() as conn, conn.transaction():
                 with conn.cursor() as curs:
+                    curs.execute(
+                        "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                        [f"{WRITE_IDLE_TIMEOUT_S}s"],
+                    )
                     for statement in self.lock_table_statements:
                         curs.execute(statement)
                     curs.execute(f"NOTIFY {EVENTS_TABLE}")
-                yield _PostgresSession(conn)
+                pinned = _WRITING.set((self.datastore, conn))
+                try:
+                    yield _PostgresSession(conn)
+                finally:
+                    _WRITING.reset(pinned)
         except (psycopg.errors.UniqueViolation, PersistenceIntegrityError) as e:
             # The library's connection wrapper re-raises psycopg's IntegrityError as its own.
             raise ConflictingWrite(str(e)) from e

@@ -142,3 +142,36 @@ def test_columns_naming_no_column_is_a_usage_error(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "--columns: name at least one column of claims" in result.output
+
+
+@pytest.mark.parametrize("halves_from", [1, 10**9], ids=["two halves", "one piece"])
+def test_a_csv_report_escapes_formulas_unless_told_not_to(
+    with_corrections: str, run_cli, monkeypatch: pytest.MonkeyPatch, halves_from: int
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("projections.csv_lines.PARALLEL_FROM", halves_from)
+    opened = run_cli("open", "formula-1", "--title", '=HYPERLINK("http://x","y")')
+    assert opened.exit_code == 0, opened.output
+    claimed = run_cli(
+        "claim", "formula-1", "--report", "hostile", "--by", "@Office",
+        "--summary", "+1+cmd|' /C calc'!A0", "--quote", "-3",
+    )  # fmt: skip
+    assert claimed.exit_code == 0, claimed.output
+    # Claims are written by SQLite on SQLite (projections.csv_lines); incidents, which hold
+    # floats, by the csv module: both escape alike, on both backends.
+    claims = run_cli("report", "claims", "-f", "csv", "-i", "formula-1")
+    assert claims.exit_code == 0, claims.output
+    read = list(csv.DictReader(io.StringIO(claims.stdout, newline="")))
+    assert [(r["by"], r["summary"], r["quote"]) for r in read] == [
+        ("'@Office", "'+1+cmd|' /C calc'!A0", "-3")  # -3 is a number: left as it is
+    ]
+    assert read[0]["position"].isdigit()
+    incidents = run_cli("report", "incidents", "-f", "csv", "-i", "formula-1")
+    assert "'=HYPERLINK" in incidents.stdout
+    raw = run_cli("report", "claims", "-f", "csv", "-i", "formula-1", "--no-escape-formulas")
+    assert raw.exit_code == 0, raw.output
+    (row,) = csv.DictReader(io.StringIO(raw.stdout, newline=""))
+    assert (row["by"], row["summary"]) == ("@Office", "+1+cmd|' /C calc'!A0")
+    raw_incidents = run_cli(
+        "report", "incidents", "-f", "csv", "-i", "formula-1", "--no-escape-formulas"
+    )
+    assert '"=HYPERLINK(""http://x"",""y"")"' in raw_incidents.stdout

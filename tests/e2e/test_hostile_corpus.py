@@ -57,6 +57,10 @@ ON_BOTH_BACKENDS = (
     "noncharacters-in-summary.jsonl",
     "largest-safe-integer-in-variant.jsonl",
     "negative-zero-latitude.jsonl",
+    "report-id-equal-to-an-incident-slug.jsonl",
+    "incident-slug-equal-to-a-report-id.jsonl",
+    "blank-by-ideographic-space.jsonl",
+    "discrepancy-with-a-null-variant.jsonl",
 )
 NO_ROWS = {"ledger_events": 0, "max_position": None, "ledger_reports": 0, "ledger_references": 0}
 NO_VIEW_ROWS = {"incidents": 0, "claims": 0, "timeline": 0}

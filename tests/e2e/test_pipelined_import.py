@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -132,7 +133,7 @@ def test_a_retried_append_reads_every_line_again(big_file: Path, tmp_path: Path)
 
     reference = tmp_path / "reference.spool"
     count, _ = validate_file(big_file, reference)
-    child = ValidatingChild(big_file, tmp_path / "child.spool")
+    child = ValidatingChild(big_file)
     try:
         first = child.stream()
         seen = [item for item, _ in zip(first, range(700), strict=False)]  # part of the stream
@@ -146,3 +147,61 @@ def test_a_retried_append_reads_every_line_again(big_file: Path, tmp_path: Path)
     assert again == list(lines_from_spool(reference))
     # ...and announces every id they name, so the retry's directory reads them up front.
     assert announced == Mentions.of(lines_from_spool(reference))
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_killing_the_import_ends_its_validating_child_and_leaves_no_spool(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    # 10,000 lines: when the import stops at its first flush (2,000 events in), the child still
+    # has chunks to send, more than the pipe holds.
+    bigger = tmp_path / "bigger.jsonl"
+    write_dataset(bigger, 50, 200, seed=5)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env |= {"LEDGER_STOP_AT": "append.flushed", "TMPDIR": str(temporary)}
+    process = subprocess.Popen(
+        [LEDGER, "--db", sqlite_url, "import", str(bigger)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status = os.waitpid(process.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), "the import ended before its first flush"
+    (child,) = _children(process.pid)
+    process.kill()
+    process.wait()
+    # Check the child ends without its parent (it used to wait forever on the full pipe)...
+    assert _ended_within(child, seconds=60), "the validating child outlived the import"
+    # ...and nothing is left of the spool it wrote.
+    assert [p.name for p in temporary.iterdir()] == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # ended while we looked
+            # The fields after the command's name (which may hold spaces): state, then ppid.
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _ended_within(pid: int, *, seconds: float) -> bool:
+    """Whether the process is gone (or a zombie) within `seconds`: a bound for a failing run,
+    never reached by a passing one, however slow the machine."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -126,3 +127,75 @@ def test_a_postgresql_login_that_is_refused_gives_one_line(pg_url: str) -> None:
     assert 'role "no_such_role_here" does not exist' in result.output
     assert f"postgresql://no_such_role_here@{host}/{dbname}" in result.output
     assert ":pw@" not in result.output
+
+
+def _read_only_copy_with_wal(folder: Path, *, with_shm: bool) -> Path:
+    """The worked example, sealed, plus one claim still in its -wal, copied into a folder
+    nobody may write: with or without the -shm file beside it."""
+    source = folder / "source.db"
+    run = CliRunner().invoke
+    assert run(app, ["--db", str(source), "-q", "demo"]).exit_code == 0
+    assert run(app, ["--db", str(source), "seal"]).exit_code == 0
+    # A connection held open keeps the WAL from being folded into the file when the claim's
+    # own connection closes: as when a ledger is copied while a reader has it open.
+    holder = sqlite3.connect(source)
+    try:
+        holder.execute("PRAGMA wal_autocheckpoint=0")
+        holder.execute("SELECT count(*) FROM ledger_events").fetchone()
+        claimed = run(
+            app,
+            ["--db", str(source), "--as", "tester", "-q", "claim", "deir-ez-zor-shelling-2017-09",
+             "--report", "late-claim", "--by", "Late Office", "--summary", "Said later"],
+        )  # fmt: skip
+        assert claimed.exit_code == 0, claimed.output
+        copy = folder / "copy"
+        copy.mkdir()
+        for suffix in ("", "-wal", *(("-shm",) if with_shm else ())):
+            shutil.copyfile(f"{source}{suffix}", copy / f"ledger.db{suffix}")
+    finally:
+        holder.close()
+    assert (copy / "ledger.db-wal").stat().st_size > 0
+    for file in copy.iterdir():
+        file.chmod(0o444)
+    copy.chmod(0o555)
+    return copy / "ledger.db"
+
+
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="ledger-wal-"))
+    os.chmod(folder, 0o755)  # nobody must reach the copy inside
+    yield folder
+    for path in folder.rglob("*"):
+        if path.is_dir():
+            path.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("verify",), ("audit", "late-claim"), ("report", "claims", "-f", "csv"), ("export",)],
+)
+def test_a_read_only_copy_with_its_wal_but_no_shm_is_refused_never_read_in_part(
+    scratch: Path, args: tuple[str, ...]
+) -> None:
+    ledger = _read_only_copy_with_wal(scratch, with_shm=False)
+    result = _as_nobody("--db", str(ledger), *args)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: {ledger} cannot be read whole: its folder is read-only and its ledger.db-wal "
+        "holds events without a ledger.db-shm (copy the ledger with its -wal to a folder you "
+        "can write, and read it there)\n"
+    )
+
+
+def test_a_read_only_copy_with_its_wal_and_shm_is_read_with_every_committed_event(
+    scratch: Path,
+) -> None:
+    ledger = _read_only_copy_with_wal(scratch, with_shm=True)
+    verified = _as_nobody("--db", str(ledger), "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout == "verified: 13 event(s) in 2 incident(s), 1 seal(s)\n"
+    audited = _as_nobody("--db", str(ledger), "audit", "late-claim", "--format", "json")
+    assert audited.returncode == 0, audited.stderr

@@ -551,6 +551,150 @@ def corpus() -> list[Case]:
             dumps(incident(occurred_from="0001-01-01T00:00+14:00")),
             field="occurred_from",
         ),
+        # -- blank names: a name must show something (the views key actors by it) -------------
+        bad(
+            "blank-by-space.jsonl",
+            "a `by` of nothing but spaces names nobody",
+            dumps(claim(by=" " * 3)),
+            field="by",
+        ),
+        bad(
+            "blank-by-tab.jsonl",
+            "a `by` of nothing but tabs names nobody",
+            dumps(claim(by="\t" * 3)),
+            field="by",
+        ),
+        bad(
+            "blank-by-no-break-space.jsonl",
+            "a `by` of nothing but no break spaces names nobody",
+            dumps(claim(by="\xa0" * 3)),
+            field="by",
+        ),
+        bad(
+            "blank-by-ideographic-space.jsonl",
+            "a `by` of nothing but ideographic spaces names nobody",
+            dumps(claim(by="\u3000" * 3)),
+            field="by",
+        ),
+        bad(
+            "blank-by-line-separator.jsonl",
+            "a `by` of nothing but line separators names nobody",
+            dumps(claim(by="\u2028" * 3)),
+            field="by",
+        ),
+        bad(
+            "blank-by-newline.jsonl",
+            "a `by` of nothing but newlines names nobody",
+            dumps(claim(by="\n" * 3)),
+            field="by",
+        ),
+        bad(
+            "blank-by-zero-width-space.jsonl",
+            "a `by` of nothing but zero width spaces names nobody",
+            dumps(claim(by="\u200b" * 3)),
+            field="by",
+        ),
+        bad(
+            "blank-outlet-in-source.jsonl",
+            "a source hop whose outlet is blank",
+            dumps(claim(sources=[{"outlet": "TASS"}, {"outlet": " \u3000 "}])),
+            field="sources.1.outlet",
+        ),
+        bad(
+            "blank-name-in-against.jsonl",
+            "an alleged perpetrator whose name is blank",
+            dumps(claim(against=["US special forces", "\u00a0"])),
+            field="against.1",
+        ),
+        bad(
+            "correction-blanking-the-by.jsonl",
+            "a correction whose change makes a claim's `by` blank",
+            dumps(correction | {"changes": {"by": " \t "}}),
+        ),
+        bad(
+            "stated-at-with-trailing-newline.jsonl",
+            "a date followed by a newline, which a `$` regex lets through",
+            dumps(claim(stated_at="2017-09-21\n")),
+            field="stated_at",
+        ),
+        bad(
+            "occurred-to-with-trailing-newline.jsonl",
+            "a date-time followed by a newline on an incident",
+            dumps(incident(occurred_to="2017-09-21T14:05Z\n")),
+            field="occurred_to",
+        ),
+        stored(
+            "discrepancy-with-a-null-variant.jsonl",
+            "a variant whose value is null (a source gave none) survives export and import",
+            dumps(
+                {
+                    "type": "discrepancy",
+                    "incident": "inc-a",
+                    "report": "h1",
+                    "refers_to": ["c1"],
+                    "field": "location_qualifier",
+                    "variants": [
+                        {"value": None, "sources": [{"outlet": "EIR"}]},
+                        {"value": "eastern bank", "sources": [{"outlet": "Rudaw"}]},
+                    ],
+                }
+            ),
+            report="h1",
+            field="variants.0.value",
+            value=None,
+        ),
+        # -- one namespace for report ids and incident slugs (exit 1) ----------------------------
+        refused(
+            "report-id-equal-to-an-incident-slug.jsonl",
+            "a claim whose report id is its incident's slug: both would key one view row",
+            dumps(claim(report="inc-a")),
+            line=3,
+        ),
+        refused(
+            "incident-slug-equal-to-a-report-id.jsonl",
+            "an incident whose slug an earlier line used as a report id",
+            dumps(incident(incident="c1")),
+            line=3,
+        ),
+        refused(
+            "report-id-equal-to-a-later-incident-slug.jsonl",
+            "a report id that a later line opens as an incident",
+            dumps(claim(report="inc-h")),
+            dumps(incident()),
+            line=4,
+        ),
+        refused(
+            "correction-linking-to-its-own-incident.jsonl",
+            "a correction that points a link at the link's own incident",
+            dumps(incident()),
+            dumps(
+                {
+                    "type": "link",
+                    "incident": "inc-a",
+                    "report": "l1",
+                    "other": "inc-h",
+                    "relation": "follows",
+                }
+            ),
+            dumps(correction | {"refers_to": ["l1"], "changes": {"other": "inc-a"}}),
+            line=5,
+        ),
+        refused(
+            "correction-linking-to-an-unknown-incident.jsonl",
+            "a correction that points a link at an incident that does not exist",
+            dumps(incident()),
+            dumps(
+                {
+                    "type": "link",
+                    "incident": "inc-a",
+                    "report": "l1",
+                    "other": "inc-h",
+                    "relation": "follows",
+                }
+            ),
+            dumps(correction | {"refers_to": ["l1"], "changes": {"other": "inc-z"}}),
+            line=5,
+        ),
         # -- domain rules (exit 1) --------------------------------------------------------------
         refused(
             "refers-to-itself.jsonl",

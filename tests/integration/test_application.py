@@ -23,7 +23,13 @@ from sqlalchemy import create_engine, text
 
 from ledger.application import IncidentLedger, ValidatedLine
 from ledger.domain import Incident, IncidentEvent
-from ledger.errors import IncidentNotFound, InvalidReference, ReportIdClash, ReportNotFound
+from ledger.errors import (
+    IncidentNotFound,
+    InvalidReference,
+    NamespaceClash,
+    ReportIdClash,
+    ReportNotFound,
+)
 from ledger.hashing import GENESIS_HASH, event_hash
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
@@ -771,34 +777,78 @@ def test_a_writer_holding_a_stale_aggregate_retries_and_records_both_reports(
     assert all(event_hash(e.content()) == e.hash for e in events)
 
 
-def test_a_report_another_writer_records_mid_append_is_not_recorded_twice(
-    ledger: IncidentLedger,
-    db_url: str,
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
+def _with_a_write_just_before_the_lock(
+    second: IncidentLedger, monkeypatch: pytest.MonkeyPatch, write: Callable[[], object]
 ) -> None:
-    # Check the race of two imports of one file: the loser retries and finds it already there.
+    """Make `write` (another writer's append) commit just before `second` first takes the
+    write lock: after `second` gathered what its lines name, before it reads what exists."""
+    recorder: Any = second.recorder
+    real_session = recorder.write_session
+    calls: list[int] = []
+
+    def session_after_the_other_writer() -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            write()
+        return real_session()
+
+    monkeypatch.setattr(recorder, "write_session", session_after_the_other_writer)
+
+
+def test_a_report_another_writer_records_just_before_the_lock_is_not_recorded_twice(
+    ledger: IncidentLedger, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Check the race of two imports of one file: the later one finds the report already there.
     ledger.append(batch_of(opening("inc")), recorded_by="first")
     second = fresh_ledger(db_url)
-    real_find = second.find_reports
-    lookups: list[list[str]] = []
-
-    def look_up_just_before_the_other_writer_commits(reports: Any) -> Any:
-        lookups.append(list(reports))
-        if len(lookups) == 1:
-            ledger.append(batch_of(claim("inc", "c1")), recorded_by="first")
-            return {}  # what this writer saw a moment before the other one committed
-        return real_find(reports)
-
-    monkeypatch.setattr(second, "find_reports", look_up_just_before_the_other_writer_commits)
+    _with_a_write_just_before_the_lock(
+        second,
+        monkeypatch,
+        lambda: ledger.append(batch_of(claim("inc", "c1")), recorded_by="first"),
+    )
     try:
         result = second.append(batch_of(claim("inc", "c1")), recorded_by="second")
     finally:
         second.close()
-    assert (result.added, result.unchanged, lookups) == (0, 1, [["c1"], ["c1"]])
+    assert (result.added, result.unchanged) == (0, 1)
     assert [
         (e.originator_version, e.report, e.recorded_by) for _, e in ledger.positioned_events("inc")
     ] == [(1, "inc", "first"), (2, "c1", "first")]
+
+
+def test_an_incident_another_writer_opens_just_before_the_lock_refuses_that_report_id(
+    ledger: IncidentLedger, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Check the one namespace holds between writers: the other writer's incident `x` is
+    # committed by the time this writer checks its report id `x`, which is refused.
+    ledger.append(batch_of(opening("inc")), recorded_by="first")
+    second = fresh_ledger(db_url)
+    _with_a_write_just_before_the_lock(
+        second, monkeypatch, lambda: ledger.append(batch_of(opening("x")), recorded_by="first")
+    )
+    try:
+        with pytest.raises(NamespaceClash, match="report id 'x' is already an incident's slug"):
+            second.append(batch_of(claim("inc", "x")), recorded_by="second")
+    finally:
+        second.close()
+    assert ledger.find_reports(["x"]) == {}
+
+
+def test_a_report_id_another_writer_records_just_before_the_lock_refuses_that_incident(
+    ledger: IncidentLedger, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Check the other direction: report `x` committed first, then incident `x` is refused.
+    ledger.append(batch_of(opening("inc")), recorded_by="first")
+    second = fresh_ledger(db_url)
+    _with_a_write_just_before_the_lock(
+        second, monkeypatch, lambda: ledger.append(batch_of(claim("inc", "x")), recorded_by="first")
+    )
+    try:
+        with pytest.raises(NamespaceClash, match="incident slug 'x' is already a report id"):
+            second.append(batch_of(opening("x")), recorded_by="second")
+    finally:
+        second.close()
+    assert ledger.recorder.existing_incidents(["x"]) == set()  # type: ignore[attr-defined]
 
 
 def test_two_writers_in_threads_record_every_report_without_gaps(

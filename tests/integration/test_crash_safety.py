@@ -1,16 +1,20 @@
-"""kill -9 at random moments: the ledger verifies, views catch up to a clean rebuild, and
-re-running the killed command completes the job. A few trials in the default run; 20+ with
-`-m slow` (LEDGER_KILL_TRIALS sets how many)."""
+"""kill -9 inside and after each transaction: the ledger verifies, views catch up to a clean
+rebuild, and re-running the killed command completes the job.
+
+Each command is killed where it stops itself at a named step (`ledger.stops`), never after a
+delay: a timer raced the command, and lost when the machine was fast (the command had
+finished) or slow (it had not yet begun). One trial in the default run; every combination of
+steps with `-m slow`."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -62,13 +66,18 @@ def _env(db: str) -> dict[str, str]:
     return env
 
 
-def _kill_after(args: list[str], db: str, delay: float) -> int | None:
+def _kill_at(step: str, args: list[str], db: str) -> None:
+    """Run a command until it stops itself at `step` (see ledger.stops), then kill -9 it."""
     process = subprocess.Popen(
-        [LEDGER, *args], env=_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [LEDGER, *args],
+        env=_env(db) | {"LEDGER_STOP_AT": step},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    time.sleep(delay)
+    _, status = os.waitpid(process.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), f"'{args[0]}' ended without reaching {step}"
     process.send_signal(signal.SIGKILL)
-    return process.wait()
+    assert process.wait() == -signal.SIGKILL
 
 
 def _count(db: str) -> int:
@@ -90,59 +99,62 @@ def _views(db: str) -> dict[str, object]:
     return out
 
 
-def _trial(db: str, bulk: Path, total: int, rng: random.Random) -> None:
+# Where each command is killed, and what the log must then hold: an import or an append killed
+# inside its transaction left nothing; one killed after its commit left all of it.
+IMPORT_KILLS = {"append.flushed": "none", "append.committed": "all"}
+APPEND_KILLS = {"append.flushed": "none", "append.committed": "all"}
+# A rebuild of this log stores 2+ batches and folds 1+ chunk on either backend; a catch-up of
+# the one typed report applies one batch.
+REBUILD_KILLS = ("rebuild.stored", "rebuild.stored:2", "rebuild.folded")
+
+
+def _trial(db: str, bulk: Path, total: int, kills: tuple[str, str, str]) -> None:
     runner = CliRunner()
-    # Kill an import at a random moment (before it can finish): all of it or none of it is there.
-    assert _kill_after(["import", str(bulk)], db, rng.uniform(0.05, 0.5)) == -signal.SIGKILL
-    assert _count(db) in (0, total)
+    import_kill, append_kill, rebuild_kill = kills
+    # Kill an import inside its transaction, or after: all of it or none of it is there.
+    _kill_at(import_kill, ["import", str(bulk)], db)
+    assert _count(db) == (total if IMPORT_KILLS[import_kill] == "all" else 0)
     # Re-running the killed import completes the job.
     result = subprocess.run(
         [LEDGER, "import", str(bulk), "--no-project"], env=_env(db), capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert _count(db) == total
-    # Kill a typed append at a random moment: it is there once, or not at all.
-    _kill_after(
-        ["claim", "inc-0", "--report", "typed", "--by", "X", "--summary", "S"],
-        db,
-        rng.uniform(0.05, 1.0),
-    )
-    assert _count(db) in (total, total + 1)
-    # Kill a rebuild at a random moment before it would finish (timed on a whole one first:
-    # a rebuild of this log takes well under a second); the next catch-up equals a clean one.
-    started = time.perf_counter()
-    subprocess.run([LEDGER, "project", "--rebuild"], env=_env(db), check=True, capture_output=True)
-    whole = time.perf_counter() - started
-    killed = _kill_after(["project", "--rebuild"], db, rng.uniform(0.05, 0.8 * whole))
-    assert killed == -signal.SIGKILL
+    # Kill a typed append: it is there once, or not at all.
+    typed = ["claim", "inc-0", "--report", "typed", "--by", "X", "--summary", "S"]
+    _kill_at(append_kill, typed, db)
+    assert _count(db) == total + (1 if APPEND_KILLS[append_kill] == "all" else 0)
+    # Kill a rebuild before it commits: the next catch-up equals a clean rebuild.
+    _kill_at(rebuild_kill, ["project", "--rebuild"], db)
+    assert runner.invoke(app, ["--db", db, "project"]).exit_code == 0
+    caught_up = _views(db)
+    assert runner.invoke(app, ["--db", db, "project", "--rebuild"]).exit_code == 0
+    assert _views(db) == caught_up
+    # Kill a catch-up inside its transaction: the next one equals a clean rebuild too.
+    second = ["--db", db, *typed[:3], "typed-2", *typed[4:], "--no-project"]
+    assert runner.invoke(app, second).exit_code == 0
+    _kill_at("catch-up.applied", ["project"], db)
     assert runner.invoke(app, ["--db", db, "project"]).exit_code == 0
     caught_up = _views(db)
     assert runner.invoke(app, ["--db", db, "project", "--rebuild"]).exit_code == 0
     assert _views(db) == caught_up
 
 
-def _trials(db_factory, tmp_path: Path, trials: int) -> None:  # type: ignore[no-untyped-def]
-    bulk = tmp_path / "bulk.jsonl"
-    total = _bulk_file(bulk)
-    rng = random.Random(int(os.environ.get("LEDGER_KILL_SEED", "11")))
-    for _ in range(trials):
-        _trial(db_factory(), bulk, total, rng)
-
-
-def test_kill_9_at_random_moments_leaves_a_ledger_that_verifies_and_catches_up(
+def test_kill_9_inside_each_transaction_leaves_a_ledger_that_verifies_and_catches_up(
     db_url: str, tmp_path: Path
 ) -> None:
-    _trials(lambda: db_url, tmp_path, 1)
+    bulk = tmp_path / "bulk.jsonl"
+    _trial(db_url, bulk, _bulk_file(bulk), ("append.flushed", "append.flushed", "rebuild.stored:2"))
 
 
 @pytest.mark.slow
-def test_kill_9_twenty_times(tmp_path: Path) -> None:
+def test_kill_9_at_every_named_step(tmp_path: Path) -> None:
     from ledger.store.config import resolve
     from ledger.store.migrate import upgrade
 
-    def fresh() -> str:
-        path = tmp_path / f"ledger-{time.monotonic_ns()}.db"
+    bulk = tmp_path / "bulk.jsonl"
+    total = _bulk_file(bulk)
+    for kills in itertools.product(IMPORT_KILLS, APPEND_KILLS, REBUILD_KILLS):
+        path = tmp_path / f"ledger-{'-'.join(kills)}.db"
         upgrade(resolve(str(path)))
-        return str(path)
-
-    _trials(fresh, tmp_path, int(os.environ.get("LEDGER_KILL_TRIALS", "20")))
+        _trial(str(path), bulk, total, kills)

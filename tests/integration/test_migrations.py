@@ -207,7 +207,8 @@ def test_a_new_sqlite_ledger_has_large_pages_and_an_existing_one_keeps_its_own(
     old = tmp_path / "old.db"
     with sqlite3.connect(old) as connection:  # made by SQLite's defaults, before this ledger
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("CREATE TABLE earlier (x)")
+        # A ledger's file before its first migration (a file that is not a ledger is refused).
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
         default = connection.execute("PRAGMA page_size").fetchone()[0]
     upgrade(resolve(str(old)))
     assert default != PAGE_SIZE

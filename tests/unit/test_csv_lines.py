@@ -1,5 +1,6 @@
 """SQLite writes a CSV report's lines (projections.csv_lines): byte for byte what the csv module
-writes from the driver's rows, for every value a view can hold."""
+writes from the driver's rows, for every value a view can hold, formulas escaped the same way
+(projections.formulas) or, when asked, not at all."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli.output import csv_text
+from cli.output import csv_text, formulas_escaped
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, TABLE_COLUMNS
 from projections.csv_lines import _lines, _slice_into, csv_line_sql
+from projections.formulas import neutralised_sql
 
 TABLE = "claims"
 COLUMNS = TABLE_COLUMNS[TABLE]
@@ -26,7 +28,8 @@ INTEGERS = INTEGER_COLUMNS[TABLE]
 REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 texts = st.text(
     alphabet=st.one_of(
-        st.sampled_from(",\"\n\r\t 'ab"),
+        # What a spreadsheet runs, what it reads as a number, and what CSV quotes.
+        st.sampled_from(",\"\n\r\t 'ab=+-@.0123456789e"),
         st.characters(blacklist_categories=("Cs",)).filter(lambda c: not REFUSED.match(c)),
     )
 )
@@ -58,36 +61,40 @@ def _table(found: list[tuple[Any, ...]]) -> sqlite3.Connection:
     return connection
 
 
-def _csv_module(found: list[tuple[Any, ...]], columns: list[str]) -> str:
-    """What the csv module's way (`cli.output.csv_text`) writes of the rows."""
-    picked = []
+def _csv_module(found: list[tuple[Any, ...]], columns: list[str], *, escape: bool = True) -> str:
+    """What the csv module's way (`cli.output.emit_csv_rows`) writes of the rows."""
+    picked: list[list[Any]] = []
     for row in found:
         values = dict(zip(COLUMNS, row, strict=True))
         picked.append(
             [("yes" if values[c] else "no") if c in BOOLEANS else values[c] for c in columns]
         )
-    return csv_text(picked)
+    return csv_text(formulas_escaped(picked) if escape else picked)
 
 
-def _select(columns: list[str], *, line_breaks: bool) -> str:
-    line = csv_line_sql(TABLE, columns, line_breaks=line_breaks)
+def _select(columns: list[str], *, line_breaks: bool, escape: bool = True) -> str:
+    line = csv_line_sql(TABLE, columns, line_breaks=line_breaks, escape_formulas=escape)
     assert line is not None
     return f"SELECT {line} FROM {TABLE} ORDER BY n"
 
 
 @settings(max_examples=300, deadline=None)
-@given(found=rows, picked=st.permutations(COLUMNS).map(lambda p: p[: max(2, len(p) // 2)]))
+@given(
+    found=rows,
+    picked=st.permutations(COLUMNS).map(lambda p: p[: max(2, len(p) // 2)]),
+    escape=st.booleans(),
+)
 def test_sqlite_writes_the_lines_the_csv_module_writes(
-    found: list[tuple[Any, ...]], picked: list[str]
+    found: list[tuple[Any, ...]], picked: list[str], escape: bool
 ) -> None:
     connection = _table(found)
     for columns in (list(COLUMNS), list(picked)):
-        expected = _csv_module(found, columns)
-        checked = _select(columns, line_breaks=True)
+        expected = _csv_module(found, columns, escape=escape)
+        checked = _select(columns, line_breaks=True, escape=escape)
         assert "".join(f"{line}\n" for (line,) in connection.execute(checked)) == expected
         # Without the line-break check the lines differ only where a field holds one, and
         # `_lines` notices that and reads them again with the check.
-        unchecked = _select(columns, line_breaks=False)
+        unchecked = _select(columns, line_breaks=False, escape=escape)
         if not any(isinstance(v, str) and ("\n" in v or "\r" in v) for row in found for v in row):
             assert "".join(f"{line}\n" for (line,) in connection.execute(unchecked)) == expected
         assert _lines(connection, (unchecked, checked), [], -1, 0) == expected.encode()
@@ -140,3 +147,41 @@ def test_the_worker_reads_no_half_of_views_that_moved_on(tmp_path: Any) -> None:
         assert _slice_into(spill.fileno(), uri, selects, [], 7, -1, 1) == 8
         spill.seek(0)
         assert spill.read() == b"x,0\nx,0\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-1e5", "'-1e5"),  # not a plain decimal: text, so escaped
+        ("-", "'-"),
+        ("-3", "-3"),  # a number a spreadsheet reads as one: left as it is
+        ("-3.5", "-3.5"),
+        ("+.5", "+.5"),
+        ("-3.5.1", "'-3.5.1"),
+        ("-٣", "'-٣"),  # an Arabic-Indic digit: not ASCII, so not a number here
+        ("a=1", "a=1"),
+        ("", ""),
+    ],
+)
+def test_text_a_spreadsheet_would_run_is_escaped_the_same_in_python_and_sqlite(
+    text: str, written: str
+) -> None:
+    assert formulas_escaped([[text]]) == [[written]]
+    connection = sqlite3.connect(":memory:")
+    (from_sql,) = connection.execute(f"SELECT {neutralised_sql('?1')}", (text,)).fetchone()
+    assert from_sql == written
+
+
+def test_numbers_in_number_columns_are_never_escaped() -> None:
+    found = [tuple(-3 if c in INTEGERS else "-3+A1" if c == "summary" else "x" for c in COLUMNS)]
+    line = _lines(
+        _table(found), (_select(["summary", "credibility"], line_breaks=False),) * 2, [], -1, 0
+    )
+    assert line == b"'-3+A1,-3\n"
+    assert formulas_escaped([[-3, -3.5, None, True]]) == [[-3, -3.5, None, True]]

@@ -9,6 +9,7 @@ from projections.columns import (
     BOOLEAN_COLUMNS,
     FLOAT_COLUMNS,
     INTEGER_COLUMNS,
+    REQUIRED_COLUMNS,
     TABLE_COLUMNS,
     VIEW_COLUMNS,
     VIEW_TABLE_NAMES,
@@ -62,3 +63,10 @@ def test_the_timeline_table_is_the_folds_timeline_row_and_the_record() -> None:
         record, corrected=True
     )
     assert timeline_row(record)["stated_from"] == "2017-09-01T00:00:00.000000Z"
+
+
+def test_required_columns_are_the_schemas_not_null_columns() -> None:
+    assert {
+        table.name: frozenset(c.name for c in table.columns if not c.nullable)
+        for table in schema.metadata.sorted_tables
+    } == REQUIRED_COLUMNS

@@ -1,0 +1,85 @@
+"""A refused write leaves nothing behind: no new ledger file, no schema in someone else's
+SQLite database; and a damaged file is one line, never a traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from ledger.errors import EXIT_OK, EXIT_REFUSED
+from tests.conftest import EXAMPLE
+
+CLAIM_ON_NO_INCIDENT = '{"type":"claim","incident":"nowhere","by":"A","summary":"S"}\n'
+
+
+def _run(db: Path, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(app, ["--db", str(db), "--as", "tester", *args], input=input)
+
+
+@pytest.mark.parametrize("how", ["import", "append"])
+def test_a_refused_first_write_leaves_no_file_and_no_folder_behind(
+    tmp_path: Path, how: str
+) -> None:
+    db = tmp_path / "new" / "folder" / "ledger.db"
+    source = tmp_path / "lines.jsonl"
+    source.write_text(CLAIM_ON_NO_INCIDENT)
+    args = ("import", str(source)) if how == "import" else ("append",)
+    result = _run(db, *args, input=CLAIM_ON_NO_INCIDENT)
+    assert result.exit_code == EXIT_REFUSED
+    assert "incident 'nowhere' does not exist" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lines.jsonl"]
+
+
+def test_a_first_write_that_succeeds_creates_the_whole_ledger_under_its_name(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "new" / "ledger.db"
+    assert _run(db, "-q", "import", str(EXAMPLE)).exit_code == EXIT_OK
+    # Check the file alone holds every event (its WAL folded in) and nothing else is left.
+    assert sorted(p.name for p in db.parent.iterdir()) == ["ledger.db"]
+    assert _run(db, "verify").stdout == "verified: 12 event(s) in 2 incident(s), 0 seal(s)\n"
+    assert "mod-shelling" in _run(db, "report", "claims", "-f", "csv").stdout
+
+
+@pytest.mark.parametrize(
+    "args", [("import", str(EXAMPLE)), ("init",), ("open", "x", "--title", "X"), ("project",)]
+)
+def test_a_sqlite_database_that_is_not_a_ledger_is_left_untouched(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    db = tmp_path / "other.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE foo (x)")
+        connection.execute("INSERT INTO foo VALUES (1)")
+    connection.close()
+    before = db.read_bytes()
+    result = _run(db, *args)
+    assert result.exit_code == EXIT_REFUSED
+    assert result.stderr == (
+        f"error: {db} is a SQLite database but not a ledger (it holds table 'foo'); "
+        "refusing to change it\n"
+    )
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("report", "html", "-o", "-"), ("verify",), ("report", "claims"), ("audit", "mod-shelling")],
+)
+def test_a_truncated_ledger_file_is_one_line_not_a_traceback(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    whole = tmp_path / "whole.db"
+    assert _run(whole, "-q", "import", str(EXAMPLE)).exit_code == EXIT_OK
+    truncated = tmp_path / "truncated.db"
+    truncated.write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])
+    result = _run(truncated, *args)
+    assert result.exit_code == EXIT_REFUSED, result.output
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
