@@ -94,7 +94,7 @@ def guarded(command: F) -> F:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as e:
-            translated = translate_store_error(e)
+            translated = translate_store_error(e) or _undecodable(e)
             if translated is None:
                 raise
             raise fail(str(translated), translated.exit_code) from None
@@ -107,6 +107,19 @@ def guarded(command: F) -> F:
                     _OPENED.pop().close()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _undecodable(error: BaseException) -> LedgerError | None:
+    """A stored event the library cannot decode (met while replaying an incident): the log was
+    tampered with or damaged, so an integrity failure, naming the event, never a traceback."""
+    from eventsourcing.persistence import MapperDeserialisationError
+
+    from ledger.errors import IntegrityFailure
+
+    if not isinstance(error, MapperDeserialisationError):
+        return None
+    what = " ".join(str(error).split())  # one line, whatever the stored text holds
+    return IntegrityFailure(f"{what}; run 'ledger verify'")
 
 
 def translate_store_error(error: BaseException) -> LedgerError | None:

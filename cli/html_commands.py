@@ -19,7 +19,7 @@ import projections
 from cli.context import fail, guarded, say, settings, usage_error
 from cli.output_files import ForceOption, check_output, write_outputs
 from cli.progress import ProgressBar
-from ledger.errors import EXIT_REFUSED, StoreUnavailable
+from ledger.errors import EXIT_INTEGRITY, EXIT_REFUSED, StoreUnavailable
 from ledger.store.config import StoreConfig
 
 # Package data of `projections`, found beside that package wherever it is installed (not beside
@@ -92,6 +92,13 @@ def html_command(
         f"{assertions} assertion(s), {data.verification.events} event(s) verified "
         f"in {time.monotonic() - started:.2f} s"
     )
+    if not data.verification.ok:
+        # The page is written and says so; the exit code says so to a script.
+        raise fail(
+            f"the log failed verification ({len(data.verification.findings)} problem(s), "
+            "listed on the page): run 'ledger verify'",
+            EXIT_INTEGRITY,
+        )
 
 
 def _write(page: str, target: Path | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -13,6 +13,10 @@ from cli.context import fail, guarded, open_ledger, say, settings, usage_error
 from cli.output import Format, emit, emit_json
 from cli.output_files import ForceOption, check_output, write_outputs
 from ledger.errors import EXIT_INTEGRITY
+
+if TYPE_CHECKING:
+    from ledger.application import IncidentLedger
+    from ledger.integrity import Verification
 
 FINDING_COLUMNS = ("position", "incident", "version", "problem")
 
@@ -30,7 +34,7 @@ def seal_command(
 
         ledger seal
     """
-    from ledger.application import seal
+    from ledger.seals import seal
 
     ledger = open_ledger(write=True)
     info = seal(ledger, sealed_by=settings().recorder_name)
@@ -64,14 +68,24 @@ def verify_command(
             show_default=False,
         ),
     ] = None,
+    views: Annotated[
+        bool,
+        typer.Option(
+            "--views",
+            help="Also recompute the views from the log (a rebuild into a scratch copy) and "
+            "list every stored row that differs.",
+        ),
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
 ) -> None:
-    """Re-hash every event, check every chain link, version and seal; exit 3 on any problem.
+    """Re-hash every event, check every chain link, version and seal, and the report index;
+    exit 3 on any problem.
 
     Example:
 
-        ledger verify --root 5dc9da79...4328 --size 12 --public-key ledger.pub
+        ledger verify --root 5dc9da79...4328 --size 12 --public-key ledger.pub --views
     """
+    from ledger.index_check import IndexCheck
     from ledger.integrity import verify, verify_sqlite
     from ledger.signing import load_signature_check
 
@@ -83,6 +97,7 @@ def verify_command(
     expected = (root, size) if root is not None and size is not None else None
     ledger = open_ledger()
     store = settings().store
+    index = IndexCheck(ledger.recorder)  # type: ignore[arg-type]
     if store.backend == "sqlite":
         # Each process reads the ranges of the log it examines: this one only follows chains.
         result = verify_sqlite(
@@ -90,18 +105,22 @@ def verify_command(
             ledger.max_position(),
             signature_check=check,
             expected_root=expected,
+            index=index,
         )
     else:
         result = verify(
-            ledger.iter_notifications(batch=2_000),
+            ledger.iter_notifications(after=None, batch=2_000),
             signature_check=check,
             expected_root=expected,
             parallel=True,
+            index=index,
         )
     summary = (
         f"{result.events} event(s) in {result.incidents} incident(s), {result.seals} seal(s)"
         + (f", {result.signatures} signature(s)" if check else "")
     )
+    if views:
+        summary += _check_views(ledger, result)
     if fmt is Format.json:
         emit_json(
             {
@@ -126,6 +145,23 @@ def verify_command(
         raise fail(f"{len(result.findings)} integrity problem(s) in {summary}", EXIT_INTEGRITY)
 
 
+def _check_views(ledger: IncidentLedger, result: Verification) -> str:
+    """Add a finding for each view row the log does not give; the summary's words for it."""
+    from ledger.errors import IntegrityFailure
+    from ledger.integrity import Finding
+    from projections.view_check import check_views
+
+    try:
+        check = check_views(ledger, settings().store)
+    except IntegrityFailure as e:  # an undecodable row: the log's findings name it too
+        result.findings.append(Finding(None, None, None, f"the views cannot be recomputed: {e}"))
+        return ", views not recomputed"
+    for difference in check.differences:
+        problem = f"view {difference.table} row {difference.key}: {difference.problem}"
+        result.findings.append(Finding(None, None, None, problem))
+    return f", {check.rows} view row(s) at position {check.position}"
+
+
 def _is_hex32(text: str) -> bool:
     try:
         return len(bytes.fromhex(text)) == 32
@@ -143,10 +179,11 @@ def proof_command(
 
         ledger proof mod-shelling > mod-shelling.proof.json
     """
-    from ledger.application import event_hashes, seals
-    from ledger.errors import DomainRuleViolation
+    from ledger.errors import DomainRuleViolation, IntegrityFailure
     from ledger.integrity import decode_incident_row
     from ledger.merkle import inclusion_proof
+    from ledger.merkle import root as merkle_root
+    from ledger.seals import event_hashes, seals
 
     ledger = open_ledger()
     entry = ledger.find_reports([report]).get(report)
@@ -171,6 +208,14 @@ def proof_command(
         if position == wanted.id:
             index = len(leaves)
         leaves.append(bytes.fromhex(digest))
+    # The seal's size and root are what the proof is checked against: a tree built from the
+    # log up to the seal's position must be that tree, or the seal says of itself what the log
+    # contradicts, and a proof from it would prove nothing.
+    if len(leaves) != latest.size or merkle_root(leaves).hex() != latest.root:
+        raise IntegrityFailure(
+            f"seal {latest.version} does not match the log up to its position "
+            f"{latest.position}: run 'ledger verify'"
+        )
     _, content, stored, _ = decode_incident_row(wanted)
     emit_json(
         {

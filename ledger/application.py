@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
 import time
@@ -41,7 +40,6 @@ from ledger.errors import (
     StoreUnavailable,
 )
 from ledger.infra.collector import collector_paused
-from ledger.integrity import SEALS_ID, make_seal
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import ConflictingWrite, IndexRow
 from ledger.store.transcoder import TYPE_MARK, OrjsonTranscoder
@@ -385,9 +383,9 @@ class IncidentLedger(Application[str]):
         return {r[0]: ReportEntry(r[0], r[1], r[2], r[4], r[3], r[5]) for r in rows}
 
     def iter_notifications(
-        self, *, after: int = 0, batch: int = 1_000, stop: int | None = None
+        self, *, after: int | None = 0, batch: int = 1_000, stop: int | None = None
     ) -> Iterator[Sequence[Notification]]:
-        """The log in position order, in batches, without loading it all."""
+        """The log in position order, in batches, without loading it all (`after` None: all)."""
         position = after
         while True:
             notifications = self.recorder.select_notifications(
@@ -614,65 +612,3 @@ def _cut(records: list[dict[str, Any]], cut: Cut | None) -> list[dict[str, Any]]
     if cut is None or cut.is_open:
         return records
     return [r for r in records if cut.admits(r)]
-
-
-@dataclass(frozen=True)
-class SealInfo:
-    version: int
-    size: int
-    position: int
-    root: str
-    sealed_at: str
-    sealed_by: str
-    hash: str
-
-
-def _seal_info(notification: Notification) -> SealInfo:
-    state = json.loads(notification.state)
-    return SealInfo(
-        int(notification.originator_version),
-        state["size"],
-        state["position"],
-        state["root"],
-        state["sealed_at"],
-        state["sealed_by"],
-        state["hash"],
-    )
-
-
-def seals(ledger: IncidentLedger) -> list[SealInfo]:
-    """Every seal recorded so far, oldest first."""
-    return [_seal_info(n) for n in ledger.recorder.select_positioned(SEALS_ID)]  # type: ignore[attr-defined]
-
-
-def event_hashes(ledger: IncidentLedger, *, up_to: int | None = None) -> Iterator[tuple[int, str]]:
-    """(position, hash) of every incident event in log order: the Merkle tree's leaves."""
-    for batch in ledger.iter_notifications(batch=5_000, stop=up_to):
-        for n in batch:
-            if n.originator_id != SEALS_ID:
-                yield n.id, json.loads(n.state)["hash"]
-
-
-def seal(ledger: IncidentLedger, *, sealed_by: str) -> SealInfo:
-    """Record a seal over every incident event so far; returns it (root, size, position)."""
-    from ledger.merkle import TreeBuilder
-
-    with ledger.recorder.write_session() as session:  # type: ignore[attr-defined]
-        # Holding the write lock: no event can be appended between reading and sealing.
-        position = ledger.max_position()
-        tree = TreeBuilder()
-        for _, digest in event_hashes(ledger, up_to=position):
-            tree.append(bytes.fromhex(digest))
-        existing = seals(ledger)
-        previous = (existing[-1].version, existing[-1].hash) if existing else None
-        event = make_seal(
-            previous,
-            size=tree.size,
-            position=position,
-            root=tree.root(),
-            sealed_at=utc_now(),
-            sealed_by=sealed_by,
-            signer=ledger.signer,
-        )
-        session.insert([ledger.mapper.to_stored_event(event)], [], [])
-    return seals(ledger)[-1]

@@ -9,6 +9,7 @@ flat as the log grows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,13 +21,16 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import register_topic
 
 from ledger.domain import TYPE_BY_TOPIC, Signer, event_content
+from ledger.errors import IntegrityFailure
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
+from ledger.index_check import IndexCheck, IndexFacts, index_facts
 from ledger.infra.parallel import Task, Worker, shared
 from ledger.merkle import TreeBuilder
 from ledger.store.recorders import read_stored_rows, readers_closed
 
 SEALS_ID = "ledger:seals"  # not a valid incident slug, so it can never collide with one
 SEAL_TOPIC = "incident-ledger:Seal.Sealed"
+_HEX = re.compile("[0-9a-fA-F]{64}")
 _BOOKKEEPING = {"timestamp", "originator_topic", "class_version", "hash", "signature", "report"}
 # Keys of a stored event's state that are not among its hashed fields (they are hashed, where
 # they are, as the content's own keys).
@@ -136,6 +140,22 @@ def decode_incident_row(
     return report_type, content, str(stored), state.get("signature")
 
 
+def stored_hash(notification: Notification) -> str:
+    """The hash an event row stores (a Merkle leaf, in hex); an IntegrityFailure naming the
+    row's position where it cannot be read: a seal or proof over it would be a wrong one."""
+    try:
+        digest = _load_state(notification).get("hash")
+    except ValueError as e:
+        reason = str(e)
+    else:
+        if isinstance(digest, str) and _HEX.fullmatch(digest):
+            return digest
+        reason = "its hash is not 64 hexadecimal characters"
+    raise IntegrityFailure(
+        f"the event at position {notification.id} cannot be read ({reason}); run 'ledger verify'"
+    )
+
+
 def _load_state(notification: StoredEvent) -> dict[str, Any]:
     try:
         # orjson: strict JSON (no NaN/Infinity), and several times faster than json here.
@@ -154,6 +174,7 @@ def verify(
     signature_check: SignatureCheck | None = None,
     expected_root: tuple[str, int] | None = None,
     parallel: bool = False,
+    index: IndexCheck | None = None,
 ) -> Verification:
     """Check the whole log, given in batches; every problem becomes a Finding (never an
     exception). With `parallel`, a worker process decodes, hashes and checks the signature of
@@ -164,7 +185,7 @@ def verify(
             rows = [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in batch]
             yield examine_rows, (rows,)
 
-    return _verify(tasks(), signature_check, expected_root, parallel=parallel, share=False)
+    return _verify(tasks(), signature_check, expected_root, index, parallel=parallel, share=False)
 
 
 def verify_sqlite(
@@ -175,6 +196,7 @@ def verify_sqlite(
     signature_check: SignatureCheck | None = None,
     expected_root: tuple[str, int] | None = None,
     parallel: bool = True,
+    index: IndexCheck | None = None,
 ) -> Verification:
     """`verify` of a SQLite log up to position `target`, each range of it read by the process
     that examines it, on a read-only connection of its own (`uri`): this one neither reads nor
@@ -182,17 +204,22 @@ def verify_sqlite(
     result is not ready. Every position up to `target` was committed when it was read."""
 
     def tasks() -> Iterator[Task]:
-        for start in range(0, target, batch):
+        # The first range is open below: a row at position 0 or below is read, and reported.
+        yield examine_range, (uri, None, min(batch, max(target, 0)))
+        for start in range(batch, target, batch):
             yield examine_range, (uri, start, min(start + batch, target))
 
     with readers_closed():  # before the worker is forked: it inherits no connection
-        return _verify(tasks(), signature_check, expected_root, parallel=parallel, share=True)
+        return _verify(
+            tasks(), signature_check, expected_root, index, parallel=parallel, share=True
+        )
 
 
 def _verify(
     tasks: Iterator[Task],
     signature_check: SignatureCheck | None,
     expected_root: tuple[str, int] | None,
+    index: IndexCheck | None,
     *,
     parallel: bool,
     share: bool,
@@ -202,11 +229,29 @@ def _verify(
     tree = TreeBuilder()
     seal_chain = _Chain(0, GENESIS_HASH)
     root_at_expected: bytes | None = None
+    previous = 0  # the position of the row before this one (0: none yet)
     with Worker(signature_check, parallel=parallel) as worker:
         for rows in worker.ordered(tasks, share=share):
+            if index is not None:
+                index.batch(
+                    [
+                        (row[0], str(row[1]), row[2], row[5][6])
+                        for row in rows
+                        if row[5] is not None and row[5][6] is not None
+                    ]
+                )
             for position, originator_id, version, topic, state, examined in rows:
                 if expected_root is not None and tree.size == expected_root[1]:
                     root_at_expected = tree.root()
+                if position < 1:
+                    result.findings.append(
+                        Finding(
+                            position,
+                            None if examined is None else str(originator_id),
+                            _int_or_none(version),
+                            f"position {position} is outside the log (positions start at 1)",
+                        )
+                    )
                 if examined is None:  # a seal
                     seal = Notification(
                         id=position,
@@ -215,23 +260,29 @@ def _verify(
                         topic=topic,
                         state=state,
                     )
-                    _check_seal(seal, tree, seal_chain, result, signature_check)
+                    _check_seal(seal, previous, tree, seal_chain, result, signature_check)
+                    previous = position
                     continue
                 result.events += 1
                 at = (position, originator_id, version)
                 _check_event(at, examined, chains, tree, result, signature_check is not None)
+                previous = position
     if expected_root is not None:
         if tree.size == expected_root[1]:
             root_at_expected = tree.root()
         _check_expected_root(expected_root, tree.size, root_at_expected, result)
+    if index is not None:
+        index.finish()
+        result.findings.extend(Finding(*problem) for problem in index.problems)
     result.incidents = len(chains)
     return result
 
 
 # What an event's checks find without looking at any other event: why it cannot be decoded
 # (None when it can), its prev_hash, its stored hash, its signature, whether its content no
-# longer matches the hash, and whether the signature verifies (None when not asked).
-Examined = tuple[str | None, str, str, Any, bool, bool | None]
+# longer matches the hash, whether the signature verifies (None when not asked), and what the
+# report index must say of it (None for an incident's opening).
+Examined = tuple[str | None, str, str, Any, bool, bool | None, IndexFacts | None]
 
 # A row as examined: (position, originator id, version, topic, the state of a seal (None for
 # an incident event: it is not sent back), the event's Examined (None for a seal)).
@@ -271,11 +322,12 @@ def _examine(event: StoredEvent, check: SignatureCheck | None) -> Examined:
         _, content, stored, signature = decode_incident_row(event)
         altered = not hash_matches(content, stored)
     except (ValueError, TypeError) as e:
-        return f"undecodable event: {e}", "", "", None, False, None
+        return f"undecodable event: {e}", "", "", None, False, None, None
     signed = None
     if check is not None and signature:
         signed = isinstance(signature, str) and check(stored, signature)
-    return None, content["prev_hash"], stored, signature, altered, signed
+    facts = index_facts(content)
+    return None, content["prev_hash"], stored, signature, altered, signed, facts
 
 
 def _check_event(
@@ -290,7 +342,7 @@ def _check_event(
     position = at[0]
     incident = str(at[1])
     version = _int_or_none(at[2])
-    undecodable, prev_hash, stored, signature, altered, signed = examined
+    undecodable, prev_hash, stored, signature, altered, signed, _ = examined
     if undecodable is not None:
         result.findings.append(Finding(position, incident, version, undecodable))
         chains[incident] = _Chain(version or 0, "")  # the chain cannot be followed past here
@@ -323,6 +375,7 @@ def _check_event(
 
 def _check_seal(
     n: Notification,
+    previous: int,
     tree: TreeBuilder,
     seal_chain: _Chain,
     result: Verification,
@@ -355,6 +408,20 @@ def _check_seal(
             )
         else:
             result.signatures += 1
+    if content["position"] != previous and tree.size == content["size"]:
+        # `seal` records the log's last position under the write lock, so the row before the
+        # seal is at exactly that position: otherwise `proof` would build its tree over other
+        # events than the seal's root covers. (Where the size is off too, events were deleted
+        # or added before the seal: that finding, below, says so.)
+        result.findings.append(
+            Finding(
+                n.id,
+                None,
+                version,
+                f"{where} says it covers the log up to position {content['position']} but "
+                f"follows position {previous}",
+            )
+        )
     if tree.size != content["size"]:
         result.findings.append(
             Finding(

@@ -31,11 +31,13 @@ from ledger.store.recorders import (
     _INSERT_EVENT,
     _INSERT_REFERENCE,
     _INSERT_REPORT,
+    INDEX_TABLES,
     ConflictingWrite,
     IndexRow,
     ReferenceRow,
     WriteSession,
     _by_incident,
+    _index_page,
 )
 
 # The longest a write session's transaction may sit idle between two statements before the
@@ -133,6 +135,29 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                 [list(targets)],
             )
             return [(r["source"], r["source_incident"]) for r in curs.fetchall()]
+
+    def references_from(self, sources: Sequence[str]) -> list[ReferenceRow]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                f"SELECT source, target, source_incident FROM {REFERENCES_TABLE} "
+                "WHERE source = ANY(%s)",
+                [list(sources)],
+            )
+            return [(r["source"], r["target"], r["source_incident"]) for r in curs.fetchall()]
+
+    def index_count(self, table: str) -> int:
+        assert table in INDEX_TABLES
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(f"SELECT count(*) AS n FROM {table}")
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
+
+    def index_page(self, table: str, after: tuple[str, ...], limit: int) -> list[tuple[Any, ...]]:
+        """The next `limit` rows of `ledger_reports` or `ledger_references` in key order."""
+        statement, params = _index_page(table, after, limit, "%s")
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params)
+            return [tuple(r.values()) for r in curs.fetchall()]
 
     def existing_incidents(self, incidents: Sequence[str]) -> set[str]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

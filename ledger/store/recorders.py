@@ -65,19 +65,43 @@ def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
+# The report index's tables, their columns and key, as `index_page` reads them.
+INDEX_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    REPORTS_TABLE: (("report", "incident", "type", "by", "version"), ("report",)),
+    REFERENCES_TABLE: (("source", "target", "source_incident"), ("source", "target")),
+}
+
+
+def _index_page(table: str, after: tuple[str, ...], limit: int, mark: str) -> tuple[str, list[Any]]:
+    columns, key = INDEX_TABLES[table]
+    # A row value pages through a composite key on both backends; ORDER BY and > use the same
+    # collation, so no row is skipped or read twice. Columns quoted: "by" is a keyword.
+    where = f"WHERE ({', '.join(key)}) > ({', '.join([mark] * len(key))}) " if after else ""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    statement = f"SELECT {quoted} FROM {table} {where}ORDER BY {', '.join(key)} LIMIT {int(limit)}"
+    return statement, list(after)
+
+
 # (position, originator_id, originator_version, topic, state)
 StoredRow = tuple[int, str, int, str, bytes]
 _STORED_COLUMNS = "notification_id, originator_id, originator_version, topic, state"
 
 
-def read_stored_rows(uri: str, after: int, stop: int) -> list[StoredRow]:
-    """The events in (after, stop] as `StoredRow`s, read from the SQLite file at `uri` on a
+def read_stored_rows(uri: str, after: int | None, stop: int) -> list[StoredRow]:
+    """The events in (after, stop] as `StoredRow`s (`after` None: every row up to `stop`,
+    whatever its position), read from the SQLite file at `uri` on a
     read-only connection of the calling process's own: a rebuild's or a verify's worker (or
     this process, when it takes one of their tasks) reads the log itself, and never through a
     connection inherited across a fork. Open them inside `readers_closed()`."""
     connection = _READERS.get(uri)
     if connection is None:
         connection = _READERS[uri] = sqlite3.connect(uri, uri=True)
+    if after is None:
+        statement = (
+            f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} "
+            "WHERE notification_id <= ? ORDER BY notification_id"
+        )
+        return connection.execute(statement, (stop,)).fetchall()
     statement = (
         f"SELECT {_STORED_COLUMNS} FROM {EVENTS_TABLE} "
         "WHERE notification_id > ? AND notification_id <= ? ORDER BY notification_id"
@@ -197,6 +221,31 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 )
                 found.extend((row[0], row[1]) for row in c.fetchall())
         return found
+
+    def references_from(self, sources: Sequence[str]) -> list[ReferenceRow]:
+        found: list[ReferenceRow] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(sources)):
+                c.execute(
+                    f"SELECT source, target, source_incident FROM {REFERENCES_TABLE} "
+                    f"WHERE source IN ({','.join('?' * len(chunk))})",
+                    list(chunk),
+                )
+                found.extend((row[0], row[1], row[2]) for row in c.fetchall())
+        return found
+
+    def index_count(self, table: str) -> int:
+        assert table in INDEX_TABLES
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT count(*) FROM {table}")
+            return int(c.fetchone()[0])
+
+    def index_page(self, table: str, after: tuple[str, ...], limit: int) -> list[tuple[Any, ...]]:
+        """The next `limit` rows of `ledger_reports` or `ledger_references` in key order."""
+        statement, params = _index_page(table, after, limit, "?")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [tuple(row) for row in c.fetchall()]
 
     def existing_incidents(self, incidents: Sequence[str]) -> set[str]:
         found: set[str] = set()

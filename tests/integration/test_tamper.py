@@ -74,6 +74,14 @@ def seal_finding(problem: str, *, position: int = SEAL_POSITION, version: int = 
 
 
 ALTERED = "content does not match its hash (altered)"
+WARNING, FORCES = "mod-retaliation-warning", "mod-special-forces-deployed"
+
+
+def index_says(column: str, stored: Any, report: str, logged: Any) -> str:
+    """The finding on a report whose row in the report index disagrees with its event."""
+    return f"ledger_reports says {column} {stored!r} for report '{report}', the log {logged!r}"
+
+
 BROKEN_CHAIN = "prev_hash does not match the previous event's hash (broken chain)"
 SEAL_ROOT_MISMATCH = "seal 1 root does not match the log (events altered)"
 
@@ -158,12 +166,13 @@ class Backdoor:
         return list(cursor.fetchall()) if cursor.description else []
 
     def drop_triggers(self) -> None:
-        """What an attacker does first: remove the append-only guard on the log."""
-        if self.backend == "sqlite":
-            self.execute("DROP TRIGGER ledger_events_no_update")
-            self.execute("DROP TRIGGER ledger_events_no_delete")
-        else:
-            self.execute("DROP TRIGGER ledger_events_append_only ON ledger_events")
+        """What an attacker does first: remove the append-only guard on the log and its index."""
+        for table in ("ledger_events", "ledger_reports", "ledger_references"):
+            if self.backend == "sqlite":
+                self.execute(f"DROP TRIGGER {table}_no_update")
+                self.execute(f"DROP TRIGGER {table}_no_delete")
+            else:
+                self.execute(f"DROP TRIGGER {table}_append_only ON {table}")
 
     def rows(self) -> list[Notification]:
         return [
@@ -201,7 +210,22 @@ class Backdoor:
         self.set_state(position, state)
 
     def delete(self, *positions: int) -> None:
+        """Delete events, and their rows in the report index, as a careful attacker would (the
+        index rows left behind are a finding of their own: test_verify_coverage.py)."""
         for position in positions:
+            for report, incident, version in self.execute(
+                "SELECT state, originator_id, originator_version FROM ledger_events "
+                "WHERE notification_id = ?",
+                position,
+            ):
+                self.execute(
+                    "DELETE FROM ledger_reports WHERE incident = ? AND version = ?",
+                    incident,
+                    version,
+                )
+                if incident != SEALS_ID:
+                    source = json.loads(bytes(report)).get("report")
+                    self.execute("DELETE FROM ledger_references WHERE source = ?", source)
             self.execute("DELETE FROM ledger_events WHERE notification_id = ?", position)
 
     def insert(self, incident: str, version: int, topic: str, state: dict[str, Any]) -> int:
@@ -260,7 +284,8 @@ def rewrite_consistently(door: Backdoor) -> None:
 
 
 def forge_claim(door: Backdoor, incident: str, *, signature: Any = None) -> int:
-    """Append a claim to `incident` whose hash and prev_hash are right; returns its position.
+    """Append a claim to `incident` whose hash and prev_hash are right, with its rows in the
+    report index as a writer files them; returns its position.
 
     Its signature is `signature` (None: unsigned), since the forger lacks the private key.
     """
@@ -268,18 +293,34 @@ def forge_claim(door: Backdoor, incident: str, *, signature: Any = None) -> int:
     last = rows[-1]
     state = json.loads(next(r for r in rows if r.topic == CLAIM_TOPIC).state)
     state.pop("signature", None)
+    version = rows[-1].originator_version + 1
+    report = "forged-claim" if version == 10 else f"forged-claim-{version}"
     state.update(
-        report="forged-claim",
+        report=report,
         summary="The SDF admitted the shelling.",
         recorded_at=format_utc(utc_now()),
         recorded_by="tester",
         prev_hash=json.loads(last.state)["hash"],
     )
-    version = last.originator_version + 1
     row = Notification(incident, version, CLAIM_TOPIC, b"", 0)
     state["hash"] = rehashed(row, state)
     if signature is not None:
         state["signature"] = signature
+    door.execute(
+        "INSERT INTO ledger_reports (report, incident, type, by, fingerprint, version) "
+        "VALUES (?, ?, 'claim', ?, 'forged', ?)",
+        report,
+        incident,
+        state.get("by"),
+        version,
+    )
+    for target in dict.fromkeys(state.get("refers_to") or ()):
+        door.execute(
+            "INSERT INTO ledger_references (source, target, source_incident) VALUES (?, ?, ?)",
+            report,
+            target,
+            incident,
+        )
     return door.insert(incident, version, CLAIM_TOPIC, state)
 
 
@@ -626,8 +667,12 @@ def test_a_changed_topic_to_another_report_type_is_an_altered_event(sealed: Seal
     warning_topic: str = EVENT_BY_TYPE["warning"].TOPIC  # type: ignore[attr-defined]
     with backdoor(sealed) as door:
         door.execute("UPDATE ledger_events SET topic = ? WHERE notification_id = 5", warning_topic)
-    # Check: the type is hashed, so a claim relabelled as a warning no longer matches its hash.
-    assert sealed.findings() == [finding_at("mod-shelling", ALTERED)]
+    # Check: the type is hashed, so a claim relabelled as a warning no longer matches its hash,
+    # nor the report index, which still files it as a claim.
+    assert sealed.findings() == [
+        finding_at("mod-shelling", ALTERED),
+        finding_at("mod-shelling", index_says("type", "claim", "mod-shelling", "warning")),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -794,7 +839,7 @@ def test_the_last_event_of_an_incident_deleted_before_the_seal_is_caught_by_the_
 
 def test_a_whole_incident_deleted_is_caught_by_the_seal(sealed: SealedLedger) -> None:
     with backdoor(sealed) as door:
-        door.execute("DELETE FROM ledger_events WHERE originator_id = ?", AIRSTRIKE)
+        door.delete(*(r.id for r in door.rows() if r.originator_id == AIRSTRIKE))
     # Check: no chain is left to break, so only the seal's count notices.
     code, result = sealed.verify()
     assert code == EXIT_INTEGRITY
@@ -813,7 +858,7 @@ def test_a_whole_incident_deleted_and_the_seal_reforged_needs_the_kept_root_or_t
     signed: SealedLedger,
 ) -> None:
     with backdoor(signed) as door:
-        door.execute("DELETE FROM ledger_events WHERE originator_id = ?", AIRSTRIKE)
+        door.delete(*(r.id for r in door.rows() if r.originator_id == AIRSTRIKE))
         rewrite_consistently(door)
     # Check: the log is consistent with itself again ...
     assert signed.verify()[0] == EXIT_OK
@@ -849,6 +894,11 @@ def test_two_events_with_their_state_blobs_swapped_break_the_chain_and_the_seal(
         finding_at("mod-special-forces-deployed", ALTERED),
         finding_at("sdf-shelling-denial", BROKEN_CHAIN),
         seal_finding(SEAL_ROOT_MISMATCH),
+        # The report index files each report where it was: each row now holds the other's.
+        finding(6, SHELLING, 3, index_says("type", "claim", FORCES, "warning")),
+        finding(6, SHELLING, 3, index_says("version", 4, FORCES, 3)),
+        finding(7, SHELLING, 4, index_says("type", "warning", WARNING, "claim")),
+        finding(7, SHELLING, 4, index_says("version", 3, WARNING, 4)),
     ]
 
 
@@ -868,6 +918,8 @@ def test_two_events_with_their_versions_swapped_are_out_of_order_and_altered(
         finding(7, SHELLING, 3, "version 3 follows version 4 (gap or reorder)"),
         finding(7, SHELLING, 3, ALTERED),
         finding(8, SHELLING, 5, "version 5 follows version 3 (gap or reorder)"),
+        finding(6, SHELLING, 4, index_says("version", 3, WARNING, 4)),
+        finding(7, SHELLING, 3, index_says("version", 4, FORCES, 3)),
     ]
 
 
