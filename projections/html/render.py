@@ -59,7 +59,9 @@ def _verification_html(data: ReportData) -> Markup:
     if result.ok:
         return Markup(
             '<p class="verification ok" data-verified="true">'
-            "<strong>Hash chains verified</strong>: {}. {}</p>"
+            "<strong>Hash chains verified</strong>: {}. {} The tables on this page are read"
+            " from the views, which this check does not re-derive: <code>ledger verify"
+            " --views</code> compares them with the log.</p>"
         ).format(summary, seal_text)
     problems = Markup("").join(
         Markup("<li>position {}: {}</li>").format(f.position, f.problem)

@@ -177,6 +177,8 @@ def test_worked_example_page(db_url: str, run_cli: Any, tmp_path: Path) -> None:
     verification = [e for e in tree.iter() if "verification" in (e.get("class") or "")]
     assert verification and verification[0].get("data-verified") == "true"
     assert "12 event(s) in 2 incident(s)" in text_of(verification[0])
+    # Check the page does not vouch for the views it reads: the log's check does not cover them.
+    assert "does not re-derive: ledger verify --views" in text_of(verification[0])
 
 
 def test_filters_seal_and_stdout(sqlite_url: str) -> None:

@@ -363,3 +363,19 @@ def test_report_html_writes_the_page_and_exits_3_when_the_log_fails_verification
     assert result.stderr.splitlines()[-1] == (
         "error: the log failed verification (1 problem(s), listed on the page): run 'ledger verify'"
     )
+
+
+def test_report_html_reads_a_row_planted_below_position_1_and_exits_3(
+    sealed_on_each_backend: SealedLedger, tmp_path: Path
+) -> None:
+    ledger = sealed_on_each_backend
+    with backdoor(ledger, drop_triggers=False) as door:
+        drop_position_guard(door)
+        plant(door, 0)
+    page = tmp_path / "report.html"
+    result = ledger.cli("report", "html", "-o", str(page))
+    # Check the page's own check reads the planted row, as `verify` does, and says it failed.
+    assert result.exit_code == EXIT_INTEGRITY, result.output
+    text = page.read_text(encoding="utf-8")
+    assert "Integrity check FAILED" in text
+    assert OUTSIDE.format(0) in text
