@@ -25,6 +25,7 @@ from eventsourcing.postgres import (
     PostgresFactory,
 )
 from eventsourcing.utils import Environment
+from psycopg.sql import SQL, Identifier
 
 from ledger.store.names import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 from ledger.store.recorders import (
@@ -85,6 +86,32 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name=EVENTS_TABLE)
+        # The library's `insert_events` sends a batch as one array of its composite type
+        # `stored_event_text`, which its `create_table` makes and the ledger's migrations do
+        # not (Alembic owns the schema; the type would be a second, unversioned definition of
+        # the row). Four parallel arrays of built-in types carry the same batch in the same
+        # one statement, and need no type in the database.
+        self.insert_events_statement = SQL(
+            "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(table=Identifier(EVENTS_TABLE))
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # The inherited `insert_events` path (the library's, within its own transaction):
+        # the same table lock and NOTIFY as a write session, then the batch in one statement.
+        _lock_and_notify(curs, self.lock_table_statements)
+        curs.execute(
+            self.insert_events_statement,
+            (
+                [str(e.originator_id) for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )
 
     def select_positioned(
         self, originator_id: str, *, lte_position: int | None = None
@@ -179,9 +206,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
                         "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
                         [f"{WRITE_IDLE_TIMEOUT_S}s"],
                     )
-                    for statement in self.lock_table_statements:
-                        curs.execute(statement)
-                    curs.execute(f"NOTIFY {EVENTS_TABLE}")
+                    _lock_and_notify(curs, self.lock_table_statements)
                 pinned = _WRITING.set((self.datastore, conn))
                 try:
                     yield _PostgresSession(conn)
@@ -211,6 +236,16 @@ class _PostgresSession:
                 _INSERT_EVENT.format(p="%s"),
                 [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
             )
+
+
+def _lock_and_notify(curs: Any, lock_table_statements: Sequence[Any]) -> None:
+    """What every write to the log does first, whichever path it takes: the library's
+    `LOCK TABLE ... IN EXCLUSIVE MODE` (with its lock timeout), so that no two writers hold
+    notification ids at once and ids commit in id order (a catch-up that trusts the highest id
+    it has seen never skips one); then the NOTIFY a subscriber listens for."""
+    for statement in lock_table_statements:
+        curs.execute(statement)
+    curs.execute(f"NOTIFY {EVENTS_TABLE}")
 
 
 def _notification(row: Any) -> Notification:

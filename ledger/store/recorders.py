@@ -130,6 +130,17 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, EVENTS_TABLE)
+        # The inherited `insert_events` (the library's `Application.save` calls it, as do its
+        # contract tests) names no columns: right for the library's 4-column table, wrong for
+        # `ledger_events`, whose `notification_id` column comes first. Naming them
+        # lets SQLite assign `notification_id`, which `lastrowid` then returns (it is the
+        # rowid alias), so the inherited path returns the ledger's positions; it is also the
+        # statement the write session uses, so both paths write rows alike.
+        self.insert_events_statement = _INSERT_EVENT.format(p="?")
+        self.select_events_statement = (
+            f"SELECT originator_id, originator_version, topic, state FROM {EVENTS_TABLE} "
+            "WHERE originator_id=? "
+        )
         self.select_max_notification_id_statement = (
             f"SELECT MAX(notification_id) FROM {EVENTS_TABLE}"
         )
