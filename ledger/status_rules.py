@@ -116,7 +116,8 @@ def derive(assertion: R, index: Referrals[R], registry: Registry) -> Derived:
 
     verdicts = index.referring(assertion, "verdict")
     verdict = verdicts[-1].get("status") if verdicts else None
-    superseded_by = _superseded_by(assertion, index, registry)
+    superseding = index.superseding(assertion)
+    superseded_by = _superseded_by(assertion, superseding, index, registry) if superseding else None
 
     if self_denied or _retracted(assertion, index, registry):
         status = "retracted"
@@ -154,10 +155,13 @@ def stands(report: R, index: Referrals[R], registry: Registry) -> bool:
 
 def _retracted(report: R, index: Referrals[R], registry: Registry) -> bool:
     # Recursion ends: a retraction refers only to reports already in the log, so every chain of
-    # retractions of retractions is finite (and almost always empty: one shared empty list).
+    # retractions of retractions is finite (and almost always empty: tested before any loop).
+    retractions = index.referring(report, "retraction")
+    if not retractions:
+        return False
     return any(
         registry.speaks_for(r.actor, report.actor) and stands(r, index, registry)
-        for r in index.referring(report, "retraction")
+        for r in retractions
     )
 
 
@@ -169,7 +173,9 @@ def _withdrawn(statement: R, index: Referrals[R], registry: Registry) -> bool:
     )
 
 
-def _superseded_by(assertion: R, index: Referrals[R], registry: Registry) -> str | None:
+def _superseded_by(
+    assertion: R, superseding: Sequence[R], index: Referrals[R], registry: Registry
+) -> str | None:
     """The latest statement by the assertion's side that names it in `supersedes`.
 
     Input refuses another side's `supersedes`; checked again here because a later registry line
@@ -178,7 +184,7 @@ def _superseded_by(assertion: R, index: Referrals[R], registry: Registry) -> str
     a ministry retracting its revised toll leaves the original standing.
     """
     latest = None
-    for s in index.superseding(assertion):
+    for s in superseding:
         if registry.same_side(s.actor, assertion.actor) and not _withdrawn(s, index, registry):
             latest = s.id
     return latest
