@@ -93,7 +93,7 @@ def derive(assertion: R, index: Referrals[R], registry: Registry) -> Derived:
     for denial in index.referring(assertion, "denial"):
         if not stands(denial, index, registry):
             continue
-        if denial.actor == author:
+        if author is not None and denial.actor == author:
             self_denied = True  # withdraws it (rule 1): counted in neither count
         elif registry.same_side(denial.actor, author):
             internal += 1
@@ -167,8 +167,9 @@ def _retracted(report: R, index: Referrals[R], registry: Registry) -> bool:
 
 def _withdrawn(statement: R, index: Referrals[R], registry: Registry) -> bool:
     """Rule 1 for any statement: retracted by its author or an ancestor, or denied by itself."""
+    author = statement.actor
     return _retracted(statement, index, registry) or any(
-        d.actor == statement.actor and stands(d, index, registry)
+        author is not None and d.actor == author and stands(d, index, registry)
         for d in index.referring(statement, "denial")
     )
 

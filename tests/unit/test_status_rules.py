@@ -388,6 +388,11 @@ CASES = [
         id="the threatened party corroborating a warning acknowledges it",
     ),
     pytest.param(
+        [*REGISTRY, claim("c", "SDF"), {**denial("d", "c", "x"), "by": None}],
+        {"c": {"status": "disputed", "denials": 1, "internal_denials": 0}},
+        id="a denial with no author is on nobody's side: it disputes, never withdraws",
+    ),
+    pytest.param(
         [claim("c", "sdf"), denial("d", "c", "SDF "), claim("e", "Kurds"), denial("f", "e", "YPG")],
         {"c": {"status": "retracted"}, "e": {"status": "disputed", "denials": 1}},
         id="without a registry names compare by their v1 ids",
