@@ -70,6 +70,59 @@ class InvalidChange(InvalidReference):
     exit_code = EXIT_BAD_INPUT
 
 
+class ActorRefused(DomainRuleViolation):
+    """An `actor` line broke a rule of the registry (DOMAIN.md, "The actor registry")."""
+
+
+class ActorNameTaken(ActorRefused):
+    """One name cannot mean two registered actors: resolution would depend on who asked."""
+
+    def __init__(self, name: str, holder: str, actor: str):
+        super().__init__(
+            f"'{name}' already names the registered actor '{holder}', so it cannot also name "
+            f"'{actor}' (drop it from '{holder}' first)"
+        )
+        self.name, self.holder, self.actor = name, holder, actor
+
+
+class AliasNotHeld(ActorRefused):
+    def __init__(self, name: str, holder: str, actor: str):
+        super().__init__(f"drop_aliases names '{name}', an alias of '{holder}', not of '{actor}'")
+        self.name, self.holder, self.actor = name, holder, actor
+
+
+class CanonicalNameKept(ActorRefused):
+    def __init__(self, name: str):
+        super().__init__(
+            f"'{name}' is the canonical name of a registered actor and never changes: "
+            "drop_aliases cannot remove it"
+        )
+        self.name = name
+
+
+class AliasAddedAndDropped(ActorRefused):
+    def __init__(self, name: str, actor: str):
+        super().__init__(f"the actor line for '{actor}' both adds and drops the alias '{name}'")
+        self.name, self.actor = name, actor
+
+
+class UnknownParent(ActorRefused):
+    def __init__(self, parent: str, actor: str):
+        super().__init__(
+            f"part_of names '{parent}', which is not a registered actor (register it with an "
+            f"actor line before '{actor}')"
+        )
+        self.parent, self.actor = parent, actor
+
+
+class PartOfCycle(ActorRefused):
+    def __init__(self, actor: str, chain: list[str]):
+        # chain: the proposed parent up to `actor` itself, so the message shows the loop.
+        loop = " -> ".join([actor, *chain])
+        super().__init__(f"'{actor}' cannot be part of '{chain[0]}': that makes a cycle ({loop})")
+        self.actor, self.chain = actor, chain
+
+
 class StoreUnavailable(LedgerError):
     """The database cannot be reached, opened or written."""
 
