@@ -27,7 +27,14 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.hashing import GENESIS_HASH, content_fingerprint, event_hash
-from ledger.report_fields import PLAIN_JSON_TYPES, REPORT_FIELDS, REPORT_TYPES, UNCORRECTABLE
+from ledger.report_fields import (
+    ASSERTION_TYPES,
+    PLAIN_JSON_TYPES,
+    REPORT_FIELDS,
+    REPORT_TYPES,
+    STATED_TYPES,
+    UNCORRECTABLE,
+)
 from ledger.timeutil import recorded_stamp
 
 if TYPE_CHECKING:
@@ -35,9 +42,6 @@ if TYPE_CHECKING:
 
 TOPIC_PREFIX = "incident-ledger:Incident"
 
-ASSERTION_TYPES = frozenset({"claim", "warning"})
-# Reports made by an identifiable actor: the only ones that can be retracted by that actor.
-STATED_TYPES = frozenset({"claim", "warning", "denial", "corroboration"})
 # What each kind of reference may point at (None: any report).
 REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
     "denial": ASSERTION_TYPES,

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from ledger.ids import actor_id
+from ledger.report_fields import ASSERTION_TYPES, PARTY_TYPES
 from ledger.timeutil import earliest_instant
 
 # What `actors` counts per actor, and `actor_tallies` per incident and actor.
@@ -146,8 +147,6 @@ _INCIDENT_FIELDS = (
     "occurred_to",
     "description",
 )
-ASSERTION_TYPES = frozenset({"claim", "warning"})
-PROVENANCE_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
 CHANNEL_KINDS = frozenset({"statement", "briefing", "interview", "document"})
 # An incident shows the most contested state any of its assertions is in.
 INCIDENT_STATUS_ORDER = (
@@ -591,7 +590,7 @@ def _accused(assertion: _Report) -> set[str]:
 def _provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     rows = []
     for report in ledger.live():
-        if report.type not in PROVENANCE_TYPES:
+        if report.type not in PARTY_TYPES:
             continue
         for hop, values in enumerate(_chain(report)):
             hop_row = {"report": report.id, "incident": report.incident, "hop": hop}
@@ -602,7 +601,7 @@ def _provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
 def _provenance_chain_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     rows = []
     for report in ledger.live():
-        if report.type in PROVENANCE_TYPES and (chain := _chain(report)):
+        if report.type in PARTY_TYPES and (chain := _chain(report)):
             rows.append({"report": report.id, "incident": report.incident, "chain": _json(chain)})
     return sorted(rows, key=lambda row: row["report"])
 

@@ -25,6 +25,14 @@ REPORT_TYPES = (
     "link",
 )
 
+# Assertions: the reports whose status the views derive (docs/format.md, "Status of an assertion").
+ASSERTION_TYPES = frozenset({"claim", "warning"})
+# Reports made by an identifiable actor: the only ones that can be retracted by that actor.
+STATED_TYPES = ASSERTION_TYPES | {"denial", "corroboration"}
+# Reports whose `by` is a party to the incident, with a provenance chain (an analyst's
+# assessment or verdict is neither).
+PARTY_TYPES = STATED_TYPES | {"retraction"}
+
 # Report types whose validated lines are plain JSON for hashing: no float anywhere (only an
 # incident's lat/lon are floats), no free-form object (only a correction's `changes`), every
 # integer bounded within ±2^53, every key a model field (ASCII). Their canonical JSON is

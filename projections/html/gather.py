@@ -21,6 +21,7 @@ from ledger.errors import IncidentNotFound, LedgerError
 from ledger.ids import actor_id
 from ledger.integrity import verify
 from ledger.log_queries import events_after, log_size, notifications, referring_from_elsewhere
+from ledger.report_fields import PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections import schema
@@ -39,10 +40,6 @@ from projections.html.model import (
 )
 from projections.html.snapshot import check_schema, report_engine
 from projections.queries import STATUSES
-
-# Reports whose `by` is a party to the incident (an analyst's assessment or verdict is not).
-PARTY_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
-
 
 # -- the projection tables ---------------------------------------------------------------------
 
