@@ -33,6 +33,7 @@ from ledger.fold import fold, timeline_values
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
 from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
+from projections.queries import driver_sql
 
 PROJECTION = "views"
 BATCH = 5_000
@@ -59,7 +60,7 @@ class Connection:
         self.postgres = postgres
 
     def _sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self.postgres else statement
+        return driver_sql(statement, postgres=self.postgres)
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.raw.execute(self._sql(statement), params).fetchall())
