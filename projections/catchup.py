@@ -34,8 +34,8 @@ from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
 from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
 from projections.queries import driver_sql
+from projections.staleness import PROJECTION, tracked_position
 
-PROJECTION = "views"
 BATCH = 5_000
 BULK_FROM = 20_000
 # The tables whose rows belong to one incident: a catch-up replaces a touched incident's rows.
@@ -173,7 +173,7 @@ def catch_up(
     target = ledger.max_position()
     # The tracked position costs a connection of its own: read only when the log is long
     # enough to hold such a backlog.
-    if fail_after is None and target >= bulk_from and target - tracked_position(store) >= bulk_from:
+    if fail_after is None and target >= bulk_from and target - _tracked(store) >= bulk_from:
         from projections.rebuild import catch_up_in_bulk
 
         return catch_up_in_bulk(ledger, store, on_progress=on_progress, lock_timeout=lock_timeout)
@@ -202,16 +202,12 @@ def catch_up(
                 on_progress(notifications[-1].id, target)
 
 
-def tracked_position(store: StoreConfig) -> int:
-    """The last log position the views hold (0 before the first catch-up)."""
-    with connect(store) as db:
-        value = db.rows(
-            "SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,)
-        )
-    return int(value[0][0] or 0) if value else 0
-
-
 # ---------------------------------------------------------------------------------------------
+
+
+def _tracked(store: StoreConfig) -> int:
+    with connect(store) as db:
+        return tracked_position(db.raw)
 
 
 def lock_and_read_position(db: Connection) -> int:
