@@ -29,9 +29,10 @@ import orjson
 from ledger import stops
 from ledger.application import IncidentLedger
 from ledger.errors import UnprojectableEvent
-from ledger.fold import fold, timeline_values
+from ledger.fold import fold
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
+from ledger.view_rows import timeline_values
 from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
 from projections.queries import driver_sql
 from projections.staleness import PROJECTION, tracked_position
