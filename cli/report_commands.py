@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import guarded, usage_error
+from ledger.report_fields import DECLARED, MAGNITUDE_PARTS
 
 # command name, report type, one-line help, example
 COMMANDS: list[tuple[str, str, str, str]] = [
@@ -96,41 +97,18 @@ COMMANDS: list[tuple[str, str, str, str]] = [
     ),
 ]
 
-FIELD_HELP: dict[str, str] = {
-    "report": "This report's id (a slug); derived from the content when left out.",
-    "title": "Short title of the incident.",
-    "by": "The actor who made this report (organisation or person).",
-    "speaker": "The person who spoke, if not the actor itself.",
-    "on_behalf_of": "Whom the speaker spoke for.",
-    "summary": "What was said, in one or two sentences.",
-    "quote": "The words as quoted.",
-    "stated_at": "When it was said (ISO 8601: 2017, 2017-09, 2017-09-21, 2017-09-21T14:05Z).",
-    "refers_to": "Id of a report this one is about; repeat for several.",
-    "against": "Alleged perpetrator; repeat for several.",
-    "targets": "Alleged target; repeat for several.",
-    "sources": "Source hop, original statement first, outward: "
-    '"OUTLET; kind=wire; url=...; published_at=...; quote_mode=direct" or a JSON object.',
-    "variants": 'One version of the detail: "VALUE <= OUTLET, OUTLET" or a JSON object; ≥ 2.',
-    "changes": "field=value to change (value as JSON if it parses, else text); repeat.",
-    "void": "Stop counting the referenced report in current-state views.",
-    "independent": "The corroboration is independent of the asserter's own sources.",
-}
-
-_LIST_FIELDS = {"refers_to", "against", "targets", "sources", "variants"}
-_INT_FIELDS = {"credibility"}
-_FLOAT_FIELDS = {"lat", "lon"}
-_BOOL_FIELDS = {"independent", "void"}
+# The line's identity and bookkeeping: the incident is the command's argument, the type is the
+# command, the recorder is the global --recorded-by.
 _SKIP = {"type", "incident", "recorded_by"}
-
-
-def _kebab(name: str) -> str:
-    return "--" + name.replace("_", "-")
+# What the typed command's option parses, per kind of field (ledger/report_fields.py): lists
+# and a correction's changes are repeated options, a flag is a switch.
+_REPEATED = {"names", "refers_to", "sources", "variants", "changes"}
+_SWITCH = {"flag", "true"}
+_NUMBER = {"integer": int, "number": float}
 
 
 def _parameters(report_type: str) -> list[inspect.Parameter]:
-    # From the static field table, not the pydantic models: see ledger/report_fields.py.
-    from ledger.report_fields import REPORT_FIELDS
-
+    # From the declared fields, not the pydantic models: see ledger/report_fields.py.
     params = [
         inspect.Parameter(
             "incident",
@@ -140,11 +118,11 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
             ],
         )
     ]
-    for name, required in REPORT_FIELDS[report_type]:
-        if name in _SKIP:
+    for field in DECLARED[report_type]:
+        if field.name in _SKIP:
             continue
-        if name == "magnitude":
-            for part in ("occurrences", "killed", "injured"):
+        if field.kind == "magnitude":
+            for part in MAGNITUDE_PARTS:
                 params.append(
                     inspect.Parameter(
                         part,
@@ -159,34 +137,22 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
                     )
                 )
             continue
-        option = (
-            "--change"
-            if name == "changes"
-            else "--variant"
-            if name == "variants"
-            else ("--source" if name == "sources" else _kebab(name))
-        )
-        help_text = FIELD_HELP.get(name, name.replace("_", " ").capitalize() + ".")
-        if required:
-            help_text += " [required]"
-        if name in _LIST_FIELDS or name == "changes":
+        help_text = field.help_text + (" [required]" if field.required else "")
+        if field.kind in _REPEATED:
             annotation: Any = Optional[list[str]]  # noqa: UP045
-        elif name in _BOOL_FIELDS:
+        elif field.kind in _SWITCH:
             annotation = bool
-        elif name in _INT_FIELDS:
-            annotation = Optional[int]  # noqa: UP045
-        elif name in _FLOAT_FIELDS:
-            annotation = Optional[float]  # noqa: UP045
         else:
-            annotation = Optional[str]  # noqa: UP045
-        default: Any = False if name in _BOOL_FIELDS else None
+            annotation = Optional[_NUMBER.get(field.kind, str)]  # noqa: UP045
+        default: Any = False if field.kind in _SWITCH else None
         params.append(
             inspect.Parameter(
-                name,
+                field.name,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=default,
                 annotation=Annotated[
-                    annotation, typer.Option(option, help=help_text, show_default=False)
+                    annotation,
+                    typer.Option(field.option_name, help=help_text, show_default=False),
                 ],
             )
         )
@@ -283,7 +249,7 @@ def parse_changes(texts: list[str]) -> dict[str, Any]:
 def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, Any]:
     """The JSON line a typed command stands for."""
     line: dict[str, Any] = {"type": report_type}
-    magnitude = {k: options.pop(k) for k in ("occurrences", "killed", "injured") if k in options}
+    magnitude = {k: options.pop(k) for k in MAGNITUDE_PARTS if k in options}
     if any(v is not None for v in magnitude.values()):
         line["magnitude"] = {k: v for k, v in magnitude.items() if v is not None}
     for name, value in options.items():

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.application import Cut, IncidentLedger, records_touching
-from ledger.domain import ASSERTION_TYPES
 from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
 from ledger.integrity import Verification, verify
+from ledger.report_fields import ASSERTION_TYPES
 
 
 @dataclass

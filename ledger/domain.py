@@ -27,7 +27,15 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.hashing import GENESIS_HASH, content_fingerprint, event_hash
-from ledger.report_fields import PLAIN_JSON_TYPES, REPORT_FIELDS, REPORT_TYPES, UNCORRECTABLE
+from ledger.report_fields import (
+    ASSERTION_TYPES,
+    DECLARED,
+    PLAIN_JSON_TYPES,
+    REPORT_TYPES,
+    STATED_TYPES,
+    UNCORRECTABLE,
+    VALUE_TYPES,
+)
 from ledger.timeutil import recorded_stamp
 
 if TYPE_CHECKING:
@@ -35,9 +43,6 @@ if TYPE_CHECKING:
 
 TOPIC_PREFIX = "incident-ledger:Incident"
 
-ASSERTION_TYPES = frozenset({"claim", "warning"})
-# Reports made by an identifiable actor: the only ones that can be retracted by that actor.
-STATED_TYPES = frozenset({"claim", "warning", "denial", "corroboration"})
 # What each kind of reference may point at (None: any report).
 REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
     "denial": ASSERTION_TYPES,
@@ -101,13 +106,12 @@ class IncidentEvent(CanMutateAggregate[str]):
         aggregate.last_hash = self.hash
 
 
-# Each report type's own fields, in interchange order (from the static table, checked against
-# the models by a test: this runs at import, and the models cost pydantic's import).
+# Each report type's own fields, as declared (ledger/report_fields.py): what an event of that
+# type carries besides its identity and the ledger's bookkeeping.
+_IDENTITY = ("type", "incident", "report", "recorded_by")
 OWN_FIELDS: dict[str, tuple[str, ...]] = {
-    report_type: tuple(
-        name for name, _ in fields if name not in ("type", "incident", "report", "recorded_by")
-    )
-    for report_type, fields in REPORT_FIELDS.items()
+    report_type: tuple(f.name for f in fields if f.name not in _IDENTITY)
+    for report_type, fields in DECLARED.items()
 }
 
 
@@ -133,13 +137,12 @@ def event_content(
 
 
 def _report_event(name: str, report_type: str, base: type = IncidentEvent, **namespace: Any) -> Any:
-    """Build an event class whose fields are the interchange model's fields for its type.
-
-    One source of truth for the fields (the interchange models, through the static table that
-    a test keeps equal to them), and stable explicit topics.
-    """
+    """The event class `Incident.<name>`: its fields are the report type's declared own fields
+    (each optional, typed by its kind), its topic is explicit and stable."""
+    declared = {f.name: f for f in DECLARED[report_type]}
     own = [
-        (field_name, Any, dataclasses.field(default=None)) for field_name in OWN_FIELDS[report_type]
+        (field_name, VALUE_TYPES[declared[field_name].kind] | None, dataclasses.field(default=None))
+        for field_name in OWN_FIELDS[report_type]
     ]
     cls = dataclasses.make_dataclass(
         name,
@@ -151,7 +154,9 @@ def _report_event(name: str, report_type: str, base: type = IncidentEvent, **nam
             "report_type": report_type,
             "TOPIC": f"{TOPIC_PREFIX}.{name}",
             "__module__": __name__,
+            # Attached to Incident below, so the name is where the class is found.
             "__qualname__": f"Incident.{name}",
+            "__doc__": f"A filed {report_type} report: {', '.join(OWN_FIELDS[report_type])}.",
             **namespace,
         },
     )
@@ -406,6 +411,12 @@ class Incident(BaseAggregate[str]):
                     _check_link(target.incident, fields["changes"]["other"], directory)
 
 
+# Each event class where its name says it is (`Incident.ClaimMade`), for readers: replay finds
+# them by their explicit topics.
+for _event_class in EVENT_BY_TYPE.values():
+    setattr(Incident, _event_class.__name__, _event_class)
+
+
 def _check_link(incident: str, other: str, directory: ReportDirectory, field: str = "") -> None:
     """A link names another incident that exists; `field` is where the slug was given."""
     where = field or "changes.other"
@@ -446,7 +457,7 @@ def _own_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     # A copy and four removals run in C; validated lines hold no None values, so the filter
     # in Python runs only when one does.
     own = dict(fields)
-    for key in ("type", "incident", "report", "recorded_by"):
+    for key in _IDENTITY:
         own.pop(key, None)
     if None in own.values():
         own = {k: v for k, v in own.items() if v is not None}

@@ -11,7 +11,7 @@ import json
 import math
 import re
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator,
@@ -22,13 +22,14 @@ from pydantic import (
     SerializerFunctionWrapHandler,
     TypeAdapter,
     ValidationError,
+    create_model,
     model_serializer,
     model_validator,
 )
 
 from ledger.errors import InvalidInput
 from ledger.ids import SLUG_PATTERN
-from ledger.report_fields import REPORT_TYPES
+from ledger.report_fields import DECLARED, MAGNITUDE_PARTS, REPORT_TYPES, ReportField
 from ledger.timeutil import InvalidTime, parse_earliest
 
 # Limits on free text, documented in docs/format.md ("Limits"). They keep one hostile line from
@@ -186,10 +187,16 @@ class Source(_Strict):
 Sources = Annotated[list[Source], Field(max_length=MAX_LIST)]
 
 
-class Magnitude(_Strict):
-    occurrences: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
-    killed: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
-    injured: Annotated[int, Field(ge=0, le=10_000_000)] | None = None
+# A claim's counts, each optional, from 0 to its declared bound.
+Magnitude = create_model(
+    "Magnitude",
+    __base__=_Strict,
+    __module__=__name__,
+    **{
+        part: (Annotated[int, Field(ge=0, le=high)] | None, None)
+        for part, high in MAGNITUDE_PARTS.items()
+    },  # type: ignore[call-overload]
+)
 
 
 VariantValue = (
@@ -213,176 +220,89 @@ class Variant(_Strict):
         return {"value": self.value, **data}
 
 
-class _Report(_Strict):
-    incident: Slug
-    report: Slug | None = None
-    recorded_by: Name | None = None
+# What each kind of field (ledger/report_fields.py `VALUE_TYPES`) must hold. A field's own
+# choices and bounds are added to its kind's type by `_annotation`.
+KIND_TYPES: dict[str, Any] = {
+    "slug": Slug,
+    "name": Name,
+    "title": Title,
+    "summary": Summary,
+    "text": Text,
+    "time": Time,
+    "cameo": Cameo,
+    "field": Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")],
+    "integer": int,
+    "number": float,
+    "flag": bool,
+    "true": Literal[True],
+    "names": Names,
+    "refers_to": RefersTo,
+    "sources": Sources,
+    "variants": Annotated[list[Variant], Field(min_length=2, max_length=MAX_LIST)],
+    "magnitude": Magnitude,
+    "changes": Annotated[
+        dict[str, Any], Field(min_length=1, max_length=50), AfterValidator(_json_safe)
+    ],
+}
 
 
-class IncidentLine(_Strict):
-    type: Literal["incident"]
-    incident: Slug
-    recorded_by: Name | None = None
-    title: Title
-    category: Title | None = None
-    location: Title | None = None
-    location_qualifier: Title | None = None
-    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
-    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
-    occurred_from: Time | None = None
-    occurred_to: Time | None = None
-    description: Text | None = None
-
-    @model_validator(mode="after")
-    def _occurred_in_order(self) -> IncidentLine:
-        if (
-            self.occurred_from
-            and self.occurred_to
-            and parse_earliest(self.occurred_to) < parse_earliest(self.occurred_from)
-        ):
-            raise ValueError("occurred_to is before occurred_from")
-        return self
+def _annotation(report_type: str, field: ReportField) -> Any:
+    if field.kind == "type":
+        return Literal[report_type]
+    if field.kind == "choice":
+        return Literal[field.choices]
+    if field.bounds is not None:
+        low, high = field.bounds
+        return Annotated[KIND_TYPES[field.kind], Field(ge=low, le=high)]
+    return KIND_TYPES[field.kind]
 
 
-class _Statement(_Report):
-    """Reports made by an actor, with optional speaker, quote and source chain."""
-
-    by: Name
-    speaker: Name | None = None
-    on_behalf_of: Name | None = None
-    quote: Text | None = None
-    stated_at: Time | None = None
-    sources: Sources | None = None
-
-
-class ClaimLine(_Statement):
-    type: Literal["claim"]
-    summary: Summary
-    stance: Literal["alleges", "accuses", "claims_responsibility", "reports"] | None = None
-    against: Names | None = None
-    targets: Names | None = None
-    cameo: Cameo | None = None
-    magnitude: Magnitude | None = None
+def _occurred_in_order(line: Any) -> Any:
+    if (
+        line.occurred_from
+        and line.occurred_to
+        and parse_earliest(line.occurred_to) < parse_earliest(line.occurred_from)
+    ):
+        raise ValueError("occurred_to is before occurred_from")
+    return line
 
 
-class WarningLine(_Statement):
-    type: Literal["warning"]
-    addressee: Name
-    summary: Summary
-    threatened_party: Name | None = None
-    condition: Summary | None = None
-    threatened_action: Summary | None = None
-    channel: Name | None = None
-    cameo: Cameo | None = None
+def _changes_or_void(line: Any) -> Any:
+    if (line.changes is None) == (line.void is None):
+        raise ValueError("give exactly one of 'changes' (an object) or 'void': true")
+    return line
 
 
-class DenialLine(_Statement):
-    type: Literal["denial"]
-    refers_to: RefersTo
-    summary: Summary
-    scope: Literal["occurred", "attribution", "details", "magnitude"] | None = None
-    counter_claim: Summary | None = None
+# The rules between a line's fields, checked once each field is valid.
+_LINE_CHECKS: dict[str, Any] = {"incident": _occurred_in_order, "correction": _changes_or_void}
 
 
-class CorroborationLine(_Report):
-    type: Literal["corroboration"]
-    by: Name
-    refers_to: RefersTo
-    summary: Summary
-    independent: bool | None = None
-    basis: Summary | None = None
-    quote: Text | None = None
-    stated_at: Time | None = None
-    sources: Sources | None = None
+def _line_model(report_type: str, fields: tuple[ReportField, ...]) -> type[BaseModel]:
+    """The validation model of one report type's lines, from its declared fields."""
+    definitions: dict[str, Any] = {
+        f.name: (_annotation(report_type, f), ...)
+        if f.required
+        else (_annotation(report_type, f) | None, None)
+        for f in fields
+    }
+    checks: dict[str, Any] = {}
+    if check := _LINE_CHECKS.get(report_type):
+        checks["_check"] = model_validator(mode="after")(check)
+    model: type[BaseModel] = create_model(
+        f"{report_type.capitalize()}Line",
+        __base__=_Strict,
+        __module__=__name__,
+        __validators__=checks,
+        **definitions,
+    )
+    return model
 
-
-class DiscrepancyLine(_Report):
-    type: Literal["discrepancy"]
-    refers_to: RefersTo
-    field: Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]
-    variants: Annotated[list[Variant], Field(min_length=2, max_length=MAX_LIST)]
-    note: Summary | None = None
-
-
-class AssessmentLine(_Report):
-    type: Literal["assessment"]
-    refers_to: RefersTo
-    reliability: Literal["A", "B", "C", "D", "E", "F"]
-    credibility: Annotated[int, Field(ge=1, le=6)]
-    rationale: Summary | None = None
-    by: Name | None = None
-
-
-class VerdictLine(_Report):
-    type: Literal["verdict"]
-    refers_to: RefersTo
-    status: Literal["confirmed", "refuted", "unverifiable"]
-    reason: Summary
-    by: Name | None = None
-
-
-class RetractionLine(_Report):
-    type: Literal["retraction"]
-    refers_to: RefersTo
-    by: Name
-    reason: Summary | None = None
-    stated_at: Time | None = None
-    sources: Sources | None = None
-
-
-class CorrectionLine(_Report):
-    type: Literal["correction"]
-    refers_to: RefersTo
-    reason: Summary
-    changes: (
-        Annotated[dict[str, Any], Field(min_length=1, max_length=50), AfterValidator(_json_safe)]
-        | None
-    ) = None
-    void: Literal[True] | None = None
-    by: Name | None = None
-
-    @model_validator(mode="after")
-    def _changes_or_void(self) -> CorrectionLine:
-        if (self.changes is None) == (self.void is None):
-            raise ValueError("give exactly one of 'changes' (an object) or 'void': true")
-        return self
-
-
-class LinkLine(_Report):
-    type: Literal["link"]
-    other: Slug
-    relation: Literal["context_for", "follows", "same_as", "part_of", "cited_as_justification"]
-    note: Summary | None = None
-
-
-ReportLine = Annotated[
-    IncidentLine
-    | ClaimLine
-    | WarningLine
-    | DenialLine
-    | CorroborationLine
-    | DiscrepancyLine
-    | AssessmentLine
-    | VerdictLine
-    | RetractionLine
-    | CorrectionLine
-    | LinkLine,
-    Field(discriminator="type"),
-]
 
 MODEL_BY_TYPE: dict[str, type[BaseModel]] = {
-    "incident": IncidentLine,
-    "claim": ClaimLine,
-    "warning": WarningLine,
-    "denial": DenialLine,
-    "corroboration": CorroborationLine,
-    "discrepancy": DiscrepancyLine,
-    "assessment": AssessmentLine,
-    "verdict": VerdictLine,
-    "retraction": RetractionLine,
-    "correction": CorrectionLine,
-    "link": LinkLine,
+    report_type: _line_model(report_type, fields) for report_type, fields in DECLARED.items()
 }
+# One union, told apart by `type`.
+ReportLine: Any = Annotated[Union[tuple(MODEL_BY_TYPE.values())], Field(discriminator="type")]  # noqa: UP007
 
 
 @functools.cache

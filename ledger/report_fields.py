@@ -1,29 +1,276 @@
-"""Each report type's fields (name, required), in the interchange models' order, and the
-constants about report types that need no model.
+"""Each report type's fields, declared once: name, kind of value, whether required, choices
+and bounds, the typed command's help. Everything else about report fields is derived from here:
 
-The domain's event classes and the typed commands' options are built from this at start-up,
-instead of from the pydantic models themselves: importing pydantic and building the models
-adds ~0.06 s to the start-up of every command that imports them, and only the commands that
-validate input (append, import, a typed report, a correction) need them.
-tests/unit/test_report_fields.py checks the table is exactly what the models say, so a field
-added to a model without being added here fails the tests.
+- the validation models (`ledger.interchange` builds one pydantic model per type from
+  `DECLARED`, mapping each kind to its constrained type),
+- the domain's event classes and their fields (`ledger.domain`),
+- the typed commands' options (`cli/report_commands.py`).
+
+Plain data, importable without pydantic: importing pydantic and building the models adds
+~0.06 s to the start-up of every command, and only the commands that validate input (append,
+import, a typed report, a correction) need them; the event classes and the options are built
+from this table at start-up.
 """
 
 from __future__ import annotations
 
-REPORT_TYPES = (
-    "incident",
-    "claim",
-    "warning",
-    "denial",
-    "corroboration",
-    "discrepancy",
-    "assessment",
-    "verdict",
-    "retraction",
-    "correction",
-    "link",
+from typing import NamedTuple
+
+# The kinds of value a field takes. The validation model of each kind (its lengths, patterns,
+# and limits) is in ledger/interchange.py `KIND_TYPES`; here is what a valid value is in plain
+# JSON, which the event classes' field types and the typed commands' option types follow.
+VALUE_TYPES: dict[str, type] = {
+    "type": str,  # the line's own report type
+    "slug": str,
+    "name": str,
+    "title": str,
+    "summary": str,
+    "text": str,
+    "time": str,
+    "cameo": str,  # a CAMEO event code: 2 to 4 digits
+    "field": str,  # a field name (a discrepancy's), lowercase with underscores
+    "choice": str,  # one of the field's `choices`
+    "integer": int,  # within the field's `bounds`
+    "number": float,  # within the field's `bounds`
+    "flag": bool,
+    "true": bool,  # only `true` (a correction's `void`)
+    "names": list,  # of names
+    "refers_to": list,  # of report ids; a single id is taken as a list of one
+    "sources": list,  # of source hops (ledger.interchange.Source)
+    "variants": list,  # of at least two variants (ledger.interchange.Variant)
+    "magnitude": dict,  # counts (MAGNITUDE_PARTS)
+    "changes": dict,  # a correction's free-form changes
+}
+# A magnitude's counts and their upper bounds (each at least 0); the typed commands give each
+# its own option.
+MAGNITUDE_PARTS: dict[str, int] = {
+    "occurrences": 1_000_000,
+    "killed": 10_000_000,
+    "injured": 10_000_000,
+}
+
+
+# A NamedTuple, not a dataclass: this is imported at every command's start-up, and making a
+# dataclass costs about a millisecond (it compiles its methods), a NamedTuple a tenth of that.
+class ReportField(NamedTuple):
+    """One field of a report type's lines."""
+
+    name: str
+    kind: str  # a key of VALUE_TYPES
+    required: bool = False
+    choices: tuple[str, ...] = ()  # for kind "choice"
+    bounds: tuple[float, float] | None = None  # inclusive, for kinds "integer" and "number"
+    help: str = ""  # the typed command's option help, when the name does not say enough
+    option: str = ""  # the typed command's option, when not the name in kebab case
+
+    def optional(self) -> ReportField:
+        return self._replace(required=False)
+
+    def but_required(self) -> ReportField:
+        return self._replace(required=True)
+
+    @property
+    def help_text(self) -> str:
+        return self.help or self.name.replace("_", " ").capitalize() + "."
+
+    @property
+    def option_name(self) -> str:
+        return self.option or "--" + self.name.replace("_", "-")
+
+
+F = ReportField
+_TYPE = F("type", "type", required=True)
+_INCIDENT = F("incident", "slug", required=True)
+_REPORT = F(
+    "report", "slug", help="This report's id (a slug); derived from the content when left out."
 )
+_RECORDED_BY = F("recorded_by", "name")
+# Every report but the incident line itself starts with these.
+_ABOUT = (_INCIDENT, _REPORT, _RECORDED_BY)
+_BY = F(
+    "by", "name", required=True, help="The actor who made this report (organisation or person)."
+)
+_SUMMARY = F("summary", "summary", required=True, help="What was said, in one or two sentences.")
+_QUOTE = F("quote", "text", help="The words as quoted.")
+_STATED_AT = F(
+    "stated_at",
+    "time",
+    help="When it was said (ISO 8601: 2017, 2017-09, 2017-09-21, 2017-09-21T14:05Z).",
+)
+_SOURCES = F(
+    "sources",
+    "sources",
+    option="--source",
+    help="Source hop, original statement first, outward: "
+    '"OUTLET; kind=wire; url=...; published_at=...; quote_mode=direct" or a JSON object.',
+)
+_REFERS_TO = F(
+    "refers_to",
+    "refers_to",
+    required=True,
+    help="Id of a report this one is about; repeat for several.",
+)
+_CAMEO = F("cameo", "cameo")
+_NOTE = F("note", "summary")
+_REASON = F("reason", "summary", required=True)
+# What an actor's statement carries: who said it, in whose name, the words, when, from where.
+_STATEMENT = (
+    _BY,
+    F("speaker", "name", help="The person who spoke, if not the actor itself."),
+    F("on_behalf_of", "name", help="Whom the speaker spoke for."),
+    _QUOTE,
+    _STATED_AT,
+    _SOURCES,
+)
+
+# Each report type's fields, in the order of its lines' keys (and of its events' fields).
+DECLARED: dict[str, tuple[ReportField, ...]] = {
+    "incident": (
+        _TYPE,
+        _INCIDENT,
+        _RECORDED_BY,
+        F("title", "title", required=True, help="Short title of the incident."),
+        F("category", "title"),
+        F("location", "title"),
+        F("location_qualifier", "title"),
+        F("lat", "number", bounds=(-90, 90)),
+        F("lon", "number", bounds=(-180, 180)),
+        F("occurred_from", "time"),
+        F("occurred_to", "time"),
+        F("description", "text"),
+    ),
+    "claim": (
+        *_ABOUT,
+        *_STATEMENT,
+        _TYPE,
+        _SUMMARY,
+        F("stance", "choice", choices=("alleges", "accuses", "claims_responsibility", "reports")),
+        F("against", "names", help="Alleged perpetrator; repeat for several."),
+        F("targets", "names", help="Alleged target; repeat for several."),
+        _CAMEO,
+        F("magnitude", "magnitude"),
+    ),
+    "warning": (
+        *_ABOUT,
+        *_STATEMENT,
+        _TYPE,
+        F("addressee", "name", required=True),
+        _SUMMARY,
+        F("threatened_party", "name"),
+        F("condition", "summary"),
+        F("threatened_action", "summary"),
+        F("channel", "name"),
+        _CAMEO,
+    ),
+    "denial": (
+        *_ABOUT,
+        *_STATEMENT,
+        _TYPE,
+        _REFERS_TO,
+        _SUMMARY,
+        F("scope", "choice", choices=("occurred", "attribution", "details", "magnitude")),
+        F("counter_claim", "summary"),
+    ),
+    "corroboration": (
+        *_ABOUT,
+        _TYPE,
+        _BY,
+        _REFERS_TO,
+        _SUMMARY,
+        F(
+            "independent",
+            "flag",
+            help="The corroboration is independent of the asserter's own sources.",
+        ),
+        F("basis", "summary"),
+        _QUOTE,
+        _STATED_AT,
+        _SOURCES,
+    ),
+    "discrepancy": (
+        *_ABOUT,
+        _TYPE,
+        _REFERS_TO,
+        F("field", "field", required=True),
+        F(
+            "variants",
+            "variants",
+            required=True,
+            option="--variant",
+            help='One version of the detail: "VALUE <= OUTLET, OUTLET" or a JSON object; ≥ 2.',
+        ),
+        _NOTE,
+    ),
+    "assessment": (
+        *_ABOUT,
+        _TYPE,
+        _REFERS_TO,
+        F("reliability", "choice", required=True, choices=("A", "B", "C", "D", "E", "F")),
+        F("credibility", "integer", required=True, bounds=(1, 6)),
+        F("rationale", "summary"),
+        _BY.optional(),
+    ),
+    "verdict": (
+        *_ABOUT,
+        _TYPE,
+        _REFERS_TO,
+        F("status", "choice", required=True, choices=("confirmed", "refuted", "unverifiable")),
+        _REASON,
+        _BY.optional(),
+    ),
+    "retraction": (
+        *_ABOUT,
+        _TYPE,
+        _REFERS_TO,
+        _BY,
+        _REASON.optional(),
+        _STATED_AT,
+        _SOURCES,
+    ),
+    "correction": (
+        *_ABOUT,
+        _TYPE,
+        _REFERS_TO,
+        _REASON,
+        F(
+            "changes",
+            "changes",
+            option="--change",
+            help="field=value to change (value as JSON if it parses, else text); repeat.",
+        ),
+        F("void", "true", help="Stop counting the referenced report in current-state views."),
+        _BY.optional(),
+    ),
+    "link": (
+        *_ABOUT,
+        _TYPE,
+        F("other", "slug", required=True),
+        F(
+            "relation",
+            "choice",
+            required=True,
+            choices=("context_for", "follows", "same_as", "part_of", "cited_as_justification"),
+        ),
+        _NOTE,
+    ),
+}
+
+# (name, required) per report type: the shape most readers need.
+REPORT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
+    report_type: tuple((f.name, f.required) for f in fields)
+    for report_type, fields in DECLARED.items()
+}
+
+REPORT_TYPES = tuple(DECLARED)
+
+
+# Assertions: the reports whose status the views derive (docs/format.md, "Status of an assertion").
+ASSERTION_TYPES = frozenset({"claim", "warning"})
+# Reports made by an identifiable actor: the only ones that can be retracted by that actor.
+STATED_TYPES = ASSERTION_TYPES | {"denial", "corroboration"}
+# Reports whose `by` is a party to the incident, with a provenance chain (an analyst's
+# assessment or verdict is neither).
+PARTY_TYPES = STATED_TYPES | {"retraction"}
 
 # Report types whose validated lines are plain JSON for hashing: no float anywhere (only an
 # incident's lat/lon are floats), no free-form object (only a correction's `changes`), every
@@ -34,149 +281,3 @@ PLAIN_JSON_TYPES = frozenset(REPORT_TYPES) - {"incident", "correction"}
 
 # Fields a correction may not change: they identify the report or its place in the graph.
 UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_by"})
-
-REPORT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
-    "incident": (
-        ("type", True),
-        ("incident", True),
-        ("recorded_by", False),
-        ("title", True),
-        ("category", False),
-        ("location", False),
-        ("location_qualifier", False),
-        ("lat", False),
-        ("lon", False),
-        ("occurred_from", False),
-        ("occurred_to", False),
-        ("description", False),
-    ),
-    "claim": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("by", True),
-        ("speaker", False),
-        ("on_behalf_of", False),
-        ("quote", False),
-        ("stated_at", False),
-        ("sources", False),
-        ("type", True),
-        ("summary", True),
-        ("stance", False),
-        ("against", False),
-        ("targets", False),
-        ("cameo", False),
-        ("magnitude", False),
-    ),
-    "warning": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("by", True),
-        ("speaker", False),
-        ("on_behalf_of", False),
-        ("quote", False),
-        ("stated_at", False),
-        ("sources", False),
-        ("type", True),
-        ("addressee", True),
-        ("summary", True),
-        ("threatened_party", False),
-        ("condition", False),
-        ("threatened_action", False),
-        ("channel", False),
-        ("cameo", False),
-    ),
-    "denial": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("by", True),
-        ("speaker", False),
-        ("on_behalf_of", False),
-        ("quote", False),
-        ("stated_at", False),
-        ("sources", False),
-        ("type", True),
-        ("refers_to", True),
-        ("summary", True),
-        ("scope", False),
-        ("counter_claim", False),
-    ),
-    "corroboration": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("type", True),
-        ("by", True),
-        ("refers_to", True),
-        ("summary", True),
-        ("independent", False),
-        ("basis", False),
-        ("quote", False),
-        ("stated_at", False),
-        ("sources", False),
-    ),
-    "discrepancy": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("type", True),
-        ("refers_to", True),
-        ("field", True),
-        ("variants", True),
-        ("note", False),
-    ),
-    "assessment": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("type", True),
-        ("refers_to", True),
-        ("reliability", True),
-        ("credibility", True),
-        ("rationale", False),
-        ("by", False),
-    ),
-    "verdict": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("type", True),
-        ("refers_to", True),
-        ("status", True),
-        ("reason", True),
-        ("by", False),
-    ),
-    "retraction": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("type", True),
-        ("refers_to", True),
-        ("by", True),
-        ("reason", False),
-        ("stated_at", False),
-        ("sources", False),
-    ),
-    "correction": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("type", True),
-        ("refers_to", True),
-        ("reason", True),
-        ("changes", False),
-        ("void", False),
-        ("by", False),
-    ),
-    "link": (
-        ("incident", True),
-        ("report", False),
-        ("recorded_by", False),
-        ("type", True),
-        ("other", True),
-        ("relation", True),
-        ("note", False),
-    ),
-}

@@ -34,7 +34,6 @@ from projections.rows import (
     _POSITION_AT,
     FOLDED,
     INCIDENT_SCOPED,
-    PROJECTION,
     Connection,
     affected_incidents,
     closure_data,
@@ -50,6 +49,7 @@ from projections.rows import (
     without_duplicates,
     write_position,
 )
+from projections.staleness import tracked_position
 
 BATCH = 5_000
 BULK_FROM = 20_000
@@ -78,7 +78,7 @@ def catch_up(
     target = ledger.max_position()
     # The tracked position costs a connection of its own: read only when the log is long
     # enough to hold such a backlog.
-    if fail_after is None and target >= bulk_from and target - tracked_position(store) >= bulk_from:
+    if fail_after is None and target >= bulk_from and target - _tracked(store) >= bulk_from:
         return catch_up_in_bulk(ledger, store, on_progress=on_progress, lock_timeout=lock_timeout)
     with connect(store, lock_timeout) as db:
         while True:
@@ -108,13 +108,9 @@ def catch_up(
 # ---------------------------------------------------------------------------------------------
 
 
-def tracked_position(store: StoreConfig) -> int:
-    """The last log position the views hold (0 before the first catch-up)."""
+def _tracked(store: StoreConfig) -> int:
     with connect(store) as db:
-        value = db.rows(
-            "SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,)
-        )
-    return int(value[0][0] or 0) if value else 0
+        return tracked_position(db.raw)
 
 
 def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, Any]]) -> None:

@@ -55,13 +55,17 @@ def read_connection(store: StoreConfig) -> Iterator[Any]:
         connection.close()
 
 
+def driver_sql(sql: str, *, postgres: bool) -> str:
+    """A statement written with `?` placeholders, as the driver takes it: psycopg's are `%s`."""
+    return sql.replace("?", "%s") if postgres else sql  # our SQL holds no other `?` (nor `%`)
+
+
 def run_sql(connection: Any, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """Every row of one statement written with `?` placeholders, on either driver."""
-    if not isinstance(connection, sqlite3.Connection):
-        sql = sql.replace("?", "%s")  # our SQL holds no other `?` (and no `%`)
     cursor = connection.cursor()
     try:
-        cursor.execute(sql, tuple(parameters))
+        postgres = not isinstance(connection, sqlite3.Connection)
+        cursor.execute(driver_sql(sql, postgres=postgres), tuple(parameters))
         return list(cursor.fetchall())
     finally:
         cursor.close()

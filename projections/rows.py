@@ -19,11 +19,12 @@ import orjson
 
 from ledger.application import IncidentLedger
 from ledger.errors import UnprojectableEvent
-from ledger.fold import timeline_values
 from ledger.store.config import StoreConfig
+from ledger.view_rows import timeline_values
 from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
+from projections.queries import driver_sql
+from projections.staleness import PROJECTION
 
-PROJECTION = "views"
 # The tables whose rows belong to one incident: a catch-up replaces a touched incident's rows.
 INCIDENT_SCOPED = (
     "incidents", "claims", "disputes", "provenance_chains", "links", "actor_tallies"
@@ -42,7 +43,7 @@ class Connection:
         self.postgres = postgres
 
     def _sql(self, statement: str) -> str:
-        return statement.replace("?", "%s") if self.postgres else statement
+        return driver_sql(statement, postgres=self.postgres)
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.raw.execute(self._sql(statement), params).fetchall())

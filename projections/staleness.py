@@ -1,9 +1,8 @@
 """How far the projections are behind the log (reports warn rather than silently mislead).
 
 Read with the database driver directly, like the reports (see projections/queries.py): this runs
-before every report, and must not import SQLAlchemy, nor the modules that define the constants
-below (projections.catchup, ledger.integrity), which do or are heavy. tests/e2e/
-test_report_imports.py checks the copies equal the originals.
+before every report, and must not import SQLAlchemy, nor ledger.integrity (heavy), whose
+SEALS_ID is copied below; tests/e2e/test_report_imports.py checks the copy equals the original.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from ledger.store.config import StoreConfig
 from ledger.store.names import EVENTS_TABLE
 from projections.queries import read_connection, run_sql
 
-PROJECTION = "views"  # projections.catchup.PROJECTION
+PROJECTION = "views"  # this projection's row in projection_tracking
 SEALS_ID = "ledger:seals"  # ledger.integrity.SEALS_ID: seals are not reports
 
 
@@ -37,18 +36,18 @@ def _permission_denied(error: Exception) -> bool:
     )
 
 
-def tracked_position(connection: Any) -> int | None:
-    """The last log position the views hold, read on a reader's connection (either driver);
-    None before the first catch-up."""
+def tracked_position(connection: Any) -> int:
+    """The last log position the views hold, read on a DB-API connection of either driver (in
+    the caller's transaction, if it has one); 0 before the first catch-up."""
     found = run_sql(
         connection, "SELECT position FROM projection_tracking WHERE projection = ?", [PROJECTION]
     )
-    return found[0][0] if found else None
+    return int(found[0][0] or 0) if found else 0
 
 
 def _lag(store: StoreConfig) -> int:
     with read_connection(store) as connection:
-        position = tracked_position(connection) or 0
+        position = tracked_position(connection)
         (count,) = run_sql(
             connection,
             f"SELECT count(*) FROM {EVENTS_TABLE} WHERE notification_id > ? AND originator_id != ?",

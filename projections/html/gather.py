@@ -21,10 +21,10 @@ from ledger.errors import IncidentNotFound, LedgerError
 from ledger.ids import actor_id
 from ledger.integrity import verify
 from ledger.log_queries import events_after, log_size, notifications, referring_from_elsewhere
+from ledger.report_fields import PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections import schema
-from projections.catchup import PROJECTION
 from projections.html.history import LogTap, history, in_batches, stated_statuses
 from projections.html.model import (
     AssertionView,
@@ -39,10 +39,7 @@ from projections.html.model import (
 )
 from projections.html.snapshot import check_schema, report_engine
 from projections.queries import STATUSES
-
-# Reports whose `by` is a party to the incident (an analyst's assessment or verdict is not).
-PARTY_TYPES = frozenset({"claim", "warning", "denial", "corroboration", "retraction"})
-
+from projections.staleness import tracked_position
 
 # -- the projection tables ---------------------------------------------------------------------
 
@@ -140,13 +137,6 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
             select(links).where(links.c.incident.in_(slugs)).order_by(links.c.report),
         ),
     )
-
-
-def _tracked_position(connection: Connection) -> int:
-    """The last log position the projection tables hold (0 before the first catch-up)."""
-    tracking = schema.projection_tracking
-    query = select(tracking.c.position).where(tracking.c.projection == PROJECTION)
-    return int(connection.execute(query).scalar() or 0)
 
 
 def _check_exist(connection: Connection, incidents: Sequence[str] | None, lag: int) -> None:
@@ -279,7 +269,9 @@ def gather(
         with engine.connect() as connection:
             check_schema(connection, store)
             projected = _read_projections(connection, _chosen(incidents, status))
-            lag = events_after(connection, _tracked_position(connection))
+            lag = events_after(
+                connection, tracked_position(connection.connection.driver_connection)
+            )
             _check_exist(connection, incidents, lag)
             found = {str(r["incident"]) for r in projected.incidents}
             related = referring_from_elsewhere(connection, found)

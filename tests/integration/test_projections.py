@@ -33,8 +33,9 @@ from ledger.integrity import SEALS_ID
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
 from projections import schema
-from projections.catchup import InjectedFailure, catch_up, tracked_position
+from projections.catchup import InjectedFailure, catch_up, connect
 from projections.rebuild import catch_up_in_bulk, rebuild
+from projections.staleness import tracked_position
 from tests.conftest import EXAMPLE, PG_ADMIN_URL, ROOT, lines_of, read_lines
 
 Row = dict[str, Any]
@@ -1005,7 +1006,8 @@ def test_a_crash_inside_a_batch_leaves_the_views_at_the_last_committed_batch(
     whole_batches = fail_after // 3
     assert len(committed) == 1 + whole_batches
     expected_position = new_positions[3 * whole_batches - 1] if whole_batches else EXAMPLE_EVENTS
-    assert tracked_position(store) == expected_position
+    with connect(store) as db:
+        assert tracked_position(db.raw) == expected_position
     after_crash = read_tables(db_url, ALL_TABLES)
     assert after_crash == committed[-1]
     # Check those tables are the fold of the log up to the committed position.
@@ -1056,7 +1058,8 @@ def test_projecting_twice_applies_nothing_the_second_time(run_cli: CliInvoke, db
     second = run_cli("project")
     assert second.exit_code == 0, second.output
     assert "projections: applied 0 event(s)" in second.stderr.splitlines()
-    assert tracked_position(resolve(db_url)) == EXAMPLE_EVENTS
+    with connect(resolve(db_url)) as db:
+        assert tracked_position(db.raw) == EXAMPLE_EVENTS
 
 
 def test_importing_without_projecting_warns_until_projected(run_cli: CliInvoke) -> None:

@@ -32,6 +32,7 @@ from ledger.merkle import TreeBuilder, root
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
 from ledger.timeutil import format_utc, utc_now
+from projections.queries import driver_sql
 from tests.conftest import EXAMPLE
 
 AIRSTRIKE = "deir-ez-zor-airstrike-2017-09-16"
@@ -160,9 +161,8 @@ class Backdoor:
         self._connection.close()
 
     def execute(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-        if self.backend != "sqlite":
-            statement = statement.replace("?", "%s")
-        cursor = self._connection.execute(statement, params)
+        postgres = self.backend != "sqlite"
+        cursor = self._connection.execute(driver_sql(statement, postgres=postgres), params)
         return list(cursor.fetchall()) if cursor.description else []
 
     def drop_triggers(self) -> None:

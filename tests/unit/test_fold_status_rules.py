@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from ledger.fold import ACTOR_COUNTS, COLUMNS, fold
+from ledger.fold import COLUMNS, fold
+from ledger.view_columns import ACTOR_COUNTS
 
 INC = "deir-ez-zor-shelling-2017-09"
 OTHER = "deir-ez-zor-airstrike-2017-09-16"

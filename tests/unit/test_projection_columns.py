@@ -1,62 +1,62 @@
-"""The driver-level column lists are the SQLAlchemy schema's, table for table."""
+"""Each view's columns are declared once (ledger/view_columns.py); the SQLAlchemy tables, the
+driver-level column lists, the fold's rows and docs/views.md follow it."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, Integer
+import re
+from pathlib import Path
 
+from sqlalchemy import BigInteger, Boolean, Float, Integer, Text
+
+from ledger.view_columns import VIEWS
+from ledger.view_rows import COLUMNS, timeline_row, timeline_values
 from projections import schema
 from projections.columns import (
     BOOLEAN_COLUMNS,
-    FLOAT_COLUMNS,
     INTEGER_COLUMNS,
+    READABLE_COLUMNS,
     REQUIRED_COLUMNS,
-    TABLE_COLUMNS,
-    VIEW_COLUMNS,
     VIEW_TABLE_NAMES,
 )
 
-
-def test_every_table_has_the_schemas_columns_in_order() -> None:
-    assert {
-        table.name: tuple(c.name for c in table.columns) for table in schema.metadata.sorted_tables
-    } == TABLE_COLUMNS
-
-
-def test_boolean_columns_are_the_schemas() -> None:
-    derived = {
-        table.name: frozenset(c.name for c in table.columns if isinstance(c.type, Boolean))
-        for table in schema.metadata.sorted_tables
-    }
-    assert {name: cols for name, cols in derived.items() if cols} == BOOLEAN_COLUMNS
+KIND_OF_TYPE = {
+    Text: "text", Integer: "integer", BigInteger: "position", Float: "float", Boolean: "boolean"
+}  # fmt: skip
+DOCS = Path(__file__).parents[2] / "docs" / "views.md"
 
 
-def test_number_columns_are_the_schemas() -> None:
-    tables = [*schema.metadata.sorted_tables, *schema.view_metadata.sorted_tables]
-    for kind, declared in ((Integer, INTEGER_COLUMNS), (Float, FLOAT_COLUMNS)):
-        derived = {
-            table.name: frozenset(c.name for c in table.columns if isinstance(c.type, kind))
-            for table in tables
-        }
-        assert {name: cols for name, cols in derived.items() if cols} == declared, kind
+def test_every_sqlalchemy_table_and_view_is_the_declared_one() -> None:
+    tables = {**schema.metadata.tables, **schema.view_metadata.tables}
+    assert list(tables) == [view.name for view in VIEWS]
+    for view in VIEWS:
+        table = tables[view.name]
+        assert (view.name in schema.view_metadata.tables) == view.sql_view
+        assert table.comment == view.comment
+        found = [
+            (c.name, KIND_OF_TYPE[type(c.type)], not c.nullable, c.primary_key, bool(c.unique))
+            for c in table.columns
+        ]
+        assert found == [(c.name, c.kind, c.required, c.key, c.unique) for c in view.columns]
+        assert {(i.name, *(c.name for c in i.columns)) for i in table.indexes} == set(view.indexes)
+    assert set(schema.SQL_VIEWS) == {view.name for view in VIEWS if view.sql_view}
 
 
-def test_view_tables_are_the_schemas() -> None:
+def test_the_driver_level_lists_are_the_declared_columns() -> None:
+    assert {view.name: view.column_names for view in VIEWS} == READABLE_COLUMNS
     assert tuple(t.name for t in schema.VIEW_TABLES) == VIEW_TABLE_NAMES
+    assert BOOLEAN_COLUMNS["timeline"] == {"voided", "corrected"}
+    assert INTEGER_COLUMNS["timeline"] == {"position", "version"}  # positions are integers too
+    assert "data" in REQUIRED_COLUMNS["timeline"] and "summary" not in REQUIRED_COLUMNS["timeline"]
 
 
-def test_every_sql_view_has_its_columns_in_order() -> None:
-    assert {
-        table.name: tuple(c.name for c in table.columns)
-        for table in schema.view_metadata.sorted_tables
-    } == VIEW_COLUMNS
-    assert set(schema.SQL_VIEWS) == set(VIEW_COLUMNS)
+def test_the_fold_yields_the_declared_columns_but_what_the_projector_writes() -> None:
+    assert COLUMNS["timeline"] == tuple(c for c in READABLE_COLUMNS["timeline"] if c != "data")
+    not_folded = {"report_refs", "projection_tracking", "report_actors"}
+    assert set(COLUMNS) == {v.name for v in VIEWS} - not_folded
 
 
-def test_the_timeline_table_is_the_folds_timeline_row_and_the_record() -> None:
+def test_the_timeline_row_is_its_values_in_column_order() -> None:
     # A rebuild inserts `timeline_values(record)` and the record's JSON by position.
-    from ledger.fold import COLUMNS, timeline_row, timeline_values
-
-    assert TABLE_COLUMNS["timeline"] == (*COLUMNS["timeline"], "data")
     record = {"type": "claim", "report": "r", "incident": "i", "position": 3, "by": "X",
               "stated_at": "2017-09", "refers_to": "a", "summary": "s", "version": 2}  # fmt: skip
     assert tuple(timeline_row(record, corrected=True).values()) == timeline_values(
@@ -65,8 +65,15 @@ def test_the_timeline_table_is_the_folds_timeline_row_and_the_record() -> None:
     assert timeline_row(record)["stated_from"] == "2017-09-01T00:00:00.000000Z"
 
 
-def test_required_columns_are_the_schemas_not_null_columns() -> None:
-    assert {
-        table.name: frozenset(c.name for c in table.columns if not c.nullable)
-        for table in schema.metadata.sorted_tables
-    } == REQUIRED_COLUMNS
+def test_docs_views_lists_every_declared_column_in_order() -> None:
+    rows = {}
+    for line in DOCS.read_text().splitlines():
+        if match := re.match(r"\| `(\w+)`( \(a view\))? \| [^|]+ \| (.+) \|$", line):
+            rows[match[1]] = match[3]
+    assert set(rows) == {view.name for view in VIEWS}
+    for view in VIEWS:
+        named = re.findall(r"`(\w+)`", rows[view.name])
+        # The columns, in order of first mention; other names are tables or values in prose.
+        mentioned = list(dict.fromkeys(n for n in named if n in view.column_names))
+        assert mentioned == list(view.column_names), view.name
+        assert set(named) - set(view.column_names) <= {v.name for v in VIEWS} | {"open"}, view.name

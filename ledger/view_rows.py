@@ -1,0 +1,364 @@
+"""The rows of each current-state view, built from the corrected reports and the statuses
+`ledger.fold` derived: which columns each row has, who counts as an actor and as accused, the
+provenance hops and their roles, the timeline's text.
+
+Pure Python, no I/O, like the fold that calls it (the status rules stay in ledger/fold.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from ledger.ids import actor_id
+from ledger.report_fields import ASSERTION_TYPES, PARTY_TYPES
+from ledger.timeutil import earliest_instant
+from ledger.view_columns import ACTOR_COUNTS, VIEWS
+
+if TYPE_CHECKING:
+    from ledger.fold import _Derived, _Ledger, _Report
+
+# The columns of each view the fold yields rows for, in order (declared in
+# ledger/view_columns.py; the projector adds the rest).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    view.name: tuple(c.name for c in view.columns if c.folded) for view in VIEWS if view.folded
+}
+
+# Source kinds that carry the words out of the speaker's mouth (not where they were read).
+CHANNEL_KINDS = frozenset({"statement", "briefing", "interview", "document"})
+# Which field gives a timeline row its one line of text.
+_TIMELINE_TEXT = {
+    "incident": "title",
+    "claim": "summary",
+    "warning": "summary",
+    "denial": "summary",
+    "corroboration": "summary",
+    "verdict": "reason",
+    "retraction": "reason",
+    "correction": "reason",
+    "discrepancy": "note",
+    "link": "note",
+    "assessment": "rationale",
+}
+
+
+def claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[str, Any]]:
+    rows = []
+    for a in ledger.live():
+        if a.type not in ASSERTION_TYPES:
+            continue
+        d = derived[a.id]
+        stance = (a.get("stance") or "alleges") if a.type == "claim" else None
+        rows.append(
+            {
+                **{k: a.get(k) for k in ("by", "speaker", "on_behalf_of", "addressee", "summary")},
+                **{k: a.get(k) for k in ("quote", "stated_at", "recorded_at", "position")},
+                "report": a.id,
+                "incident": a.incident,
+                "type": a.type,
+                "actor": a.actor,
+                "stance": stance,
+                "against": _json_list(a.get("against")),
+                "targets": _json_list(a.get("targets")),
+                **vars(d),
+                "corrected": a.corrected,
+            }
+        )
+    return sorted(rows, key=lambda row: row["position"])
+
+
+def dispute_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = []
+    for denial in ledger.live():
+        if denial.type != "denial":
+            continue
+        for claim in ledger.targets(denial):
+            # Rule 3: only another actor can dispute; an asserter denying itself is no dispute.
+            if claim.voided or claim.type not in ASSERTION_TYPES or claim.actor == denial.actor:
+                continue
+            rows.append(
+                {
+                    "claim": claim.id,
+                    "denial": denial.id,
+                    "incident": claim.incident,
+                    "denial_incident": denial.incident,
+                    "claimant": claim.get("by"),
+                    "denier": denial.get("by"),
+                    "denial_stated_at": denial.get("stated_at"),
+                    "scope": denial.get("scope"),
+                    "retracted": ledger.self_retracted(denial),
+                }
+            )
+    return sorted(rows, key=lambda row: (row["claim"], row["denial"]))
+
+
+ISSUED_COUNTS = {
+    "claim": "claims_made",
+    "warning": "warnings_issued",
+    "denial": "denials_issued",
+    "corroboration": "corroborations_given",
+    "retraction": "retractions",
+}
+
+
+def actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    names: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    issued = ISSUED_COUNTS
+    for report in ledger.live():
+        for name in _actor_names(report):
+            if (aid := actor_key(name)) is not None:
+                names.setdefault(aid, name)
+        if report.type in issued and report.actor is not None:
+            counts[report.actor][issued[report.type]] += 1
+        if report.type in ASSERTION_TYPES:
+            for accused in _accused(report):
+                counts[accused]["accused_in"] += 1
+
+    rows = []
+    for actor, name in sorted(names.items()):
+        tally = counts.get(actor, {})
+        rows.append(
+            {
+                "actor": actor,
+                "name": name,
+                **{col: tally.get(col, 0) for col in ACTOR_COUNTS},
+            }
+        )
+    return rows
+
+
+def actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    # Per (incident, actor): [name, first_position, first_seq, *counts, reports], a list
+    # until the end: a rebuild builds this for every report, and the dicts cost a quarter more.
+    tallies: dict[tuple[str, str], list[Any]] = {}
+    reports_at = 3 + len(ACTOR_COUNTS)
+    for report in ledger.live():
+        incident, rid = report.incident, report.id
+        for seq, name in enumerate(_actor_names(report)):
+            aid = actor_key(name)
+            if aid is None:
+                continue
+            tally = tallies.get((incident, aid))
+            if tally is None:
+                tallies[(incident, aid)] = [name, report.position, seq, *_ZERO_COUNTS, [rid]]
+            elif tally[reports_at][-1] != rid:
+                tally[reports_at].append(rid)
+        # Every actor counted below is also named above (by, against, threatened_party).
+        if report.type in _ISSUED_AT and report.actor is not None:
+            tallies[(incident, report.actor)][_ISSUED_AT[report.type]] += 1
+        if report.type in ASSERTION_TYPES:
+            for aid in _accused(report):
+                tallies[(incident, aid)][_ACCUSED_AT] += 1
+    return [
+        dict(
+            zip(
+                _TALLY_KEYS,
+                (incident, aid, *tally[:reports_at], _json(tally[reports_at])),
+                strict=True,
+            )
+        )
+        for (incident, aid), tally in sorted(tallies.items())
+    ]
+
+
+_TALLY_KEYS = COLUMNS["actor_tallies"]
+_ZERO_COUNTS = (0,) * len(ACTOR_COUNTS)
+# Where each count sits in a tally list (after name, first_position and first_seq).
+_ISSUED_AT = {kind: 3 + ACTOR_COUNTS.index(count) for kind, count in ISSUED_COUNTS.items()}
+_ACCUSED_AT = 3 + ACTOR_COUNTS.index("accused_in")
+
+
+_ACTOR_FIELDS = ("by", "speaker", "on_behalf_of", "against", "addressee", "threatened_party")
+
+
+def _actor_names(report: _Report) -> list[Any]:
+    """Every actor a report names, in a fixed field order so 'first spelling seen' is stable."""
+    names: list[Any] = []
+    get = report.get
+    for key in _ACTOR_FIELDS:
+        value = get(key)
+        if value is None:
+            continue
+        if type(value) is str:  # the usual case: one name
+            if value:
+                names.append(value)
+        else:
+            names += [name for name in as_list(value) if name]
+    return names
+
+
+def _accused(assertion: _Report) -> set[str]:
+    # A warning names no perpetrator; the party it threatens is the one it accuses.
+    names = as_list(assertion.get("against")) + as_list(assertion.get("threatened_party"))
+    return {aid for aid in map(actor_key, names) if aid is not None}
+
+
+def provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = []
+    for report in ledger.live():
+        if report.type not in PARTY_TYPES:
+            continue
+        for hop, values in enumerate(_chain(report)):
+            hop_row = {"report": report.id, "incident": report.incident, "hop": hop}
+            rows.append({**hop_row, **dict(zip(_HOP_KEYS, values, strict=True))})
+    return sorted(rows, key=lambda row: (row["report"], row["hop"]))
+
+
+def provenance_chain_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = []
+    for report in ledger.live():
+        if report.type in PARTY_TYPES and (chain := _chain(report)):
+            rows.append({"report": report.id, "incident": report.incident, "chain": _json(chain)})
+    return sorted(rows, key=lambda row: row["report"])
+
+
+# A hop's values, in the order of a chain's lists and of the provenance view's columns.
+_HOP_KEYS = ("agent", "role", "kind", "url", "published_at", "quote_mode")
+
+
+def _chain(report: _Report) -> list[list[Any]]:
+    """The report's hops, each as [agent, role, kind, url, published_at, quote_mode]: speaker,
+    principal, then the source chain (the first two have no source, so no kind or url)."""
+    hops: list[list[Any]] = []
+    get = report.get
+    speaker, by = get("speaker"), get("by")
+    if speaker:
+        hops.append([speaker, "speaker", None, None, None, None])
+        principal = get("on_behalf_of") or by
+        if principal and actor_key(principal) != actor_key(speaker):
+            hops.append([principal, "on_behalf_of", None, None, None, None])
+    elif by:
+        hops.append([by, "source", None, None, None, None])
+
+    sources = [s for s in get("sources") or () if isinstance(s, Mapping)]
+    # Channels are how the words left the speaker; the last hop past them is where they were read.
+    carriers = [i for i, s in enumerate(sources) if s.get("kind") not in CHANNEL_KINDS]
+    outlet_at = carriers[-1] if carriers else -1
+    for i, source in enumerate(sources):
+        field = source.get
+        kind = field("kind")
+        role = "channel" if kind in CHANNEL_KINDS else "outlet" if i == outlet_at else "relay"
+        hops.append(
+            [field("outlet"), role, kind, field("url"), field("published_at"), field("quote_mode")]
+        )
+    return hops
+
+
+def link_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "report": r.id,
+            "incident": r.incident,
+            "other": r.get("other"),
+            "relation": r.get("relation"),
+            "note": r.get("note"),
+        }
+        for r in ledger.live()
+        if r.type == "link"
+    ]
+    return sorted(
+        rows,
+        key=lambda row: (
+            _text(row["incident"]),
+            _text(row["other"]),
+            _text(row["relation"]),
+            row["report"],
+        ),
+    )
+
+
+def timeline_rows(ledger: _Ledger, only: Collection[str] | None) -> list[dict[str, Any]]:
+    # The log itself, voided reports included, so an audit can see what was struck and when;
+    # values are the current (corrected) ones, flagged by `corrected`.
+    rows = [
+        timeline_row(r.data, voided=r.voided, corrected=r.corrected)
+        for r in ledger.reports
+        if only is None or r.id in only
+    ]
+    return sorted(rows, key=lambda row: row["position"])
+
+
+def timeline_row(
+    record: Mapping[str, Any], *, voided: bool = False, corrected: bool = False
+) -> dict[str, Any]:
+    """One report's timeline row (its columns, in order) from its current values."""
+    return dict(zip(COLUMNS["timeline"], timeline_values(record, voided, corrected), strict=True))
+
+
+def timeline_values(
+    record: Mapping[str, Any], voided: bool = False, corrected: bool = False
+) -> tuple[Any, ...]:
+    """`timeline_row`'s values as a tuple in column order: what a rebuild inserts for every
+    report, without a dict built and picked apart again."""
+    report_type = str(record["type"])
+    get = record.get
+    stated_at = get("stated_at")
+    return (
+        int(record["position"]),
+        str(record["report"]),
+        str(record["incident"]),
+        report_type,
+        get("by"),
+        stated_at,
+        sortable_instant(stated_at),
+        get("recorded_at"),
+        get("recorded_by"),
+        get("version"),
+        _json_list(get("refers_to")),
+        get(_TIMELINE_TEXT.get(report_type, "summary")),
+        voided,
+        corrected,
+    )
+
+
+def actor_key(name: Any) -> str | None:
+    return actor_id(name) if isinstance(name, str) and name.strip() else None
+
+
+def as_list(value: Any) -> list[Any]:
+    """Tolerate a single value where a list is expected (as the interchange format does)."""
+    if type(value) is list:
+        return value  # every caller only reads it: no copy
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
+
+
+def _json_list(value: Any) -> str:
+    return _json(as_list(value))
+
+
+def _json(value: Any) -> str:
+    # orjson writes the same text as json.dumps(ensure_ascii=False, separators=(",", ":")) for
+    # lists of names, ids and strings, five times faster; anything it cannot hold goes the
+    # slow way.
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def sortable_instant(text: Any) -> str | None:
+    """The sortable earliest instant of a time, or None when absent or not a time at all."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return earliest_instant(text)
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def shape(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Exactly the table's columns, in order: a missing column is a bug here, so it raises."""
+    return {column: row[column] for column in COLUMNS[table]}
