@@ -231,9 +231,9 @@ def export_command(
 
 
 def _export_prov(ledger: Any, incidents: list[str] | None, fmt: str) -> None:
-    from ledger.application import related_records, to_record
     from ledger.integrity import SEALS_ID
     from ledger.prov_export import build_document, serialize
+    from ledger.records import related_records, to_record
 
     if incidents:
         chosen: dict[str, dict[str, Any]] = {}

@@ -58,7 +58,7 @@ CLAIM_COLUMNS = (
 
 
 def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None) -> Any:
-    from ledger.application import Cut
+    from ledger.records import Cut
     from ledger.timeutil import InvalidTime, parse_latest
 
     try:
@@ -73,8 +73,8 @@ def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None
 
 
 def incident_state(ledger: Any, incident: str, cut: Any) -> dict[str, list[dict[str, Any]]]:
-    from ledger.application import related_records
     from ledger.fold import fold
+    from ledger.records import related_records
 
     return fold(related_records(ledger, incident, cut=cut))
 
@@ -141,7 +141,7 @@ def history_command(
 
         ledger history deir-ez-zor-shelling-2017-09 --format json
     """
-    from ledger.application import to_record
+    from ledger.records import to_record
 
     cut = make_cut(reported_by, as_of, at_position)
     ledger = open_ledger()

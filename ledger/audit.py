@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.application import Cut, IncidentLedger, records_touching
+from ledger.application import IncidentLedger
 from ledger.domain import ASSERTION_TYPES
 from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
 from ledger.integrity import Verification, verify
+from ledger.records import Cut, records_touching
 
 
 @dataclass
