@@ -43,11 +43,12 @@ def demo_command() -> None:
         ledger --db demo.db demo
     """
     from cli.views_commands import show_report
-    from cli.writing import append_lines
+    from cli.writing import import_options, report_imported
+    from ledger.importing import import_file
 
     if not EXAMPLE.is_file():
         raise usage_error(f"the worked example is missing: {EXAMPLE}")
-    append_lines(path=EXAMPLE, project=True)
+    report_imported(import_file(settings().store, EXAMPLE, **import_options(project=True)))
     show_report("disputed", title="disputed incidents")
     show_report("claims", title="assertions and their status")
 
