@@ -95,12 +95,11 @@ def diff_command(
 
         ledger diff deir-ez-zor-shelling-2017-09 --from 2017-09-20 --to '#12'
     """
-    from cli.read_commands import incident_state
+    from ledger.replay import diff
 
     ledger = open_ledger()
-    before = incident_state(ledger, incident, parse_cut(from_, "--from"))
-    after = incident_state(ledger, incident, parse_cut(to, "--to") if to else None)
-    changes = _changes(incident, before, after)
+    before = parse_cut(from_, "--from")
+    changes = diff(ledger, incident, before, parse_cut(to, "--to") if to else None)
     if fmt is Format.json:
         emit_json(changes)
         return
@@ -111,58 +110,6 @@ def diff_command(
         ("position", "report", "type", "by", "stated_at"),
         title="new reports",
     )
-
-
-def _changes(
-    incident: str, before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]
-) -> dict[str, Any]:
-    def row(views: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-        return next((r for r in views["incidents"] if r["incident"] == incident), {})
-
-    watched = ("status", "assertions", "disputed", "reports", "last_stated_at", "version")
-    old, new = row(before), row(after)
-    incident_changes = [
-        {"field": f, "before": old.get(f), "after": new.get(f)}
-        for f in watched
-        if old.get(f) != new.get(f)
-    ]
-    claim_fields = (
-        "status",
-        "denials",
-        "corroborations",
-        "discrepancies",
-        "reliability",
-        "credibility",
-    )
-    old_claims = {c["report"]: c for c in before["claims"] if c["incident"] == incident}
-    assertion_changes = []
-    for claim in after["claims"]:
-        if claim["incident"] != incident:
-            continue
-        previous = old_claims.get(claim["report"])
-        if previous is None:
-            continue  # a new assertion: listed under new reports
-        for f in claim_fields:
-            if previous.get(f) != claim.get(f):
-                assertion_changes.append(
-                    {
-                        "report": claim["report"],
-                        "field": f,
-                        "before": previous.get(f),
-                        "after": claim.get(f),
-                    }
-                )
-    seen = {r["report"] for r in before["timeline"]}
-    new_reports = [
-        {k: r.get(k) for k in ("position", "report", "type", "by", "stated_at")}
-        for r in after["timeline"]
-        if r["report"] not in seen
-    ]
-    return {
-        "incident": incident_changes,
-        "assertions": assertion_changes,
-        "new_reports": new_reports,
-    }
 
 
 @guarded

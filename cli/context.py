@@ -167,34 +167,17 @@ def translate_store_error(error: BaseException) -> LedgerError | None:
     return None
 
 
-def open_ledger(*, write: bool = False, store: StoreConfig | None = None) -> IncidentLedger:
-    """Open the ledger (or `store`: a new one being staged, see `ledger.store.staging`);
-    writers create the schema on first use, readers need one to exist."""
-    from ledger.application import IncidentLedger
-    from ledger.store import schema_check
+def open_ledger(*, write: bool = False) -> IncidentLedger:
+    """The ledger at --db (see `ledger.opening.open_ledger`), closed when the command ends."""
+    from ledger.opening import open_ledger as open_store
+    from ledger.opening import signer_from_environment
 
     current = settings()
-    store = store or current.store
-    state = schema_check.revision(store)
-    if state is None:
-        schema_check.refuse_foreign(store)
-        if not write:
-            raise StoreUnavailable(
-                f"{store.display} holds no ledger yet: run 'ledger init' "
-                "(or 'ledger import FILE', which creates one)"
-            )
-        from ledger.store.migrate import upgrade
-
-        upgrade(store)
-    elif state != schema_check.SCHEMA_HEAD:
-        raise StoreUnavailable(
-            f"{store.display} has schema revision {state}; run 'ledger init' to upgrade"
-        )
-    ledger = IncidentLedger(
-        store,
+    ledger = open_store(
+        current.store,
+        write=write,
         lock_timeout=current.lock_timeout,
-        signer=_signer() if write else None,
-        read_only=not write,
+        signer=signer_from_environment() if write else None,
     )
     _OPENED.append(ledger)  # closed when the command ends (see `guarded`)
     return ledger
@@ -202,19 +185,6 @@ def open_ledger(*, write: bool = False, store: StoreConfig | None = None) -> Inc
 
 # The ledgers opened by the running commands, innermost last.
 _OPENED: list[IncidentLedger] = []
-
-
-def _signer():  # type: ignore[no-untyped-def]
-    """Sign every event and seal when LEDGER_SIGNING_KEY names a private key file."""
-    import os
-    from pathlib import Path
-
-    path = os.environ.get("LEDGER_SIGNING_KEY")
-    if not path:
-        return None
-    from ledger.signing import load_signer
-
-    return load_signer(Path(path))
 
 
 def usage_error(message: str) -> typer.Exit:
