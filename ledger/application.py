@@ -81,6 +81,7 @@ class IncidentLedger(Application[str]):
     ) -> None:
         self.config = config
         self.signer = signer
+        self.lock_timeout = lock_timeout
         env: dict[str, str] = {
             "ORIGINATOR_ID_TYPE": "text",
             "CREATE_TABLE": "no",  # Alembic owns the schema

@@ -11,6 +11,7 @@ from ledger.errors import StoreUnavailable
 from ledger.signing import load_signer
 from ledger.store import schema_check
 from ledger.store.config import StoreConfig, resolve
+from ledger.store.errors import translated
 from ledger.store.migrate import upgrade
 
 SIGNING_KEY = "LEDGER_SIGNING_KEY"
@@ -29,20 +30,21 @@ def open_ledger(
     one to exist. A ledger at an older schema revision is refused until `upgrade` (ledger init).
     Close it when done (`contextlib.closing`): PostgreSQL holds a connection pool."""
     config = store if isinstance(store, StoreConfig) else resolve(store)
-    state = schema_check.revision(config)
-    if state is None:
-        schema_check.refuse_foreign(config)
-        if not write:
+    with translated(config, lock_timeout):
+        state = schema_check.revision(config)
+        if state is None:
+            schema_check.refuse_foreign(config)
+            if not write:
+                raise StoreUnavailable(
+                    f"{config.display} holds no ledger yet: run 'ledger init' "
+                    "(or 'ledger import FILE', which creates one)"
+                )
+            upgrade(config)
+        elif state != schema_check.SCHEMA_HEAD:
             raise StoreUnavailable(
-                f"{config.display} holds no ledger yet: run 'ledger init' "
-                "(or 'ledger import FILE', which creates one)"
+                f"{config.display} has schema revision {state}; run 'ledger init' to upgrade"
             )
-        upgrade(config)
-    elif state != schema_check.SCHEMA_HEAD:
-        raise StoreUnavailable(
-            f"{config.display} has schema revision {state}; run 'ledger init' to upgrade"
-        )
-    return IncidentLedger(config, lock_timeout=lock_timeout, signer=signer, read_only=not write)
+        return IncidentLedger(config, lock_timeout=lock_timeout, signer=signer, read_only=not write)
 
 
 def has_schema(store: StoreConfig) -> bool:

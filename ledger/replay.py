@@ -11,6 +11,7 @@ from ledger.application import IncidentLedger
 from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
 from ledger.records import Cut, related_records, to_record
+from ledger.store.errors import translated
 
 Views = dict[str, list[dict[str, Any]]]
 
@@ -30,7 +31,8 @@ NEW_REPORT_FIELDS = ("position", "report", "type", "by", "stated_at")
 def incident_state(ledger: IncidentLedger, incident: str, cut: Cut | None) -> Views:
     """Every view's rows for the incident (and the reports elsewhere that refer into it), as
     the log stood at `cut` (None: now)."""
-    return fold(related_records(ledger, incident, cut=cut))
+    with translated(ledger.config, ledger.lock_timeout):
+        return fold(related_records(ledger, incident, cut=cut))
 
 
 @dataclass
@@ -69,7 +71,9 @@ def show(ledger: IncidentLedger, incident: str, cut: Cut | None = None) -> Incid
 def history(ledger: IncidentLedger, incident: str, cut: Cut | None = None) -> list[dict[str, Any]]:
     """Every event of the incident up to `cut`, in order: its position, content and hash."""
     rows = []
-    for position, event in ledger.positioned_events(incident):
+    with translated(ledger.config, ledger.lock_timeout):
+        events = ledger.positioned_events(incident)
+    for position, event in events:
         if cut is not None and not cut.is_open and not cut.admits(to_record(position, event)):
             continue
         rows.append({"position": position, **event.content(), "hash": event.hash})

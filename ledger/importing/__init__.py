@@ -30,6 +30,7 @@ from ledger.infra.validating_child import ValidatingChild
 from ledger.opening import has_schema, open_ledger
 from ledger.store import schema_check
 from ledger.store.config import StoreConfig, resolve
+from ledger.store.errors import translated
 from ledger.store.staging import staged_if_new
 
 # After a committed append, with the ledger still open (a new SQLite ledger is published under
@@ -77,13 +78,14 @@ def append_report(
     from ledger.interchange import report_fields, validate_report
 
     write = _Write(_config(store), recorded_by, lock_timeout, signer, project, None)
-    # A report on a ledger that does not exist yet cannot name an existing incident: refuse it
-    # before creating anything (writers otherwise create the schema on first use).
-    if line["type"] != "incident" and schema_check.revision(write.store) is None:
-        raise IncidentNotFound(line["incident"])
-    fields = report_fields(validate_report(line))
-    report_type = fields.pop("type")
-    return _append_and_project(write, lambda: [(None, report_type, dict(fields))], 1, None)
+    with translated(write.store, lock_timeout):
+        # A report on a ledger that does not exist yet cannot name an existing incident:
+        # refuse it before creating anything (writers otherwise create the schema on first use).
+        if line["type"] != "incident" and schema_check.revision(write.store) is None:
+            raise IncidentNotFound(line["incident"])
+        fields = report_fields(validate_report(line))
+        report_type = fields.pop("type")
+        return _append_and_project(write, lambda: [(None, report_type, dict(fields))], 1, None)
 
 
 def import_file(
@@ -100,14 +102,15 @@ def import_file(
     the first bad one) before anything is committed; re-importing the same file adds nothing."""
     path = Path(path)
     write = _Write(_config(store), recorded_by, lock_timeout, signer, project, progress)
-    if _worth_validating_beside(write.store, path):
-        return _append_beside_validation(write, path)
-    spool = _temporary_path()
-    try:
-        total, mentions = validate_file(path, spool)  # every line, before any is written
-        return _append_and_project(write, lambda: lines_from_spool(spool), total, mentions)
-    finally:
-        _remove_quietly(spool)
+    with translated(write.store, lock_timeout):
+        if _worth_validating_beside(write.store, path):
+            return _append_beside_validation(write, path)
+        spool = _temporary_path()
+        try:
+            total, mentions = validate_file(path, spool)  # every line, before any is written
+            return _append_and_project(write, lambda: lines_from_spool(spool), total, mentions)
+        finally:
+            _remove_quietly(spool)
 
 
 def import_stream(
