@@ -157,7 +157,7 @@ class IncidentLedger(Application[str]):
     ) -> AppendResult:
         # The lines stream (memory does not grow with the file); the ids they name were gathered
         # beforehand, so the directory reads what exists in a few queries.
-        directory = BatchDirectory(self)
+        directory = BatchDirectory(self.find_reports, self.recorder.existing_incidents)  # type: ignore[attr-defined]
         result = AppendResult()
         incidents: dict[str, Incident] = {}
         pending: list[IncidentEvent] = []

@@ -10,7 +10,8 @@ from ledger.domain import ASSERTION_TYPES
 from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
 from ledger.integrity import Verification, verify
-from ledger.records import Cut, records_touching
+from ledger.records import Cut
+from ledger.replay import records_touching
 
 
 @dataclass

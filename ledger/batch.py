@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 from ledger.domain import IncidentEvent, ReportEntry, derive_report_id, shared
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
-    from ledger.application import IncidentLedger
+    # Given ids, the entries of those that are reports / the slugs of those that are incidents.
+    FindReports = Callable[[Sequence[str]], dict[str, ReportEntry]]
+    ExistingIncidents = Callable[[Sequence[str]], set[str]]
 
 # One validated line: its line number (None for a typed command), type, and fields.
 ValidatedLine = tuple[int | None, str, dict[str, Any]]
@@ -63,8 +65,9 @@ class Mentions:
 class BatchDirectory:
     """The ledger-wide report directory as one batch sees it: the database plus its own reports."""
 
-    def __init__(self, ledger: IncidentLedger):
-        self.ledger = ledger
+    def __init__(self, find_reports: FindReports, existing_incidents: ExistingIncidents):
+        self.find_reports = find_reports
+        self.existing_incidents = existing_incidents
         self.entries: dict[str, ReportEntry] = {}
         self.incidents: set[str] = set()
         self.known_missing: set[str] = set()
@@ -76,15 +79,15 @@ class BatchDirectory:
         # walks the whole dict, which grows with the import, once per chunk (quadratic).
         entries, missing = self.entries, self.known_missing
         reports = {r for r in mentions.reports if r not in entries and r not in missing}
-        entries.update(self.ledger.find_reports(sorted(reports)))
+        entries.update(self.find_reports(sorted(reports)))
         missing.update(r for r in reports if r not in entries)
         incidents = mentions.incidents - self.incidents
-        self.incidents |= self.ledger.recorder.existing_incidents(sorted(incidents))  # type: ignore[attr-defined]
+        self.incidents |= self.existing_incidents(sorted(incidents))
 
     def find(self, report: str) -> ReportEntry | None:
         entry = self.entries.get(report)
         if entry is None and report not in self.known_missing:
-            entry = self.ledger.find_reports([report]).get(report)
+            entry = self.find_reports([report]).get(report)
             if entry is not None:
                 self.entries[report] = entry
         return entry

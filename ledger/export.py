@@ -10,7 +10,8 @@ from typing import Any
 from ledger.application import IncidentLedger
 from ledger.errors import IncidentNotFound
 from ledger.integrity import SEALS_ID
-from ledger.records import related_records, to_record
+from ledger.records import to_record
+from ledger.replay import related_records
 
 FORMATS = ("jsonl", "events", "prov-json", "prov-n")
 

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, create_engine
 
 from ledger.application import IncidentLedger, seal
 from ledger.log_queries import events_after, log_size, notifications, referring_from_elsewhere
-from ledger.records import related_records
+from ledger.replay import related_records
 from tests.conftest import lines_of
 
 CROSS = [
