@@ -10,9 +10,9 @@ import typer
 
 from cli.context import say, settings
 from cli.progress import ProgressBar
+from ledger.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from ledger.errors import InvalidInput
     from ledger.importing import ImportResult
     from ledger.interchange import InvalidLine
 
@@ -28,6 +28,8 @@ _OPTION_OF_FIELD = {
 
 def write_options(*, project: bool) -> dict[str, Any]:
     """The keyword arguments of `ledger.importing`'s functions, from the global options."""
+    # Imported here, as every command's own layers are (cli/main.py): eventsourcing and
+    # SQLAlchemy would otherwise load for `ledger --help`.
     from ledger.opening import signer_from_environment
     from projections.after_write import ProjectAfterWrite
 
@@ -50,8 +52,6 @@ def import_options(*, project: bool) -> dict[str, Any]:
 
 def option_error(error: InvalidLine) -> InvalidInput:
     """A typed command's invalid value, naming the command-line option, not the JSON key."""
-    from ledger.errors import InvalidInput
-
     top = (error.field or "").split(".")[0]
     option = _OPTION_OF_FIELD.get(top, "--" + top.replace("_", "-"))
     where = f"{option}{error.field[len(top) :] if error.field else ''}: " if error.field else ""

@@ -27,6 +27,7 @@ from ledger.domain import Signer
 from ledger.errors import IncidentNotFound, LedgerError
 from ledger.importing.spool import lines_from_spool, validate_file
 from ledger.infra.validating_child import ValidatingChild
+from ledger.interchange import report_fields, validate_report
 from ledger.opening import has_schema, open_ledger
 from ledger.store import schema_check
 from ledger.store.config import StoreConfig, resolve
@@ -73,10 +74,6 @@ def append_report(
     """Append one report given as an interchange line (a dict), validated first: InvalidLine
     (exit 2) before the database is touched. `recorded_by` (or a function giving it once the
     append starts; None: LEDGER_USER, else the OS login) is who records it."""
-    # Imported here: pydantic and the interchange models are for input, and an import's
-    # appending process does without them (see `ledger.importing.spool`).
-    from ledger.interchange import report_fields, validate_report
-
     write = _Write(_config(store), recorded_by, lock_timeout, signer, project, None)
     with translated(write.store, lock_timeout):
         # A report on a ledger that does not exist yet cannot name an existing incident:

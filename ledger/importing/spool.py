@@ -18,6 +18,7 @@ import orjson
 
 from ledger.batch import FingerprintedLine, Mentions, ValidatedLine
 from ledger.domain import report_fingerprint
+from ledger.interchange import read_line
 
 
 def validate_file(path: Path, spool: Path) -> tuple[int, Mentions]:
@@ -37,10 +38,6 @@ def validated_chunks(
 ) -> Iterator[tuple[int, int, Mentions]]:
     """(spool bytes, lines so far, ids the chunk names) after every `chunk`
     lines and at the end; raises InvalidLine on the first bad line."""
-    # Imported here, not above: the appending side of a pipelined import never validates, and
-    # pydantic with the interchange models costs it ~0.06 s of start-up (the child imports it).
-    from ledger.interchange import read_line
-
     count = 0
     since = 0
     mentions = Mentions()

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from ledger.batch import FingerprintedLine, Mentions, ValidatedLine
 from ledger.errors import LedgerError
 from ledger.importing.spool import read_lines, validated_chunks
+from ledger.interchange import InvalidLine
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -30,8 +31,6 @@ CHUNK = 2_000  # lines per message from the child: enough to keep both processes
 
 
 def _child(path: Path, spool: BinaryIO, sender: Connection, parents_end: Connection) -> None:
-    from ledger.interchange import InvalidLine
-
     # The fork copied the parent's end of the pipe too. Open here, it would keep the pipe
     # readable after the parent died (kill -9), and a send into a full pipe would wait forever;
     # closed, that send fails with EPIPE, and this process ends.
@@ -132,9 +131,6 @@ class ValidatingChild:
             self._receive()
 
     def raise_problem(self) -> None:
-        # Imported here: the appending process imports the interchange models (pydantic) only
-        # to report the child's bad line, never to validate (see `validated_chunks`).
-        from ledger.interchange import InvalidLine
 
         if self.problem is None:
             return
