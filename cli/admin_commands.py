@@ -40,13 +40,14 @@ def demo_command() -> None:
         ledger --db demo.db demo
     """
     from cli.views_commands import show_report
-    from cli.writing import append_lines
+    from cli.writing import import_options, report_imported
     from ledger.examples import WORKED_EXAMPLE, worked_example
+    from ledger.importing import import_file
 
     if not WORKED_EXAMPLE.is_file():
         raise usage_error(f"the worked example is missing: {WORKED_EXAMPLE}")
     with worked_example() as example:
-        append_lines(path=example, project=True)
+        report_imported(import_file(settings().store, example, **import_options(project=True)))
     show_report("disputed", title="disputed incidents")
     show_report("claims", title="assertions and their status")
 

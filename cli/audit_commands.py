@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any, Optional
 
@@ -95,12 +94,11 @@ def diff_command(
 
         ledger diff deir-ez-zor-shelling-2017-09 --from 2017-09-20 --to '#12'
     """
-    from cli.read_commands import incident_state
+    from ledger.replay import diff
 
     ledger = open_ledger()
-    before = incident_state(ledger, incident, parse_cut(from_, "--from"))
-    after = incident_state(ledger, incident, parse_cut(to, "--to") if to else None)
-    changes = _changes(incident, before, after)
+    before = parse_cut(from_, "--from")
+    changes = diff(ledger, incident, before, parse_cut(to, "--to") if to else None)
     if fmt is Format.json:
         emit_json(changes)
         return
@@ -111,58 +109,6 @@ def diff_command(
         ("position", "report", "type", "by", "stated_at"),
         title="new reports",
     )
-
-
-def _changes(
-    incident: str, before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]
-) -> dict[str, Any]:
-    def row(views: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-        return next((r for r in views["incidents"] if r["incident"] == incident), {})
-
-    watched = ("status", "assertions", "disputed", "reports", "last_stated_at", "version")
-    old, new = row(before), row(after)
-    incident_changes = [
-        {"field": f, "before": old.get(f), "after": new.get(f)}
-        for f in watched
-        if old.get(f) != new.get(f)
-    ]
-    claim_fields = (
-        "status",
-        "denials",
-        "corroborations",
-        "discrepancies",
-        "reliability",
-        "credibility",
-    )
-    old_claims = {c["report"]: c for c in before["claims"] if c["incident"] == incident}
-    assertion_changes = []
-    for claim in after["claims"]:
-        if claim["incident"] != incident:
-            continue
-        previous = old_claims.get(claim["report"])
-        if previous is None:
-            continue  # a new assertion: listed under new reports
-        for f in claim_fields:
-            if previous.get(f) != claim.get(f):
-                assertion_changes.append(
-                    {
-                        "report": claim["report"],
-                        "field": f,
-                        "before": previous.get(f),
-                        "after": claim.get(f),
-                    }
-                )
-    seen = {r["report"] for r in before["timeline"]}
-    new_reports = [
-        {k: r.get(k) for k in ("position", "report", "type", "by", "stated_at")}
-        for r in after["timeline"]
-        if r["report"] not in seen
-    ]
-    return {
-        "incident": incident_changes,
-        "assertions": assertion_changes,
-        "new_reports": new_reports,
-    }
 
 
 @guarded
@@ -193,63 +139,12 @@ def export_command(
 
         ledger export --incident deir-ez-zor-shelling-2017-09 > shelling.jsonl
     """
-    from ledger.integrity import SEALS_ID
+    from ledger.export import FORMATS, export
 
-    if fmt not in ("jsonl", "events", "prov-json", "prov-n"):
+    if fmt not in FORMATS:
         raise usage_error("--format must be jsonl, events, prov-json or prov-n")
-    ledger = open_ledger()
-    wanted_incidents = sorted(set(incident or ()))
-    missing = set(wanted_incidents) - ledger.recorder.existing_incidents(wanted_incidents)  # type: ignore[attr-defined]
-    if missing:
-        from ledger.errors import IncidentNotFound
-
-        raise IncidentNotFound(sorted(missing)[0])
-    if fmt.startswith("prov"):
-        _export_prov(ledger, incident, fmt)
-        return
-    wanted = set(incident or ())
-    out = sys.stdout
-    for batch in ledger.iter_notifications(batch=5_000):
-        for n in batch:
-            if n.originator_id == SEALS_ID or (wanted and n.originator_id not in wanted):
-                continue
-            event = ledger.decode(n)
-            content = event.content()
-            if fmt == "jsonl":
-                for key in ("version", "recorded_at", "prev_hash"):
-                    content.pop(key)
-                if content["type"] == "discrepancy":
-                    # Versions before 0.x dropped a variant's null value when storing it; the
-                    # line must import again, and the import wants the key.
-                    content["variants"] = [{"value": None, **v} for v in content["variants"]]
-            else:
-                content["position"] = n.id
-                content["hash"] = event.hash
-                if getattr(event, "signature", None):
-                    content["signature"] = event.signature
-            out.write(json.dumps(content, ensure_ascii=False, separators=(",", ":")) + "\n")
-
-
-def _export_prov(ledger: Any, incidents: list[str] | None, fmt: str) -> None:
-    from ledger.application import related_records, to_record
-    from ledger.integrity import SEALS_ID
-    from ledger.prov_export import build_document, serialize
-
-    if incidents:
-        chosen: dict[str, dict[str, Any]] = {}
-        for slug in incidents:
-            ledger.get_incident(slug)  # exit 1 for an unknown incident
-            chosen.update({r["report"]: r for r in related_records(ledger, slug)})
-        records = sorted(chosen.values(), key=lambda r: r["position"])
-    else:
-        records = [
-            to_record(n.id, ledger.decode(n))
-            for batch in ledger.iter_notifications(batch=5_000)
-            for n in batch
-            if n.originator_id != SEALS_ID
-        ]
-    sys.stdout.write(serialize(build_document(records), fmt))
-    sys.stdout.write("\n")
+    for piece in export(open_ledger(), incident, fmt):
+        sys.stdout.write(piece)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from ledger.errors import EXIT_BAD_INPUT, LedgerError, StoreUnavailable
+from ledger.errors import EXIT_BAD_INPUT, LedgerError
 
 if TYPE_CHECKING:
     from ledger.application import IncidentLedger
@@ -94,7 +93,12 @@ def guarded(command: F) -> F:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as e:
-            translated = translate_store_error(e) or _undecodable(e)
+            # A store error from a layer that does not translate its own yet (the reports,
+            # project, verify, html, roles): the store layer's translation, at this edge.
+            from ledger.store.errors import store_error
+
+            current = settings()
+            translated = store_error(e, current.store, current.lock_timeout) or _undecodable(e)
             if translated is None:
                 raise
             raise fail(str(translated), translated.exit_code) from None
@@ -122,92 +126,17 @@ def _undecodable(error: BaseException) -> LedgerError | None:
     return IntegrityFailure(f"{what}; run 'ledger verify'")
 
 
-def translate_store_error(error: BaseException) -> LedgerError | None:
-    """Database errors that are the user's situation, not our bug, as one clear sentence."""
-    where = settings().store.display
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and len(chain) < 10:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    text = " | ".join(str(e) for e in chain).lower()
-    names = {type(e).__module__.split(".")[0] for e in chain}
-    # The drivers' own codes first (SQLite's result code names, PostgreSQL's SQLSTATE), the
-    # message text where a code is too broad (SQLite's "no such table" is plain SQLITE_ERROR) or
-    # where a library wrapped the driver's error without keeping it as the cause.
-    sqlite_codes = {str(getattr(e, "sqlite_errorname", "")) for e in chain} - {""}
-    sqlstates = {str(getattr(e, "sqlstate", "") or "") for e in chain} - {""}
-    if (
-        "42P01" in sqlstates  # undefined_table
-        or "no such table" in text
-        or ("relation" in text and "does not exist" in text)
-    ):
-        return StoreUnavailable(f"{where} holds no ledger yet: run 'ledger init' first")
-    if (
-        sqlite_codes & {"SQLITE_BUSY", "SQLITE_LOCKED"}
-        or "55P03" in sqlstates  # lock_not_available (lock_timeout)
-        or "database is locked" in text
-        or "database table is locked" in text
-    ):
-        return StoreUnavailable(
-            f"{where} stayed locked by another writer for more than "
-            f"{settings().lock_timeout:g} s (raise it with --lock-timeout)"
-        )
-    if any(code.startswith("SQLITE_READONLY") for code in sqlite_codes) or (
-        "readonly" in text or "read-only" in text
-    ):
-        return StoreUnavailable(f"{where} is read-only, and this command writes to it")
-    if (
-        any(code.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) for code in sqlite_codes)
-        or "unable to open database" in text
-        or "disk i/o error" in text
-    ):
-        return StoreUnavailable(f"cannot open the SQLite database {where}")
-    if "SQLITE_NOTADB" in sqlite_codes or "file is not a database" in text:
-        return StoreUnavailable(f"{where} is not a SQLite database")
-    if names & {"psycopg", "psycopg_pool"} or ("connection" in text and "postgres" in text):
-        reason = (
-            str(chain[-1]).strip().splitlines()[0]
-            if str(chain[-1]).strip()
-            else type(chain[-1]).__name__
-        )
-        return StoreUnavailable(f"cannot use the PostgreSQL database {where}: {reason}")
-    # SQLAlchemy wraps the driver's error (a damaged file's "database disk image is
-    # malformed", say) and keeps it as the cause: look for it down the chain.
-    driver = next((e for e in chain if isinstance(e, sqlite3.Error)), None)
-    if driver is not None:
-        return StoreUnavailable(f"SQLite error on {where}: {driver}")
-    return None
-
-
-def open_ledger(*, write: bool = False, store: StoreConfig | None = None) -> IncidentLedger:
-    """Open the ledger (or `store`: a new one being staged, see `ledger.store.staging`);
-    writers create the schema on first use, readers need one to exist."""
-    from ledger.application import IncidentLedger
-    from ledger.store import schema_check
+def open_ledger(*, write: bool = False) -> IncidentLedger:
+    """The ledger at --db (see `ledger.opening.open_ledger`), closed when the command ends."""
+    from ledger.opening import open_ledger as open_store
+    from ledger.opening import signer_from_environment
 
     current = settings()
-    store = store or current.store
-    state = schema_check.revision(store)
-    if state is None:
-        schema_check.refuse_foreign(store)
-        if not write:
-            raise StoreUnavailable(
-                f"{store.display} holds no ledger yet: run 'ledger init' "
-                "(or 'ledger import FILE', which creates one)"
-            )
-        from ledger.store.migrate import upgrade
-
-        upgrade(store)
-    elif state != schema_check.SCHEMA_HEAD:
-        raise StoreUnavailable(
-            f"{store.display} has schema revision {state}; run 'ledger init' to upgrade"
-        )
-    ledger = IncidentLedger(
-        store,
+    ledger = open_store(
+        current.store,
+        write=write,
         lock_timeout=current.lock_timeout,
-        signer=_signer() if write else None,
-        read_only=not write,
+        signer=signer_from_environment() if write else None,
     )
     _OPENED.append(ledger)  # closed when the command ends (see `guarded`)
     return ledger
@@ -215,19 +144,6 @@ def open_ledger(*, write: bool = False, store: StoreConfig | None = None) -> Inc
 
 # The ledgers opened by the running commands, innermost last.
 _OPENED: list[IncidentLedger] = []
-
-
-def _signer():  # type: ignore[no-untyped-def]
-    """Sign every event and seal when LEDGER_SIGNING_KEY names a private key file."""
-    import os
-    from pathlib import Path
-
-    path = os.environ.get("LEDGER_SIGNING_KEY")
-    if not path:
-        return None
-    from ledger.signing import load_signer
-
-    return load_signer(Path(path))
 
 
 def usage_error(message: str) -> typer.Exit:

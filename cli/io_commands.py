@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.context import guarded, usage_error
-from cli.writing import append_lines, remove_quietly, spool_stdin
+from cli.context import guarded, settings, usage_error
+from cli.writing import import_options, report_imported
 
 
 @guarded
@@ -33,7 +34,10 @@ def import_command(
     path = Path(file)
     if not path.is_file():
         raise usage_error(f"no such file: {file}")
-    append_lines(path=path, project=not no_project)
+    from ledger.importing import import_file
+
+    result = import_file(settings().store, path, **import_options(project=not no_project))
+    report_imported(result)
 
 
 @guarded
@@ -52,11 +56,10 @@ def append_command(
 
 
 def _append_stdin(no_project: bool) -> None:
-    spooled = spool_stdin()
-    try:
-        append_lines(path=spooled, project=not no_project)
-    finally:
-        remove_quietly(spooled)
+    from ledger.importing import import_stream
+
+    options = import_options(project=not no_project)
+    report_imported(import_stream(settings().store, sys.stdin.buffer, **options))
 
 
 def register(app: typer.Typer) -> None:

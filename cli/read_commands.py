@@ -8,7 +8,6 @@ import typer
 
 from cli.context import guarded, open_ledger, usage_error
 from cli.output import Format, emit, emit_json, print_table
-from ledger.errors import DomainRuleViolation
 
 IncidentArg = Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)]
 ReportedBy = Annotated[
@@ -58,7 +57,7 @@ CLAIM_COLUMNS = (
 
 
 def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None) -> Any:
-    from ledger.application import Cut
+    from ledger.records import Cut
     from ledger.timeutil import InvalidTime, parse_latest
 
     try:
@@ -70,13 +69,6 @@ def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None
         )
     except InvalidTime as e:
         raise usage_error(f"cut-off: {e}") from None
-
-
-def incident_state(ledger: Any, incident: str, cut: Any) -> dict[str, list[dict[str, Any]]]:
-    from ledger.application import related_records
-    from ledger.fold import fold
-
-    return fold(related_records(ledger, incident, cut=cut))
 
 
 @guarded
@@ -93,20 +85,13 @@ def show_command(
 
         ledger show deir-ez-zor-shelling-2017-09 --reported-by 2017-09-20
     """
+    from ledger.replay import show
+
     cut = make_cut(reported_by, as_of, at_position)
-    ledger = open_ledger()
-    views = incident_state(ledger, incident, cut)
-    rows = [r for r in views["incidents"] if r["incident"] == incident]
-    if not rows:
-        raise DomainRuleViolation(
-            f"incident '{incident}' was not yet in the ledger at that cut-off"
-        )
-    summary = rows[0]
-    claims = [c for c in views["claims"] if c["incident"] == incident]
-    disputes = [d for d in views["disputes"] if d["incident"] == incident]
-    links = [lk for lk in views["links"] if lk["incident"] == incident]
+    view = show(open_ledger(), incident, cut)
+    summary, claims, disputes, links = view.incident, view.assertions, view.disputes, view.links
     if fmt is Format.json:
-        emit_json({"incident": summary, "assertions": claims, "disputes": disputes, "links": links})
+        emit_json(view.as_dict())
         return
     if fmt is Format.csv:
         emit(claims, CLAIM_COLUMNS, fmt)
@@ -141,17 +126,10 @@ def history_command(
 
         ledger history deir-ez-zor-shelling-2017-09 --format json
     """
-    from ledger.application import to_record
+    from ledger.replay import history
 
     cut = make_cut(reported_by, as_of, at_position)
-    ledger = open_ledger()
-    events = ledger.positioned_events(incident)
-    rows = []
-    for position, event in events:
-        record = to_record(position, event)
-        if not cut.is_open and not cut.admits(record):
-            continue
-        rows.append({"position": position, **event.content(), "hash": event.hash})
+    rows = history(open_ledger(), incident, cut)
     if fmt is Format.json:
         emit_json(rows)
         return

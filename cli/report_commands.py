@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from cli.context import guarded, usage_error
+from cli.context import guarded, settings, usage_error
 from ledger.report_fields import DECLARED, MAGNITUDE_PARTS
 
 # command name, report type, one-line help, example
@@ -267,11 +267,17 @@ def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, An
 
 def _make_command(report_type: str, summary: str, example: str) -> Callable[..., None]:
     def command(**options: Any) -> None:
-        from cli.writing import append_lines
+        from cli.writing import option_error, report_appended, write_options
+        from ledger.importing import append_report
+        from ledger.interchange import InvalidLine
 
         no_project = options.pop("no_project")
         line = line_from_options(report_type, options)
-        append_lines(single=line, project=not no_project)
+        try:
+            result = append_report(settings().store, line, **write_options(project=not no_project))
+        except InvalidLine as e:
+            raise option_error(e) from None
+        report_appended(result, line)
 
     command.__signature__ = inspect.Signature(_parameters(report_type))  # type: ignore[attr-defined]
     command.__doc__ = f"{summary}\n\nExample:\n\n    {example}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,37 +20,28 @@ from eventsourcing.persistence import (
 )
 
 from ledger import stops
+from ledger.batch import BatchDirectory, FingerprintedLine, Mentions, ValidatedLine
 from ledger.domain import (
-    ASSERTION_TYPES,
     EVENT_BY_TYPE,
     OWN_FIELDS,
     Incident,
     IncidentEvent,
     ReportEntry,
     Signer,
-    shared,
 )
 from ledger.errors import (
     DomainRuleViolation,
     IncidentNotFound,
     IntegrityFailure,
-    LedgerError,
     NamespaceClash,
     StoreUnavailable,
 )
 from ledger.infra.collector import collector_paused
+from ledger.records import to_record
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import ConflictingWrite, IndexRow
 from ledger.store.transcoder import TYPE_MARK, OrjsonTranscoder
-from ledger.timeutil import parse_earliest, utc_now
-
-# One validated line: its line number (None for a typed command), type, and fields.
-ValidatedLine = tuple[int | None, str, dict[str, Any]]
-# A validated report line with its `report_fingerprint` already computed (by the validating
-# process of an import, so this one does not spend the hashing).
-FingerprintedLine = tuple[int | None, str, dict[str, Any], str]
-# What an append reads: validated lines, optionally preceded by the ids the next ones name
-# (`Mentions`), so a stream still being validated can be appended as it arrives.
+from ledger.timeutil import utc_now
 
 FLUSH_EVERY = 2_000  # events per executemany inside an import's single transaction
 MAX_CONFLICT_RETRIES = 20
@@ -89,6 +79,7 @@ class IncidentLedger(Application[str]):
     ) -> None:
         self.config = config
         self.signer = signer
+        self.lock_timeout = lock_timeout
         env: dict[str, str] = {
             "ORIGINATOR_ID_TYPE": "text",
             "CREATE_TABLE": "no",  # Alembic owns the schema
@@ -164,7 +155,7 @@ class IncidentLedger(Application[str]):
     ) -> AppendResult:
         # The lines stream (memory does not grow with the file); the ids they name were gathered
         # beforehand, so the directory reads what exists in a few queries.
-        directory = _BatchDirectory(self)
+        directory = BatchDirectory(self.find_reports, self.recorder.existing_incidents)  # type: ignore[attr-defined]
         result = AppendResult()
         incidents: dict[str, Incident] = {}
         pending: list[IncidentEvent] = []
@@ -222,7 +213,7 @@ class IncidentLedger(Application[str]):
         report_type: str,
         fields: dict[str, Any],
         incidents: dict[str, Incident],
-        directory: _BatchDirectory,
+        directory: BatchDirectory,
         recorded_at: datetime,
         recorded_by: str,
         fingerprint: str | None = None,
@@ -420,195 +411,8 @@ def _first_cause(error: BaseException) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-@dataclass
-class Mentions:
-    """Every incident and report id a batch names: what its directory reads up front, in a few
-    queries, instead of one query per line."""
-
-    incidents: set[str] = field(default_factory=set)
-    reports: set[str] = field(default_factory=set)
-
-    def add(self, report_type: str, fields: dict[str, Any]) -> None:
-        from ledger.domain import derive_report_id
-
-        self.incidents.add(fields["incident"])
-        if report_type == "link":
-            self.incidents.add(fields["other"])
-        elif report_type == "correction" and isinstance(
-            other := (fields.get("changes") or {}).get("other"), str
-        ):
-            self.incidents.add(other)  # a correction may point a link at another incident
-        # Report ids and incident slugs share one namespace: each is also looked up as the other.
-        if report_type == "incident":
-            self.reports.add(fields["incident"])
-        else:
-            report = fields.get("report") or derive_report_id(report_type, fields)
-            self.reports.add(report)
-            self.incidents.add(report)
-        self.reports.update(fields.get("refers_to", ()))
-
-    @classmethod
-    def of(cls, items: Iterable[ValidatedLine | FingerprintedLine | Mentions]) -> Mentions:
-        mentions = cls()
-        for item in items:
-            if isinstance(item, Mentions):
-                mentions.incidents |= item.incidents
-                mentions.reports |= item.reports
-            else:
-                mentions.add(item[1], item[2])
-        return mentions
-
-
-class _BatchDirectory:
-    """The ledger-wide report directory as one batch sees it: the database plus its own reports."""
-
-    def __init__(self, ledger: IncidentLedger):
-        self.ledger = ledger
-        self.entries: dict[str, ReportEntry] = {}
-        self.incidents: set[str] = set()
-        self.known_missing: set[str] = set()
-
-    def prefetch(self, mentions: Mentions) -> None:
-        """Read which of these ids exist, except those this batch already knows about (it may
-        be called again for each chunk of a stream)."""
-        # Membership tests, not `set - self.entries.keys()`: subtracting a dict's keys view
-        # walks the whole dict, which grows with the import, once per chunk (quadratic).
-        entries, missing = self.entries, self.known_missing
-        reports = {r for r in mentions.reports if r not in entries and r not in missing}
-        entries.update(self.ledger.find_reports(sorted(reports)))
-        missing.update(r for r in reports if r not in entries)
-        incidents = mentions.incidents - self.incidents
-        self.incidents |= self.ledger.recorder.existing_incidents(sorted(incidents))  # type: ignore[attr-defined]
-
-    def find(self, report: str) -> ReportEntry | None:
-        entry = self.entries.get(report)
-        if entry is None and report not in self.known_missing:
-            entry = self.ledger.find_reports([report]).get(report)
-            if entry is not None:
-                self.entries[report] = entry
-        return entry
-
-    def incident_exists(self, incident: str) -> bool:
-        return incident in self.incidents
-
-    def opened(self, incident: str) -> None:
-        self.incidents.add(incident)
-
-    def filed(self, event: IncidentEvent, fingerprint: str) -> None:
-        self.entries[event.report] = ReportEntry(
-            event.report,
-            sys.intern(event.originator_id),
-            event.report_type,
-            fingerprint,
-            shared(getattr(event, "by", None)),
-        )
-        self.known_missing.discard(event.report)
-
-
-__all__ = [
-    "ASSERTION_TYPES",
-    "EVENT_BY_TYPE",
-    "AppendResult",
-    "IncidentLedger",
-    "LedgerError",
-    "default_recorder",
-]
-
-
-@dataclass(frozen=True)
-class Cut:
-    """A cut through history: on the stated clock, the recorded clock, or a log position."""
-
-    reported_by: datetime | None = None
-    as_of: datetime | None = None
-    at_position: int | None = None
-
-    def admits(self, record: dict[str, Any]) -> bool:
-        if self.at_position is not None and record["position"] > self.at_position:
-            return False
-        recorded = parse_earliest(record["recorded_at"])
-        if self.as_of is not None and recorded > self.as_of:
-            return False
-        if self.reported_by is not None and record["type"] != "incident":
-            # The incident line opens the case file; it is not a statement anyone made.
-            stated = record.get("stated_at")
-            # A report without a stated time counts from when the ledger recorded it.
-            moment = parse_earliest(stated) if stated else recorded
-            if moment > self.reported_by:
-                return False
-        return True
-
-    @property
-    def is_open(self) -> bool:
-        return self.reported_by is None and self.as_of is None and self.at_position is None
-
-
 # Per event topic: its report type, class version and own fields (what `to_record` reads).
 _RECORD_SHAPES: dict[str, tuple[str, int, tuple[str, ...]]] = {
     cls.TOPIC: (report_type, getattr(cls, "class_version", 1), OWN_FIELDS[report_type])  # type: ignore[attr-defined]
     for report_type, cls in EVENT_BY_TYPE.items()
 }
-
-
-def to_record(position: int, event: IncidentEvent) -> dict[str, Any]:
-    """An event as a plain report record (the shape projections fold over)."""
-    record: dict[str, Any] = {
-        "type": event.report_type,
-        "incident": event.originator_id,
-        "report": event.report,
-        "position": position,
-        "version": event.originator_version,
-        "recorded_at": event.recorded_at,
-        "recorded_by": event.recorded_by,
-    }
-    record.update(event.fields())
-    return record
-
-
-def related_records(
-    ledger: IncidentLedger, slug: str, *, cut: Cut | None = None
-) -> list[dict[str, Any]]:
-    """The incident's own reports plus every report elsewhere that refers into it, and the
-    retractions and corrections of those, replayed from the log in position order."""
-    own = [to_record(pos, e) for pos, e in ledger.positioned_events(slug)]
-    known = {r["report"] for r in own}
-    records = own + _load_reports(ledger, _referrers_of(ledger, known) - known)
-    return _cut(sorted(records, key=lambda r: r["position"]), cut)
-
-
-def records_touching(
-    ledger: IncidentLedger, report: str, *, cut: Cut | None = None
-) -> list[dict[str, Any]]:
-    """The report and every report that refers to it, or to one of those (in any incident),
-    replayed from the log in position order: found through the reference index, so an audit
-    reads only these events, however large their incidents."""
-    return _cut(_load_reports(ledger, {report} | _referrers_of(ledger, {report})), cut)
-
-
-def _referrers_of(ledger: IncidentLedger, reports: set[str], hops: int = 4) -> set[str]:
-    """Reports referring to `reports`, or to those, up to `hops` deep (denial -> its
-    retraction -> a correction voiding that retraction...)."""
-    found: set[str] = set()
-    frontier = sorted(reports)
-    for _ in range(hops):
-        sources = {s for s, _ in ledger.recorder.referrers(frontier)}  # type: ignore[attr-defined]
-        sources -= found | reports
-        if not sources:
-            break
-        found |= sources
-        frontier = sorted(sources)
-    return found
-
-
-def _load_reports(ledger: IncidentLedger, reports: set[str]) -> list[dict[str, Any]]:
-    """These reports' events, located through the report index, as records in log order."""
-    entries = ledger.find_reports(sorted(reports))
-    keys = [(e.incident, int(e.version)) for e in entries.values() if e.version is not None]
-    notifications = ledger.recorder.select_versions(keys)  # type: ignore[attr-defined]
-    return [to_record(n.id, ledger.decode(n)) for n in notifications]
-
-
-def _cut(records: list[dict[str, Any]], cut: Cut | None) -> list[dict[str, Any]]:
-    if cut is None or cut.is_open:
-        return records
-    return [r for r in records if cut.admits(r)]

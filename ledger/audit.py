@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.application import Cut, IncidentLedger, records_touching
+from ledger.application import IncidentLedger
 from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
 from ledger.integrity import Verification, verify
+from ledger.records import Cut
+from ledger.replay import records_touching
 from ledger.report_fields import ASSERTION_TYPES
 
 

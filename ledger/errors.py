@@ -106,6 +106,18 @@ class AliasAddedAndDropped(ActorRefused):
         self.name, self.actor = name, actor
 
 
+class AliasAddressedAndDropped(ActorRefused):
+    """A line naming an actor by an alias it also drops would, applied again, name a new actor:
+    refused, so that the same line twice always adds nothing."""
+
+    def __init__(self, name: str, actor: str):
+        super().__init__(
+            f"the actor line names '{actor}' by its alias '{name}' and drops that alias: "
+            f"name it by its canonical name '{actor}' to drop '{name}'"
+        )
+        self.name, self.actor = name, actor
+
+
 class UnknownParent(ActorRefused):
     def __init__(self, parent: str, actor: str):
         super().__init__(

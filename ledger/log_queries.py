@@ -67,7 +67,7 @@ def referring_from_elsewhere(
     connection: Connection, incidents: Collection[str], *, hops: int = 3
 ) -> tuple[set[str], set[str]]:
     """Reports in other incidents that refer into these incidents, and what refers to those
-    (as `ledger.application.related_records` finds them), up to `hops` deep, from the log's
+    (as `ledger.replay.related_records` finds them), up to `hops` deep, from the log's
     reference index: (their incidents, their report ids)."""
     refs, reports = ledger_references, ledger_reports
     pairs: list[tuple[str, str]] = []

@@ -99,7 +99,7 @@ class _Agents:
 def build_document(
     records: Sequence[Mapping[str, Any]], *, namespace: str = DEFAULT_NAMESPACE
 ) -> ProvDocument:
-    """A PROV document of report records as `ledger.application.to_record` produces them.
+    """A PROV document of report records as `ledger.records.to_record` produces them.
 
     Records are exported in log-position order, one bundle per event; each record needs
     `position`, `version`, `recorded_at` and `recorded_by` besides its report fields.

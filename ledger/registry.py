@@ -21,6 +21,7 @@ from typing import Any
 from ledger.errors import (
     ActorNameTaken,
     AliasAddedAndDropped,
+    AliasAddressedAndDropped,
     AliasNotHeld,
     CanonicalNameKept,
     InvalidInput,
@@ -298,6 +299,8 @@ class Registry:
                 raise AliasAddedAndDropped(alias, canonical)
             if alias_key == aid:
                 raise CanonicalNameKept(alias)
+            if alias_key == actor_id(line.actor):
+                raise AliasAddressedAndDropped(alias, canonical)
             holder = self._names.get(alias_key, alias_key if alias_key in self._actors else None)
             if holder is not None and holder != aid:
                 raise AliasNotHeld(alias, self._actors[holder].name, canonical)

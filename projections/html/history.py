@@ -9,9 +9,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ledger.application import to_record
 from ledger.audit import status_of
 from ledger.integrity import SEALS_ID
+from ledger.records import to_record
 from ledger.timeutil import InvalidTime, earliest_instant
 from projections.html.model import Decoder, Progress, Row, SealState, Step
 

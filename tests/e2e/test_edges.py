@@ -175,7 +175,7 @@ def test_a_projection_failing_after_a_committed_write_is_a_warning(
     def broken(*_: object, **__: object) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("projections.catchup.catch_up", broken)
+    monkeypatch.setattr("projections.after_write.catch_up", broken)
     result = run_cli("claim", "inc", "--report", "c1", "--by", "A", "--summary", "S")
     # Check the write stands (exit 0, id printed) and the user is told the views lag.
     assert result.exit_code == 0, result.output

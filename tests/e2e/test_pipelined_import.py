@@ -40,20 +40,16 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_big_file_qualifies_on_an_existing_ledger_and_not_on_a_new_one(
-    db_url: str, big_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, big_file: Path, tmp_path: Path
 ) -> None:
     # The tests below run the real import on such a file; this pins that they take the
     # pipelined path (and that a new ledger does not, so a bad file creates nothing).
-    from cli import writing
+    from ledger import importing
     from ledger.store.config import resolve
 
-    assert big_file.stat().st_size >= writing.PIPELINE_FROM_BYTES
+    assert big_file.stat().st_size >= importing.PIPELINE_FROM_BYTES
     for db, expected in ((db_url, True), (str(tmp_path / "new.db"), False)):
-        store = resolve(db)
-        monkeypatch.setattr(
-            writing, "settings", lambda store=store: type("S", (), {"store": store})
-        )
-        assert writing._worth_validating_beside(big_file) is expected
+        assert importing._worth_validating_beside(resolve(db), big_file) is expected
 
 
 def test_it_gives_what_validating_first_gives(db_url: str, big_file: Path, tmp_path: Path) -> None:
@@ -128,8 +124,9 @@ def test_a_domain_error_alone_is_exit_1_and_nothing_is_committed(
 def test_a_retried_append_reads_every_line_again(big_file: Path, tmp_path: Path) -> None:
     """If another writer forces the append to start over part-way, the second pass must see
     every line from the first, not only what the child had not sent yet."""
-    from cli.validation import ValidatingChild, lines_from_spool, validate_file
-    from ledger.application import Mentions
+    from ledger.batch import Mentions
+    from ledger.importing.spool import lines_from_spool, validate_file
+    from ledger.infra.validating_child import ValidatingChild
 
     reference = tmp_path / "reference.spool"
     count, _ = validate_file(big_file, reference)

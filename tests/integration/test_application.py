@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 
-from ledger.application import IncidentLedger, ValidatedLine
+from ledger.application import IncidentLedger
+from ledger.batch import ValidatedLine
 from ledger.domain import Incident, IncidentEvent
 from ledger.errors import (
     IncidentNotFound,
@@ -888,7 +889,7 @@ def test_a_record_read_from_stored_json_is_its_decoded_events_old_versions_inclu
 ) -> None:
     from eventsourcing.persistence import StoredEvent
 
-    from ledger.application import to_record
+    from ledger.records import to_record
 
     ledger.append(read_lines(), recorded_by="tester")
     log = ledger.recorder.select_notifications(start=0, limit=1000)

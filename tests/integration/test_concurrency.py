@@ -13,8 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from ledger.application import IncidentLedger, to_record
+from ledger.application import IncidentLedger
 from ledger.fold import fold
+from ledger.records import to_record
 from ledger.store.config import resolve
 from tests.conftest import ROOT
 

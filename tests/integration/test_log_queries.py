@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection, create_engine
 
-from ledger.application import IncidentLedger, related_records
+from ledger.application import IncidentLedger
 from ledger.log_queries import events_after, log_size, notifications, referring_from_elsewhere
+from ledger.replay import related_records
 from ledger.seals import seal
 from tests.conftest import lines_of
 

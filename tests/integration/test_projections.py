@@ -27,9 +27,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Boolean, Table, create_engine, select
 
-from ledger.application import IncidentLedger, to_record
+from ledger.application import IncidentLedger
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
+from ledger.records import to_record
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
 from projections import schema

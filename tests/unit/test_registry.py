@@ -11,6 +11,7 @@ from ledger.errors import (
     ActorNameTaken,
     ActorRefused,
     AliasAddedAndDropped,
+    AliasAddressedAndDropped,
     AliasNotHeld,
     CanonicalNameKept,
     InvalidInput,
@@ -91,6 +92,12 @@ def test_dropping_an_alias_makes_the_name_an_actor_of_its_own_again() -> None:
     # Check dropping it again is harmless: a replayed line must not fail.
     _, again = r.apply(ActorLine("Syrian Democratic Forces", drop_aliases=("QSD",)))
     assert not again.changed
+
+
+def test_a_line_dropping_the_alias_it_names_its_actor_by_is_refused() -> None:
+    # Applied, it would drop "QSD"; applied again, "QSD" would name a new actor: never idempotent.
+    with pytest.raises(AliasAddressedAndDropped, match="by its alias 'QSD' and drops that alias"):
+        registry(SDF).apply(ActorLine("QSD", drop_aliases=("QSD",)))
 
 
 def test_sides_and_ancestors_follow_the_part_of_chain() -> None:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
-from cli import context
-from cli.context import Settings, translate_store_error, use_settings
 from ledger.errors import StoreUnavailable
+from ledger.store.config import resolve
+from ledger.store.errors import store_error
+from ledger.store.migrate import upgrade
+
+STORE = resolve("/tmp/some.db")
 
 
-@pytest.fixture(autouse=True)
-def _settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Through monkeypatch, so the process-wide settings are put back after each test.
-    monkeypatch.setattr(context, "_current", None)
-    use_settings(Settings(db="/tmp/some.db", recorded_as=None, quiet=True, lock_timeout=7))
+def translate_store_error(error: BaseException) -> StoreUnavailable | None:
+    return store_error(error, STORE, lock_timeout=7)
 
 
 def _sqlite_error(code: str, message: str = "something went wrong") -> sqlite3.Error:
@@ -64,3 +65,23 @@ def test_a_code_found_through_a_wrapping_error() -> None:
 
 def test_an_unrelated_error_is_not_a_store_error() -> None:
     assert translate_store_error(ValueError("a bug of ours")) is None
+
+
+def test_sqlites_generic_error_on_a_file_without_a_ledger_says_there_is_none(
+    tmp_path: Path,
+) -> None:
+    # "no such table" is plain SQLITE_ERROR, like a syntax error: the store looks, not reads.
+    missing = resolve(str(tmp_path / "none.db"))
+    translated = store_error(_sqlite_error("SQLITE_ERROR", "no such table: x"), missing, 7)
+    assert translated is not None and "holds no ledger yet" in str(translated)
+
+
+def test_sqlites_generic_error_on_a_ledger_is_named_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.db"
+    upgrade(resolve(str(path)))
+    translated = store_error(_sqlite_error("SQLITE_ERROR", "near 'x'"), resolve(str(path)), 7)
+    assert translated is not None and str(translated) == f"SQLite error on {path}: near 'x'"
+
+
+def test_the_wording_alone_is_not_a_store_error() -> None:
+    assert translate_store_error(RuntimeError("database is locked")) is None

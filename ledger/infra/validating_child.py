@@ -1,7 +1,4 @@
-"""Validating an import file into a spool, either before appending or beside it.
-
-`validate_file` validates every line first, then the append starts: what a new ledger needs,
-since nothing (not even its schema) may be created for a file with a bad line.
+"""Validating an import file beside its append, in a forked child.
 
 `ValidatingChild` validates in a forked child process while this process appends what is
 already valid, inside the import's one transaction: validation and appending each take about
@@ -22,94 +19,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-import orjson
+from ledger.batch import FingerprintedLine, Mentions, ValidatedLine
+from ledger.errors import LedgerError
+from ledger.importing.spool import read_lines, validated_chunks
+from ledger.interchange import InvalidLine
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from ledger.application import FingerprintedLine, Mentions, ValidatedLine
-
 CHUNK = 2_000  # lines per message from the child: enough to keep both processes busy
 
 
-def validate_file(path: Path, spool: Path) -> tuple[int, Mentions]:
-    """Validate every line of `path` (raising on the first bad one) into `spool`, as compact
-    JSON of the validated fields; returns how many lines there were and the ids they name."""
-    count = 0
-    mentions = None
-    with spool.open("wb") as out:
-        for message in _validated_chunks(path, out, chunk=None):
-            _, count, mentions = message
-    assert mentions is not None
-    return count, mentions
-
-
-def _validated_chunks(
-    path: Path, out: BinaryIO, chunk: int | None
-) -> Iterator[tuple[int, int, Mentions]]:
-    """(spool bytes, lines so far, ids the chunk names) after every `chunk`
-    lines and at the end; raises InvalidLine on the first bad line."""
-    from ledger.application import Mentions
-    from ledger.domain import report_fingerprint
-    from ledger.interchange import read_line
-
-    count = 0
-    since = 0
-    mentions = Mentions()
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue  # blank lines (e.g. a trailing newline) carry nothing
-            fields = read_line(raw.rstrip(b"\r\n"), number)
-            # The report's fingerprint, computed here: in an import's validating child this is
-            # hashing the appending process does not have to do.
-            report_type = fields["type"]
-            fingerprint = (
-                None if report_type == "incident" else report_fingerprint(report_type, fields)
-            )
-            out.write(orjson.dumps([number, fields, fingerprint]) + b"\n")
-            mentions.add(fields["type"], fields)
-            count += 1
-            since += 1
-            if chunk is not None and since >= chunk:
-                out.flush()
-                yield out.tell(), count, mentions
-                mentions, since = Mentions(), 0
-        out.flush()
-        yield out.tell(), count, mentions
-
-
-def lines_from_spool(
-    spool: Path, end: int | None = None
-) -> Iterator[ValidatedLine | FingerprintedLine]:
-    """The validated lines again, without re-validating (up to byte `end`, if given)."""
-    with spool.open("rb") as handle:
-        yield from _read_lines(handle, end)
-
-
-def _read_lines(handle: Any, end: int | None) -> Iterator[ValidatedLine | FingerprintedLine]:
-    # Up to `end` in one read: asking the file its position before every line cost more than
-    # decoding the line.
-    lines = handle if end is None else handle.read(max(end - handle.tell(), 0)).splitlines()
-    for raw in lines:
-        number, fields, fingerprint = orjson.loads(raw)
-        report_type = fields.pop("type")
-        if fingerprint is None:
-            yield number, report_type, fields
-        else:
-            yield number, report_type, fields, fingerprint
-
-
 def _child(path: Path, spool: BinaryIO, sender: Connection, parents_end: Connection) -> None:
-    from ledger.interchange import InvalidLine
-
     # The fork copied the parent's end of the pipe too. Open here, it would keep the pipe
     # readable after the parent died (kill -9), and a send into a full pipe would wait forever;
     # closed, that send fails with EPIPE, and this process ends.
     parents_end.close()
     try:
         try:
-            for end, _, mentions in _validated_chunks(path, spool, CHUNK):
+            for end, _, mentions in validated_chunks(path, spool, CHUNK):
                 sender.send(("chunk", end, mentions))
             sender.send(("done",))
         except InvalidLine as e:
@@ -166,19 +94,17 @@ class ValidatingChild:
         while (message := self._receive()) is not None:
             _, end, mentions = message
             yield mentions
-            yield from _read_lines(self.reader, end)
+            yield from read_lines(self.reader, end)
 
     def _complete_stream(self) -> Iterator[ValidatedLine | FingerprintedLine | Mentions]:
         """After the child is done (a retried append): the whole spool, ids first."""
-        from ledger.application import Mentions
-
         self.raise_problem()
         yield Mentions.of(self._whole_spool())
         yield from self._whole_spool()
 
     def _whole_spool(self) -> Iterator[ValidatedLine | FingerprintedLine]:
         self.reader.seek(0)
-        yield from _read_lines(self.reader, None)
+        yield from read_lines(self.reader, None)
 
     def _receive(self) -> tuple[Any, ...] | None:
         try:
@@ -205,8 +131,6 @@ class ValidatingChild:
             self._receive()
 
     def raise_problem(self) -> None:
-        from ledger.errors import LedgerError
-        from ledger.interchange import InvalidLine
 
         if self.problem is None:
             return

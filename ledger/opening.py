@@ -1,0 +1,61 @@
+"""Opening a ledger: the one place that decides whether a database may be given its schema."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ledger.application import IncidentLedger
+from ledger.domain import Signer
+from ledger.errors import StoreUnavailable
+from ledger.signing import load_signer
+from ledger.store import schema_check
+from ledger.store.config import StoreConfig, resolve
+from ledger.store.errors import translated
+from ledger.store.migrate import upgrade
+
+SIGNING_KEY = "LEDGER_SIGNING_KEY"
+
+
+def open_ledger(
+    store: StoreConfig | str | None = None,
+    *,
+    write: bool = False,
+    lock_timeout: float = 30.0,
+    signer: Signer | None = None,
+) -> IncidentLedger:
+    """Open the ledger at `store` (a StoreConfig, or a `--db` path or URL; None: ./ledger.db).
+
+    A writer creates the schema on an empty database (running the migrations); a reader needs
+    one to exist. A ledger at an older schema revision is refused until `upgrade` (ledger init).
+    Close it when done (`contextlib.closing`): PostgreSQL holds a connection pool."""
+    config = store if isinstance(store, StoreConfig) else resolve(store)
+    with translated(config, lock_timeout):
+        state = schema_check.revision(config)
+        if state is None:
+            schema_check.refuse_foreign(config)
+            if not write:
+                raise StoreUnavailable(
+                    f"{config.display} holds no ledger yet: run 'ledger init' "
+                    "(or 'ledger import FILE', which creates one)"
+                )
+            upgrade(config)
+        elif state != schema_check.SCHEMA_HEAD:
+            raise StoreUnavailable(
+                f"{config.display} has schema revision {state}; run 'ledger init' to upgrade"
+            )
+        return IncidentLedger(config, lock_timeout=lock_timeout, signer=signer, read_only=not write)
+
+
+def has_schema(store: StoreConfig) -> bool:
+    """Whether `store` already holds a ledger's schema at the current revision."""
+    return schema_check.revision(store) == schema_check.SCHEMA_HEAD
+
+
+def signer_from_environment() -> Signer | None:
+    """The signer of the private key file LEDGER_SIGNING_KEY names, if it names one: every
+    event and seal a writer records is then signed."""
+    path = os.environ.get(SIGNING_KEY)
+    if not path:
+        return None
+    return load_signer(Path(path))

@@ -1,0 +1,182 @@
+"""An incident replayed from the log at any cut: its state (`show`), its events (`history`)
+and what changed between two cuts (`diff`). The views are not read: the log is the truth, and
+a cut is something the views cannot answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.application import IncidentLedger
+from ledger.errors import DomainRuleViolation
+from ledger.fold import fold
+from ledger.records import Cut, to_record
+from ledger.store.errors import translated
+
+Views = dict[str, list[dict[str, Any]]]
+
+# What `diff` compares: an incident's row, and each of its assertions' rows.
+DIFF_INCIDENT_FIELDS = ("status", "assertions", "disputed", "reports", "last_stated_at", "version")
+DIFF_ASSERTION_FIELDS = (
+    "status",
+    "denials",
+    "corroborations",
+    "discrepancies",
+    "reliability",
+    "credibility",
+)
+NEW_REPORT_FIELDS = ("position", "report", "type", "by", "stated_at")
+
+
+def incident_state(ledger: IncidentLedger, incident: str, cut: Cut | None) -> Views:
+    """Every view's rows for the incident (and the reports elsewhere that refer into it), as
+    the log stood at `cut` (None: now)."""
+    with translated(ledger.config, ledger.lock_timeout):
+        return fold(related_records(ledger, incident, cut=cut))
+
+
+@dataclass
+class IncidentView:
+    """An incident's state at a cut: its row, and its assertions, disputes and links."""
+
+    incident: dict[str, Any]
+    assertions: list[dict[str, Any]]
+    disputes: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "incident": self.incident,
+            "assertions": self.assertions,
+            "disputes": self.disputes,
+            "links": self.links,
+        }
+
+
+def show(ledger: IncidentLedger, incident: str, cut: Cut | None = None) -> IncidentView:
+    """The incident's state at `cut`; refused if it was not yet in the ledger then."""
+    views = incident_state(ledger, incident, cut)
+    rows = [r for r in views["incidents"] if r["incident"] == incident]
+    if not rows:
+        raise DomainRuleViolation(
+            f"incident '{incident}' was not yet in the ledger at that cut-off"
+        )
+
+    def own(view: str) -> list[dict[str, Any]]:
+        return [row for row in views[view] if row["incident"] == incident]
+
+    return IncidentView(rows[0], own("claims"), own("disputes"), own("links"))
+
+
+def history(ledger: IncidentLedger, incident: str, cut: Cut | None = None) -> list[dict[str, Any]]:
+    """Every event of the incident up to `cut`, in order: its position, content and hash."""
+    rows = []
+    with translated(ledger.config, ledger.lock_timeout):
+        events = ledger.positioned_events(incident)
+    for position, event in events:
+        if cut is not None and not cut.is_open and not cut.admits(to_record(position, event)):
+            continue
+        rows.append({"position": position, **event.content(), "hash": event.hash})
+    return rows
+
+
+def diff(
+    ledger: IncidentLedger, incident: str, before: Cut, after: Cut | None = None
+) -> dict[str, Any]:
+    """What changed in an incident between two cuts (`after` None: now): the incident's
+    fields, its assertions' fields, and the reports that are new."""
+    return changes(
+        incident, incident_state(ledger, incident, before), incident_state(ledger, incident, after)
+    )
+
+
+def changes(incident: str, before: Views, after: Views) -> dict[str, Any]:
+    """`diff` over two states already folded."""
+
+    def row(views: Views) -> dict[str, Any]:
+        return next((r for r in views["incidents"] if r["incident"] == incident), {})
+
+    old, new = row(before), row(after)
+    incident_changes = [
+        {"field": f, "before": old.get(f), "after": new.get(f)}
+        for f in DIFF_INCIDENT_FIELDS
+        if old.get(f) != new.get(f)
+    ]
+    old_claims = {c["report"]: c for c in before["claims"] if c["incident"] == incident}
+    assertion_changes = []
+    for claim in after["claims"]:
+        if claim["incident"] != incident:
+            continue
+        previous = old_claims.get(claim["report"])
+        if previous is None:
+            continue  # a new assertion: listed under new reports
+        for f in DIFF_ASSERTION_FIELDS:
+            if previous.get(f) != claim.get(f):
+                assertion_changes.append(
+                    {
+                        "report": claim["report"],
+                        "field": f,
+                        "before": previous.get(f),
+                        "after": claim.get(f),
+                    }
+                )
+    seen = {r["report"] for r in before["timeline"]}
+    new_reports = [
+        {k: r.get(k) for k in NEW_REPORT_FIELDS}
+        for r in after["timeline"]
+        if r["report"] not in seen
+    ]
+    return {
+        "incident": incident_changes,
+        "assertions": assertion_changes,
+        "new_reports": new_reports,
+    }
+
+
+def related_records(
+    ledger: IncidentLedger, slug: str, *, cut: Cut | None = None
+) -> list[dict[str, Any]]:
+    """The incident's own reports plus every report elsewhere that refers into it, and the
+    retractions and corrections of those, replayed from the log in position order."""
+    own = [to_record(pos, e) for pos, e in ledger.positioned_events(slug)]
+    known = {r["report"] for r in own}
+    records = own + _load_reports(ledger, _referrers_of(ledger, known) - known)
+    return _cut(sorted(records, key=lambda r: r["position"]), cut)
+
+
+def records_touching(
+    ledger: IncidentLedger, report: str, *, cut: Cut | None = None
+) -> list[dict[str, Any]]:
+    """The report and every report that refers to it, or to one of those (in any incident),
+    replayed from the log in position order: found through the reference index, so an audit
+    reads only these events, however large their incidents."""
+    return _cut(_load_reports(ledger, {report} | _referrers_of(ledger, {report})), cut)
+
+
+def _referrers_of(ledger: IncidentLedger, reports: set[str], hops: int = 4) -> set[str]:
+    """Reports referring to `reports`, or to those, up to `hops` deep (denial -> its
+    retraction -> a correction voiding that retraction...)."""
+    found: set[str] = set()
+    frontier = sorted(reports)
+    for _ in range(hops):
+        sources = {s for s, _ in ledger.recorder.referrers(frontier)}  # type: ignore[attr-defined]
+        sources -= found | reports
+        if not sources:
+            break
+        found |= sources
+        frontier = sorted(sources)
+    return found
+
+
+def _load_reports(ledger: IncidentLedger, reports: set[str]) -> list[dict[str, Any]]:
+    """These reports' events, located through the report index, as records in log order."""
+    entries = ledger.find_reports(sorted(reports))
+    keys = [(e.incident, int(e.version)) for e in entries.values() if e.version is not None]
+    notifications = ledger.recorder.select_versions(keys)  # type: ignore[attr-defined]
+    return [to_record(n.id, ledger.decode(n)) for n in notifications]
+
+
+def _cut(records: list[dict[str, Any]], cut: Cut | None) -> list[dict[str, Any]]:
+    if cut is None or cut.is_open:
+        return records
+    return [r for r in records if cut.admits(r)]

@@ -1,0 +1,36 @@
+"""Bringing the views up after a write: what `ledger.importing` calls as its `project` step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.application import IncidentLedger
+from ledger.store.config import StoreConfig
+from projections.catchup import catch_up
+
+
+@dataclass(frozen=True)
+class ProjectAfterWrite:
+    """Catch the views up after a committed write; a failure is a warning, not an error, since
+    the reports are committed by then (a writer without rights on the views leaves them to the
+    projector). Returns the warning, or None."""
+
+    lock_timeout: float = 30.0
+
+    def __call__(self, ledger: IncidentLedger, store: StoreConfig) -> str | None:
+        try:
+            catch_up(ledger, store, lock_timeout=self.lock_timeout)
+        except Exception as e:
+            # The reports are committed by now: a failure here must not look like "nothing
+            # written".
+            if "permission denied" not in str(e).lower():
+                first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+                return (
+                    "warning: the report was recorded, but the projections were not updated "
+                    f"({first}); run 'ledger project'"
+                )
+            return (
+                "warning: the report was recorded, but this role may not update the "
+                "projections; run 'ledger project' as a projector (or pass --no-project)"
+            )
+        return None
