@@ -2,10 +2,11 @@
 
     python -m tests.benchmarks.ab [--incidents 1000] [--reports 100] [--runs 5]
                                   [--pieces worker,marshal,...] [--csv-report provenance]
-                                  [--json bench-results/ab.json]
+                                  [--postgres URL] [--json bench-results/ab.json]
 
 For every piece (issue 18, item 5), the figure it speeds up is timed as a whole `ledger`
-process, once as shipped and once with the piece disabled, on the same data in the same run.
+process, once as shipped and once with the piece disabled, on the same data in the same run;
+with `--postgres`, again on PostgreSQL (all but the CSV report, which is SQLite's own path).
 The product has no switch for any of them: `tests/benchmarks/launch.py` patches the one name
 that turns the piece on, then runs the command, and reports what it saw (forks, how results
 were framed, pipe sizes, the switch interval asked for). A pair whose probes do not show the
@@ -40,7 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.data import write_dataset
-from tests.benchmarks.run import LEDGER, ROOT, _env, compile_bytecode, fresh_sqlite
+from tests.benchmarks.run import (
+    LEDGER,
+    ROOT,
+    _env,
+    compile_bytecode,
+    drop_postgres,
+    fresh_postgres,
+    fresh_sqlite,
+)
 
 LAUNCH = str(Path(__file__).with_name("launch.py"))
 BAR = 1.15  # the issue's bar: a piece whose figure gains less than 15% goes
@@ -98,6 +107,7 @@ class Pair:
 
 @dataclass
 class Result:
+    backend: str
     piece: Piece
     figure: str
     pairs: list[Pair] = field(default_factory=list)
@@ -112,6 +122,7 @@ class Result:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "backend": self.backend,
             "piece": self.piece.name,
             "figure": self.figure,
             "with_s": [p.with_s for p in self.pairs],
@@ -130,10 +141,15 @@ class ProbeFailed(RuntimeError):
 
 @dataclass
 class Bench:
+    backend: str  # "SQLite" or "PostgreSQL"
     folder: Path
     data: Path
     db: str  # the imported, projected ledger that rebuild, verify and the report read
+    fresh: Callable[[], str]  # a new ledger with its schema, for each import
     csv_report: str
+
+    def serves(self, figure: str) -> bool:
+        return figure != "csv report" or self.backend == "SQLite"  # SQLite's own path
 
     def command(self, figure: str) -> tuple[list[str], Callable[[], str]]:
         """(the ledger's arguments, a function giving the ledger to run them on, called
@@ -146,9 +162,7 @@ class Bench:
             return ["report", self.csv_report, "-f", "csv"], lambda: self.db
         if figure == "import --no-project":
             # What the validating child serves: a big file into a ledger that has its schema.
-            return ["import", str(self.data), "--no-project"], lambda: fresh_sqlite(
-                self.folder, "child.db"
-            )
+            return ["import", str(self.data), "--no-project"], self.fresh
         raise ValueError(figure)
 
     def timed(self, piece: Piece, figure: str, disable: bool) -> tuple[float, float]:
@@ -211,8 +225,8 @@ def check(piece: Piece, disable: bool, seen: Counter[str], figure: str) -> None:
 def measure(bench: Bench, pieces: list[Piece], runs: int) -> list[Result]:
     results = []
     for piece in pieces:
-        for figure in piece.figures:
-            result = Result(piece, figure)
+        for figure in filter(bench.serves, piece.figures):
+            result = Result(bench.backend, piece, figure)
             # One untimed run each way first: warms the caches, and checks both probes before
             # any time is spent on pairs.
             bench.timed(piece, figure, disable=False)
@@ -224,7 +238,7 @@ def measure(bench: Bench, pieces: list[Piece], runs: int) -> list[Result]:
                 (wall, cpu), (wall_off, cpu_off) = seconds[False], seconds[True]
                 result.pairs.append(Pair(wall, wall_off, cpu, cpu_off))
                 print(
-                    f"  {piece.name:17} {figure:20} pair {run + 1}: "
+                    f"  {bench.backend:10} {piece.name:17} {figure:20} pair {run + 1}: "
                     f"with {wall:.3f} s (CPU {cpu:.2f}), without {wall_off:.3f} s "
                     f"(CPU {cpu_off:.2f}), "
                     f"gain {result.pairs[-1].gain:.2f}x",
@@ -256,7 +270,7 @@ def print_table(results: list[Result]) -> None:
     for r in results:
         table.add_row(
             r.piece.what,
-            r.figure,
+            f"{r.backend}: {r.figure}",
             f"{statistics.median(p.with_s for p in r.pairs):.3f} s",
             f"{statistics.median(p.without_s for p in r.pairs):.3f} s",
             f"{statistics.median(p.with_cpu for p in r.pairs):.2f} / "
@@ -266,6 +280,18 @@ def print_table(results: list[Result]) -> None:
             r.verdict,
         )
     Console(width=200).print(table)
+
+
+def ledger_bench(
+    backend: str, folder: Path, data: Path, args: argparse.Namespace, fresh: Callable[[str], str]
+) -> Bench:
+    """The imported, projected ledger of `backend` that rebuild, verify and the report read,
+    and a new ledger named `…import` for each timed import."""
+    db = fresh(f"ab_{os.getpid()}_ledger")
+    subprocess.run([LEDGER, "import", str(data)], env=_env(db), check=True, capture_output=True)
+    return Bench(
+        backend, folder, data, db, lambda: fresh(f"ab_{os.getpid()}_import"), args.csv_report
+    )
 
 
 def load() -> str:
@@ -287,6 +313,12 @@ def main() -> None:
         default="provenance",
         help="the report the CSV figure writes (it must reach 20,000 rows at this size)",
     )
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        help="admin URL (e.g. postgresql://postgres@127.0.0.1:5432/test): the figures again "
+        "on PostgreSQL, in databases this run creates and drops",
+    )
     parser.add_argument("--json", default=str(ROOT / "bench-results" / "ab.json"))
     args = parser.parse_args()
     by_name = {p.name: p for p in PIECES}
@@ -296,23 +328,35 @@ def main() -> None:
     pieces = [by_name[n] for n in args.pieces.split(",")]
 
     folder = Path(tempfile.mkdtemp(prefix="ledger-ab-"))
+    url: str = args.postgres or ""
+    created: list[str] = []
     try:
         compile_bytecode()
         data = folder / "data.jsonl"
         events = write_dataset(data, args.incidents, args.reports)
-        db = fresh_sqlite(folder, "ledger.db")
-        subprocess.run([LEDGER, "import", str(data)], env=_env(db), check=True, capture_output=True)
+        benches = [
+            ledger_bench("SQLite", folder, data, args, lambda n: fresh_sqlite(folder, f"{n}.db"))
+        ]
+        if args.postgres:
+            # Named after this run: another benchmark on the same server keeps its databases.
+            names = [f"ab_{os.getpid()}_ledger", f"ab_{os.getpid()}_import"]
+            created += names
+            benches.append(
+                ledger_bench("PostgreSQL", folder, data, args, lambda n: fresh_postgres(url, n))
+            )
         started_load = load()
         print(
             f"{events:,} events, {args.runs} pair(s) per figure, {os.cpu_count()} cores, "
             f"{started_load}",
             flush=True,
         )
-        results = measure(Bench(folder, data, db, args.csv_report), pieces, args.runs)
+        results = [r for bench in benches for r in measure(bench, pieces, args.runs)]
     except ProbeFailed as e:
         raise SystemExit(f"ab: {e}") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        if created:
+            drop_postgres(url, created)
     ended_load = load()
     print(f"at the end: {ended_load}")
     print_table(results)
