@@ -20,7 +20,6 @@ import multiprocessing
 import os
 import pickle
 import queue
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -185,9 +184,6 @@ def _serve(tasks_in: Connection, results_out: Connection, parents: tuple[Connect
     # and would wait for tasks forever.
     for end in parents:
         end.close()
-    # The receiving thread reads a big task in many pipe-sized pieces and needs the lock for
-    # each: hand it over every 0.5 ms, not the default 5 ms, or the sender waits on every piece.
-    sys.setswitchinterval(0.0005)
     tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def receive() -> None:

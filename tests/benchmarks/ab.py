@@ -9,7 +9,7 @@ process, once as shipped and once with the piece disabled, on the same data in t
 with `--postgres`, again on PostgreSQL (all but the CSV report, which is SQLite's own path).
 The product has no switch for any of them: `tests/benchmarks/launch.py` patches the one name
 that turns the piece on, then runs the command, and reports what it saw (forks, how results
-were framed, pipe sizes, the switch interval asked for). A pair whose probes do not show the
+were framed, pipe sizes). A pair whose probes do not show the
 piece on in one and off in the other stops the run: renamed or moved code must not be timed
 twice and called a tie.
 
@@ -79,13 +79,6 @@ PIECES = (
         ("rebuild",),
         "results marshalled",
         "results pickled",
-    ),
-    Piece(
-        "switch-interval",
-        "worker's 0.5 ms switch interval",
-        ("rebuild", "verify"),
-        "switch interval set",
-        "switch interval left",
     ),
     Piece("pipe-size", "1 MB pipes", ("rebuild", "verify"), "pipes widened", "pipes left"),
     Piece("csv-halves", "two-process CSV report", ("csv report",), "forks"),

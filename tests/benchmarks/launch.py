@@ -126,21 +126,6 @@ def marshal_framing(disable: bool) -> None:
     module._unpacked = counted
 
 
-def switch_interval(disable: bool) -> None:
-    """The worker's 0.5 ms switch interval: without it, the interpreter's default (5 ms)."""
-    module, _ = attribute("ledger.infra.parallel", "_serve")
-    if "setswitchinterval" not in Path(module.__file__ or "").read_text(encoding="utf-8"):
-        raise NameGone("ledger.infra.parallel no longer calls sys.setswitchinterval")
-    original = sys.setswitchinterval
-
-    def patched(interval: float) -> None:
-        record_now("switch interval set" if not disable else "switch interval left")
-        if not disable:
-            original(interval)
-
-    sys.setswitchinterval = patched
-
-
 def pipe_size(disable: bool) -> None:
     """The worker's pipes widened to a megabyte: without it, the system's default (64 KB)."""
     module, widen = attribute("ledger.infra.parallel", "_widen")
@@ -184,7 +169,6 @@ def validating_child(disable: bool) -> None:
 PIECES: dict[str, Callable[[bool], None]] = {
     "worker": worker,
     "marshal": marshal_framing,
-    "switch-interval": switch_interval,
     "pipe-size": pipe_size,
     "csv-halves": csv_halves,
     "validating-child": validating_child,
