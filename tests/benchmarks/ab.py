@@ -1,17 +1,16 @@
 """Does each piece of speed machinery pay for itself? Each figure with and without the piece.
 
     python -m tests.benchmarks.ab [--incidents 1000] [--reports 100] [--runs 5]
-                                  [--pieces worker,marshal,...] [--csv-report provenance]
+                                  [--pieces worker,csv-halves,...] [--csv-report provenance]
                                   [--postgres URL] [--json bench-results/ab.json]
 
 For every piece (issue 18, item 5), the figure it speeds up is timed as a whole `ledger`
 process, once as shipped and once with the piece disabled, on the same data in the same run;
 with `--postgres`, again on PostgreSQL (all but the CSV report, which is SQLite's own path).
 The product has no switch for any of them: `tests/benchmarks/launch.py` patches the one name
-that turns the piece on, then runs the command, and reports what it saw (forks, how results
-were framed, pipe sizes). A pair whose probes do not show the
-piece on in one and off in the other stops the run: renamed or moved code must not be timed
-twice and called a tie.
+that turns the piece on, then runs the command, and reports what it saw (forks, pipe
+sizes). A pair whose probes do not show the piece on in one and off in the other stops the
+run: renamed or moved code must not be timed twice and called a tie.
 
 Each pair is timed in ABBA order (with, without; then without, with; ...), so a machine
 slowing down or speeding up through the run does not favour either side, and its ratio is
@@ -72,13 +71,6 @@ PIECES = (
         ("rebuild", "verify"),
         "workers forked",
         "workers in-process",
-    ),
-    Piece(
-        "marshal",
-        "marshal framing of results",
-        ("rebuild",),
-        "results marshalled",
-        "results pickled",
     ),
     Piece("pipe-size", "1 MB pipes", ("rebuild", "verify"), "pipes widened", "pipes left"),
     Piece("csv-halves", "two-process CSV report", ("csv report",), "forks"),

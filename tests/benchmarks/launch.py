@@ -103,29 +103,6 @@ def worker(disable: bool) -> None:
     worker_class.__init__ = patched
 
 
-def marshal_framing(disable: bool) -> None:
-    """Marshal framing of the worker's results: without it, every result goes by pickle (the
-    reading side already takes either, by the first byte)."""
-    module, _ = attribute("ledger.infra.parallel", "_packed")
-    _, unpacked = attribute("ledger.infra.parallel", "_unpacked")
-    _, pickled_tag = attribute("ledger.infra.parallel", "_PICKLED")
-    _, marshalled_tag = attribute("ledger.infra.parallel", "_MARSHALLED")
-    import pickle
-
-    def by_pickle(outcome: tuple[bool, Any]) -> bytes:
-        return bytes(pickled_tag) + pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def counted(data: bytes) -> tuple[bool, Any]:  # in this process: what the worker sent
-        tag = bytes(data[:1])
-        counts["results marshalled" if tag == marshalled_tag else "results pickled"] += 1
-        outcome: tuple[bool, Any] = unpacked(data)
-        return outcome
-
-    if disable:
-        module._packed = by_pickle
-    module._unpacked = counted
-
-
 def pipe_size(disable: bool) -> None:
     """The worker's pipes widened to a megabyte: without it, the system's default (64 KB)."""
     module, widen = attribute("ledger.infra.parallel", "_widen")
@@ -168,7 +145,6 @@ def validating_child(disable: bool) -> None:
 
 PIECES: dict[str, Callable[[bool], None]] = {
     "worker": worker,
-    "marshal": marshal_framing,
     "pipe-size": pipe_size,
     "csv-halves": csv_halves,
     "validating-child": validating_child,
