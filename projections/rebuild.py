@@ -69,7 +69,7 @@ from projections.rows import (
 # Events decoded, and reports folded, per task, on SQLite. Small tasks keep both processes busy
 # (the worker's next task is queued while this process writes the last one's rows) and memory
 # flat. Smaller also costs less CPU, in both processes and without a worker too (most likely
-# the caches: a task's objects, its marshalled result and its rows then stay in them).
+# the caches: a task's objects, its packed result and its rows then stay in them).
 # Measured here on 100,000 events, alternating: tasks of 2,000 took 2.4 s and 500 1.9 s on a
 # quiet machine (300 and 250 no faster); later, with the machine's caches shared and busier,
 # 500 took 3.0 s, 250 2.7 s, 200 and 125 2.6 s (64 no faster). A wider pipe made it slower.

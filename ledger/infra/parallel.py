@@ -15,12 +15,10 @@ worker by the fork itself, through `shared()`: pickled as an argument, the pool 
 from __future__ import annotations
 
 import contextlib
-import marshal
 import multiprocessing
 import os
 import pickle
 import queue
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -185,9 +183,6 @@ def _serve(tasks_in: Connection, results_out: Connection, parents: tuple[Connect
     # and would wait for tasks forever.
     for end in parents:
         end.close()
-    # The receiving thread reads a big task in many pipe-sized pieces and needs the lock for
-    # each: hand it over every 0.5 ms, not the default 5 ms, or the sender waits on every piece.
-    sys.setswitchinterval(0.0005)
     tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def receive() -> None:
@@ -209,28 +204,15 @@ def _serve(tasks_in: Connection, results_out: Connection, parents: tuple[Connect
         results_out.send_bytes(packed)
 
 
-# A result of plain data (what the tasks return: tuples, lists, dicts and sets of strings,
-# bytes, numbers, None and booleans) travels as `marshal` writes it: it packs and unpacks such
-# data in about 70% of pickle's time (a rebuild sends back every row it writes). What marshal
-# refuses (an exception, an object, a subclass of a plain type such as a named tuple or an enum)
-# goes by pickle. The first byte says which; both ends are one Python. One difference from
-# pickle: marshal takes any byte buffer (bytearray, memoryview, array) and gives back bytes, so
-# a task returns bytes, never a buffer (a test pins this).
-_MARSHALLED, _PICKLED = b"m", b"p"
-
-
+# A result travels pickled, whole. Marshal framing (plain data by `marshal`, the rest by pickle)
+# saved ~0.1 s of CPU per 100,000 events rebuilt, too little to show in a rebuild's time: see
+# docs/performance.md, "Does each piece pay for itself?".
 def _packed(outcome: tuple[bool, Any]) -> bytes:
-    try:
-        return _MARSHALLED + marshal.dumps(outcome)
-    except ValueError:  # an object marshal does not know
-        return _PICKLED + pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpacked(data: bytes) -> tuple[bool, Any]:
-    body = memoryview(data)[1:]
-    outcome: tuple[bool, Any] = (
-        marshal.loads(body) if data[:1] == _MARSHALLED else pickle.loads(body)
-    )
+    outcome: tuple[bool, Any] = pickle.loads(data)
     return outcome
 
 

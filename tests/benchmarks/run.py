@@ -325,12 +325,13 @@ def fresh_postgres(url: str, name: str) -> str:
 def store_figures(
     label: str,
     make_db: Callable[[str], str],
+    make_empty: Callable[[str], str],
     data: Path,
     events: int,
     runs: int,
     reference_import: Callable[[int], float],
 ) -> tuple[list[Figure], str]:
-    import_e2e, import_bulk, rebuild, verify, read_ref = [], [], [], [], []
+    import_e2e, import_bulk, first, rebuild, verify, read_ref = [], [], [], [], [], []
     reference_seconds: list[float] = []
     db = ""
     for run in range(runs):
@@ -341,6 +342,14 @@ def store_figures(
         import_e2e.append(events / timed([LEDGER, "import", str(data)], _env(db)))
         db = make_db(f"bench_bulk_{run}")
         import_bulk.append(events / timed([LEDGER, "import", str(data), "--no-project"], _env(db)))
+        # What a user does first: `ledger init`, then the whole file into the new ledger; both
+        # whole processes, start-up included (the other import figures start from a ledger
+        # `init` made before the clock started).
+        new = make_empty(f"bench_first_{run}")
+        first.append(
+            events
+            / (timed([LEDGER, "init"], _env(new)) + timed([LEDGER, "import", str(data)], _env(new)))
+        )
     timed([LEDGER, "project"], _env(db))
     for _ in range(runs):
         rebuild.append(events / timed([LEDGER, "project", "--rebuild"], _env(db)))
@@ -352,6 +361,14 @@ def store_figures(
             f"{label}: ledger import (validated, hashed, projected)",
             "events/s",
             import_e2e,
+            f"eventsourcing plain pipeline ({label})",
+            ref_rate,
+            ">= 0.5x",
+        ),
+        Figure(
+            f"{label}: ledger init, then the first import (whole processes, start-up included)",
+            "events/s",
+            first,
             f"eventsourcing plain pipeline ({label})",
             ref_rate,
             ">= 0.5x",
@@ -519,6 +536,7 @@ def postgres_figures(url: str, data: Path, events: int, runs: int) -> list[Figur
     pg, _ = store_figures(
         "PostgreSQL",
         lambda n: fresh_postgres(url, n),
+        lambda n: empty_postgres(url, n),
         data,
         events,
         runs,
@@ -567,6 +585,7 @@ def measure(args: argparse.Namespace, folder: Path) -> tuple[int, int, list[Figu
     stored, big_db = store_figures(
         "SQLite",
         lambda n: fresh_sqlite(folder, f"{n}.db"),
+        lambda n: str(folder / f"{n}.db"),
         data,
         events,
         args.runs,
@@ -577,14 +596,14 @@ def measure(args: argparse.Namespace, folder: Path) -> tuple[int, int, list[Figu
         rows / raw_sqlite_ceiling(Path(big_db), folder / f"raw-{r}.db")[0] for r in range(args.runs)
     ]
     figures = [
-        *stored[:2],
+        *stored[:3],
         Figure(
             "raw sqlite3 executemany, one transaction (the ceiling)",
             "rows/s",
             ceiling,
             target="printed",
         ),
-        *stored[2:],
+        *stored[3:],
     ]
     figures += latency_figures(folder, big_db, args.runs)
     if args.postgres:
@@ -595,12 +614,12 @@ def measure(args: argparse.Namespace, folder: Path) -> tuple[int, int, list[Figu
                 args.postgres,
                 [
                     f"bench_{kind}_{run}"
-                    for kind in ("ref", "e2e", "bulk")
+                    for kind in ("ref", "e2e", "bulk", "first")
                     for run in range(args.runs)
                 ],
             )
     if args.big:
-        _, bulk, rebuild, verify = stored
+        _, _, bulk, rebuild, verify = stored
         small = {"import --no-project": bulk, "project --rebuild": rebuild, "verify": verify}
         figures += big_figures(folder, max(1, args.runs), small, args.big_incidents)
     return events, compiled, figures
