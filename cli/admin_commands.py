@@ -124,15 +124,19 @@ def project_command(
     stop = _Stop() if follow else None
     ledger = open_ledger(write=True)
     try:
-        progress = ProgressBar("projecting")
-        try:
-            if rebuild:
-                applied = rebuild_views(ledger, store, on_progress=progress)
-            else:
-                applied = catch_up(ledger, store, on_progress=progress)
-        finally:
-            progress.close()
-        say(f"projections: applied {applied} event(s)")
+        # A follower catches up inside its loop instead, where a lost connection is waited out
+        # and SIGTERM is heard between batches: under a steady stream of appends the first
+        # catch-up may never run out of events.
+        if rebuild or stop is None:
+            progress = ProgressBar("projecting")
+            try:
+                if rebuild:
+                    applied = rebuild_views(ledger, store, on_progress=progress)
+                else:
+                    applied = catch_up(ledger, store, on_progress=progress)
+            finally:
+                progress.close()
+            say(f"projections: applied {applied} event(s)")
         if stop is not None:
             from projections.follow import Follower
 

@@ -35,6 +35,10 @@ LAST_RETRY_S = 30.0
 WAIT_SLICE_S = 0.25
 
 
+class _StopRequested(Exception):
+    """Raised between two catch-up batches when a stop is requested."""
+
+
 class Follower:
     """Catch up, wait for a notification (or the poll interval), repeat, until `stopped()`."""
 
@@ -69,7 +73,7 @@ class Follower:
                         self.say("reconnected")
                         lost, retry = False, FIRST_RETRY_S
                     while not self.stopped():
-                        applied = catch_up(ledger, self.store, lock_timeout=self.lock_timeout)
+                        applied = self._catch_up(ledger)
                         if applied:
                             self.say(f"projections: applied {applied} event(s)")
                         wait()
@@ -84,6 +88,22 @@ class Follower:
                 self._sleep(retry)
                 retry = min(retry * 2, LAST_RETRY_S)
         return ledger
+
+    def _catch_up(self, ledger: IncidentLedger) -> int:
+        """Catch up, but stop after the batch that commits once a stop is requested: under a
+        steady stream of appends a catch-up may never run out of events."""
+        applied = 0
+
+        def progress(_position: int, _target: int) -> None:
+            if self.stopped():
+                raise _StopRequested
+
+        # Stopped between batches: those before have committed with their position.
+        with contextlib.suppress(_StopRequested):
+            applied = catch_up(
+                ledger, self.store, lock_timeout=self.lock_timeout, on_progress=progress
+            )
+        return applied
 
     def _reopen(self, ledger: IncidentLedger) -> IncidentLedger:
         # The ledger's pool holds a connection the server has dropped: start afresh.
