@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import signal
-import time
 from typing import Annotated, Any
 
 import typer
@@ -74,11 +72,39 @@ def project_command(
         bool, typer.Option("--rebuild", help="Empty every view and replay the whole log.")
     ] = False,
     follow: Annotated[
-        bool, typer.Option("--follow", help="Keep the views current until interrupted.")
+        bool,
+        typer.Option(
+            "--follow",
+            help=(
+                "Keep the views current until stopped (SIGTERM or Ctrl-C): on PostgreSQL woken "
+                "by every append, and reconnecting after a lost connection."
+            ),
+        ),
     ] = False,
     interval: Annotated[
-        float, typer.Option("--interval", help="Seconds between polls with --follow.")
+        float,
+        typer.Option(
+            "--interval",
+            help="Seconds between polls with --follow (on PostgreSQL, between safety polls).",
+        ),
     ] = 1.0,
+    status: Annotated[
+        bool,
+        typer.Option(
+            "--status",
+            help=(
+                "Print the views' position, the log's head and the lag, and exit 0 if healthy, "
+                "1 if not (for a service manager's health check). Writes nothing."
+            ),
+        ),
+    ] = False,
+    max_lag: Annotated[
+        float,
+        typer.Option(
+            "--max-lag",
+            help="With --status: unhealthy once an event has waited longer than this (seconds).",
+        ),
+    ] = 60.0,
 ) -> None:
     """Bring the projection tables up to date with the log (exactly once).
 
@@ -89,32 +115,47 @@ def project_command(
     from projections.catchup import catch_up
     from projections.rebuild import rebuild as rebuild_views
 
+    if status:
+        from cli.project_status import print_status
+
+        raise typer.Exit(print_status(settings().store, max_lag=max_lag))
     store = settings().store
     # Before the first catch-up: a follower sent SIGTERM while it still catches up (by a
     # script that saw the views become current) finishes that catch-up and stops cleanly too.
     stop = _Stop() if follow else None
-    # Closed on every way out, as every writer's ledger is (see cli.writing).
-    with contextlib.closing(open_ledger(write=True)) as ledger:
-        progress = ProgressBar("projecting")
-        try:
-            if rebuild:
-                applied = rebuild_views(ledger, store, on_progress=progress)
-            else:
-                applied = catch_up(ledger, store, on_progress=progress)
-        finally:
-            progress.close()
-        say(f"projections: applied {applied} event(s)")
+    ledger = open_ledger(write=True)
+    try:
+        # A follower catches up inside its loop instead, where a lost connection is waited out
+        # and SIGTERM is heard between batches: under a steady stream of appends the first
+        # catch-up may never run out of events.
+        if rebuild or stop is None:
+            progress = ProgressBar("projecting")
+            try:
+                if rebuild:
+                    applied = rebuild_views(ledger, store, on_progress=progress)
+                else:
+                    applied = catch_up(ledger, store, on_progress=progress)
+            finally:
+                progress.close()
+            say(f"projections: applied {applied} event(s)")
         if stop is not None:
+            from projections.follow import Follower
+
             stop.on_interrupt_too()
             say("following the log; Ctrl-C to stop")
-            while not stop.requested:
-                applied = catch_up(ledger, store)
-                if applied:
-                    say(f"projections: applied {applied} event(s)")
-                deadline = time.monotonic() + interval
-                while not stop.requested and time.monotonic() < deadline:
-                    time.sleep(0.05)
+            follower = Follower(
+                lambda: open_ledger(write=True),
+                store,
+                interval=interval,
+                stopped=lambda: stop.requested,
+                say=say,
+                lock_timeout=settings().lock_timeout,
+            )
+            ledger = follower.run(ledger)
             say("stopped")
+    finally:
+        # Closed on every way out, as every writer's ledger is (see cli.writing).
+        ledger.close()
 
 
 def register(app: typer.Typer) -> None:

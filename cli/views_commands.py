@@ -115,11 +115,11 @@ def show_report(
     """Run one report against the projection tables and print it."""
     from projections.csv_lines import report_csv_lines
     from projections.queries import as_dicts, report_columns, report_rows
-    from projections.staleness import lag
+    from projections.staleness import staleness
 
-    behind = lag(settings().store)
-    if behind:
-        say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")
+    behind = staleness(settings().store)
+    if behind and behind.events:
+        say(behind.warning())
     chosen = _choose_columns(name, report_columns(name), fmt, columns)
     as_csv = fmt is Format.csv
     try:

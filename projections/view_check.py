@@ -21,9 +21,10 @@ from ledger.application import IncidentLedger
 from ledger.store.config import StoreConfig, resolve
 from ledger.store.migrate import upgrade
 from ledger.store.names import EVENTS_TABLE
-from projections.catchup import connect, tracked_position
+from projections.catchup import connect
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, TABLE_COLUMNS, VIEW_TABLE_NAMES
 from projections.rebuild import rebuild
+from projections.staleness import tracked_position
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class ViewCheck:
 
 def check_views(ledger: IncidentLedger, store: StoreConfig) -> ViewCheck:
     """Recompute every view from the log and list each stored row that differs."""
-    position = tracked_position(store)
+    with connect(store) as db:
+        position = tracked_position(db.raw)
     with tempfile.TemporaryDirectory(prefix="ledger-views-") as directory:
         scratch = resolve(str(Path(directory) / "views.db"))
         upgrade(scratch)

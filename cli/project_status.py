@@ -1,0 +1,43 @@
+"""`ledger project --status`: the follower's health, for a service manager (exit 0 or 1)."""
+
+from __future__ import annotations
+
+import typer
+
+from ledger.store.config import StoreConfig
+
+
+def print_status(store: StoreConfig, *, max_lag: float) -> int:
+    """Print the views' position, the log's head, the lag and whether a follower is connected;
+    return 0 when healthy, 1 when not. Reads only, so it runs on a standby too."""
+    from projections.queries import read_connection
+    from projections.staleness import staleness
+
+    found = staleness(store)
+    if found is None:
+        typer.echo("status: unhealthy (this login cannot read the log; use the projector's)")
+        return 1
+    problems: list[str] = []
+    typer.echo(f"views: position {found.position}")
+    typer.echo(f"log: head {found.head}")
+    typer.echo(f"lag: {found.events} event(s), {found.seconds:.1f} s")
+    if found.seconds > max_lag:
+        problems.append(f"an event has waited {found.seconds:.0f} s, over --max-lag {max_lag:g}")
+    if store.backend == "sqlite":
+        pass  # no sessions to look at: the lag alone tells
+    elif found.standby:
+        # A standby's sessions are its own: the follower runs on the primary.
+        typer.echo("follower: not visible from a standby (ask the primary)")
+    else:
+        from projections.follow import follower_sessions
+
+        with read_connection(store) as connection:
+            followers = follower_sessions(connection)
+        if followers:
+            pids = ", ".join(str(pid) for pid in followers)
+            typer.echo(f"follower: connected (server process {pids})")
+        else:
+            typer.echo("follower: none connected")
+            problems.append("no 'ledger project --follow' is connected")
+    typer.echo("status: healthy" if not problems else f"status: unhealthy ({'; '.join(problems)})")
+    return 1 if problems else 0

@@ -1,0 +1,183 @@
+"""`ledger project --follow`: keep the views current as a long-running service.
+
+On PostgreSQL the follower LISTENs on the `ledger_events` channel, which every append (and seal)
+NOTIFYs inside its write transaction, so the server delivers it exactly when the events commit
+(`ledger.store.postgres_recorder`): an append shows in the views as soon as the catch-up after
+the notification commits, however long the poll interval. The interval remains as a safety net
+(a notification sent while the follower was reconnecting is lost; the catch-up after the
+reconnection and the next poll find those events anyway). SQLite has no notifications: there
+the follower polls.
+
+A server restart or a dropped connection is not the end of the service: the follower says so in
+one line on stderr, waits (1, 2, 4... up to 30 s), reopens its connections and says
+"reconnected", then catches up from the tracked position, so nothing is missed or applied twice.
+Any other error (an event the views cannot hold, say) ends it, for the service manager to see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ledger.application import IncidentLedger
+from ledger.store.config import StoreConfig
+from ledger.store.names import EVENTS_TABLE
+from projections.catchup import catch_up
+
+CHANNEL = EVENTS_TABLE  # what `LedgerPostgresRecorder.write_session` NOTIFYs
+APPLICATION_NAME = "ledger project --follow"  # how `ledger project --status` finds a follower
+FIRST_RETRY_S = 1.0
+LAST_RETRY_S = 30.0
+# The longest the follower waits in one piece: a stop request (SIGTERM) is noticed within it.
+# Notifications are not delayed by it; they end the wait as they arrive.
+WAIT_SLICE_S = 0.25
+
+
+class _StopRequested(Exception):
+    """Raised between two catch-up batches when a stop is requested."""
+
+
+class Follower:
+    """Catch up, wait for a notification (or the poll interval), repeat, until `stopped()`."""
+
+    def __init__(
+        self,
+        open_ledger: Callable[[], IncidentLedger],
+        store: StoreConfig,
+        *,
+        interval: float,
+        stopped: Callable[[], bool],
+        say: Callable[[str], None],
+        lock_timeout: float = 30.0,
+    ) -> None:
+        self.open_ledger = open_ledger
+        self.store = store
+        self.interval = interval
+        self.stopped = stopped
+        self.say = say
+        self.lock_timeout = lock_timeout
+
+    def run(self, ledger: IncidentLedger) -> IncidentLedger:
+        """Follow until stopped; returns the ledger in use then (a new one after a reconnection),
+        for the caller to close."""
+        retry = FIRST_RETRY_S
+        lost = False
+        while not self.stopped():
+            try:
+                if lost:
+                    ledger = self._reopen(ledger)
+                with self._listening() as wait:
+                    if lost:
+                        self.say("reconnected")
+                        lost, retry = False, FIRST_RETRY_S
+                    while not self.stopped():
+                        applied = self._catch_up(ledger)
+                        if applied:
+                            self.say(f"projections: applied {applied} event(s)")
+                        wait()
+            except Exception as e:
+                if not connection_lost(e):
+                    raise
+                self.say(
+                    f"lost connection to {self.store.display} ({_reason(e)}), "
+                    f"retrying in {retry:g}s"
+                )
+                lost = True
+                self._sleep(retry)
+                retry = min(retry * 2, LAST_RETRY_S)
+        return ledger
+
+    def _catch_up(self, ledger: IncidentLedger) -> int:
+        """Catch up, but stop after the batch that commits once a stop is requested: under a
+        steady stream of appends a catch-up may never run out of events."""
+        applied = 0
+
+        def progress(_position: int, _target: int) -> None:
+            if self.stopped():
+                raise _StopRequested
+
+        # Stopped between batches: those before have committed with their position.
+        with contextlib.suppress(_StopRequested):
+            applied = catch_up(
+                ledger, self.store, lock_timeout=self.lock_timeout, on_progress=progress
+            )
+        return applied
+
+    def _reopen(self, ledger: IncidentLedger) -> IncidentLedger:
+        # The ledger's pool holds a connection the server has dropped: start afresh.
+        with contextlib.suppress(Exception):
+            ledger.close()
+        return self.open_ledger()
+
+    @contextlib.contextmanager
+    def _listening(self) -> Iterator[Callable[[], None]]:
+        """A function that waits for the next notification or the poll interval, whichever
+        comes first (on SQLite, the interval)."""
+        if self.store.backend == "sqlite":
+            yield lambda: self._sleep(self.interval)
+            return
+        with self.store.connect_postgres(autocommit=True) as connection:
+            connection.execute(f"SET application_name = '{APPLICATION_NAME}'")
+            connection.execute(f"LISTEN {CHANNEL}")
+
+            def wait() -> None:
+                deadline = time.monotonic() + self.interval
+                while not self.stopped():
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return
+                    # Every notification waiting is taken at once: one catch-up covers them all.
+                    if any(True for _ in connection.notifies(timeout=min(left, WAIT_SLICE_S))):
+                        with contextlib.suppress(StopIteration):
+                            for _ in connection.notifies(timeout=0):
+                                pass
+                        return
+
+            yield wait
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopped() and time.monotonic() < deadline:
+            time.sleep(min(WAIT_SLICE_S, max(0.0, deadline - time.monotonic())))
+
+
+def connection_lost(error: BaseException) -> bool:
+    """The server went away or refused us for now (a restart, a network cut, a server still
+    starting up): errors a service waits out, unlike a bug or a damaged log."""
+    import psycopg
+    import psycopg_pool
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    current: BaseException | None = error
+    for _ in range(10):
+        if current is None:
+            return False
+        if isinstance(
+            current,
+            psycopg.OperationalError
+            | psycopg.InterfaceError
+            | psycopg_pool.PoolTimeout
+            | OperationalError
+            | InterfaceError,
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip()
+    first = text.splitlines()[0].strip() if text else type(error).__name__
+    return first.rstrip(".")
+
+
+def follower_sessions(connection: Any) -> list[int]:
+    """The server process ids of the followers connected to this database (PostgreSQL)."""
+    rows = connection.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND application_name = %s ORDER BY pid",
+        [APPLICATION_NAME],
+    ).fetchall()
+    return [int(row[0]) for row in rows]
