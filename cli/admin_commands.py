@@ -10,8 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.progress import ProgressBar
+from cli.terminal import PagerOption, WideOption
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "deir-ez-zor-2017.jsonl"
 
@@ -35,7 +37,7 @@ def init_command() -> None:
 
 
 @guarded
-def demo_command() -> None:
+def demo_command(wide: WideOption = False, pager: PagerOption = True) -> None:
     """Load the worked example (Deir ez-Zor, September 2017) and print what it holds.
 
     Example:
@@ -48,6 +50,7 @@ def demo_command() -> None:
     if not EXAMPLE.is_file():
         raise usage_error(f"the worked example is missing: {EXAMPLE}")
     append_lines(path=EXAMPLE, project=True)
+    terminal.use(wide=wide, pager=pager)
     show_report("disputed", title="disputed incidents")
     show_report("claims", title="assertions and their status")
 

@@ -20,6 +20,7 @@ from cli import (
     io_commands,
     read_commands,
     report_commands,
+    terminal,
     views_commands,
 )
 from cli.context import Settings, usage_error, use_settings
@@ -81,6 +82,9 @@ def main(
         )
     ctx.obj = Settings(db=db, recorded_as=recorded_as, quiet=quiet, lock_timeout=lock_timeout)
     use_settings(ctx.obj)
+    # Tables wait for the command's end, to go to one pager when they are long.
+    terminal.begin()
+    ctx.call_on_close(terminal.end)
 
 
 report_commands.register(app)

@@ -6,8 +6,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, open_ledger, usage_error
-from cli.output import Format, emit, emit_json, print_table
+from cli.output import Format, RecordFormat, emit, emit_json, print_table
+from cli.tables import print_fields
+from cli.terminal import PagerOption, WideOption
 from ledger.errors import DomainRuleViolation
 
 IncidentArg = Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)]
@@ -30,6 +33,9 @@ AtPosition = Annotated[
     typer.Option("--at-position", help="Only events up to this log position.", show_default=False),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+RecordFormatOption = Annotated[
+    RecordFormat, typer.Option("--format", "-f", help="Output format (a record: no CSV).")
+]
 
 HISTORY_COLUMNS = (
     "position",
@@ -82,10 +88,12 @@ def incident_state(ledger: Any, incident: str, cut: Any) -> dict[str, list[dict[
 @guarded
 def show_command(
     incident: IncidentArg,
-    fmt: FormatOption = Format.table,
+    fmt: RecordFormatOption = RecordFormat.table,
     reported_by: ReportedBy = None,
     as_of: AsOf = None,
     at_position: AtPosition = None,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Show an incident's current state, replayed from the log, with each assertion's status.
 
@@ -105,18 +113,13 @@ def show_command(
     claims = [c for c in views["claims"] if c["incident"] == incident]
     disputes = [d for d in views["disputes"] if d["incident"] == incident]
     links = [lk for lk in views["links"] if lk["incident"] == incident]
-    if fmt is Format.json:
+    if fmt is RecordFormat.json:
         emit_json({"incident": summary, "assertions": claims, "disputes": disputes, "links": links})
         return
-    if fmt is Format.csv:
-        emit(claims, CLAIM_COLUMNS, fmt)
-        return
-    print_table(
-        [{"field": k, "value": v} for k, v in summary.items() if v is not None],
-        ("field", "value"),
-        title=f"incident {incident}",
-    )
-    print_table(claims, CLAIM_COLUMNS, title="assertions")
+    terminal.use(wide=wide, pager=pager)
+    # A record as field and value, long text wrapped; the summaries under their table.
+    print_fields([(k, v) for k, v in summary.items() if v is not None], title=incident)
+    print_table(claims, CLAIM_COLUMNS, title="assertions", notes="summary")
     if disputes:
         print_table(
             disputes,
@@ -124,7 +127,7 @@ def show_command(
             title="disputes",
         )
     if links:
-        print_table(links, ("other", "relation", "note"), title="links")
+        print_table(links, ("other", "relation", "note"), title="links", notes="note")
 
 
 @guarded
@@ -134,6 +137,8 @@ def history_command(
     reported_by: ReportedBy = None,
     as_of: AsOf = None,
     at_position: AtPosition = None,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Every event of an incident in order, with position, version, clocks, recorder and hash.
 
@@ -156,6 +161,7 @@ def history_command(
         emit_json(rows)
         return
     if fmt is Format.table:
+        terminal.use(wide=wide, pager=pager)
         for row in rows:
             row["hash"] = row["hash"][:12]
     emit(rows, HISTORY_COLUMNS, fmt, title=f"history of {incident}")

@@ -54,12 +54,30 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 READABLE_COLUMNS = {**TABLE_COLUMNS, **VIEW_COLUMNS}
 
+# The table (or SQL view) each `ledger report` reads its rows from.
+REPORT_TABLES = {
+    "incidents": "incidents",
+    "disputed": "incidents",
+    "claims": "claims",
+    "disputes": "disputes",
+    "actors": "actors",
+    "provenance": "provenance",
+}
+
 # SQLite stores booleans as 0/1; SQLAlchemy turned them back into booleans, and so must we.
 BOOLEAN_COLUMNS: dict[str, frozenset[str]] = {
     "claims": frozenset({"corrected"}),
     "disputes": frozenset({"retracted"}),
     "incidents": frozenset({"corrected"}),
     "timeline": frozenset({"voided", "corrected"}),
+}
+
+# Columns holding a JSON array as text: JSON output gives them as arrays, CSV as that text.
+LIST_COLUMNS: dict[str, frozenset[str]] = {
+    "claims": frozenset({"against", "targets"}),
+    "timeline": frozenset({"refers_to"}),
+    "actor_tallies": frozenset({"reports"}),
+    "provenance_chains": frozenset({"chain"}),
 }
 
 # Whole-number and floating-point columns (every other column holds text, or a boolean above).
