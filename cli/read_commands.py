@@ -118,7 +118,9 @@ def show_command(
         return
     terminal.use(wide=wide, pager=pager)
     # A record as field and value, long text wrapped; the summaries under their table.
-    print_fields([(k, v) for k, v in summary.items() if v is not None], title=incident)
+    print_fields(
+        [(k, v) for k, v in summary.items() if v is not None], title=f"incident {incident}"
+    )
     print_table(claims, CLAIM_COLUMNS, title="assertions", notes="summary")
     if disputes:
         print_table(

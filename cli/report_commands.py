@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from enum import Enum, StrEnum
 from typing import Annotated, Any, Optional
 
 import typer
@@ -116,6 +117,23 @@ FIELD_HELP: dict[str, str] = {
     "independent": "The corroboration is independent of the asserter's own sources.",
 }
 
+# The values of the fields that take one of a few words, so that --help lists them and a
+# wrong one is a usage error: the interchange models' Literals, copied so that --help need not
+# import pydantic (tests/e2e/test_formats.py keeps the two equal).
+FIELD_CHOICES: dict[str, tuple[str, ...]] = {
+    "stance": ("alleges", "accuses", "claims_responsibility", "reports"),
+    "scope": ("occurred", "attribution", "details", "magnitude"),
+    "reliability": ("A", "B", "C", "D", "E", "F"),
+    "status": ("confirmed", "refuted", "unverifiable"),
+    "relation": ("context_for", "follows", "same_as", "part_of", "cited_as_justification"),
+}
+
+
+def _choices(name: str) -> Any:
+    """An Enum of a field's values: Typer lists an Enum's values in --help and checks them."""
+    return StrEnum(name.title().replace("_", ""), [(v, v) for v in FIELD_CHOICES[name]])
+
+
 _LIST_FIELDS = {"refers_to", "against", "targets", "sources", "variants"}
 _INT_FIELDS = {"credibility"}
 _FLOAT_FIELDS = {"lat", "lon"}
@@ -177,6 +195,8 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
             annotation = Optional[int]  # noqa: UP045
         elif name in _FLOAT_FIELDS:
             annotation = Optional[float]  # noqa: UP045
+        elif name in FIELD_CHOICES:
+            annotation = Optional[_choices(name)]  # noqa: UP045
         else:
             annotation = Optional[str]  # noqa: UP045
         default: Any = False if name in _BOOL_FIELDS else None
@@ -289,6 +309,8 @@ def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, An
     for name, value in options.items():
         if value is None or value is False or value == []:
             continue
+        if isinstance(value, Enum):
+            value = value.value  # a FIELD_CHOICES word, as the JSON line would hold it
         if name == "sources":
             value = [parse_source(v) for v in value]
         elif name == "variants":
