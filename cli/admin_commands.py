@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.progress import ProgressBar
+from cli.terminal import PagerOption, WideOption
 
 
 @guarded
@@ -30,7 +32,7 @@ def init_command() -> None:
 
 
 @guarded
-def demo_command() -> None:
+def demo_command(wide: WideOption = False, pager: PagerOption = True) -> None:
     """Load the worked example (Deir ez-Zor, September 2017) and print what it holds.
 
     Example:
@@ -46,6 +48,7 @@ def demo_command() -> None:
         raise usage_error(f"the worked example is missing: {WORKED_EXAMPLE}")
     with worked_example() as example:
         report_imported(import_file(settings().store, example, **import_options(project=True)))
+    terminal.use(wide=wide, pager=pager)
     show_report("disputed", title="disputed incidents")
     show_report("claims", title="assertions and their status")
 

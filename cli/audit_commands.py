@@ -7,9 +7,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, open_ledger, usage_error
-from cli.output import Format, emit_json, print_table
-from cli.read_commands import AsOf, AtPosition, ReportedBy, make_cut
+from cli.output import RecordFormat, emit_json, print_table
+from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy, make_cut
+from cli.terminal import PagerOption, WideOption
 
 STEP_COLUMNS = (
     "position",
@@ -27,10 +29,12 @@ PROVENANCE_COLUMNS = ("hop", "agent", "role", "kind", "quote_mode", "published_a
 @guarded
 def audit_command(
     report: Annotated[str, typer.Argument(help="The report (usually a claim) to audit.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: RecordFormatOption = RecordFormat.table,
     reported_by: ReportedBy = None,
     as_of: AsOf = None,
     at_position: AtPosition = None,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """The life of a report, replayed from the log: every event that touched it, the status after
     each, its provenance chain, and whether its incident's hash chain verifies.
@@ -43,9 +47,10 @@ def audit_command(
 
     cut = make_cut(reported_by, as_of, at_position)
     result = audit(open_ledger(), report, cut=cut)
-    if fmt is Format.json:
+    if fmt is RecordFormat.json:
         emit_json(result.as_dict())
         return
+    screen = terminal.use(wide=wide, pager=pager)
     print_table(
         result.steps, STEP_COLUMNS, title=f"{result.type} {result.report} in {result.incident}"
     )
@@ -53,8 +58,8 @@ def audit_command(
         print_table(result.provenance, PROVENANCE_COLUMNS, title="provenance")
     chain = result.chain
     verdict = "verified" if result.verified else f"BROKEN ({len(chain.findings)} problem(s))"
-    typer.echo(f"status: {result.status or '-'}")
-    typer.echo(f"hash chain of {result.incident}: {verdict}, {chain.events} event(s)")
+    screen.echo(f"status: {result.status or '-'}")
+    screen.echo(f"hash chain of {result.incident}: {verdict}, {chain.events} event(s)")
 
 
 def parse_cut(value: str, option: str) -> Any:
@@ -86,7 +91,9 @@ def diff_command(
         Optional[str],  # noqa: UP045 - Typer needs a runtime type here
         typer.Option("--to", help="Later cut, same forms [default: now].", show_default=False),
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: RecordFormatOption = RecordFormat.table,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """What changed in an incident between two cuts: statuses, counts and new reports.
 
@@ -99,9 +106,10 @@ def diff_command(
     ledger = open_ledger()
     before = parse_cut(from_, "--from")
     changes = diff(ledger, incident, before, parse_cut(to, "--to") if to else None)
-    if fmt is Format.json:
+    if fmt is RecordFormat.json:
         emit_json(changes)
         return
+    terminal.use(wide=wide, pager=pager)
     print_table(changes["incident"], ("field", "before", "after"), title=f"{incident}")
     print_table(changes["assertions"], ("report", "field", "before", "after"), title="assertions")
     print_table(

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import fail, guarded, open_ledger, say, settings, usage_error
-from cli.output import Format, emit, emit_json
+from cli.output import RecordFormat, emit_json, print_table
 from cli.output_files import ForceOption, check_output, write_outputs
 from ledger.errors import EXIT_INTEGRITY
 
@@ -23,7 +24,9 @@ FINDING_COLUMNS = ("position", "incident", "version", "problem")
 
 @guarded
 def seal_command(
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: Annotated[
+        RecordFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = RecordFormat.table,
 ) -> None:
     """Seal the log: record a Merkle root over every event so far, and print it to keep.
 
@@ -38,7 +41,7 @@ def seal_command(
 
     ledger = open_ledger(write=True)
     info = seal(ledger, sealed_by=settings().recorder_name)
-    if fmt is Format.json:
+    if fmt is RecordFormat.json:
         emit_json(info.__dict__)
     else:
         typer.echo(f"root {info.root}")
@@ -76,7 +79,9 @@ def verify_command(
             "list every stored row that differs.",
         ),
     ] = False,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    fmt: Annotated[
+        RecordFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = RecordFormat.table,
 ) -> None:
     """Re-hash every event, check every chain link, version and seal, and the report index;
     exit 3 on any problem.
@@ -121,7 +126,7 @@ def verify_command(
     )
     if views:
         summary += _check_views(ledger, result)
-    if fmt is Format.json:
+    if fmt is RecordFormat.json:
         emit_json(
             {
                 "ok": result.ok,
@@ -135,12 +140,8 @@ def verify_command(
     elif result.ok:
         typer.echo(f"verified: {summary}")
     else:
-        emit(
-            [f.as_dict() for f in result.findings],
-            FINDING_COLUMNS,
-            Format.table,
-            title="integrity problems",
-        )
+        terminal.use(pager=False)  # the exit code is the answer: nothing waits for a reader
+        print_table([f.as_dict() for f in result.findings], FINDING_COLUMNS, "integrity problems")
     if not result.ok:
         raise fail(f"{len(result.findings)} integrity problem(s) in {summary}", EXIT_INTEGRITY)
 

@@ -20,6 +20,7 @@ from cli import (
     io_commands,
     read_commands,
     report_commands,
+    terminal,
     views_commands,
 )
 from cli.context import Settings, usage_error, use_settings
@@ -34,11 +35,22 @@ app = typer.Typer(
         "    ledger demo && ledger report disputed"
     ),
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        # Imported here: importlib.metadata costs start-up time every other command would pay.
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"ledger {version('incident-ledger')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("ledger (version unknown: not installed)")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -72,6 +84,15 @@ def main(
             help="Seconds to wait for another writer before giving up.",
         ),
     ] = 30.0,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
 ) -> None:
     # Checked here, once for every command: NaN or infinity would otherwise reach the drivers'
     # integer timeouts and end in a traceback.
@@ -81,6 +102,9 @@ def main(
         )
     ctx.obj = Settings(db=db, recorded_as=recorded_as, quiet=quiet, lock_timeout=lock_timeout)
     use_settings(ctx.obj)
+    # Tables wait for the command's end, to go to one pager when they are long.
+    terminal.begin()
+    ctx.call_on_close(terminal.end)
 
 
 report_commands.register(app)

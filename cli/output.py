@@ -13,9 +13,25 @@ from typing import Any
 
 
 class Format(StrEnum):
+    """What a command that writes rows writes: one row a line in CSV and JSON Lines."""
+
     table = "table"
     csv = "csv"
     json = "json"
+    jsonl = "jsonl"
+
+
+class RecordFormat(StrEnum):
+    """What a command that writes one record (`show`, `audit`, `diff`, `verify`) writes: a
+    record is no rows, so no CSV."""
+
+    table = "table"
+    json = "json"
+
+
+# Booleans in CSV, as the database writes them too (projections.queries.boolean_text); lists
+# and objects are JSON text there. JSON has its own true/false and arrays.
+CSV_TRUE, CSV_FALSE = "true", "false"
 
 
 def emit(
@@ -28,6 +44,8 @@ def emit(
 ) -> None:
     if fmt is Format.json:
         emit_json([{c: row.get(c) for c in columns} for row in rows])
+    elif fmt is Format.jsonl:
+        emit_jsonl([{c: row.get(c) for c in columns} for row in rows])
     elif fmt is Format.csv:
         # A report can be tens of thousands of rows: one pass per row, the csv module writing
         # None as an empty cell and numbers as their repr (what str gives); only booleans and
@@ -52,7 +70,7 @@ def emit_csv_rows(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], *, escape_formulas: bool = True
 ) -> None:
     """CSV of rows as the database driver gives them, in `columns` order, with booleans
-    already 'yes'/'no' (`report_rows(booleans_as_text=True)`): the text `emit` writes from
+    already 'true'/'false' (`report_rows(booleans_as_text=True)`): the text `emit` writes from
     dicts. A report can be a hundred thousand rows; the csv module writes them all in C.
     With `escape_formulas`, text that a spreadsheet would run is made plain text first
     (`projections.formulas`)."""
@@ -115,16 +133,17 @@ def emit_csv_lines(columns: Sequence[str], lines: Iterable[bytes]) -> None:
         binary.flush()
 
 
-def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str = "") -> None:
-    from rich.console import Console
-    from rich.table import Table
+def print_table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    title: str = "",
+    *,
+    notes: str | None = None,
+) -> None:
+    """Rows as a table fitted to the terminal (cli.tables)."""
+    from cli.tables import print_table as fitted
 
-    table = Table(title=title or None, show_lines=False, header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
-    Console(width=_width(), soft_wrap=False).print(table)
+    fitted(rows, columns, title, notes=notes)
 
 
 _SPECIAL_CELLS = frozenset({bool, list, dict})
@@ -132,15 +151,33 @@ _SPECIAL_CELLS = frozenset({bool, list, dict})
 
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return CSV_TRUE if value else CSV_FALSE
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        return json_text(value)
     return str(value)
 
 
-def _width() -> int | None:
-    # Piped output gets a wide table rather than one folded to 80 columns.
-    return None if sys.stdout.isatty() else 200
+def json_text(value: Any) -> str:
+    """A list or object as one line of JSON, as CSV writes it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def emit_jsonl(rows: Sequence[Any]) -> None:
+    """One JSON object a line (JSON Lines): what `jq -c` and line-by-line readers take."""
+    import orjson
+
+    try:
+        lines = [orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS) for row in rows]
+    except TypeError:
+        sys.stdout.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+        return
+    data = b"".join(line + b"\n" for line in lines)
+    if hasattr(sys.stdout, "buffer"):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:  # a text-only stream (some test harnesses)
+        sys.stdout.write(data.decode())
 
 
 def emit_json(value: Any) -> None:

@@ -6,8 +6,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, open_ledger, usage_error
-from cli.output import Format, emit, emit_json, print_table
+from cli.output import Format, RecordFormat, emit, emit_json, print_table
+from cli.tables import print_fields
+from cli.terminal import PagerOption, WideOption
 
 IncidentArg = Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)]
 ReportedBy = Annotated[
@@ -29,6 +32,9 @@ AtPosition = Annotated[
     typer.Option("--at-position", help="Only events up to this log position.", show_default=False),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+RecordFormatOption = Annotated[
+    RecordFormat, typer.Option("--format", "-f", help="Output format (a record: no CSV).")
+]
 
 HISTORY_COLUMNS = (
     "position",
@@ -74,10 +80,12 @@ def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None
 @guarded
 def show_command(
     incident: IncidentArg,
-    fmt: FormatOption = Format.table,
+    fmt: RecordFormatOption = RecordFormat.table,
     reported_by: ReportedBy = None,
     as_of: AsOf = None,
     at_position: AtPosition = None,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Show an incident's current state, replayed from the log, with each assertion's status.
 
@@ -90,18 +98,15 @@ def show_command(
     cut = make_cut(reported_by, as_of, at_position)
     view = show(open_ledger(), incident, cut)
     summary, claims, disputes, links = view.incident, view.assertions, view.disputes, view.links
-    if fmt is Format.json:
+    if fmt is RecordFormat.json:
         emit_json(view.as_dict())
         return
-    if fmt is Format.csv:
-        emit(claims, CLAIM_COLUMNS, fmt)
-        return
-    print_table(
-        [{"field": k, "value": v} for k, v in summary.items() if v is not None],
-        ("field", "value"),
-        title=f"incident {incident}",
+    terminal.use(wide=wide, pager=pager)
+    # A record as field and value, long text wrapped; the summaries under their table.
+    print_fields(
+        [(k, v) for k, v in summary.items() if v is not None], title=f"incident {incident}"
     )
-    print_table(claims, CLAIM_COLUMNS, title="assertions")
+    print_table(claims, CLAIM_COLUMNS, title="assertions", notes="summary")
     if disputes:
         print_table(
             disputes,
@@ -109,7 +114,7 @@ def show_command(
             title="disputes",
         )
     if links:
-        print_table(links, ("other", "relation", "note"), title="links")
+        print_table(links, ("other", "relation", "note"), title="links", notes="note")
 
 
 @guarded
@@ -119,6 +124,8 @@ def history_command(
     reported_by: ReportedBy = None,
     as_of: AsOf = None,
     at_position: AtPosition = None,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Every event of an incident in order, with position, version, clocks, recorder and hash.
 
@@ -134,6 +141,7 @@ def history_command(
         emit_json(rows)
         return
     if fmt is Format.table:
+        terminal.use(wide=wide, pager=pager)
         for row in rows:
             row["hash"] = row["hash"][:12]
     emit(rows, HISTORY_COLUMNS, fmt, title=f"history of {incident}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from enum import Enum, StrEnum
 from typing import Annotated, Any, Optional
 
 import typer
@@ -99,6 +100,14 @@ COMMANDS: list[tuple[str, str, str, str]] = [
 
 # The line's identity and bookkeeping: the incident is the command's argument, the type is the
 # command, the recorder is the global --recorded-by.
+
+
+def _choices(name: str, values: tuple[str, ...]) -> Any:
+    """An Enum of a field's declared values: Typer lists an Enum's values in --help and
+    refuses any other as a usage error."""
+    return StrEnum(name.title().replace("_", ""), [(v, v) for v in values])
+
+
 _SKIP = {"type", "incident", "recorded_by"}
 # What the typed command's option parses, per kind of field (ledger/report_fields.py): lists
 # and a correction's changes are repeated options, a flag is a switch.
@@ -142,6 +151,8 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
             annotation: Any = Optional[list[str]]  # noqa: UP045
         elif field.kind in _SWITCH:
             annotation = bool
+        elif field.kind == "choice":
+            annotation = Optional[_choices(field.name, field.choices)]  # noqa: UP045
         else:
             annotation = Optional[_NUMBER.get(field.kind, str)]  # noqa: UP045
         default: Any = False if field.kind in _SWITCH else None
@@ -255,6 +266,8 @@ def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, An
     for name, value in options.items():
         if value is None or value is False or value == []:
             continue
+        if isinstance(value, Enum):
+            value = value.value  # a FIELD_CHOICES word, as the JSON line would hold it
         if name == "sources":
             value = [parse_source(v) for v in value]
         elif name == "variants":

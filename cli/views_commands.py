@@ -1,13 +1,17 @@
-"""`ledger report ...`: the projection tables, filtered, as a table, CSV or JSON."""
+"""`ledger report ...`: the projection tables, filtered, as a table, CSV, JSON or JSON Lines."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, say, settings, usage_error
 from cli.output import Format, emit, emit_csv_lines, emit_csv_rows
+from cli.terminal import PagerOption, WideOption
+from projections.columns import READABLE_COLUMNS, REPORT_TABLES
 
 report_app = typer.Typer(
     help=(
@@ -18,12 +22,27 @@ report_app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+class Status(StrEnum):
+    """What --status accepts: projections.queries.STATUSES, copied so that `ledger --help`
+    need not import the queries (tests/e2e/test_formats.py keeps the two equal)."""
+
+    disputed = "disputed"
+    unverified = "unverified"
+    corroborated = "corroborated"
+    unverifiable = "unverifiable"
+    confirmed = "confirmed"
+    refuted = "refuted"
+    retracted = "retracted"
+    open = "open"
+
+
 IncidentFilter = Annotated[
     Optional[list[str]],  # noqa: UP045 - Typer needs a runtime type here
     typer.Option("--incident", "-i", help="Only this incident (repeatable).", show_default=False),
 ]
 StatusFilter = Annotated[
-    Optional[str],  # noqa: UP045
+    Optional[Status],  # noqa: UP045
     typer.Option("--status", "-s", help="Only this status.", show_default=False),
 ]
 ActorFilter = Annotated[
@@ -54,15 +73,38 @@ EscapeOption = Annotated[
         ),
     ),
 ]
-ColumnsOption = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(
+LimitOption = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--limit", "-n", min=0, help="At most N rows.", show_default=False),
+]
+
+
+def _columns_of(report: str) -> str:
+    return ", ".join(READABLE_COLUMNS[REPORT_TABLES[report]])
+
+
+def columns_option(report: str) -> Any:
+    """--columns, its help listing the report's columns."""
+    return typer.Option(
         "--columns",
         "-c",
-        help="Comma-separated columns to show, in this order.",
+        help=f"Comma-separated columns to show, in this order, of: {_columns_of(report)}.",
         show_default=False,
-    ),
-]
+    )
+
+
+def sort_option(report: str) -> Any:
+    """--sort, its help listing the report's columns."""
+    return typer.Option(
+        "--sort",
+        help=(
+            "Sort by COLUMN, or COLUMN:desc (repeatable; empty values last), of: "
+            f"{_columns_of(report)}."
+        ),
+        metavar="COLUMN[:desc]",
+        show_default=False,
+    )
+
 
 # A terminal table shows the columns a reader scans; CSV and JSON carry every column.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -109,10 +151,13 @@ def show_report(
     fmt: Format = Format.table,
     title: str = "",
     columns: str | None = None,
+    sort: list[str] | None = None,
+    limit: int | None = None,
     escape_formulas: bool = True,
     **filters: Any,
 ) -> None:
     """Run one report against the projection tables and print it."""
+    from projections.columns import LIST_COLUMNS
     from projections.csv_lines import report_csv_lines
     from projections.queries import as_dicts, report_columns, report_rows
     from projections.staleness import staleness
@@ -120,13 +165,20 @@ def show_report(
     behind = staleness(settings().store)
     if behind and behind.events:
         say(behind.warning())
-    chosen = _choose_columns(name, report_columns(name), fmt, columns)
+    available = report_columns(name)
+    chosen = _choose_columns(name, available, fmt, columns)
+    filters["sort"] = _sort_keys(name, available, sort or [])
     as_csv = fmt is Format.csv
     try:
         # On SQLite the database writes a CSV report's lines itself (projections.csv_lines).
         lines = (
             report_csv_lines(
-                settings().store, name, chosen, escape_formulas=escape_formulas, **filters
+                settings().store,
+                name,
+                chosen,
+                escape_formulas=escape_formulas,
+                limit=limit,
+                **filters,
             )
             if as_csv
             else None
@@ -137,14 +189,35 @@ def show_report(
         # Elsewhere a CSV report takes only its columns from the database, booleans already
         # as text: the csv module then writes the driver's rows without Python touching each.
         _, found, booleans = report_rows(
-            settings().store, name, columns=chosen, booleans_as_text=as_csv, **filters
+            settings().store,
+            name,
+            columns=chosen,
+            booleans_as_text=as_csv,
+            limit=limit,
+            **filters,
         )
     except ValueError as e:
         raise usage_error(str(e)) from None
     if as_csv:
         emit_csv_rows(chosen, found, escape_formulas=escape_formulas)
         return
-    emit(as_dicts(chosen, found, booleans), chosen, fmt, title=title)
+    lists = LIST_COLUMNS.get(REPORT_TABLES[name], frozenset())
+    emit(as_dicts(chosen, found, booleans, lists), chosen, fmt, title=title)
+
+
+def _sort_keys(name: str, available: list[str], wanted: list[str]) -> list[tuple[str, bool]]:
+    """--sort values as (column, descending), each column one of the report's."""
+    keys = []
+    for value in wanted:
+        column, _, direction = value.strip().partition(":")
+        if column not in available:
+            raise usage_error(
+                f"--sort: no column {column!r} in {name} (it has {', '.join(available)})"
+            )
+        if direction not in ("", "asc", "desc"):
+            raise usage_error(f"--sort: {value!r} is not COLUMN, COLUMN:asc or COLUMN:desc")
+        keys.append((column, direction == "desc"))
+    return keys
 
 
 def _choose_columns(name: str, available: list[str], fmt: Format, wanted: str | None) -> list[str]:
@@ -172,8 +245,12 @@ def incidents_report(
     since: Since = None,
     until: Until = None,
     fmt: FormatOption = Format.table,
-    columns: ColumnsOption = None,
+    columns: Annotated[Optional[str], columns_option("incidents")] = None,  # noqa: UP045
+    sort: Annotated[Optional[list[str]], sort_option("incidents")] = None,  # noqa: UP045
+    limit: LimitOption = None,
     escape_formulas: EscapeOption = True,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Every incident with its status and counts.
 
@@ -181,13 +258,16 @@ def incidents_report(
 
         ledger report incidents --status disputed --format csv
     """
+    terminal.use(wide=wide, pager=pager)
     show_report(
         "incidents",
         fmt=fmt,
         columns=columns,
+        sort=sort,
+        limit=limit,
         escape_formulas=escape_formulas,
         incident=incident,
-        status=status,
+        status=status.value if status else None,
         actor=actor,
         since=since,
         until=until,
@@ -202,8 +282,12 @@ def disputed_report(
     since: Since = None,
     until: Until = None,
     fmt: FormatOption = Format.table,
-    columns: ColumnsOption = None,
+    columns: Annotated[Optional[str], columns_option("disputed")] = None,  # noqa: UP045
+    sort: Annotated[Optional[list[str]], sort_option("disputed")] = None,  # noqa: UP045
+    limit: LimitOption = None,
     escape_formulas: EscapeOption = True,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Incidents whose status is disputed, most recently active first.
 
@@ -211,10 +295,13 @@ def disputed_report(
 
         ledger report disputed --format json
     """
+    terminal.use(wide=wide, pager=pager)
     show_report(
         "disputed",
         fmt=fmt,
         columns=columns,
+        sort=sort,
+        limit=limit,
         escape_formulas=escape_formulas,
         incident=incident,
         actor=actor,
@@ -232,8 +319,12 @@ def claims_report(
     since: Since = None,
     until: Until = None,
     fmt: FormatOption = Format.table,
-    columns: ColumnsOption = None,
+    columns: Annotated[Optional[str], columns_option("claims")] = None,  # noqa: UP045
+    sort: Annotated[Optional[list[str]], sort_option("claims")] = None,  # noqa: UP045
+    limit: LimitOption = None,
     escape_formulas: EscapeOption = True,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Assertions (claims and warnings) with their derived status and counts.
 
@@ -241,13 +332,16 @@ def claims_report(
 
         ledger report claims --status disputed --actor "Russian Ministry of Defence"
     """
+    terminal.use(wide=wide, pager=pager)
     show_report(
         "claims",
         fmt=fmt,
         columns=columns,
+        sort=sort,
+        limit=limit,
         escape_formulas=escape_formulas,
         incident=incident,
-        status=status,
+        status=status.value if status else None,
         actor=actor,
         since=since,
         until=until,
@@ -262,8 +356,12 @@ def disputes_report(
     since: Since = None,
     until: Until = None,
     fmt: FormatOption = Format.table,
-    columns: ColumnsOption = None,
+    columns: Annotated[Optional[str], columns_option("disputes")] = None,  # noqa: UP045
+    sort: Annotated[Optional[list[str]], sort_option("disputes")] = None,  # noqa: UP045
+    limit: LimitOption = None,
     escape_formulas: EscapeOption = True,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Each (assertion, denial) pair.
 
@@ -271,10 +369,13 @@ def disputes_report(
 
         ledger report disputes --actor "Syrian Democratic Forces"
     """
+    terminal.use(wide=wide, pager=pager)
     show_report(
         "disputes",
         fmt=fmt,
         columns=columns,
+        sort=sort,
+        limit=limit,
         escape_formulas=escape_formulas,
         incident=incident,
         actor=actor,
@@ -288,8 +389,12 @@ def disputes_report(
 def actors_report(
     actor: ActorFilter = None,
     fmt: FormatOption = Format.table,
-    columns: ColumnsOption = None,
+    columns: Annotated[Optional[str], columns_option("actors")] = None,  # noqa: UP045
+    sort: Annotated[Optional[list[str]], sort_option("actors")] = None,  # noqa: UP045
+    limit: LimitOption = None,
     escape_formulas: EscapeOption = True,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Actors and what they claimed, warned, denied, corroborated, retracted or were accused of.
 
@@ -297,7 +402,16 @@ def actors_report(
 
         ledger report actors --format json
     """
-    show_report("actors", fmt=fmt, columns=columns, escape_formulas=escape_formulas, actor=actor)
+    terminal.use(wide=wide, pager=pager)
+    show_report(
+        "actors",
+        fmt=fmt,
+        columns=columns,
+        sort=sort,
+        limit=limit,
+        escape_formulas=escape_formulas,
+        actor=actor,
+    )
 
 
 @report_app.command("provenance")
@@ -310,8 +424,12 @@ def provenance_report(
         typer.Option("--report", "-r", help="Only this report's chain.", show_default=False),
     ] = None,
     fmt: FormatOption = Format.table,
-    columns: ColumnsOption = None,
+    columns: Annotated[Optional[str], columns_option("provenance")] = None,  # noqa: UP045
+    sort: Annotated[Optional[list[str]], sort_option("provenance")] = None,  # noqa: UP045
+    limit: LimitOption = None,
     escape_formulas: EscapeOption = True,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Source chains hop by hop: speaker, on behalf of, channel, relays, outlet.
 
@@ -319,10 +437,13 @@ def provenance_report(
 
         ledger report provenance --report mod-shelling
     """
+    terminal.use(wide=wide, pager=pager)
     show_report(
         "provenance",
         fmt=fmt,
         columns=columns,
+        sort=sort,
+        limit=limit,
         escape_formulas=escape_formulas,
         incident=incident,
         actor=actor,

@@ -21,8 +21,27 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {v.name: v.column_names for v in _TA
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {v.name: v.column_names for v in VIEWS if v.sql_view}
 READABLE_COLUMNS = {**TABLE_COLUMNS, **VIEW_COLUMNS}
 
+# The table (or SQL view) each `ledger report` reads its rows from.
+REPORT_TABLES = {
+    "incidents": "incidents",
+    "disputed": "incidents",
+    "claims": "claims",
+    "disputes": "disputes",
+    "actors": "actors",
+    "provenance": "provenance",
+}
+
 # SQLite stores booleans as 0/1; SQLAlchemy turned them back into booleans, and so must we.
 BOOLEAN_COLUMNS = _of_kind("boolean")
+
+# Columns holding a JSON array as text: JSON output gives them as arrays, CSV as that text.
+LIST_COLUMNS: dict[str, frozenset[str]] = {
+    "claims": frozenset({"against", "targets"}),
+    "timeline": frozenset({"refers_to"}),
+    "actor_tallies": frozenset({"reports"}),
+    "provenance_chains": frozenset({"chain"}),
+}
+
 # Whole-number and floating-point columns (every other column holds text, or a boolean above).
 # A CSV report built by SQLite (projections.csv_lines) prints whole numbers as Python does,
 # needs no quoting check for them, and cannot print floats as Python's repr does.

@@ -18,20 +18,11 @@ from ledger.fold import INCIDENT_STATUS_ORDER
 from ledger.ids import actor_id
 from ledger.store.config import StoreConfig
 from ledger.timeutil import InvalidTime, earliest_instant
-from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS
+from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 
 # What --status accepts: every status the fold gives an assertion or an incident.
 STATUSES = (*INCIDENT_STATUS_ORDER, "open")
 
-# The table (or SQL view) each report's rows come from.
-REPORT_TABLES = {
-    "incidents": "incidents",
-    "disputed": "incidents",
-    "claims": "claims",
-    "disputes": "disputes",
-    "actors": "actors",
-    "provenance": "provenance",
-}
 
 # A query: SQL with `?` placeholders (and `COLUMNS` for its select list), its parameters.
 Query = tuple[str, list[Any]]
@@ -94,15 +85,25 @@ def report_columns(name: str) -> list[str]:
 
 
 def as_dicts(
-    columns: Sequence[str], found: Sequence[Sequence[Any]], booleans: frozenset[str]
+    columns: Sequence[str],
+    found: Sequence[Sequence[Any]],
+    booleans: frozenset[str],
+    lists: Collection[str] = (),
 ) -> list[dict[str, Any]]:
-    """Driver rows as dicts, booleans as booleans (SQLite hands back 0/1)."""
+    """Driver rows as dicts, booleans as booleans (SQLite hands back 0/1), and the columns
+    in `lists` (JSON arrays stored as text) as lists."""
+    import orjson
+
     rows = [dict(zip(columns, row, strict=True)) for row in found]
     present = booleans.intersection(columns)
+    arrays = [c for c in columns if c in lists]
     for row in rows:
         for column in present:
             if row[column] is not None:
                 row[column] = bool(row[column])
+        for column in arrays:
+            if isinstance(row[column], str):
+                row[column] = orjson.loads(row[column])
     return rows
 
 
@@ -112,20 +113,24 @@ def report_rows(
     *,
     columns: Sequence[str] | None = None,
     booleans_as_text: bool = False,
+    limit: int | None = None,
     **filters: Any,
 ) -> tuple[list[str], list[tuple[Any, ...]], frozenset[str]]:
     """(columns, rows as the driver gives them, the boolean columns) of one report: what a
     long CSV report writes without building a dict per row.
 
     `columns` picks and orders the columns (default: all, in table order); with
-    `booleans_as_text` the database writes booleans as 'yes'/'no', so that a CSV writer can
-    take the rows as they come, without Python touching each one."""
+    `booleans_as_text` the database writes booleans as 'true'/'false', so that a CSV writer can
+    take the rows as they come, without Python touching each one. `limit`: at most that many
+    rows, the first in the report's order."""
     sql, parameters, table = report_query(name, **filters)
     if columns is not None and not columns:
         raise ValueError("name at least one column")
     chosen = list(columns or READABLE_COLUMNS[table])
     booleans = BOOLEAN_COLUMNS.get(table, frozenset())
     select_list = _select_list(table, chosen, booleans if booleans_as_text else ())
+    if limit is not None:
+        sql, parameters = f"{sql} LIMIT ?", [*parameters, limit]
     with read_connection(store) as connection:
         found = run_sql(connection, sql.replace(COLUMNS, select_list, 1), parameters)
     return chosen, found, booleans
@@ -140,9 +145,11 @@ def report_query(
     since: str | None = None,
     until: str | None = None,
     report: str | None = None,
+    sort: Sequence[tuple[str, bool]] = (),
 ) -> tuple[str, list[Any], str]:
     """(SQL, its parameters, the table it reads) of one report, the SQL ordered and with
-    `COLUMNS` where its select list goes; ValueError for a bad filter value."""
+    `COLUMNS` where its select list goes; ValueError for a bad filter value. `sort`: (column,
+    descending) pairs ordering the rows before the report's own order."""
     status = _status(status)
     since_at, until_at = _instant("--since", since), _instant("--until", until)
     who = actor_id(actor) if actor else None
@@ -157,7 +164,22 @@ def report_query(
     if name not in builders:
         raise ValueError(f"unknown report '{name}'")
     sql, parameters = builders[name]()
-    return sql, parameters, REPORT_TABLES[name]
+    table = REPORT_TABLES[name]
+    if sort:
+        # The report's own order stays last, so that rows equal in the sorted columns keep it.
+        head, _, own = sql.rpartition(" ORDER BY ")
+        sql = f"{head} ORDER BY {', '.join([*(sort_key(table, c, d) for c, d in sort), own])}"
+    return sql, parameters, table
+
+
+def sort_key(table: str, column: str, descending: bool) -> str:
+    """ORDER BY terms for one column, empty values last on both backends (SQLite puts NULL
+    first, PostgreSQL last). The column is checked against the table's columns, the only
+    names that reach the SQL: a user's --sort is never pasted into it."""
+    if column not in READABLE_COLUMNS[table]:
+        raise ValueError(f"no column {column!r} in {table}")
+    ref = f'{table}."{column}"'
+    return f"({ref} IS NULL), {ref}{' DESC' if descending else ''}"
 
 
 # Where `_select` leaves the select list, which `report_rows` fills in.
@@ -170,7 +192,7 @@ def _select(table: str) -> str:
 
 
 def _select_list(table: str, columns: Sequence[str], as_text: Collection[str]) -> str:
-    """The columns, qualified (the joins share names); those in `as_text` as 'yes'/'no' (NULL
+    """The columns, qualified (the joins share names); those in `as_text` as 'true'/'false' (NULL
     stays NULL), which reads the same on SQLite's 0/1 as on PostgreSQL's booleans."""
     unknown = [c for c in columns if c not in READABLE_COLUMNS[table]]
     if unknown:
@@ -181,9 +203,9 @@ def _select_list(table: str, columns: Sequence[str], as_text: Collection[str]) -
 
 
 def boolean_text(column: str) -> str:
-    """SQL for a boolean column as 'yes'/'no' (NULL stays NULL), on SQLite's 0/1 as on
-    PostgreSQL's booleans."""
-    return f"CASE WHEN {column} THEN 'yes' WHEN NOT {column} THEN 'no' END"
+    """SQL for a boolean column as 'true'/'false' (NULL stays NULL), on SQLite's 0/1 as on
+    PostgreSQL's booleans: what cli.output writes for a boolean in CSV."""
+    return f"CASE WHEN {column} THEN 'true' WHEN NOT {column} THEN 'false' END"
 
 
 def _in(column: str, values: Sequence[Any]) -> str:

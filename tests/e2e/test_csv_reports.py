@@ -21,7 +21,7 @@ from tests.conftest import EXAMPLE
 @pytest.fixture
 def with_corrections(db_url: str, run_cli) -> str:  # type: ignore[no-untyped-def]
     assert run_cli("import", str(EXAMPLE)).exit_code == 0
-    # A correction, so boolean columns hold both values (`corrected` yes and no).
+    # A correction, so boolean columns hold both values (`corrected` true and false).
     result = run_cli(
         "correct", "deir-ez-zor-shelling-2017-09", "--report", "fix-1",
         "--refers-to", "mod-shelling", "--change", "quote=Corrected", "--reason", "typo",
@@ -58,7 +58,7 @@ def test_csv_from_driver_rows_is_the_text_the_dict_path_writes(
     if name == "claims":
         assert {row["corrected"] for row in dicts} == {True, False}
         _, rows, _ = report_rows(store, name, columns=columns, booleans_as_text=True)
-        assert ",yes," in _captured(emit_csv_rows, columns, rows)
+        assert ",true," in _captured(emit_csv_rows, columns, rows)
 
 
 def test_the_cli_writes_that_text_for_a_csv_report(with_corrections: str, run_cli) -> None:  # type: ignore[no-untyped-def]

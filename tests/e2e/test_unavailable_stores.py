@@ -56,7 +56,7 @@ def read_only_ledger() -> Iterator[Path]:
             ("report", "claims", "--columns", "report,status", "--format", "csv"),
             "mod-shelling,disputed",
         ),
-        (("show", "deir-ez-zor-shelling-2017-09", "--format", "csv"), "mod-shelling,claim"),
+        (("show", "deir-ez-zor-shelling-2017-09", "--format", "json"), '"report": "mod-shelling"'),
         (("audit", "mod-shelling", "--format", "json"), '"status": "disputed"'),
         (("history", "deir-ez-zor-shelling-2017-09", "--format", "csv"), "mod-shelling"),
         (("verify",), "verified: 12 event(s) in 2 incident(s), 1 seal(s)"),

@@ -348,7 +348,7 @@ def test_the_worked_example_gives_each_assertion_its_documented_status(
         shelling["credibility"],
         shelling["corroborations"],
     ) == (1, 2, "D", 3, 0)
-    assert shelling["against"] == '["Syrian Democratic Forces","US special forces"]'
+    assert shelling["against"] == ["Syrian Democratic Forces", "US special forces"]  # an array
 
 
 def test_disputed_incidents_are_listed_most_recently_active_first(imported: CliInvoke) -> None:

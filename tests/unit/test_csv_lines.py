@@ -67,7 +67,7 @@ def _csv_module(found: list[tuple[Any, ...]], columns: list[str], *, escape: boo
     for row in found:
         values = dict(zip(COLUMNS, row, strict=True))
         picked.append(
-            [("yes" if values[c] else "no") if c in BOOLEANS else values[c] for c in columns]
+            [("true" if values[c] else "false") if c in BOOLEANS else values[c] for c in columns]
         )
     return csv_text(formulas_escaped(picked) if escape else picked)
 
