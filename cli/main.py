@@ -20,6 +20,7 @@ from cli import (
     io_commands,
     read_commands,
     report_commands,
+    search_commands,
     views_commands,
 )
 from cli.context import Settings, usage_error, use_settings
@@ -89,6 +90,7 @@ read_commands.register(app)
 admin_commands.register(app)
 integrity_commands.register(app)
 audit_commands.register(app)
+search_commands.register(app)
 app.add_typer(views_commands.report_app, name="report")
 html_commands.register(views_commands.report_app, app)
 app.add_typer(db_commands.db_app, name="db")
