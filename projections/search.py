@@ -239,3 +239,21 @@ def search(store: StoreConfig, text: str, **filters: Any) -> list[dict[str, Any]
     for row in rows:
         row["score"] = round(float(row["score"]), 6)
     return rows
+
+
+def vocabulary(sqlite_file: str) -> dict[str, tuple[int, int]]:
+    """Every term of a SQLite ledger's search index, with the documents holding it and its
+    occurrences: what `verify --views` compares with the index a rebuild gives, since FTS5's
+    own integrity-check cannot see an index that disagrees with its external content."""
+    import sqlite3
+
+    connection = sqlite3.connect(sqlite_file)
+    try:
+        connection.execute(f"CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, {INDEX}, row)")
+        found = connection.execute("SELECT term, doc, cnt FROM temp.terms").fetchall()
+        (documents,) = connection.execute(f"SELECT count(*) FROM {INDEX}_docsize").fetchone()
+    finally:
+        connection.close()
+    terms = {str(term): (int(doc), int(cnt)) for term, doc, cnt in found}
+    terms[""] = (int(documents), 0)  # no term is empty: the documents indexed
+    return terms

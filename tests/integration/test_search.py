@@ -192,3 +192,29 @@ def test_search_prints_csv_and_json(run_cli) -> None:  # type: ignore[no-untyped
     assert csv.splitlines()[0] == ",".join(search.COLUMNS)
     assert all(",claim," in line for line in csv.splitlines()[1:])
     assert run_cli("search", "shelling", "--since", "yesterday-ish").exit_code == 2
+
+
+def test_verify_views_finds_a_planted_or_removed_search_document(
+    db_url: str,
+    run_cli,  # type: ignore[no-untyped-def]
+) -> None:
+    import sqlite3
+
+    if resolve(db_url).backend != "sqlite":
+        pytest.skip("PostgreSQL's index is the database's own, over timeline (compared)")
+    assert run_cli("import", str(EXAMPLE)).exit_code == 0
+    assert run_cli("verify", "--views").exit_code == 0
+    connection = sqlite3.connect(resolve(db_url).sqlite_path)
+    with connection:
+        connection.execute(
+            "INSERT INTO report_search (rowid, summary) VALUES (9999, 'chlorine chlorine')"
+        )
+    connection.close()
+    assert found(db_url, "chlorine") == []  # no timeline row: nothing shown, but a lie kept
+    result = run_cli("verify", "--views")
+    assert result.exit_code == 3, result.output
+    assert (
+        "view report_search row chlorine: term 'chlorine' (documents, occurrences) is (1, 2) "
+        "in the index, (0, 0) from the log" in result.output
+    )
+    assert "documents indexed is (13, 0) in the index, (12, 0) from the log" in result.output
