@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.context import guarded, usage_error
+from cli.context import fail, guarded, open_ledger, say, settings, usage_error
 from cli.writing import append_lines, remove_quietly, spool_stdin
 
 
@@ -17,6 +18,14 @@ def import_command(
     no_project: Annotated[
         bool, typer.Option("--no-project", help="Skip updating the projections (bulk work).")
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing: list every bad line (the first 100, then a count) with its "
+            "field, checked against the ledger when there is one; exit 2 if any.",
+        ),
+    ] = False,
 ) -> None:
     """Import reports from a JSON Lines file: all lines or none.
 
@@ -25,14 +34,24 @@ def import_command(
 
     Example:
 
-        ledger import examples/deir-ez-zor-2017.jsonl
+        ledger import --check reports.jsonl && ledger import reports.jsonl
     """
     if file == "-":
+        if check:
+            spooled = spool_stdin()
+            try:
+                check_file(spooled)
+            finally:
+                remove_quietly(spooled)
+            return
         _append_stdin(no_project)
         return
     path = Path(file)
     if not path.is_file():
         raise usage_error(f"no such file: {file}")
+    if check:
+        check_file(path)
+        return
     append_lines(path=path, project=not no_project)
 
 
@@ -57,6 +76,31 @@ def _append_stdin(no_project: bool) -> None:
         append_lines(path=spooled, project=not no_project)
     finally:
         remove_quietly(spooled)
+
+
+def check_file(path: Path) -> None:
+    """`import --check`: the problems on stderr, one a line, then exit 2; or a summary."""
+    from ledger.errors import EXIT_BAD_INPUT
+    from ledger.import_check import check_import, empty_ledger
+    from ledger.store import schema_check
+
+    with contextlib.ExitStack() as stack:
+        if schema_check.revision(settings().store) is None:
+            ledger = stack.enter_context(empty_ledger())
+            against = "a new ledger"
+        else:
+            ledger, against = open_ledger(), settings().store.display
+        result = check_import(path, ledger, settings().recorder_name)
+    for line in result.listing():
+        typer.echo(line, err=True)
+    if result.failed:
+        raise fail(
+            f"{result.failed} of {result.lines} line(s) are bad; nothing written", EXIT_BAD_INPUT
+        )
+    say(
+        f"checked {result.lines} line(s) against {against}: {result.new} new, "
+        f"{result.valid - result.new} already there; nothing written"
+    )
 
 
 def register(app: typer.Typer) -> None:
