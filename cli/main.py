@@ -14,6 +14,7 @@ import typer
 from cli import (
     admin_commands,
     audit_commands,
+    changes_commands,
     db_commands,
     html_commands,
     integrity_commands,
@@ -91,6 +92,7 @@ admin_commands.register(app)
 integrity_commands.register(app)
 audit_commands.register(app)
 search_commands.register(app)
+changes_commands.register(app)
 app.add_typer(views_commands.report_app, name="report")
 html_commands.register(views_commands.report_app, app)
 app.add_typer(db_commands.db_app, name="db")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -152,6 +153,15 @@ timeline = Table(
     Column("data", Text, nullable=False),
     Index("timeline_incident_idx", "incident", "position"),
     Index("timeline_stated_idx", "stated_from"),
+    # For `ledger changes` (revision 0004): what was recorded after a cut, and the few
+    # corrected reports, whose stated time as said (what a cut reads) may not be the one shown.
+    Index("timeline_recorded_idx", "recorded_at"),
+    Index(
+        "timeline_corrected_idx",
+        "position",
+        sqlite_where=text("corrected"),
+        postgresql_where=text("corrected"),
+    ),
     comment="Every report with its three clocks, voided ones included (voided = 1).",
 )
 

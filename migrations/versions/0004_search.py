@@ -13,6 +13,8 @@ location, and a correction's new values.
   (configuration `simple`: no stemming, as SQLite's `unicode61`), which the database keeps
   current with the rows by itself.
 
+And two indexes on `timeline` for `ledger changes`: by recorded time, and the corrected reports.
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01 10:00:00
@@ -59,6 +61,10 @@ POSTGRES_DOCUMENT = (
 
 
 def upgrade() -> None:
+    # For `ledger changes`: what was recorded after a cut, and the corrected reports (a
+    # stated cut reads their time as said, which `stated_from` no longer shows).
+    op.execute("CREATE INDEX timeline_recorded_idx ON timeline (recorded_at)")
+    op.execute("CREATE INDEX timeline_corrected_idx ON timeline (position) WHERE corrected")
     if op.get_bind().dialect.name == "sqlite":
         op.execute(f"CREATE VIEW report_search_source AS {SQLITE_SOURCE}")
         op.execute(SQLITE_INDEX)
@@ -68,6 +74,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS timeline_corrected_idx")
+    op.execute("DROP INDEX IF EXISTS timeline_recorded_idx")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS report_search")
         op.execute("DROP VIEW IF EXISTS report_search_source")

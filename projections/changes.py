@@ -1,0 +1,145 @@
+"""`ledger changes --since CUT [--until CUT]`: what changed ledger-wide between two cuts.
+
+`ledger diff` replays one incident from the log twice. Ledger-wide that is a replay of the
+whole log per incident; instead this reads the views, as a catch-up does:
+
+1. the reports new between the cuts: those the later cut admits and the earlier does not
+   (`Cut.admits`, the rule `diff` and `show` use), found through `timeline`'s position,
+   recorded and stated columns (the cut's own kind of clock) and then checked exactly;
+2. the incidents whose rows they may change: their own, and those they refer into (the
+   projector's `affected_incidents`);
+3. those incidents' reports and what refers into them (`closure_data`, from `timeline`), folded
+   once as of each cut (`ledger.fold`, the rules the views are built by); their incident and
+   assertion statuses compared.
+
+So its cost follows the reports between the cuts and the incidents they touch, not the log.
+The views are read as they stand: when they are behind the log, the changes stop where they do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from ledger.application import Cut
+from ledger.fold import fold
+from ledger.store.config import StoreConfig
+from ledger.timeutil import format_utc
+from projections.queries import read_connection
+from projections.rows import Connection, affected_incidents, closure_data
+
+COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to", "summary")
+TABLE_COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to")
+
+# What a new report's `to` shows: a verdict's status, a correction's void, a link's other end.
+_OUTCOME = {"verdict": "status", "link": "other"}
+
+
+def changes(store: StoreConfig, since: Cut, until: Cut | None = None) -> list[dict[str, Any]]:
+    """Every report new between the cuts, then every incident and assertion status that
+    changed (from, to), as rows of `COLUMNS`."""
+    later = until or Cut()
+    with read_connection(store) as raw:
+        db = Connection(raw, postgres=store.backend != "sqlite")
+        new = _new_records(db, since, later)
+        if not new:
+            return []
+        touched = affected_incidents(
+            db, {r["incident"] for r in new}, {t for r in new for t in r.get("refers_to", ())}
+        )
+        closure = sorted(
+            (orjson.loads(data) for data in closure_data(db, touched).values()),
+            key=lambda r: r["position"],
+        )
+    before = _states(closure, since, touched)
+    after = _states(closure, later, touched)
+    rows = [_new_row(r) for r in new]
+    for key in sorted(after.keys() & before.keys(), key=lambda k: (k[0], k[1] or "")):
+        old, current = before[key], after[key]  # only in `after`: new, listed above
+        if old[0] == current[0]:
+            continue
+        incident, report = key
+        rows.append(
+            {
+                "position": None,
+                "change": "status",
+                "incident": incident,
+                "report": report,
+                "type": current[1],
+                "by": current[2],
+                "from": old[0],
+                "to": current[0],
+                "summary": current[3],
+            }
+        )
+    return rows
+
+
+def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]:
+    """The reports `until` admits and `since` does not, in log order: the rows that may
+    qualify, found through an index on the earlier cut's own clock, then checked exactly
+    with `Cut.admits` on each report as said."""
+    queries: list[tuple[str, list[Any]]] = []
+    if since.at_position is not None:
+        queries.append(("position > ?", [since.at_position]))
+    elif since.as_of is not None:
+        queries.append(("recorded_at > ?", [format_utc(since.as_of)]))
+    elif since.reported_by is not None:
+        stated = format_utc(since.reported_by)
+        queries += [
+            ("stated_from > ? AND type <> 'incident'", [stated]),
+            # No stated time: it counts from when it was recorded (the incident line is
+            # admitted by every stated cut).
+            ("stated_from IS NULL AND type <> 'incident' AND recorded_at > ?", [stated]),
+            # `stated_from` shows a corrected report's time as corrected, not as said.
+            ("corrected", []),
+        ]
+    else:
+        queries.append(("1 = 1", []))
+    found: dict[int, str] = {}
+    for where, parameters in queries:
+        if until.at_position is not None:
+            where, parameters = f"{where} AND position <= ?", [*parameters, until.at_position]
+        found.update(db.rows(f"SELECT position, data FROM timeline WHERE {where}", parameters))
+    records = [orjson.loads(found[position]) for position in sorted(found)]
+    return [r for r in records if until.admits(r) and not since.admits(r)]
+
+
+def _states(
+    closure: Sequence[dict[str, Any]], cut: Cut, incidents: set[str]
+) -> dict[tuple[str, str | None], tuple[Any, ...]]:
+    """(incident, report or None for the incident) -> (status, type, by, summary) as of `cut`."""
+    views = fold([r for r in closure if cut.admits(r)], tables=("incidents", "claims"))
+    states: dict[tuple[str, str | None], tuple[Any, ...]] = {}
+    for row in views["incidents"]:
+        if row["incident"] in incidents:
+            states[(row["incident"], None)] = (row["status"], "incident", None, row["title"])
+    for row in views["claims"]:
+        if row["incident"] in incidents:
+            states[(row["incident"], row["report"])] = (
+                row["status"],
+                row["type"],
+                row["by"],
+                row["summary"],
+            )
+    return states
+
+
+def _new_row(record: dict[str, Any]) -> dict[str, Any]:
+    report_type = record["type"]
+    outcome = record.get(_OUTCOME.get(report_type, ""))
+    if report_type == "correction" and record.get("void"):
+        outcome = "void"
+    return {
+        "position": record["position"],
+        "change": "new",
+        "incident": record["incident"],
+        "report": record["report"],
+        "type": report_type,
+        "by": record.get("by"),
+        "from": None,
+        "to": outcome,
+        "summary": record.get("title") or record.get("summary") or record.get("reason"),
+    }
