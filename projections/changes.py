@@ -53,8 +53,11 @@ def changes(store: StoreConfig, since: Cut, until: Cut | None = None) -> list[di
             (orjson.loads(data) for data in closure_data(db, touched).values()),
             key=lambda r: r["position"],
         )
+        # Open-ended, the later state is the views' own rows (the fold of the whole log).
+        after = _stored_states(db, touched) if until is None else None
     before = _states(closure, since, touched)
-    after = _states(closure, later, touched)
+    if after is None:
+        after = _states(closure, later, touched)
     rows = [_new_row(r) for r in new]
     for key in sorted(after.keys() & before.keys(), key=lambda k: (k[0], k[1] or "")):
         old, current = before[key], after[key]  # only in `after`: new, listed above
@@ -124,6 +127,23 @@ def _states(
                 row["by"],
                 row["summary"],
             )
+    return states
+
+
+def _stored_states(
+    db: Connection, incidents: set[str]
+) -> dict[tuple[str, str | None], tuple[Any, ...]]:
+    """`_states` as the views hold them now."""
+    states: dict[tuple[str, str | None], tuple[Any, ...]] = {}
+    for incident, status, title in db.rows_in(
+        "SELECT incident, status, title FROM incidents WHERE incident IN ({})", incidents
+    ):
+        states[(incident, None)] = (status, "incident", None, title)
+    for incident, report, status, report_type, by, summary in db.rows_in(
+        'SELECT incident, report, status, type, "by", summary FROM claims WHERE incident IN ({})',
+        incidents,
+    ):
+        states[(incident, report)] = (status, report_type, by, summary)
     return states
 
 
