@@ -218,3 +218,41 @@ def test_verify_views_finds_a_planted_or_removed_search_document(
         "in the index, (0, 0) from the log" in result.output
     )
     assert "documents indexed is (13, 0) in the index, (12, 0) from the log" in result.output
+
+
+def test_datasette_searches_the_timeline_and_runs_the_canned_queries(sqlite_url: str) -> None:
+    import asyncio
+    import json
+
+    from tests.e2e.test_html_report import require_datasette
+
+    require_datasette()
+    from datasette.app import Datasette
+    from typer.testing import CliRunner
+
+    from cli.html_commands import METADATA
+    from cli.main import app
+
+    assert CliRunner().invoke(app, ["--db", sqlite_url, "import", str(EXAMPLE)]).exit_code == 0
+    metadata = json.loads(METADATA.read_text(encoding="utf-8"))
+
+    async def fetch(*paths: str) -> list[dict[str, Any]]:
+        ds = Datasette([sqlite_url], metadata=metadata)
+        found = []
+        for path in paths:
+            response = await ds.client.get(path)
+            assert response.status_code == 200, (path, response.text[:300])
+            found.append(response.json())
+        return found
+
+    searched, disputed, since = asyncio.run(
+        fetch(
+            "/ledger/timeline.json?_search=Konashenkov&_shape=objects",
+            "/ledger/disputed_claims_by_actor.json?actor=Russian+Ministry+of+Defence&_shape=objects",
+            "/ledger/changes_since.json?since=2000-01-01&_shape=objects",
+        )
+    )
+    expected = found(sqlite_url, "Konashenkov", limit=1000)
+    assert expected and sorted(r["report"] for r in searched["rows"]) == sorted(expected)
+    assert [r["report"] for r in disputed["rows"]] == ["mod-shelling"]
+    assert len(since["rows"]) == 12
