@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from ledger.application import Cut
-from ledger.fold import fold
+from ledger.fold import INCIDENT_STATUS_ORDER, fold
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections.queries import read_connection
@@ -46,18 +46,10 @@ def changes(store: StoreConfig, since: Cut, until: Cut | None = None) -> list[di
         new = _new_records(db, since, later)
         if not new:
             return []
-        touched = affected_incidents(
-            db, {r["incident"] for r in new}, {t for r in new for t in r.get("refers_to", ())}
-        )
-        closure = sorted(
-            (orjson.loads(data) for data in closure_data(db, touched).values()),
-            key=lambda r: r["position"],
-        )
-        # Open-ended, the later state is the views' own rows (the fold of the whole log).
-        after = _stored_states(db, touched) if until is None else None
-    before = _states(closure, since, touched)
-    if after is None:
-        after = _states(closure, later, touched)
+        if until is None:
+            before, after = _since(db, new, since)
+        else:
+            before, after = _between(db, new, since, later)
     rows = [_new_row(r) for r in new]
     for key in sorted(after.keys() & before.keys(), key=lambda k: (k[0], k[1] or "")):
         old, current = before[key], after[key]  # only in `after`: new, listed above
@@ -78,6 +70,82 @@ def changes(store: StoreConfig, since: Cut, until: Cut | None = None) -> list[di
             }
         )
     return rows
+
+
+States = dict[tuple[str, str | None], tuple[Any, ...]]
+
+
+def _between(
+    db: Connection, new: list[dict[str, Any]], since: Cut, until: Cut
+) -> tuple[States, States]:
+    """Both states of the incidents the new reports touch, each folded whole as of its cut."""
+    touched = affected_incidents(
+        db, {r["incident"] for r in new}, {t for r in new for t in r.get("refers_to", ())}
+    )
+    closure = sorted(
+        (orjson.loads(data) for data in closure_data(db, touched).values()),
+        key=lambda r: r["position"],
+    )
+    return _states(closure, since, touched), _states(closure, until, touched)
+
+
+def _since(db: Connection, new: list[dict[str, Any]], since: Cut) -> tuple[States, States]:
+    """Up to now: the later state is the views' own rows (the fold of the whole log), and the
+    earlier one differs from it only for the assertions the new reports refer to, up to four
+    hops (a correction voiding the retraction of a denial of a claim). An assertion's status
+    depends only on it and what refers to it (as `ledger audit` folds it), so only those are
+    folded, with what refers to them, as of the cut; an incident's status is then the first,
+    in the fold's order, that its assertions held."""
+    fresh = {r["report"] for r in new}
+    moved: set[str] = set()
+    frontier = {t for r in new for t in r.get("refers_to", ())}
+    for _ in range(4):
+        frontier -= moved
+        if not frontier:
+            break
+        moved |= frontier
+        frontier = set(
+            db.column_in("SELECT target FROM report_refs WHERE source IN ({})", frontier)
+        )
+    moved -= fresh
+    local = _with_referrers(db, moved)
+    touched = {r["incident"] for r in new} | {r["incident"] for r in local if r["report"] in moved}
+    after = _stored_states(db, touched)
+    earlier = [r for r in local if since.admits(r)]
+    folded = {
+        (row["incident"], row["report"]): (row["status"], row["type"], row["by"], row["summary"])
+        for row in fold(earlier, tables=("claims",))["claims"]
+        if row["report"] in moved
+    }
+    before: States = {}
+    for (incident, report), state in after.items():
+        if report is not None and report not in fresh and report not in moved:
+            before[(incident, report)] = state  # nothing new refers to it: as it was
+    before.update(folded)
+    statuses: dict[str, list[str]] = {}
+    for (incident, _), state in before.items():
+        statuses.setdefault(incident, []).append(state[0])
+    for (incident, report), state in after.items():
+        if report is None and incident not in fresh:  # the incident was open before the cut
+            held = statuses.get(incident, [])
+            status = next((s for s in INCIDENT_STATUS_ORDER if s in held), "open")
+            before[(incident, None)] = (status, *state[1:])
+    return before, after
+
+
+def _with_referrers(db: Connection, reports: set[str]) -> list[dict[str, Any]]:
+    """The reports and every report referring to them, four hops up, in log order."""
+    chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", reports))
+    frontier = set(chosen)
+    for _ in range(4):
+        sources = db.column_in("SELECT source FROM report_refs WHERE target IN ({})", frontier)
+        frontier = set(sources) - set(chosen)
+        if not frontier:
+            break
+        chosen.update(
+            db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", frontier)
+        )
+    return sorted((orjson.loads(data) for data in chosen.values()), key=lambda r: r["position"])
 
 
 def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]:
@@ -110,9 +178,7 @@ def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]
     return [r for r in records if until.admits(r) and not since.admits(r)]
 
 
-def _states(
-    closure: Sequence[dict[str, Any]], cut: Cut, incidents: set[str]
-) -> dict[tuple[str, str | None], tuple[Any, ...]]:
+def _states(closure: Sequence[dict[str, Any]], cut: Cut, incidents: set[str]) -> States:
     """(incident, report or None for the incident) -> (status, type, by, summary) as of `cut`."""
     views = fold([r for r in closure if cut.admits(r)], tables=("incidents", "claims"))
     states: dict[tuple[str, str | None], tuple[Any, ...]] = {}
