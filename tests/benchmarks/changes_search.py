@@ -95,6 +95,7 @@ def main() -> None:
     parser.add_argument("--diff-sample", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--cut", help="the recorded cut of a week already appended: time again")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     db = args.folder / "big.db"
@@ -103,11 +104,13 @@ def main() -> None:
         write_dataset(data, args.incidents, args.reports)
         took = _run(db, "import", str(data))
         print(f"import {args.incidents * args.reports:,} events: {took:.1f} s")
-    cut = datetime.now(UTC).isoformat()
-    time.sleep(0.01)
     week = args.folder / "week.jsonl"
     touched = write_week(week, args.incidents, args.week)
-    print(f"append the week ({args.week:,} events): {_run(db, 'import', str(week)):.1f} s")
+    cut = args.cut
+    if cut is None:
+        cut = datetime.now(UTC).isoformat()
+        time.sleep(0.01)
+        print(f"append the week ({args.week:,} events): {_run(db, 'import', str(week)):.1f} s")
     timings = {
         "changes --since @CUT (recorded)": ("changes", "--since", f"@{cut}"),
         "changes --since 2017-09-30 (stated)": ("changes", "--since", "2017-09-30"),

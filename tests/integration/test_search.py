@@ -256,3 +256,31 @@ def test_datasette_searches_the_timeline_and_runs_the_canned_queries(sqlite_url:
     assert expected and sorted(r["report"] for r in searched["rows"]) == sorted(expected)
     assert [r["report"] for r in disputed["rows"]] == ["mod-shelling"]
     assert len(since["rows"]) == 12
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5, 1000])
+def test_taking_the_best_matches_first_gives_what_ranking_them_all_gives(
+    ledger: IncidentLedger, db_url: str, limit: int
+) -> None:
+    from projections.queries import read_connection, run_sql
+
+    _projected(ledger, db_url)
+    store = resolve(db_url)
+    postgres = store.backend != "sqlite"
+    narrowing: list[dict[str, Any]] = [
+        {},
+        {"incident": ["raqqa-2017-09"]},
+        {"types": ["correction", "verdict"]},
+        {"actor": "Russian Ministry of Defence"},
+        {"since": "2017-09-22"},
+    ]
+    compared = 0
+    for text in (*QUERIES, "the OR of OR a", "russian"):
+        for filters in narrowing:
+            sql, parameters = search.search_query(postgres, text, limit=limit, **filters)
+            with read_connection(store) as connection:
+                every = [row[1] for row in run_sql(connection, sql, parameters)]
+            paged = [r["report"] for r in search.search(store, text, limit=limit, **filters)]
+            assert paged == every, (text, filters)
+            compared += len(every)
+    assert compared >= 20
