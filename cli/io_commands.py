@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.context import guarded, settings, usage_error
+from cli.context import fail, guarded, open_ledger, say, settings, usage_error
 from cli.writing import import_options, report_imported
 
 
@@ -18,6 +21,14 @@ def import_command(
     no_project: Annotated[
         bool, typer.Option("--no-project", help="Skip updating the projections (bulk work).")
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing: list every bad line (the first 100, then a count) with its "
+            "field, checked against the ledger when there is one; exit 2 if any.",
+        ),
+    ] = False,
 ) -> None:
     """Import reports from a JSON Lines file: all lines or none.
 
@@ -26,14 +37,24 @@ def import_command(
 
     Example:
 
-        ledger import examples/deir-ez-zor-2017.jsonl
+        ledger import --check reports.jsonl && ledger import reports.jsonl
     """
     if file == "-":
+        if check:
+            with tempfile.TemporaryDirectory(prefix="ledger-check-") as folder:
+                spooled = Path(folder) / "stdin.jsonl"
+                with spooled.open("wb") as out:
+                    shutil.copyfileobj(sys.stdin.buffer, out)
+                check_file(spooled)
+            return
         _append_stdin(no_project)
         return
     path = Path(file)
     if not path.is_file():
         raise usage_error(f"no such file: {file}")
+    if check:
+        check_file(path)
+        return
     from ledger.importing import import_file
 
     result = import_file(settings().store, path, **import_options(project=not no_project))
@@ -60,6 +81,31 @@ def _append_stdin(no_project: bool) -> None:
 
     options = import_options(project=not no_project)
     report_imported(import_stream(settings().store, sys.stdin.buffer, **options))
+
+
+def check_file(path: Path) -> None:
+    """`import --check`: the problems on stderr, one a line, then exit 2; or a summary."""
+    from ledger.errors import EXIT_BAD_INPUT
+    from ledger.import_check import check_import, empty_ledger
+    from ledger.store import schema_check
+
+    with contextlib.ExitStack() as stack:
+        if schema_check.revision(settings().store) is None:
+            ledger = stack.enter_context(empty_ledger())
+            against = "a new ledger"
+        else:
+            ledger, against = open_ledger(), settings().store.display
+        result = check_import(path, ledger, settings().recorder_name)
+    for line in result.listing():
+        typer.echo(line, err=True)
+    if result.failed:
+        raise fail(
+            f"{result.failed} of {result.lines} line(s) are bad; nothing written", EXIT_BAD_INPUT
+        )
+    say(
+        f"checked {result.lines} line(s) against {against}: {result.new} new, "
+        f"{result.valid - result.new} already there; nothing written"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -14,12 +14,14 @@ import typer
 from cli import (
     admin_commands,
     audit_commands,
+    changes_commands,
     db_commands,
     html_commands,
     integrity_commands,
     io_commands,
     read_commands,
     report_commands,
+    search_commands,
     terminal,
     views_commands,
 )
@@ -113,6 +115,8 @@ read_commands.register(app)
 admin_commands.register(app)
 integrity_commands.register(app)
 audit_commands.register(app)
+search_commands.register(app)
+changes_commands.register(app)
 app.add_typer(views_commands.report_app, name="report")
 html_commands.register(views_commands.report_app, app)
 app.add_typer(db_commands.db_app, name="db")

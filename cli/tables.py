@@ -11,6 +11,7 @@ Prose (summaries, titles' long forms) is shown as a wrapped list below its table
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -177,9 +178,9 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | dict):
-        from cli.output import json_text
-
-        return json_text(value)
+        # As CSV writes it (cli.output.json_text), without importing cli.output, which imports
+        # this module.
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     # One line a row: a line break inside a cell would start a row of its own.
     return str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 

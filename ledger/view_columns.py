@@ -185,6 +185,8 @@ VIEWS: tuple[View, ...] = (
         indexes=(
             ("timeline_incident_idx", "incident", "position"),
             ("timeline_stated_idx", "stated_from"),
+            # For `ledger changes` (revision 0004): what was recorded after a cut.
+            ("timeline_recorded_idx", "recorded_at"),
         ),
     ),
     View(

@@ -20,12 +20,22 @@ def target_metadata() -> list[MetaData] | None:
     return [store_metadata, view_metadata]
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave out the search index (revision 0004): SQLite's FTS5 table and its shadow tables,
+    PostgreSQL's GIN index over an expression. SQLAlchemy models neither (a virtual table, an
+    index on one backend only), so autogenerate would drop them."""
+    if type_ == "table":
+        return not (name or "").startswith("report_search")
+    return not (type_ == "index" and name == "timeline_search_idx")
+
+
 def run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -44,6 +44,7 @@ from ledger.infra.parallel import Task, Worker, shared
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import read_stored_rows, readers_closed
+from projections import search
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 from projections.rows import (
     FOLDED,
@@ -162,6 +163,7 @@ class _TwoPasses:
                 position = 0
                 for name in VIEW_TABLE_NAMES:
                     db.run(f"DELETE FROM {name}")
+                search.clear(db)
                 # Not on PostgreSQL: there DROP INDEX locks the table against readers until
                 # the rebuild commits, where they would otherwise go on reading the old rows.
                 if not db.postgres:

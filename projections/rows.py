@@ -21,6 +21,7 @@ from ledger.application import IncidentLedger
 from ledger.errors import UnprojectableEvent
 from ledger.store.config import StoreConfig
 from ledger.view_rows import timeline_values
+from projections import search
 from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
 from projections.queries import driver_sql
 from projections.staleness import PROJECTION
@@ -262,6 +263,8 @@ def insert_reports(
     incident_of = _incidents_of(db, {target for _, target, _ in references} - set(known))
     incident_of.update(known)
     insert_tuples(db, "timeline", rows)
+    # The search index in the same transaction as the rows it indexes (SQLite; see search).
+    search.index_reports(db, [row[_POSITION_AT] for row in rows])
     insert_tuples(
         db,
         "report_refs",
@@ -329,10 +332,11 @@ def refresh_timeline_rows(db: Connection, rows: list[dict[str, Any]], reports: s
                 continue
             _check_columns("timeline", values)
             assignments = ", ".join(f"{_quoted(column)} = ?" for column in values)
-            db.run(
-                f"UPDATE timeline SET {assignments} WHERE position = ?",
-                (*values.values(), row["position"]),
-            )
+            with search.refreshing(db, row["position"]):
+                db.run(
+                    f"UPDATE timeline SET {assignments} WHERE position = ?",
+                    (*values.values(), row["position"]),
+                )
 
 
 def tallied_actors(db: Connection, incidents: set[str]) -> set[str]:

@@ -24,6 +24,7 @@ from ledger.store.names import EVENTS_TABLE
 from projections.catchup import connect
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, TABLE_COLUMNS, VIEW_TABLE_NAMES
 from projections.rebuild import rebuild
+from projections.search import vocabulary
 from projections.staleness import tracked_position
 
 
@@ -62,6 +63,8 @@ def check_views(ledger: IncidentLedger, store: StoreConfig) -> ViewCheck:
             stored, derived = _rows(store, table), _rows(scratch, table)
             rows += len(stored)
             differences.extend(_compare(table, stored, derived))
+        if store.backend == "sqlite":  # PostgreSQL's index is the database's own, over timeline
+            differences.extend(_compare_search(store, scratch))
     return ViewCheck(position, rows, differences)
 
 
@@ -134,6 +137,18 @@ def _compare(
                         f"{column} is {_short(value)} in the view, {_short(theirs[column])} "
                         "from the log",
                     )
+
+
+def _compare_search(store: StoreConfig, scratch: StoreConfig) -> Iterator[ViewDifference]:
+    """The search index's terms, each with its document and occurrence counts."""
+    stored, derived = vocabulary(store.sqlite_file), vocabulary(scratch.sqlite_file)
+    for term in sorted(stored.keys() | derived.keys()):
+        mine, theirs = stored.get(term, (0, 0)), derived.get(term, (0, 0))
+        if mine != theirs:
+            what = "documents indexed" if term == "" else f"term {term!r} (documents, occurrences)"
+            yield ViewDifference(
+                "report_search", term, f"{what} is {mine} in the index, {theirs} from the log"
+            )
 
 
 def _short(value: Any) -> str:

@@ -1,0 +1,231 @@
+"""`ledger changes --since CUT [--until CUT]`: what changed ledger-wide between two cuts.
+
+`ledger diff` replays one incident from the log twice. Ledger-wide that is a replay of the
+whole log per incident; instead this reads the views, as a catch-up does:
+
+1. the reports new between the cuts: those the later cut admits and the earlier does not
+   (`Cut.admits`, the rule `diff` and `show` use), found through `timeline`'s position,
+   recorded and stated columns (the cut's own kind of clock) and then checked exactly;
+2. the incidents whose rows they may change: their own, and those they refer into (the
+   projector's `affected_incidents`);
+3. those incidents' reports and what refers into them (`closure_data`, from `timeline`), folded
+   once as of each cut (`ledger.fold`, the rules the views are built by); their incident and
+   assertion statuses compared.
+
+So its cost follows the reports between the cuts and the incidents they touch, not the log.
+The views are read as they stand: when they are behind the log, the changes stop where they do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from ledger.fold import INCIDENT_STATUS_ORDER, fold
+from ledger.records import Cut
+from ledger.store.config import StoreConfig
+from ledger.timeutil import format_utc
+from projections.queries import read_connection
+from projections.rows import Connection, affected_incidents, closure_data
+
+COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to", "summary")
+TABLE_COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to")
+
+# What a new report's `to` shows: a verdict's status, a correction's void, a link's other end.
+_OUTCOME = {"verdict": "status", "link": "other"}
+
+
+def changes(store: StoreConfig, since: Cut, until: Cut | None = None) -> list[dict[str, Any]]:
+    """Every report new between the cuts, then every incident and assertion status that
+    changed (from, to), as rows of `COLUMNS`."""
+    later = until or Cut()
+    with read_connection(store) as raw:
+        db = Connection(raw, postgres=store.backend != "sqlite")
+        new = _new_records(db, since, later)
+        if not new:
+            return []
+        if until is None:
+            before, after = _since(db, new, since)
+        else:
+            before, after = _between(db, new, since, later)
+    rows = [_new_row(r) for r in new]
+    for key in sorted(after.keys() & before.keys(), key=lambda k: (k[0], k[1] or "")):
+        old, current = before[key], after[key]  # only in `after`: new, listed above
+        if old[0] == current[0]:
+            continue
+        incident, report = key
+        rows.append(
+            {
+                "position": None,
+                "change": "status",
+                "incident": incident,
+                "report": report,
+                "type": current[1],
+                "by": current[2],
+                "from": old[0],
+                "to": current[0],
+                "summary": current[3],
+            }
+        )
+    return rows
+
+
+States = dict[tuple[str, str | None], tuple[Any, ...]]
+
+
+def _between(
+    db: Connection, new: list[dict[str, Any]], since: Cut, until: Cut
+) -> tuple[States, States]:
+    """Both states of the incidents the new reports touch, each folded whole as of its cut."""
+    touched = affected_incidents(
+        db, {r["incident"] for r in new}, {t for r in new for t in r.get("refers_to", ())}
+    )
+    closure = sorted(
+        (orjson.loads(data) for data in closure_data(db, touched).values()),
+        key=lambda r: r["position"],
+    )
+    return _states(closure, since, touched), _states(closure, until, touched)
+
+
+def _since(db: Connection, new: list[dict[str, Any]], since: Cut) -> tuple[States, States]:
+    """Up to now: the later state is the views' own rows (the fold of the whole log), and the
+    earlier one differs from it only for the assertions the new reports refer to, up to four
+    hops (a correction voiding the retraction of a denial of a claim). An assertion's status
+    depends only on it and what refers to it (as `ledger audit` folds it), so only those are
+    folded, with what refers to them, as of the cut; an incident's status is then the first,
+    in the fold's order, that its assertions held."""
+    fresh = {r["report"] for r in new}
+    moved: set[str] = set()
+    frontier = {t for r in new for t in r.get("refers_to", ())}
+    for _ in range(4):
+        frontier -= moved
+        if not frontier:
+            break
+        moved |= frontier
+        frontier = set(
+            db.column_in("SELECT target FROM report_refs WHERE source IN ({})", frontier)
+        )
+    moved -= fresh
+    local = _with_referrers(db, moved)
+    touched = {r["incident"] for r in new} | {r["incident"] for r in local if r["report"] in moved}
+    after = _stored_states(db, touched)
+    earlier = [r for r in local if since.admits(r)]
+    folded = {
+        (row["incident"], row["report"]): (row["status"], row["type"], row["by"], row["summary"])
+        for row in fold(earlier, tables=("claims",))["claims"]
+        if row["report"] in moved
+    }
+    before: States = {}
+    for (incident, report), state in after.items():
+        if report is not None and report not in fresh and report not in moved:
+            before[(incident, report)] = state  # nothing new refers to it: as it was
+    before.update(folded)
+    statuses: dict[str, list[str]] = {}
+    for (incident, _), state in before.items():
+        statuses.setdefault(incident, []).append(state[0])
+    for (incident, report), state in after.items():
+        if report is None and incident not in fresh:  # the incident was open before the cut
+            held = statuses.get(incident, [])
+            status = next((s for s in INCIDENT_STATUS_ORDER if s in held), "open")
+            before[(incident, None)] = (status, *state[1:])
+    return before, after
+
+
+def _with_referrers(db: Connection, reports: set[str]) -> list[dict[str, Any]]:
+    """The reports and every report referring to them, four hops up, in log order."""
+    chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", reports))
+    frontier = set(chosen)
+    for _ in range(4):
+        sources = db.column_in("SELECT source FROM report_refs WHERE target IN ({})", frontier)
+        frontier = set(sources) - set(chosen)
+        if not frontier:
+            break
+        chosen.update(
+            db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", frontier)
+        )
+    return sorted((orjson.loads(data) for data in chosen.values()), key=lambda r: r["position"])
+
+
+def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]:
+    """The reports `until` admits and `since` does not, in log order: the rows that may
+    qualify, found through an index on the earlier cut's own clock, then checked exactly
+    with `Cut.admits` on each report as said."""
+    queries: list[tuple[str, list[Any]]] = []
+    if since.at_position is not None:
+        queries.append(("position > ?", [since.at_position]))
+    elif since.as_of is not None:
+        queries.append(("recorded_at > ?", [format_utc(since.as_of)]))
+    elif since.reported_by is not None:
+        stated = format_utc(since.reported_by)
+        queries += [
+            ("stated_from > ? AND type <> 'incident'", [stated]),
+            # No stated time: it counts from when it was recorded (the incident line is
+            # admitted by every stated cut).
+            ("stated_from IS NULL AND type <> 'incident' AND recorded_at > ?", [stated]),
+            # `stated_from` shows a corrected report's time as corrected, not as said.
+            ("corrected", []),
+        ]
+    else:
+        queries.append(("1 = 1", []))
+    found: dict[int, str] = {}
+    for where, parameters in queries:
+        if until.at_position is not None:
+            where, parameters = f"{where} AND position <= ?", [*parameters, until.at_position]
+        found.update(db.rows(f"SELECT position, data FROM timeline WHERE {where}", parameters))
+    records = [orjson.loads(found[position]) for position in sorted(found)]
+    return [r for r in records if until.admits(r) and not since.admits(r)]
+
+
+def _states(closure: Sequence[dict[str, Any]], cut: Cut, incidents: set[str]) -> States:
+    """(incident, report or None for the incident) -> (status, type, by, summary) as of `cut`."""
+    views = fold([r for r in closure if cut.admits(r)], tables=("incidents", "claims"))
+    states: dict[tuple[str, str | None], tuple[Any, ...]] = {}
+    for row in views["incidents"]:
+        if row["incident"] in incidents:
+            states[(row["incident"], None)] = (row["status"], "incident", None, row["title"])
+    for row in views["claims"]:
+        if row["incident"] in incidents:
+            states[(row["incident"], row["report"])] = (
+                row["status"],
+                row["type"],
+                row["by"],
+                row["summary"],
+            )
+    return states
+
+
+def _stored_states(
+    db: Connection, incidents: set[str]
+) -> dict[tuple[str, str | None], tuple[Any, ...]]:
+    """`_states` as the views hold them now."""
+    states: dict[tuple[str, str | None], tuple[Any, ...]] = {}
+    for incident, status, title in db.rows_in(
+        "SELECT incident, status, title FROM incidents WHERE incident IN ({})", incidents
+    ):
+        states[(incident, None)] = (status, "incident", None, title)
+    for incident, report, status, report_type, by, summary in db.rows_in(
+        'SELECT incident, report, status, type, "by", summary FROM claims WHERE incident IN ({})',
+        incidents,
+    ):
+        states[(incident, report)] = (status, report_type, by, summary)
+    return states
+
+
+def _new_row(record: dict[str, Any]) -> dict[str, Any]:
+    report_type = record["type"]
+    outcome = record.get(_OUTCOME.get(report_type, ""))
+    if report_type == "correction" and record.get("void"):
+        outcome = "void"
+    return {
+        "position": record["position"],
+        "change": "new",
+        "incident": record["incident"],
+        "report": record["report"],
+        "type": report_type,
+        "by": record.get("by"),
+        "from": None,
+        "to": outcome,
+        "summary": record.get("title") or record.get("summary") or record.get("reason"),
+    }

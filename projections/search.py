@@ -1,0 +1,300 @@
+"""Full-text search over the reports (`ledger search`): the index and its queries.
+
+One document per `timeline` row: its text column (title, summary or reason), author, quote,
+the names it gives, an incident's description and location, a correction's new values
+(migration 0004 describes the index on each backend).
+
+On SQLite the index is an FTS5 table over the SQL view `report_search_source`; FTS5 cannot see
+a view change, so the projector writes the index itself, in the transaction that writes
+`timeline` (`index_reports`, `refreshing`, `clear`): a crash leaves both at the same batch,
+and a rebuild refills it with the rest. On PostgreSQL the index is a GIN index over a `tsvector`
+expression of `timeline`'s own columns, which the database keeps current with the rows.
+
+A query takes web-search syntax on both backends (words, "a phrase", `OR`, `-word`), which on
+SQLite is turned into an FTS5 expression of quoted terms: no input is an FTS5 syntax error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ledger.ids import actor_id
+from ledger.store.config import StoreConfig
+from ledger.timeutil import InvalidTime, earliest_instant
+
+
+class Connection(Protocol):
+    """What the index needs of the projector's connection (projections.rows.Connection, which
+    imports this module)."""
+
+    postgres: bool
+
+    def run(self, statement: str, params: Sequence[Any] = ()) -> None: ...
+
+
+# The definitions migration 0004 froze (tests/integration/test_search.py compares them).
+SQLITE_SOURCE = (
+    "SELECT position, summary, "
+    "json_extract(data, '$.quote') AS quote, "
+    "coalesce(\"by\", '') || ' ' || coalesce(json_extract(data, '$.speaker'), '') || ' ' || "
+    "coalesce(json_extract(data, '$.on_behalf_of'), '') || ' ' || "
+    "coalesce(json_extract(data, '$.addressee'), '') || ' ' || "
+    "coalesce(json_extract(data, '$.against'), '') AS names, "
+    "coalesce(json_extract(data, '$.description'), '') || ' ' || "
+    "coalesce(json_extract(data, '$.location'), '') || ' ' || "
+    "coalesce(json_extract(data, '$.changes'), '') AS more "
+    "FROM timeline"
+)
+POSTGRES_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, coalesce(summary, '') || ' ' || "
+    "coalesce(data::jsonb ->> 'quote', '') || ' ' || coalesce(\"by\", '') || ' ' || "
+    "coalesce(data::jsonb ->> 'speaker', '') || ' ' || "
+    "coalesce(data::jsonb ->> 'on_behalf_of', '') || ' ' || "
+    "coalesce(data::jsonb ->> 'addressee', '') || ' ' || "
+    "coalesce(data::jsonb ->> 'against', '') || ' ' || "
+    "coalesce(data::jsonb ->> 'description', '') || ' ' || "
+    "coalesce(data::jsonb ->> 'location', '') || ' ' || "
+    "coalesce(data::jsonb ->> 'changes', ''))"
+)
+INDEX = "report_search"
+_FIELDS = "summary, quote, names, more"
+
+# What `ledger search` prints, best match first.
+COLUMNS = (
+    "score", "report", "incident", "type", "by", "stated_at", "status", "summary", "position"
+)  # fmt: skip
+TABLE_COLUMNS = ("score", "report", "incident", "type", "by", "stated_at", "status", "summary")
+DEFAULT_LIMIT = 50
+
+
+# --- the projector's side (SQLite only: PostgreSQL's index follows its table) ----------------
+
+
+def index_reports(db: Connection, positions: Sequence[int]) -> None:
+    """Index the timeline rows just inserted at these positions (all of one batch, which holds
+    every row between its first and last position: batches arrive in log order)."""
+    if db.postgres or not positions:
+        return
+    db.run(
+        f"INSERT INTO {INDEX} (rowid, {_FIELDS}) SELECT position, {_FIELDS} "
+        "FROM report_search_source WHERE position BETWEEN ? AND ?",
+        (min(positions), max(positions)),
+    )
+
+
+@contextlib.contextmanager
+def refreshing(db: Connection, position: int) -> Iterator[None]:
+    """Around an UPDATE of one timeline row: FTS5 forgets a document only when told its old
+    text, so the row's old document leaves the index before and the new one enters after."""
+    if db.postgres:
+        yield
+        return
+    moved = (
+        f"INSERT INTO {INDEX} ({INDEX}, rowid, {_FIELDS}) SELECT 'delete', position, {_FIELDS} "
+        "FROM report_search_source WHERE position = ?"
+    )
+    db.run(moved, (position,))
+    yield
+    db.run(moved.replace("'delete', ", "").replace(f"({INDEX}, rowid", "(rowid"), (position,))
+
+
+def clear(db: Connection) -> None:
+    """Empty the index, in the transaction that empties `timeline` for a rebuild."""
+    if not db.postgres:
+        db.run(f"INSERT INTO {INDEX} ({INDEX}) VALUES ('delete-all')")
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A query in web-search syntax: groups of alternatives (all groups must match), and
+    phrases that must not."""
+
+    groups: tuple[tuple[str, ...], ...]
+    excluded: tuple[str, ...]
+
+    def fts5(self) -> str:
+        """The FTS5 expression: every phrase quoted, so that nothing in it is FTS5 syntax."""
+
+        def phrase(text: str) -> str:
+            return '"' + text.replace('"', '""') + '"'
+
+        found = " AND ".join("(" + " OR ".join(map(phrase, group)) + ")" for group in self.groups)
+        return "".join([f"({found})", *(f" NOT {phrase(p)}" for p in self.excluded)])
+
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def plain(text: str) -> str:
+    """The query without NUL, which ends FTS5's strings early and PostgreSQL's text refuses."""
+    return text.replace("\x00", " ")
+
+
+def parse_query(text: str) -> Terms:
+    """Words, "phrases", OR between two of them, -word or -"phrase" to exclude; ValueError
+    when nothing is left to look for."""
+    text = plain(text)
+    groups: list[list[str]] = []
+    excluded: list[str] = []
+    alternative = False
+    for match in _TOKEN.finditer(text):
+        negated, quoted, bare = match.group(1), match.group(2), match.group(3)
+        if bare == "OR":
+            alternative = bool(groups)
+            continue
+        if bare is not None:
+            negated, quoted = ("-", bare[1:]) if bare.startswith("-") else ("", bare)
+        if not _WORD.search(quoted):
+            continue  # punctuation only: no word to look for
+        if negated:
+            excluded.append(quoted)
+        elif alternative:
+            groups[-1].append(quoted)
+        else:
+            groups.append([quoted])
+        alternative = False
+    if not groups:
+        raise ValueError("search: give at least one word to look for")
+    return Terms(tuple(tuple(g) for g in groups), tuple(excluded))
+
+
+def search_query(
+    postgres: bool,
+    text: str,
+    *,
+    incident: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
+    actor: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    best: int | None = None,
+) -> tuple[str, list[Any]]:
+    """(SQL with `?` placeholders, parameters) of a search, best match first, among the `best`
+    best matches (None: all) before the filters; ValueError for a query with no word or a bad
+    filter."""
+    terms = parse_query(text)
+    if limit < 1:
+        raise ValueError("--limit must be at least 1")
+    if postgres:
+        found = (
+            f"SELECT position, ts_rank({POSTGRES_DOCUMENT}, q) AS score "
+            f"FROM timeline, websearch_to_tsquery('simple'::regconfig, ?) AS q "
+            f"WHERE {POSTGRES_DOCUMENT} @@ q ORDER BY score DESC, position"
+        )
+        parameters: list[Any] = [plain(text)]
+    else:
+        # `rank` is bm25 (lower is better); ordered by it, FTS5 ranks without a sort of its own.
+        found = (
+            f"SELECT rowid AS position, -rank AS score FROM {INDEX} WHERE {INDEX} MATCH ? "
+            "ORDER BY rank, rowid"
+        )
+        parameters = [terms.fts5()]
+    if best is not None:
+        found += " LIMIT ?"
+        parameters.append(best)
+    where = ["t.voided = ?"]
+    parameters.append(False)
+    if incident:
+        where.append(f"t.incident IN ({', '.join('?' * len(incident))})")
+        parameters += incident
+    if types:
+        where.append(f"t.type IN ({', '.join('?' * len(types))})")
+        parameters += types
+    if actor:
+        where.append(
+            "t.report IN (SELECT report_actors.report FROM report_actors "
+            "WHERE report_actors.actor = ?)"
+        )
+        parameters.append(actor_id(actor))
+    for label, value, operator in (("--since", since, ">="), ("--until", until, "<=")):
+        if value is not None:
+            try:
+                where.append(f"t.stated_from {operator} ?")
+                parameters.append(earliest_instant(value))
+            except InvalidTime as e:
+                raise ValueError(f"{label}: {e}") from None
+    sql = (
+        f"WITH found AS ({found}) "
+        'SELECT found.score, t.report, t.incident, t.type, t."by", t.stated_at, '
+        "COALESCE(c.status, i.status) AS status, t.summary, t.position "
+        "FROM found JOIN timeline AS t ON t.position = found.position "
+        "LEFT JOIN claims AS c ON c.report = t.report "
+        "LEFT JOIN incidents AS i ON t.type = 'incident' AND i.incident = t.incident "
+        f"WHERE {' AND '.join(where)} ORDER BY found.score DESC, t.position LIMIT ?"
+    )
+    parameters.append(limit)
+    return sql, parameters
+
+
+def search(store: StoreConfig, text: str, **filters: Any) -> list[dict[str, Any]]:
+    """The reports matching `text` (web-search syntax), best first, as dicts of `COLUMNS`.
+
+    Joining every match to `timeline` cost seconds for a word in a third of a million-event
+    log, so without filters the best matches are taken first, voided ones dropped, and four
+    times as many again while too few remain. A filter may pass few of the best (taking more
+    until enough passed took 15 s for one incident): filtered, every match is ranked once."""
+    from projections.queries import read_connection, run_sql
+
+    postgres = store.backend != "sqlite"
+    limit = int(filters.get("limit", DEFAULT_LIMIT))
+    narrowed = any(filters.get(k) for k in ("incident", "types", "actor", "since", "until"))
+    best: int | None = None if narrowed else limit + 16
+    total: int | None = None
+    with read_connection(store) as connection:
+        while True:
+            sql, parameters = search_query(postgres, text, best=best, **filters)
+            found = run_sql(connection, sql, parameters)
+            if best is None or len(found) >= limit:
+                break
+            if total is None:
+                total = _matches(connection, postgres, text)
+            if best >= total:  # every match was ranked
+                break
+            best *= 4
+    rows = [dict(zip(COLUMNS, row, strict=True)) for row in found]
+    for row in rows:
+        row["score"] = round(float(row["score"]), 6)
+    return rows
+
+
+def _matches(connection: Any, postgres: bool, text: str) -> int:
+    """How many documents match, filters aside."""
+    from projections.queries import run_sql
+
+    if postgres:
+        sql = (
+            f"SELECT count(*) FROM timeline WHERE {POSTGRES_DOCUMENT} @@ "
+            "websearch_to_tsquery('simple'::regconfig, ?)"
+        )
+        ((count,),) = run_sql(connection, sql, [plain(text)])
+    else:
+        sql = f"SELECT count(*) FROM {INDEX} WHERE {INDEX} MATCH ?"
+        ((count,),) = run_sql(connection, sql, [parse_query(text).fts5()])
+    return int(count)
+
+
+def vocabulary(sqlite_file: str) -> dict[str, tuple[int, int]]:
+    """Every term of a SQLite ledger's search index, with the documents holding it and its
+    occurrences: what `verify --views` compares with the index a rebuild gives, since FTS5's
+    own integrity-check cannot see an index that disagrees with its external content."""
+    import sqlite3
+
+    connection = sqlite3.connect(sqlite_file)
+    try:
+        connection.execute(f"CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, {INDEX}, row)")
+        found = connection.execute("SELECT term, doc, cnt FROM temp.terms").fetchall()
+        (documents,) = connection.execute(f"SELECT count(*) FROM {INDEX}_docsize").fetchone()
+    finally:
+        connection.close()
+    terms = {str(term): (int(doc), int(cnt)) for term, doc, cnt in found}
+    terms[""] = (int(documents), 0)  # no term is empty: the documents indexed
+    return terms
