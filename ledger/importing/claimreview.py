@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -54,6 +55,8 @@ def claimreview_lines(path: Path, incident: str) -> list[dict[str, Any]]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InvalidInput(f"{path.name}: not JSON: {e}") from None
+    except RecursionError:
+        raise InvalidInput(f"{path.name}: nested too deeply") from None
     lines: list[dict[str, Any]] = []
     for index, item in _items(document):
         try:
@@ -202,14 +205,12 @@ def _number(value: Any, field: str) -> float | None:
         return None
     if isinstance(value, bool):
         raise _BadItem(f"reviewRating.{field}: a number is required")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str):
         try:
-            number = float(value.strip())
-        except ValueError:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (ValueError, OverflowError):
             raise _BadItem(f"reviewRating.{field}: a number is required") from None
-        if number == number and abs(number) != float("inf"):  # not NaN, not infinite
+        if math.isfinite(number):  # NaN and Infinity (which json accepts) place nowhere
             return number
     raise _BadItem(f"reviewRating.{field}: a number is required")
 

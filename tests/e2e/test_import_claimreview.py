@@ -94,6 +94,7 @@ def test_a_feed_of_odd_ratings_imports_once(run_cli, tmp_path: Path) -> None:  #
         (_review("X", {"ratingValue": 7}), "item 2: reviewRating: ratingValue is outside"),
         (_review("X", {"ratingValue": "lots"}), "item 2: reviewRating.ratingValue: a number"),
         (_review("X", {}), "item 2: reviewRating: alternateName or ratingValue is required"),
+        (_review("X", {"ratingValue": float("nan")}), "item 2: reviewRating.ratingValue: a number"),
         (_review("X" * 2001, {"alternateName": "False"}), "item 2, field 'summary'"),
     ],
 )
