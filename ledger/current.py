@@ -10,7 +10,7 @@ Replayed from the log rather than read from the SQL views: the views may lag beh
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.application import IncidentLedger
@@ -35,17 +35,31 @@ class Current:
     incidents: list[dict[str, Any]]
     assertions: list[dict[str, Any]]
     records: dict[str, dict[str, Any]]
+    # Indexes built once: an export over a large ledger asks for every assertion's referrers
+    # and every incident's reports, which a scan each time would make quadratic.
+    _by_incident: dict[str, list[dict[str, Any]]] = field(init=False, repr=False)
+    _referrers: dict[tuple[str, str], list[dict[str, Any]]] = field(init=False, repr=False)
+    _assertions: dict[str, list[dict[str, Any]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_incident, self._referrers, self._assertions = {}, {}, {}
+        for record in self.records.values():
+            self._by_incident.setdefault(str(record["incident"]), []).append(record)
+            for target in dict.fromkeys(_as_list(record.get("refers_to"))):
+                self._referrers.setdefault((target, record["type"]), []).append(record)
+        for row in self.assertions:
+            self._assertions.setdefault(row["incident"], []).append(row)
 
     def assertions_of(self, incident: str) -> list[dict[str, Any]]:
-        return [a for a in self.assertions if a["incident"] == incident]
+        return self._assertions.get(incident, [])
+
+    def records_of(self, incident: str) -> list[dict[str, Any]]:
+        """The incident's own live reports, in log order."""
+        return self._by_incident.get(incident, [])
 
     def referring(self, report: str, type_: str) -> list[dict[str, Any]]:
         """Live reports of `type_` that refer to `report`, in log order."""
-        return [
-            r
-            for r in self.records.values()
-            if r["type"] == type_ and report in _as_list(r.get("refers_to"))
-        ]
+        return self._referrers.get((report, type_), [])
 
 
 def current(ledger: IncidentLedger, incidents: Sequence[str] | None = None) -> Current:

@@ -130,9 +130,7 @@ def _names(lists: Any) -> list[str]:
 def _outlets(now: Current, slug: str) -> list[str]:
     """Every outlet any of the incident's live reports cites, first seen first."""
     seen: dict[str, None] = {}
-    for record in now.records.values():
-        if record["incident"] != slug:
-            continue
+    for record in now.records_of(slug):
         for hop in record.get("sources") or ():
             if isinstance(hop, Mapping) and isinstance(hop.get("outlet"), str):
                 seen.setdefault(hop["outlet"], None)
