@@ -57,6 +57,16 @@ LINES = [
         "reason": "Hospital records.",
     },
     {"type": "denial", "incident": STRIKE, "by": "Army", "refers_to": "ministry", "summary": "No."},
+    # So is a count its own author took back.
+    {
+        "type": "claim",
+        "incident": STRIKE,
+        "report": "council",
+        "by": "Local council",
+        "summary": "One killed.",
+        "magnitude": {"killed": 1},
+    },
+    {"type": "retraction", "incident": STRIKE, "refers_to": "council", "by": "Local council"},
 ]
 
 
@@ -76,7 +86,7 @@ def test_an_acled_row_reads_back_with_the_conservative_fatalities(run_cli) -> No
     [row] = rows
     assert row["event_id_cnty"] == STRIKE
     assert (row["event_date"], row["year"]) == ("2024-03-02", "2024")
-    assert row["fatalities"] == "9"  # 2 is refuted; 9 is the lowest still standing
+    assert row["fatalities"] == "9"  # 2 is refuted, 1 retracted; 9 is the lowest standing
     assert row["tags"] == "ledger status=disputed"
     assert (row["actor1"], row["assoc_actor_1"], row["actor2"]) == (
         "Air Force",
