@@ -130,7 +130,10 @@ def export_command(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="jsonl (re-importable), events (with hashes), prov-json, prov-n."
+            "--format",
+            "-f",
+            help="jsonl (re-importable), events (with hashes), prov-json, prov-n, acled (CSV), "
+            "claimreview (JSON-LD).",
         ),
     ] = "jsonl",
 ) -> None:
@@ -141,7 +144,9 @@ def export_command(
     anyone can re-check the hash chain with any RFC 8785 implementation. `--format prov-json` and
     `prov-n` write a W3C PROV document: speakers acting on behalf of organisations, outlets'
     texts quoted from the statement, denials and corroborations as derivations, each ledger event
-    a bundle attributed to its recorder.
+    a bundle attributed to its recorder. `--format acled` writes one CSV row per incident in
+    ACLED's columns; `--format claimreview` a schema.org ClaimReview (JSON-LD) per assertion
+    with a verdict (docs/interchange.md).
 
     Example:
 
@@ -149,9 +154,16 @@ def export_command(
     """
     from ledger.export import FORMATS, export
 
-    if fmt not in FORMATS:
-        raise usage_error("--format must be jsonl, events, prov-json or prov-n")
-    for piece in export(open_ledger(), incident, fmt):
+    if fmt == "acled":
+        # In projections/, not ledger/: its cells go through the project's formula escaping.
+        from projections.acled import acled_csv
+
+        pieces = acled_csv(open_ledger(), incident)
+    elif fmt in FORMATS:
+        pieces = export(open_ledger(), incident, fmt)
+    else:
+        raise usage_error(f"--format must be one of {', '.join((*FORMATS, 'acled'))}")
+    for piece in pieces:
         sys.stdout.write(piece)
 
 

@@ -7,7 +7,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -29,16 +29,35 @@ def import_command(
             "field, checked against the ledger when there is one; exit 2 if any.",
         ),
     ] = False,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="jsonl, or claimreview (schema.org JSON-LD)."),
+    ] = "jsonl",
+    incident: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--incident", "-i", help="The incident ClaimReviews go to (claimreview)."),
+    ] = None,
 ) -> None:
     """Import reports from a JSON Lines file: all lines or none.
 
     Every line is validated before anything is written; any bad line names its line number and
     field and nothing is written. Re-importing the same file adds nothing.
 
+    `--format claimreview --incident SLUG` reads fact-checkers' ClaimReview JSON-LD (an object,
+    an array or a `@graph`): each review becomes a claim and a verdict on it
+    (docs/interchange.md); a bad review is named by its index.
+
     Example:
 
         ledger import --check reports.jsonl && ledger import reports.jsonl
     """
+    if fmt not in ("jsonl", "claimreview"):
+        raise usage_error("--format must be jsonl or claimreview")
+    if (fmt == "claimreview") != (incident is not None):
+        raise usage_error("--incident goes with --format claimreview, and it needs one")
+    if fmt == "claimreview":
+        _import_claimreview(file, str(incident), no_project)
+        return
     if file == "-":
         if check:
             with tempfile.TemporaryDirectory(prefix="ledger-check-") as folder:
@@ -74,6 +93,16 @@ def append_command(
         echo '{"type":"claim","incident":"x","by":"A","summary":"..."}' | ledger append
     """
     _append_stdin(no_project)
+
+
+def _import_claimreview(file: str, incident: str, no_project: bool) -> None:
+    path = Path(file)
+    if not path.is_file():
+        raise usage_error(f"no such file: {file}")
+    from ledger.importing.claimreview import import_claimreview
+
+    options = import_options(project=not no_project)
+    report_imported(import_claimreview(settings().store, path, incident, **options))
 
 
 def _append_stdin(no_project: bool) -> None:

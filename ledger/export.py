@@ -13,7 +13,7 @@ from ledger.integrity import SEALS_ID
 from ledger.records import to_record
 from ledger.replay import related_records
 
-FORMATS = ("jsonl", "events", "prov-json", "prov-n")
+FORMATS = ("jsonl", "events", "prov-json", "prov-n", "claimreview")
 
 
 def export(
@@ -28,6 +28,10 @@ def export(
     missing = set(wanted) - ledger.recorder.existing_incidents(wanted)  # type: ignore[attr-defined]
     if missing:
         raise IncidentNotFound(sorted(missing)[0])
+    if fmt == "claimreview":
+        from ledger.claimreview import claimreview_json
+
+        return claimreview_json(ledger, wanted)
     if fmt.startswith("prov"):
         return iter((_prov(ledger, list(incidents or ()), fmt) + "\n",))
     return _lines(ledger, set(wanted), fmt)

@@ -11,7 +11,14 @@ The mapping (DOMAIN.md, "Provenance"; STANDARDS.md section 3):
 - each source hop's text is an entity `hop:<report>/<n>` (n = its index in `sources`), attributed
   to the outlet, that `wasQuotedFrom` the previous hop and `hadPrimarySource` the statement;
 - every `refers_to` is a `wasDerivedFrom` typed with the referring report's type
-  (`ledger:Denial`, `ledger:Corroboration`, `ledger:Retraction`, ...).
+  (`ledger:Denial`, `ledger:Corroboration`, `ledger:Retraction`, ...);
+- a retraction by the target's own author (the one the status rules count) also invalidates
+  the target: `wasInvalidatedBy(report:<target>, activity:<retraction>)`, the retracting
+  activity associated with its author and generating the retraction;
+- a hop with `via` (format version 2: the index of the earlier hop it took the text from)
+  `wasQuotedFrom` that hop instead of the one before it;
+- an `actor` registry line's `part_of` is `actedOnBehalfOf` between the two agents, at
+  document level (the registry is not any one event's).
 
 Agents are `actor:<actor_id(name)>`, so two spellings that normalise alike are one agent, as in
 the SQL views. Only provenance is exported; the JSON Lines export carries every field.
@@ -39,7 +46,7 @@ FORMATS = ("prov-json", "prov-n")
 _PARTIAL_DATE_TYPES = {4: XSD["gYear"], 7: XSD["gYearMonth"], 10: XSD_DATE}
 # The field that gives each kind of report its one line of text, first present wins.
 _LABEL_FIELDS = ("summary", "title", "reason", "note", "rationale")
-_SUB_NAMESPACES = ("report", "incident", "hop", "actor", "event", "recorder")
+_SUB_NAMESPACES = ("report", "incident", "hop", "actor", "event", "recorder", "activity")
 
 TimeValue = datetime | Literal | str
 
@@ -55,6 +62,7 @@ class _Namespaces:
     actor: Namespace
     event: Namespace
     recorder: Namespace
+    activity: Namespace
 
     @classmethod
     def declare(cls, document: ProvDocument, base: str) -> _Namespaces:
@@ -107,10 +115,32 @@ def build_document(
     document = ProvDocument()
     ns = _Namespaces.declare(document, namespace)
     recorders: set[QualifiedName] = set()
+    # Who made each report: a retraction invalidates only what its own author said.
+    authors = {
+        str(r["report"]): actor_id(by)
+        for r in records
+        if (by := _name(r.get("by"))) and "report" in r
+    }
     for record in sorted(records, key=lambda r: int(r["position"])):
+        if record.get("type") == "actor":
+            _add_actor(document, ns, record)
+            continue
         bundle = _add_event(document, ns, record, recorders)
-        _add_report(bundle, ns, record)
+        _add_report(bundle, ns, record, authors)
     return document
+
+
+def _add_actor(document: ProvDocument, ns: _Namespaces, record: Mapping[str, Any]) -> None:
+    """A registry line: the agent, and its `part_of` as delegation (read defensively: the
+    registry's lines are format version 2's)."""
+    name = _name(record.get("actor"))
+    if name is None:
+        return
+    kind = PROV["Person"] if record.get("kind") == "person" else PROV["Organization"]
+    agent = ns.actor[actor_id(name)]
+    document.agent(agent, {PROV_LABEL: name, PROV_TYPE: kind})
+    if (parent := _name(record.get("part_of"))) and actor_id(parent) != actor_id(name):
+        document.actedOnBehalfOf(agent, ns.actor[actor_id(parent)])
 
 
 def serialize(document: ProvDocument, fmt: str) -> str:
@@ -166,7 +196,9 @@ def _recorder(
 # -- what the event records: the statement, who made it, how it travelled ---------------------
 
 
-def _add_report(bundle: ProvBundle, ns: _Namespaces, record: Mapping[str, Any]) -> None:
+def _add_report(
+    bundle: ProvBundle, ns: _Namespaces, record: Mapping[str, Any], authors: Mapping[str, str]
+) -> None:
     agents = _Agents(ns)
     entity = _add_entity(bundle, ns, record)
     if by := _name(record.get("by")):
@@ -174,7 +206,36 @@ def _add_report(bundle: ProvBundle, ns: _Namespaces, record: Mapping[str, Any]) 
     _add_speaker(bundle, agents, entity, record)
     _add_hops(bundle, ns, agents, entity, record)
     _add_references(bundle, ns, entity, record)
+    if record["type"] == "retraction" and by:
+        _add_invalidations(bundle, ns, agents, entity, record, authors)
     agents.declare(bundle)
+
+
+def _add_invalidations(
+    bundle: ProvBundle,
+    ns: _Namespaces,
+    agents: _Agents,
+    retraction: QualifiedName,
+    record: Mapping[str, Any],
+    authors: Mapping[str, str],
+) -> None:
+    """The retracting, an activity of the retraction's author, invalidates what that author
+    said (a retraction by anyone else invalidates nothing, as in the status rules; a target
+    outside the export cannot be checked, so it is left alone)."""
+    retractor = actor_id(str(record["by"]))
+    own = [t for t in dict.fromkeys(_refs(record)) if authors.get(t) == retractor]
+    if not own:
+        return
+    stated = _time_value(record["stated_at"]) if record.get("stated_at") else None
+    instant = stated if isinstance(stated, datetime) else None
+    activity = ns.activity[str(record["report"])]
+    bundle.activity(
+        activity, endTime=instant, other_attributes={PROV_TYPE: ns.ledger["Retracting"]}
+    )
+    bundle.wasAssociatedWith(activity, agents.ref(str(record["by"])))
+    bundle.wasGeneratedBy(retraction, activity, time=instant)
+    for target in own:
+        bundle.wasInvalidatedBy(ns.report[target], activity, time=instant)
 
 
 def _add_entity(bundle: ProvBundle, ns: _Namespaces, record: Mapping[str, Any]) -> QualifiedName:
@@ -228,13 +289,20 @@ def _add_hops(
     statement: QualifiedName,
     record: Mapping[str, Any],
 ) -> None:
-    """Each outlet's text quotes the hop before it; all of them go back to the statement."""
+    """Each outlet's text quotes the hop it names by `via`, else the hop before it (the first
+    quotes the statement); all of them go back to the statement."""
     previous = statement
     sources = record.get("sources") or ()
+    declared: dict[int, QualifiedName] = {}
     for n, source in enumerate(sources):
         if not isinstance(source, Mapping):
             continue
         hop = ns.hop[f"{record['report']}/{n}"]
+        via = source.get("via")
+        # Only an earlier hop can be a source; anything else falls back to the hop before.
+        if isinstance(via, int) and not isinstance(via, bool) and via in declared:
+            previous = declared[via]
+        declared[n] = hop
         published_at = _add_hop_entity(bundle, ns, hop, source)
         if outlet := _name(source.get("outlet")):
             bundle.wasAttributedTo(hop, agents.ref(outlet, PROV["Organization"]))
@@ -270,20 +338,24 @@ def _add_references(
     """Every report this one refers to, as a derivation typed with what this report is.
 
     One rule for all kinds (denial, corroboration, retraction, correction, ...) rather than
-    wasRevisionOf/wasInvalidatedBy: a correction is not a new version of what it corrects, and
-    invalidation needs an activity the ledger does not record. The ledger keeps the original;
-    the referring report is a new statement made about it, which is what a derivation says.
+    wasRevisionOf: a correction is not a new version of what it corrects. The ledger keeps the
+    original; the referring report is a new statement made about it, which is what a
+    derivation says. (An author's own retraction is, besides, an invalidation:
+    `_add_invalidations`.)
     """
-    refers_to = record.get("refers_to") or []
-    if isinstance(refers_to, str):  # the interchange format accepts a single id
-        refers_to = [refers_to]
     derivation_type = ns.type_of(str(record["type"]))
-    for target in dict.fromkeys(refers_to):  # a repeated id is one derivation
+    for target in dict.fromkeys(_refs(record)):  # a repeated id is one derivation
         bundle.wasDerivedFrom(
             generatedEntity=entity,
             usedEntity=ns.report[str(target)],
             other_attributes={PROV_TYPE: derivation_type},
         )
+
+
+def _refs(record: Mapping[str, Any]) -> list[str]:
+    refers_to = record.get("refers_to") or []
+    # The interchange format accepts a single id.
+    return [refers_to] if isinstance(refers_to, str) else [str(r) for r in refers_to]
 
 
 # -- values ----------------------------------------------------------------------------------

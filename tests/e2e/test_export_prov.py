@@ -38,4 +38,4 @@ def test_prov_n_export_and_an_unknown_format(run_cli) -> None:  # type: ignore[n
     assert "actedOnBehalfOf(actor:maj-gen-igor-konashenkov" in result.stdout
     bad = run_cli("export", "--format", "xml")
     assert bad.exit_code == 2
-    assert "--format must be jsonl, events, prov-json or prov-n" in bad.output
+    assert "--format must be one of jsonl, events, prov-json, prov-n" in bad.output

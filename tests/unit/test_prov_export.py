@@ -133,7 +133,10 @@ def test_namespaces_are_the_given_one_and_its_sub_namespaces(parsed: ProvDocumen
     prefixes = {ns.prefix: ns.uri for ns in parsed.namespaces}
     assert prefixes == {
         "ledger": NS,
-        **{p: f"{NS}{p}/" for p in ("report", "incident", "hop", "actor", "event", "recorder")},
+        **{
+            p: f"{NS}{p}/"
+            for p in ("report", "incident", "hop", "actor", "event", "recorder", "activity")
+        },
     }
 
 
