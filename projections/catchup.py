@@ -27,6 +27,7 @@ from ledger import stops
 from ledger.application import IncidentLedger
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
+from ledger.registry import ActorLine
 from ledger.store.config import StoreConfig
 from projections.columns import TABLE_COLUMNS
 from projections.rebuild import catch_up_in_bulk
@@ -120,12 +121,16 @@ def _tracked(store: StoreConfig) -> int:
 def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, Any]]) -> None:
     records, actor_lines = split_actor_records(records)
     registry_changed = bool(actor_lines)
-    if registry_changed:
-        store_actor_lines(db, actor_lines)
     if not records and not registry_changed:
         return
     # The registry as of the batch's end: a view shows what its names mean now.
     registry = load_registry(db)
+    renamed: set[str] = set()  # name keys whose meaning the batch's actor lines changed
+    if registry_changed:
+        store_actor_lines(db, actor_lines)
+        for line in actor_lines:
+            registry, change = registry.apply(ActorLine.from_record(line))
+            renamed |= registry.affected_keys(change)
     incidents: set[str] = set()
     corrected: set[str] = set()
     if records:
@@ -142,10 +147,8 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
         corrected = {
             t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())
         }
-    if registry_changed:
-        # A registry line can change what any name means: every incident is derived again.
-        # (The incremental way, through RegistryChange and actor_tallies, is docs/actors.md's.)
-        incidents = set(db.column("SELECT DISTINCT incident FROM timeline"))
+    if renamed:
+        incidents |= _naming_incidents(db, renamed)
     if not incidents:
         write_actor_names(db, registry)
         recount_actors(db, None, registry)
@@ -161,6 +164,19 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
         recount_actors(db, None, registry)
     else:
         recount_actors(db, actors, registry)
+
+
+def _naming_incidents(db: Connection, keys: set[str]) -> set[str]:
+    """The incidents whose reports name any of these keys (docs/actors.md, "What re-derives on
+    a registry change"): `actor_tallies` is that index, by name as written. Then the incidents
+    of the reports theirs refer to: a denial naming the actor changes the claim it denies."""
+    naming = set(
+        db.column_in("SELECT DISTINCT incident FROM actor_tallies WHERE actor IN ({})", keys)
+    )
+    targets = set(
+        db.column_in("SELECT target FROM report_refs WHERE source_incident IN ({})", naming)
+    )
+    return affected_incidents(db, naming, targets)
 
 
 def _closure(
