@@ -2,8 +2,8 @@
 
 Pure Python, no I/O: the SQL projections, the CLI and the tests all derive their tables from
 `fold`, so the status rules (docs/format.md, "Status of an assertion") live in exactly one place:
-here (`_derive`, `INCIDENT_STATUS_ORDER`, corrections and voids in `_Ledger`). The rows each view
-gets from them are built in ledger/view_rows.py.
+ledger/status_rules.py (DOMAIN.md v2's, called by `_derive`); corrections and voids are applied
+in `_Ledger`. The rows each view gets from them are built in ledger/view_rows.py.
 """
 
 from __future__ import annotations
@@ -13,10 +13,20 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.report_fields import ASSERTION_TYPES, DECLARED
+from ledger.registry import ActorLine, Registry
+from ledger.report_fields import DECLARED
+from ledger.status_rules import (
+    ASSERTION_TYPES,
+    INCIDENT_ASSERTION_TYPES,
+    INCIDENT_STATUS_ORDER,
+    Derived,
+    derive,
+    stands,
+)
 from ledger.view_rows import (
     COLUMNS,
     actor_key,
+    actor_name_rows,
     actor_rows,
     actor_tally_rows,
     as_list,
@@ -35,16 +45,8 @@ from ledger.view_rows import (
 _INCIDENT_FIELDS = tuple(
     f.name for f in DECLARED["incident"] if f.name not in ("type", "incident", "recorded_by")
 )
-# An incident shows the most contested state any of its assertions is in.
-INCIDENT_STATUS_ORDER = (
-    "disputed",
-    "unverified",
-    "corroborated",
-    "unverifiable",
-    "confirmed",
-    "refuted",
-    "retracted",
-)
+# The registry's own lines: no incident's report, so no row of any per-incident view.
+ACTOR_TYPE = "actor"
 
 # Identity and ledger bookkeeping: a correction may fix what was said, never which report it is,
 # what it refers to, or when and by whom the ledger recorded it.
@@ -65,6 +67,7 @@ class _Report:
         "get",
         "id",
         "incident",
+        "key",
         "owned",
         "position",
         "refs",
@@ -72,7 +75,7 @@ class _Report:
         "voided",
     )
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], resolve: Callable[[str], str]) -> None:
         self.data: Mapping[str, Any] = data
         self.owned = False
         self.voided = False
@@ -83,8 +86,11 @@ class _Report:
         self.position = int(data["position"])
         self.refs: list[str] = as_list(data.get("refers_to"))
         self.get: Callable[[str], Any] = data.get  # the mapping's own lookup: no Python frame
-        # Who made it; set again once the corrections are in (one may change `by`).
-        self.actor: str | None = actor_key(self.get("by"))
+        # Who made it: `key` the name as written (normalised; the tallies count by it, so an
+        # alias registered later rewrites no tally), `actor` that name resolved through the
+        # registry (the status rules compare these). Set again once the corrections are in.
+        self.key: str | None = actor_key(self.get("by"))
+        self.actor: str | None = None if self.key is None else resolve(self.key)
 
     def own_data(self) -> dict[str, Any]:
         """This report's own copy of its record, for a correction to change (the caller's
@@ -96,27 +102,33 @@ class _Report:
         return self.data
 
 
-@dataclass
+@dataclass  # no slots: `vars` makes its claims columns
 class _Derived:
-    """What the reports referring to one assertion make of it."""
+    """The status rules' result for one assertion, and the counts the rules do not need."""
 
     status: str
     denials: int
+    internal_denials: int
+    acknowledgements: int
     corroborations: int
     other_corroborations: int
     discrepancies: int
     reliability: Any
     credibility: Any
     verdict: Any
+    superseded_by: str | None
+    outcome: str | None
 
 
 class _Ledger:
     """The corrected reports, indexed by id and by what refers to them."""
 
-    def __init__(self, records: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(self, records: Iterable[Mapping[str, Any]], registry: Registry) -> None:
         ordered = sorted(records, key=lambda r: int(r["position"]))
+        self.registry = registry
+        resolve = self.resolve = registry.resolve_key
         # Records are shared, not copied: a correction copies its target before changing it.
-        self.reports = [_Report(record) for record in ordered]
+        self.reports = [_Report(record, resolve) for record in ordered]
         self.by_id: dict[str, _Report] = {}
         # Later reports with an id an earlier one holds (an older version let them in): the
         # views cannot key them, but a correction of that id still reaches them.
@@ -132,10 +144,16 @@ class _Ledger:
         # Referring reports by target id, then by type: the status rules ask for one type at a
         # time, half a dozen times per assertion.
         self._referrers: dict[str, dict[str, list[_Report]]] = {}
+        # Statements naming a report in `supersedes` (format v2; absent from v1 records).
+        self._superseding: dict[str, list[_Report]] = {}
         for report in self._alive:
             for ref in dict.fromkeys(report.refs):  # a repeated id counts once
                 by_type = self._referrers.setdefault(ref, {})
                 by_type.setdefault(report.type, []).append(report)
+            superseded = report.get("supersedes")
+            if superseded is not None:
+                for ref in dict.fromkeys(as_list(superseded)):
+                    self._superseding.setdefault(ref, []).append(report)
 
     def _apply(self, correction: _Report) -> None:
         changes = correction.get("changes") or {}
@@ -150,7 +168,8 @@ class _Ledger:
             if effective:
                 target.own_data().update(effective)
                 target.corrected = True
-                target.actor = actor_key(target.get("by"))
+                target.key = actor_key(target.get("by"))
+                target.actor = None if target.key is None else self.resolve(target.key)
 
     def targets(self, report: _Report) -> Iterator[_Report]:
         """The referenced reports present in the input; a partial input simply lacks the rest."""
@@ -173,9 +192,14 @@ class _Ledger:
         only reads the list)."""
         return self._referrers.get(report.id, _NO_REFERRERS).get(type_, [])
 
-    def self_retracted(self, report: _Report) -> bool:
-        """Whether whoever made `report` has taken it back (someone else's retraction is moot)."""
-        return any(r.actor == report.actor for r in self.referring(report, "retraction"))
+    def superseding(self, report: _Report) -> list[_Report]:
+        """Non-voided statements naming `report` in `supersedes`, in log order."""
+        return self._superseding.get(report.id, [])
+
+    def stands(self, report: _Report) -> bool:
+        """Whether a denial or corroboration stands (DOMAIN.md: not retracted by its author or
+        an ancestor of its author)."""
+        return stands(report, self, self.registry)
 
 
 _NO_REFERRERS: dict[str, list[_Report]] = {}
@@ -187,6 +211,7 @@ def fold(
     timeline_of: Collection[str] | None = None,
     tables: Collection[str] = tuple(COLUMNS),
     shaped: bool = True,
+    registry: Registry | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows of every current-state view (or of `tables`), from report records in log order.
 
@@ -194,14 +219,22 @@ def fold(
     timeline row once, when it arrives, and needs the fold's only for reports just corrected.
     `shaped=False` leaves each row's keys in the order they were built: a catch-up picks the
     columns when it inserts (a missing one raises there just the same).
+
+    Actor-valued fields resolve through `registry`; without one, through the registry the
+    input's own `actor` records build (none: every name is an actor of its own, as in v1).
+    `actor` records never make rows of the per-incident views.
     """
-    ledger = _Ledger(reports)
+    records, lines = split_actor_records(reports)
+    if registry is None:
+        registry = Registry.from_lines(lines)
+    ledger = _Ledger(records, registry)
     derived = {a.id: _derive(ledger, a) for a in ledger.live() if a.type in ASSERTION_TYPES}
     builders: dict[str, Callable[[], list[dict[str, Any]]]] = {
         "incidents": lambda: _incident_rows(ledger, derived),
         "claims": lambda: claim_rows(ledger, derived),
         "disputes": lambda: dispute_rows(ledger),
         "actors": lambda: actor_rows(ledger),
+        "actor_names": lambda: actor_name_rows(registry),
         "actor_tallies": lambda: actor_tally_rows(ledger),
         "provenance": lambda: provenance_rows(ledger),
         "provenance_chains": lambda: provenance_chain_rows(ledger),
@@ -213,42 +246,37 @@ def fold(
     return {name: [shape(name, row) for row in builders[name]()] for name in tables}
 
 
+def split_actor_records(
+    records: Iterable[Mapping[str, Any]],
+) -> tuple[list[Mapping[str, Any]], list[ActorLine]]:
+    """The reports, and the registry's `actor` lines in log order (records of type `actor`)."""
+    reports: list[Mapping[str, Any]] = []
+    actors: list[Mapping[str, Any]] = []
+    for record in records:
+        (actors if record.get("type") == ACTOR_TYPE else reports).append(record)
+    if not actors:
+        return reports, []
+    actors.sort(key=lambda r: int(r["position"]))
+    return reports, [ActorLine.from_record(r) for r in actors]
+
+
 def _derive(ledger: _Ledger, assertion: _Report) -> _Derived:
-    """Apply the status rules (docs/format.md, "Status of an assertion") to one assertion."""
-    own = assertion.actor
-    verdicts = ledger.referring(assertion, "verdict")
-    denials = [
-        d
-        for d in ledger.referring(assertion, "denial")
-        if d.actor != own and not ledger.self_retracted(d)
-    ]
-    corroborations = [
-        c for c in ledger.referring(assertion, "corroboration") if not ledger.self_retracted(c)
-    ]
-    independent = [c for c in corroborations if c.get("independent") is True and c.actor != own]
+    """DOMAIN.md's rules 1-7 and counts (ledger.status_rules), plus the latest assessment."""
+    d: Derived = derive(assertion, ledger, ledger.registry)
     assessments = ledger.referring(assertion, "assessment")
-    latest_verdict = verdicts[-1].get("status") if verdicts else None
-
-    if any(r.actor == own for r in ledger.referring(assertion, "retraction")):
-        status = "retracted"
-    elif latest_verdict is not None:
-        status = latest_verdict
-    elif denials:
-        status = "disputed"
-    elif independent:
-        status = "corroborated"
-    else:
-        status = "unverified"
-
     return _Derived(
-        status=status,
-        denials=len(denials),
-        corroborations=len(independent),
-        other_corroborations=len(corroborations) - len(independent),
+        status=d.status,
+        denials=d.denials,
+        internal_denials=d.internal_denials,
+        acknowledgements=d.acknowledgements,
+        corroborations=d.corroborations,
+        other_corroborations=d.other_corroborations,
         discrepancies=len(ledger.referring(assertion, "discrepancy")),
         reliability=assessments[-1].get("reliability") if assessments else None,
         credibility=assessments[-1].get("credibility") if assessments else None,
-        verdict=latest_verdict,
+        verdict=d.verdict,
+        superseded_by=d.superseded_by,
+        outcome=d.outcome,
     )
 
 
@@ -269,7 +297,8 @@ def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dic
         if head.type != "incident":
             continue
         live = [r for r in own[head.incident] if not r.voided]
-        statuses = [derived[r.id].status for r in live if r.type in ASSERTION_TYPES]
+        # Denials answer claims: they have a status of their own but make no incident's.
+        statuses = [derived[r.id].status for r in live if r.type in INCIDENT_ASSERTION_TYPES]
         first_stated, last_stated = _stated_span(live)
         rows.append(
             {

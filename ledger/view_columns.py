@@ -92,13 +92,14 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "claims",
-        "One row per assertion (claim or warning) with its derived status.",
+        "One row per assertion (claim, warning or denial) with its derived status.",
         (
             _key("report"),
             _req("incident"),
             _req("type"),
             _req("by"),
             _req("actor"),
+            _req("side"),
             _opt("speaker"),
             _opt("on_behalf_of"),
             _opt("stance"),
@@ -110,12 +111,16 @@ VIEWS: tuple[View, ...] = (
             _opt("stated_at"),
             _req("status"),
             _req("denials", "integer"),
+            _req("internal_denials", "integer"),
+            _req("acknowledgements", "integer"),
             _req("corroborations", "integer"),
             _req("other_corroborations", "integer"),
             _req("discrepancies", "integer"),
             _opt("reliability"),
             _opt("credibility", "integer"),
             _opt("verdict"),
+            _opt("superseded_by"),
+            _opt("outcome"),
             _req("corrected", "boolean"),
             _req("recorded_at"),
             _req("position", "position"),
@@ -128,7 +133,7 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "disputes",
-        "One row per (assertion, denial) pair, by an actor other than the claimant.",
+        "One row per (assertion, denial) pair, by an actor other than the asserter.",
         (
             _key("claim"),
             _key("denial"),
@@ -136,6 +141,9 @@ VIEWS: tuple[View, ...] = (
             _req("denial_incident"),
             _req("claimant"),
             _req("denier"),
+            _req("claimant_actor"),
+            _req("denier_actor"),
+            _req("internal", "boolean"),
             _opt("denial_stated_at"),
             _opt("scope"),
             _req("retracted", "boolean"),
@@ -144,8 +152,23 @@ VIEWS: tuple[View, ...] = (
     ),
     View(
         "actors",
-        "One row per actor (normalised name) with what it said and was accused of.",
-        (_key("actor"), _req("name"), *_COUNTS),
+        "One row per actor (resolved through the registry) with what it said and was accused of.",
+        (
+            _key("actor"),
+            _req("name"),
+            _opt("kind"),
+            _opt("part_of"),
+            _req("side"),
+            _opt("country"),
+            *_COUNTS,
+        ),
+    ),
+    View(
+        # The registry's names, for SQL users: join a spelling's key to the actor it means.
+        "actor_names",
+        "Every registered name (canonical or alias) and the actor it resolves to.",
+        (_key("name"), _req("spelling"), _req("actor")),
+        indexes=(("actor_names_actor_idx", "actor"),),
     ),
     View(
         # Each live report's provenance hops as one JSON list of [agent, role, kind, url,
@@ -214,6 +237,14 @@ VIEWS: tuple[View, ...] = (
             _req("reports"),
         ),
         indexes=(("actor_tallies_actor_idx", "actor"),),
+    ),
+    View(
+        # The registry's `actor` lines as the projector read them from the log, in log order:
+        # the views resolve names through the registry they build (ledger.registry).
+        "registry_lines",
+        "Each actor line of the log (its record as JSON), by log position.",
+        (_key("position", "position"), _req("data")),
+        folded=False,
     ),
     View(
         "projection_tracking",

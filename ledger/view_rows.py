@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ledger.ids import actor_id
-from ledger.report_fields import ASSERTION_TYPES, PARTY_TYPES
+from ledger.registry import Registry
+from ledger.report_fields import PARTY_TYPES
+from ledger.status_rules import ASSERTION_TYPES
 from ledger.timeutil import earliest_instant
 from ledger.view_columns import ACTOR_COUNTS, VIEWS
 
@@ -52,6 +54,7 @@ def claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[st
         if a.type not in ASSERTION_TYPES:
             continue
         d = derived[a.id]
+        actor = a.actor
         stance = (a.get("stance") or "alleges") if a.type == "claim" else None
         rows.append(
             {
@@ -60,7 +63,8 @@ def claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[st
                 "report": a.id,
                 "incident": a.incident,
                 "type": a.type,
-                "actor": a.actor,
+                "actor": actor,
+                "side": None if actor is None else ledger.registry.side(actor),
                 "stance": stance,
                 "against": _json_list(a.get("against")),
                 "targets": _json_list(a.get("targets")),
@@ -73,11 +77,12 @@ def claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[st
 
 def dispute_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     rows = []
+    registry = ledger.registry
     for denial in ledger.live():
         if denial.type != "denial":
             continue
         for claim in ledger.targets(denial):
-            # Rule 3: only another actor can dispute; an asserter denying itself is no dispute.
+            # Rule 1: an author denying its own statement withdraws it, which is no dispute.
             if claim.voided or claim.type not in ASSERTION_TYPES or claim.actor == denial.actor:
                 continue
             rows.append(
@@ -88,9 +93,13 @@ def dispute_rows(ledger: _Ledger) -> list[dict[str, Any]]:
                     "denial_incident": denial.incident,
                     "claimant": claim.get("by"),
                     "denier": denial.get("by"),
+                    "claimant_actor": claim.actor,
+                    "denier_actor": denial.actor,
+                    # One side contradicting itself (counted in `internal_denials`, not a dispute).
+                    "internal": registry.same_side(claim.actor, denial.actor),
                     "denial_stated_at": denial.get("stated_at"),
                     "scope": denial.get("scope"),
-                    "retracted": ledger.self_retracted(denial),
+                    "retracted": not ledger.stands(denial),
                 }
             )
     return sorted(rows, key=lambda row: (row["claim"], row["denial"]))
@@ -106,30 +115,66 @@ ISSUED_COUNTS = {
 
 
 def actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    # Tallied by name key (as `actor_tallies` is), then summed per resolved actor: the
+    # projector does the same sums from `actor_tallies` (projections.rows.recount_actors).
     names: dict[str, str] = {}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     issued = ISSUED_COUNTS
     for report in ledger.live():
         for name in _actor_names(report):
-            if (aid := actor_key(name)) is not None:
-                names.setdefault(aid, name)
-        if report.type in issued and report.actor is not None:
-            counts[report.actor][issued[report.type]] += 1
+            if (key := actor_key(name)) is not None:
+                names.setdefault(key, name)
+        if report.type in issued and report.key is not None:
+            counts[report.key][issued[report.type]] += 1
         if report.type in ASSERTION_TYPES:
             for accused in _accused(report):
                 counts[accused]["accused_in"] += 1
+    return actors_summed(
+        ledger.registry,
+        {key: (name, counts.get(key, {})) for key, name in names.items()},
+    )
 
+
+def actors_summed(
+    registry: Registry, tallies: Mapping[str, tuple[str, Mapping[str, int]]]
+) -> list[dict[str, Any]]:
+    """`actors` rows from per-name-key (first spelling, counts), keys in first-seen order:
+    one row per resolved actor named, and one per registered actor (named or not)."""
+    first: dict[str, str] = {}
+    sums: dict[str, dict[str, int]] = {}
+    for key, (name, tally) in tallies.items():
+        actor = registry.resolve_key(key)
+        first.setdefault(actor, name)
+        total = sums.setdefault(actor, dict.fromkeys(ACTOR_COUNTS, 0))
+        for column, n in tally.items():
+            total[column] += n
+    for registered in registry.actors():
+        first.setdefault(registered.id, registered.name)
     rows = []
-    for actor, name in sorted(names.items()):
-        tally = counts.get(actor, {})
+    for actor in sorted(first):
+        known = registry.get(actor)
         rows.append(
             {
                 "actor": actor,
-                "name": name,
-                **{col: tally.get(col, 0) for col in ACTOR_COUNTS},
+                # A registered actor goes by its canonical name, whatever spelling came first.
+                "name": known.name if known is not None else first[actor],
+                "kind": known.kind if known is not None else None,
+                "part_of": known.part_of if known is not None else None,
+                "side": registry.side(actor),
+                "country": known.country if known is not None else None,
+                **sums.get(actor, dict.fromkeys(ACTOR_COUNTS, 0)),
             }
         )
     return rows
+
+
+def actor_name_rows(registry: Registry) -> list[dict[str, Any]]:
+    """Every registered spelling (canonical names and aliases) with its key and its actor."""
+    rows = []
+    for actor in registry.actors():
+        for spelling in (actor.name, *actor.aliases):
+            rows.append({"name": actor_id(spelling), "spelling": spelling, "actor": actor.id})
+    return sorted(rows, key=lambda row: row["name"])
 
 
 def actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
@@ -149,8 +194,8 @@ def actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
             elif tally[reports_at][-1] != rid:
                 tally[reports_at].append(rid)
         # Every actor counted below is also named above (by, against, threatened_party).
-        if report.type in _ISSUED_AT and report.actor is not None:
-            tallies[(incident, report.actor)][_ISSUED_AT[report.type]] += 1
+        if report.type in _ISSUED_AT and report.key is not None:
+            tallies[(incident, report.key)][_ISSUED_AT[report.type]] += 1
         if report.type in ASSERTION_TYPES:
             for aid in _accused(report):
                 tallies[(incident, aid)][_ACCUSED_AT] += 1

@@ -27,6 +27,7 @@ from ledger import stops
 from ledger.application import IncidentLedger
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
+from ledger.registry import ActorLine
 from ledger.store.config import StoreConfig
 from projections.columns import TABLE_COLUMNS
 from projections.rebuild import catch_up_in_bulk
@@ -41,12 +42,16 @@ from projections.rows import (
     delete_incident_rows,
     insert_reports,
     insert_view_rows,
+    load_registry,
     lock_and_read_position,
     recount_actors,
     refresh_timeline_rows,
+    split_actor_records,
+    store_actor_lines,
     stored_rows,
     tallied_actors,
     without_duplicates,
+    write_actor_names,
     write_position,
 )
 from projections.staleness import tracked_position
@@ -114,24 +119,64 @@ def _tracked(store: StoreConfig) -> int:
 
 
 def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, Any]]) -> None:
-    if not records:
+    records, actor_lines = split_actor_records(records)
+    registry_changed = bool(actor_lines)
+    if not records and not registry_changed:
         return
-    rows, references = without_duplicates(db, ledger, *stored_rows(records))
-    if len(rows) < len(records):
-        kept = {row[_POSITION_AT] for row in rows}
-        records = [r for r in records if r["position"] in kept]
-    insert_reports(db, rows, references)
-    incidents = affected_incidents(
-        db, {r["incident"] for r in records}, {t for r in records for t in r.get("refers_to", ())}
-    )
+    # The registry as of the batch's end: a view shows what its names mean now.
+    registry = load_registry(db)
+    renamed: set[str] = set()  # name keys whose meaning the batch's actor lines changed
+    if registry_changed:
+        store_actor_lines(db, actor_lines)
+        for line in actor_lines:
+            registry, change = registry.apply(ActorLine.from_record(line))
+            renamed |= registry.affected_keys(change)
+    incidents: set[str] = set()
+    corrected: set[str] = set()
+    if records:
+        rows, references = without_duplicates(db, ledger, *stored_rows(records))
+        if len(rows) < len(records):
+            kept = {row[_POSITION_AT] for row in rows}
+            records = [r for r in records if r["position"] in kept]
+        insert_reports(db, rows, references)
+        incidents = affected_incidents(
+            db,
+            {r["incident"] for r in records},
+            {t for r in records for t in r.get("refers_to", ())},
+        )
+        corrected = {
+            t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())
+        }
+    if renamed:
+        incidents |= _naming_incidents(db, renamed)
+    if not incidents:
+        write_actor_names(db, registry)
+        recount_actors(db, None, registry)
+        return
     closure = _closure(db, incidents, {r["report"]: r for r in records})
-    corrected = {t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())}
-    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False)
+    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False, registry=registry)
     actors = tallied_actors(db, incidents)
     _replace_incident_rows(db, incidents, views)
     refresh_timeline_rows(db, views["timeline"], corrected)
     actors.update(row["actor"] for row in views["actor_tallies"] if row["incident"] in incidents)
-    recount_actors(db, actors)
+    if registry_changed:
+        write_actor_names(db, registry)
+        recount_actors(db, None, registry)
+    else:
+        recount_actors(db, actors, registry)
+
+
+def _naming_incidents(db: Connection, keys: set[str]) -> set[str]:
+    """The incidents whose reports name any of these keys (docs/actors.md, "What re-derives on
+    a registry change"): `actor_tallies` is that index, by name as written. Then the incidents
+    of the reports theirs refer to: a denial naming the actor changes the claim it denies."""
+    naming = set(
+        db.column_in("SELECT DISTINCT incident FROM actor_tallies WHERE actor IN ({})", keys)
+    )
+    targets = set(
+        db.column_in("SELECT target FROM report_refs WHERE source_incident IN ({})", naming)
+    )
+    return affected_incidents(db, naming, targets)
 
 
 def _closure(

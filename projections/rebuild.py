@@ -42,6 +42,7 @@ from ledger.fold import fold
 from ledger.infra.collector import collector_paused
 from ledger.infra.parallel import Task, Worker, shared
 from ledger.integrity import SEALS_ID
+from ledger.registry import Registry
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import read_stored_rows, readers_closed
 from projections import search
@@ -57,13 +58,17 @@ from projections.rows import (
     delete_incident_rows,
     insert_reports,
     insert_view_rows,
+    load_registry,
     lock_and_read_position,
     qmarks,
     recount_actors,
     refresh_timeline_rows,
+    split_actor_records,
+    store_actor_lines,
     stored_rows,
     tallied_actors,
     without_duplicates,
+    write_actor_names,
     write_position,
 )
 
@@ -141,6 +146,7 @@ class _TwoPasses:
         self.workers = workers
         self.on_progress, self.lock_timeout = on_progress, lock_timeout
         self.start = self.span = 0
+        self.registry_changed = False
 
     def run(self, *, from_scratch: bool) -> int:
         target = self.ledger.max_position()
@@ -172,13 +178,19 @@ class _TwoPasses:
             applied, last, affected = self._store_log(db, worker, position, target, from_scratch)
             for statement in for_fold:
                 db.run(statement)
-            actors = self._fold(db, worker, affected, applied)
+            registry = load_registry(db)
+            if self.registry_changed and affected is not None:
+                # Any name may mean another actor now: every incident is derived again.
+                affected = set(db.column("SELECT DISTINCT incident FROM timeline"))
+            actors = self._fold(db, worker, affected, applied, registry)
             for statement in for_readers:
                 db.run(statement)
             # After the indexes are back: the recount reads `actor_tallies` by actor.
-            if from_scratch:
-                actors = set(db.column("SELECT DISTINCT actor FROM actor_tallies"))
-            recount_actors(db, actors)
+            if from_scratch or self.registry_changed:
+                write_actor_names(db, registry)
+                recount_actors(db, None, registry)
+            else:
+                recount_actors(db, actors, registry)
             if from_scratch or last > position:
                 write_position(db, last)
         return applied
@@ -213,7 +225,10 @@ class _TwoPasses:
                 reports = [row for row in stored if row[1] != SEALS_ID]
                 yield _decoded_rows, (reports, last)
 
-        for rows, references, position in worker.ordered(tasks(), share=True):
+        for rows, references, actor_lines, position in worker.ordered(tasks(), share=True):
+            if actor_lines:
+                store_actor_lines(db, actor_lines)
+                self.registry_changed = True
             rows, references = without_duplicates(db, self.ledger, rows, references)
             insert_reports(db, rows, references)
             stops.step("rebuild.stored")
@@ -225,7 +240,12 @@ class _TwoPasses:
         return applied, last, affected
 
     def _fold(
-        self, db: Connection, worker: Worker, affected: set[str] | None, reports: int
+        self,
+        db: Connection,
+        worker: Worker,
+        affected: set[str] | None,
+        reports: int,
+        registry: Registry,
     ) -> set[str]:
         """Pass 2: fold each incident (of `affected`, or all) once, a chunk at a time, and write
         its rows in place of its old ones. Returns the actors whose counts may have moved."""
@@ -234,7 +254,8 @@ class _TwoPasses:
 
         def tasks() -> Iterator[Task]:
             for incidents, count in _incident_chunks(db, self.fold_chunk, affected):
-                yield _folded_rows, (list(closure_data(db, incidents).values()), incidents, count)
+                data = list(closure_data(db, incidents).values())
+                yield _folded_rows, (data, incidents, count, registry)
 
         # Folding is the larger part here: this process folds chunks too while it would wait.
         for rows, refreshed, incidents, count in worker.ordered(tasks(), share=True):
@@ -258,7 +279,7 @@ class _TwoPasses:
 
 def _read_decoded_rows(
     uri: str, after: int, stop: int
-) -> tuple[list[tuple[Any, ...]], list[Reference], int]:
+) -> tuple[list[tuple[Any, ...]], list[Reference], list[dict[str, Any]], int]:
     """`_decoded_rows` of the events in (after, stop], read from the SQLite file at `uri` by
     whichever process runs the task, on a read-only connection of that process's own."""
     events = [row for row in read_stored_rows(uri, after, stop) if row[1] != SEALS_ID]
@@ -267,19 +288,21 @@ def _read_decoded_rows(
 
 def _decoded_rows(
     events: Sequence[tuple[int, str, int, str, bytes]], position: int
-) -> tuple[list[tuple[Any, ...]], list[Reference], int]:
-    """Timeline rows and references of (position, incident, version, topic, state) events."""
+) -> tuple[list[tuple[Any, ...]], list[Reference], list[dict[str, Any]], int]:
+    """Timeline rows and references of (position, incident, version, topic, state) events, and
+    the records of the registry's actor lines among them (no timeline rows of their own)."""
     record_of = shared()  # the ledger's `record_of`
     records = [
         record_of(at, StoredEvent(incident, version, topic, state))
         for at, incident, version, topic, state in events
     ]
+    records, actor_lines = split_actor_records(records)
     rows, references = stored_rows(records)
-    return rows, references, position
+    return rows, references, actor_lines, position
 
 
 def _folded_rows(
-    data: Sequence[str], incidents: set[str], count: int
+    data: Sequence[str], incidents: set[str], count: int, registry: Registry
 ) -> tuple[Rows, list[dict[str, Any]], set[str], int]:
     """The rows of these incidents, from their closure: each table's rows as tuples, and the
     timeline rows of their reports that corrections changed. Reports from other incidents are
@@ -290,7 +313,7 @@ def _folded_rows(
     corrected = {
         target for r in closure if r["type"] == "correction" for target in r.get("refers_to", ())
     }
-    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False)
+    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False, registry=registry)
     incident_of = {r["report"]: r["incident"] for r in closure}
     rows: Rows = {}
     for name in INCIDENT_SCOPED:

@@ -19,8 +19,10 @@ import orjson
 
 from ledger.application import IncidentLedger
 from ledger.errors import UnprojectableEvent
+from ledger.registry import ActorLine, Registry
 from ledger.store.config import StoreConfig
-from ledger.view_rows import timeline_values
+from ledger.view_columns import ACTOR_COUNTS
+from ledger.view_rows import actor_name_rows, actors_summed, timeline_values
 from projections import search
 from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
 from projections.queries import driver_sql
@@ -32,7 +34,7 @@ INCIDENT_SCOPED = (
 )  # fmt: skip
 # What a catch-up takes from the fold; `actors` is summed from `actor_tallies` instead.
 FOLDED = (*INCIDENT_SCOPED, "timeline")
-_ACTOR_COUNTS = TABLE_COLUMNS["actors"][2:]
+_ACTOR_COUNTS = ACTOR_COUNTS
 
 
 class Connection:
@@ -344,31 +346,83 @@ def tallied_actors(db: Connection, incidents: set[str]) -> set[str]:
     return set(db.column_in("SELECT actor FROM actor_tallies WHERE incident IN ({})", incidents))
 
 
-def recount_actors(db: Connection, actors: set[str]) -> None:
-    """Sum each actor's tallies over the incidents into its `actors` row (SQL does the sums);
-    its name is the first spelling seen: the earliest report, then the first field naming it.
-    Cheap whatever the log's length: an actor has one tally per incident that names it."""
-    if not actors:
-        return
+def recount_actors(db: Connection, keys: set[str] | None, registry: Registry) -> None:
+    """Rewrite the `actors` rows of the actors these name keys resolve to (None: every row),
+    summed from their tallies under every key that resolves to them, as the fold sums them
+    (ledger.view_rows.actors_summed). Cheap whatever the log's length: an actor has one tally
+    per incident and name that names it."""
     counts = ", ".join(f'SUM("{column}")' for column in _ACTOR_COUNTS)
-    rows: list[tuple[Any, ...]] = []
-    for chunk in chunks(sorted(actors)):
-        marks = qmarks(chunk)
-        names = dict(
-            db.rows(
-                "SELECT actor, name FROM (SELECT actor, name, ROW_NUMBER() OVER ("
-                "PARTITION BY actor ORDER BY first_position, first_seq) AS n "
-                f"FROM actor_tallies WHERE actor IN ({marks})) AS ranked WHERE n = 1",
-                chunk,
-            )
+    grouped = (
+        "SELECT actor, name, first_position, first_seq, ROW_NUMBER() OVER ("
+        "PARTITION BY actor ORDER BY first_position, first_seq) AS n FROM actor_tallies"
+    )
+    if keys is None:
+        db.run("DELETE FROM actors")
+        names = db.rows(
+            f"SELECT actor, name, first_position, first_seq FROM ({grouped}) AS r WHERE n = 1"
         )
-        for actor, *sums in db.rows(
-            f"SELECT actor, {counts} FROM actor_tallies WHERE actor IN ({marks}) GROUP BY actor",
-            chunk,
-        ):
-            rows.append((actor, names[actor], *(int(n) for n in sums)))
-        db.run(f"DELETE FROM actors WHERE actor IN ({marks})", chunk)
-    insert_tuples(db, "actors", sorted(rows))
+        sums = db.rows(f"SELECT actor, {counts} FROM actor_tallies GROUP BY actor")
+        wanted = None
+    else:
+        if not keys:
+            return
+        wanted = {registry.resolve_key(key) for key in keys}
+        every_key = {k for actor in wanted for k in registry.keys_of(actor)}
+        names = db.rows_in(
+            f"SELECT actor, name, first_position, first_seq FROM ({grouped} "
+            "WHERE actor IN ({})) AS r WHERE n = 1",
+            every_key,
+        )
+        sums = db.rows_in(
+            f"SELECT actor, {counts} FROM actor_tallies WHERE actor IN ({{}}) GROUP BY actor",
+            every_key,
+        )
+        for chunk in chunks(sorted(wanted)):
+            db.run(f"DELETE FROM actors WHERE actor IN ({qmarks(chunk)})", chunk)
+    by_key = {row[0]: [int(n) for n in row[1:]] for row in sums}
+    tallies = {
+        key: (name, dict(zip(_ACTOR_COUNTS, by_key.get(key, ()), strict=False)))
+        for key, name, _, _ in sorted(names, key=lambda row: (row[2], row[3]))
+    }
+    rows = actors_summed(registry, tallies)
+    if wanted is not None:
+        rows = [row for row in rows if row["actor"] in wanted]
+    columns = TABLE_COLUMNS["actors"]
+    insert_tuples(db, "actors", [tuple(row[c] for c in columns) for row in rows])
+
+
+def load_registry(db: Connection) -> Registry:
+    """The registry after every actor line the projector has stored (registry_lines)."""
+    lines = db.column("SELECT data FROM registry_lines ORDER BY position")
+    return Registry.from_lines(ActorLine.from_record(orjson.loads(line)) for line in lines)
+
+
+def store_actor_lines(db: Connection, records: Sequence[dict[str, Any]]) -> None:
+    insert_tuples(
+        db,
+        "registry_lines",
+        [(r["position"], orjson.dumps(r, option=orjson.OPT_SORT_KEYS).decode()) for r in records],
+    )
+
+
+def write_actor_names(db: Connection, registry: Registry) -> None:
+    """The whole `actor_names` table again: a registry is small (a thousand actors)."""
+    db.run("DELETE FROM actor_names")
+    columns = TABLE_COLUMNS["actor_names"]
+    insert_tuples(
+        db, "actor_names", [tuple(row[c] for c in columns) for row in actor_name_rows(registry)]
+    )
+
+
+def split_actor_records(
+    records: Sequence[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The incidents' reports, and the registry's actor lines (no incident's: no per-incident
+    rows, no timeline row)."""
+    reports = [r for r in records if r.get("type") != "actor"]
+    if len(reports) == len(records):
+        return reports, []
+    return reports, [r for r in records if r.get("type") == "actor"]
 
 
 def insert_view_rows(db: Connection, table: str, rows: Sequence[Sequence[Any]]) -> None:

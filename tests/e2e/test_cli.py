@@ -964,7 +964,8 @@ def test_show_as_json_gives_the_derived_status(shared: RunCli) -> None:
     view = json.loads(result.stdout)
     assert (view["incident"]["incident"], view["incident"]["status"]) == ("inc-show", "disputed")
     assert [(a["report"], a["status"], a["denials"]) for a in view["assertions"]] == [
-        ("show-claim", "disputed", 1)
+        ("show-claim", "disputed", 1),
+        ("show-denial", "unverified", 0),  # v2: a denial is an assertion with its own status
     ]
     assert [(d["claim"], d["denial"]) for d in view["disputes"]] == [("show-claim", "show-denial")]
 
@@ -979,7 +980,9 @@ def test_show_reported_by_a_past_date_gives_the_status_then(
     result = example("show", AIRSTRIKE, "--format", "json", "--reported-by", cut)
     assert result.exit_code == 0, result.output
     assertions = json.loads(result.stdout)["assertions"]
-    assert [(a["report"], a["status"]) for a in assertions] == [("sdf-airstrike-claim", status)]
+    # v2: denials are assertions too; here only the claim's status moves with the cut.
+    claims = [(a["report"], a["status"]) for a in assertions if a["type"] != "denial"]
+    assert claims == [("sdf-airstrike-claim", status)]
 
 
 @pytest.fixture(scope="module")
@@ -1001,7 +1004,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> RunCli:
     [
         ("incidents", 2),
         ("disputed", 2),
-        ("claims", 4),
+        ("claims", 6),  # v2: 4 claims and warnings, and the 2 denials
         ("disputes", 2),
         ("actors", 8),
         ("provenance", 28),

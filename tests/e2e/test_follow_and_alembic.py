@@ -55,7 +55,7 @@ def test_follow_keeps_views_current_while_another_process_appends_and_stops_on_s
         statuses: dict[object, object] = {}
         while time.monotonic() < deadline:
             statuses = {c["report"]: c["status"] for c in _claims(env)}
-            if len(statuses) == 4:
+            if len(statuses) == 6:  # 4 claims and warnings, 2 denials (assertions in v2)
                 break
             time.sleep(0.2)
         assert statuses == {
@@ -63,6 +63,8 @@ def test_follow_keeps_views_current_while_another_process_appends_and_stops_on_s
             "mod-shelling": "disputed",
             "mod-retaliation-warning": "unverified",
             "mod-special-forces-deployed": "unverified",
+            "mod-airstrike-denial": "unverified",
+            "sdf-shelling-denial": "unverified",
         }
     finally:
         follower.send_signal(signal.SIGTERM)

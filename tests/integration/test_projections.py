@@ -333,14 +333,18 @@ def test_the_worked_example_gives_each_assertion_its_documented_status(
 ) -> None:
     # Check the claims report derives DOMAIN.md's statuses, in log order.
     rows = cli_json(imported, "report", "claims")
+    # Denials are assertions in v2, with rows of their own; nothing answers these two.
     assert [(r["report"], r["status"]) for r in rows] == [
         ("sdf-airstrike-claim", "disputed"),
+        ("mod-airstrike-denial", "unverified"),
         ("mod-shelling", "disputed"),
         ("mod-retaliation-warning", "unverified"),
         ("mod-special-forces-deployed", "unverified"),
+        ("sdf-shelling-denial", "unverified"),
     ]
+    assert {r["report"]: r["outcome"] for r in rows}["mod-retaliation-warning"] == "pending"
     # Check the counts kept alongside the headline status.
-    shelling = rows[1]
+    shelling = rows[2]
     assert (
         shelling["denials"],
         shelling["discrepancies"],
@@ -452,16 +456,32 @@ def test_the_incidents_report_filters_by_status(imported: CliInvoke) -> None:
         (("claims", "--actor", "us SPECIAL forces"), ["mod-shelling"]),
         (
             ("claims", "--actor", "Syrian Democratic Forces"),
-            ["sdf-airstrike-claim", "mod-shelling", "mod-retaliation-warning"],
+            # v2: the SDF's denial is an assertion too, a row of `claims`.
+            [
+                "sdf-airstrike-claim",
+                "mod-shelling",
+                "mod-retaliation-warning",
+                "sdf-shelling-denial",
+            ],
         ),
         (
             ("claims", "--since", "2017-09-18"),
-            ["mod-shelling", "mod-retaliation-warning", "mod-special-forces-deployed"],
+            [
+                "mod-shelling",
+                "mod-retaliation-warning",
+                "mod-special-forces-deployed",
+                "sdf-shelling-denial",
+            ],
         ),
-        (("claims", "--until", "2017-09-20"), ["sdf-airstrike-claim"]),
+        (("claims", "--until", "2017-09-20"), ["sdf-airstrike-claim", "mod-airstrike-denial"]),
         (
             ("claims", "--status", "unverified"),
-            ["mod-retaliation-warning", "mod-special-forces-deployed"],
+            [
+                "mod-airstrike-denial",
+                "mod-retaliation-warning",
+                "mod-special-forces-deployed",
+                "sdf-shelling-denial",
+            ],
         ),
         (("incidents", "--since", "2017-09-18"), [SHELLING]),
         (("incidents", "--until", "2017-09-17"), [AIRSTRIKE]),
@@ -553,6 +573,7 @@ def test_show_lists_each_assertion_of_the_incident_with_its_status(
         ("mod-shelling", "disputed"),
         ("mod-retaliation-warning", "unverified"),
         ("mod-special-forces-deployed", "unverified"),
+        ("sdf-shelling-denial", "unverified"),  # v2: a denial is an assertion
     ]
     assert [(d["claim"], d["denial"]) for d in shown["disputes"]] == [
         ("mod-shelling", "sdf-shelling-denial"),
@@ -588,7 +609,7 @@ def test_plain_sqlite3_reads_claim_statuses_after_a_real_demo_run(tmp_path: Path
                 "order by last_position desc"
             )
         ]
-    assert counts == {"disputed": 2, "unverified": 2}
+    assert counts == {"disputed": 2, "unverified": 4}  # v2: the two denials are rows too
     assert disputed == [SHELLING, AIRSTRIKE]
 
 
@@ -1080,9 +1101,11 @@ def test_importing_without_projecting_warns_until_projected(run_cli: CliInvoke) 
     assert "behind" not in current.stderr
     assert [(r["report"], r["status"]) for r in json.loads(current.stdout)] == [
         ("sdf-airstrike-claim", "disputed"),
+        ("mod-airstrike-denial", "unverified"),
         ("mod-shelling", "disputed"),
         ("mod-retaliation-warning", "unverified"),
         ("mod-special-forces-deployed", "unverified"),
+        ("sdf-shelling-denial", "unverified"),
     ]
 
 

@@ -154,6 +154,9 @@ def test_the_migration_indexes_the_rows_already_there(db_url: str, run_cli) -> N
                 step(config, target)
     finally:
         engine.dispose()
+    # Revision 0005 empties the views (they are re-derived under version 2's rules): the next
+    # projection refills them, and the index with them.
+    assert run_cli("project").exit_code == 0
     assert answers(db_url) == before
     assert any(before.values())
 

@@ -63,17 +63,22 @@ ACTORS = (
 )
 SUMMARIES = ("Fire from the eastern bank", "Nothing happened", "Observers confirm it")
 ASSERTIONS = ("claim", "warning")
+# DOMAIN.md v2: a denial is an assertion too (a row in `claims`, a status of its own), but only
+# claims and warnings make an incident's status.
+CLAIM_ROWS = (*ASSERTIONS, "denial")
 STATED = ("claim", "warning", "denial", "corroboration")
 VERDICTS = ("confirmed", "refuted", "unverifiable")
 RELATIONS = ("context_for", "follows", "same_as", "part_of", "cited_as_justification")
-# DOMAIN.md: an incident shows the first of these any of its assertions holds.
+# DOMAIN.md v2: an incident shows the first of these any of its claims and warnings holds.
 INCIDENT_STATUS_ORDER = (
     "disputed",
     "unverified",
     "corroborated",
     "unverifiable",
+    "acknowledged",
     "confirmed",
     "refuted",
+    "superseded",
     "retracted",
 )
 # Per report type, the text a correction may change and an id clash may alter.
@@ -170,7 +175,13 @@ class LedgerModel:
             c for c in corroborations if c.current.get("independent") is True and actor(c.by) != own
         ]
         verdicts = self.referring(assertion.report, "verdict")
-        if self.taken_back(assertion):
+        # v2 rule 1: a standing denial by the asserter itself withdraws the assertion. (The
+        # machine names no registry, accused party or supersedes: every name is its own side.)
+        self_denied = any(
+            actor(d.by) == own and not self.taken_back(d)
+            for d in self.referring(assertion.report, "denial")
+        )
+        if self.taken_back(assertion) or self_denied:
             status = "retracted"
         elif verdicts:
             status = str(verdicts[-1].current["status"])
@@ -188,7 +199,7 @@ class LedgerModel:
         return {
             r.report: self.claim_row(r)
             for r in self.reports.values()
-            if r.type in ASSERTIONS and not r.voided
+            if r.type in CLAIM_ROWS and not r.voided
         }
 
     def incidents(self) -> dict[str, tuple[str, int]]:
@@ -199,7 +210,7 @@ class LedgerModel:
             statuses = [
                 rows[r.report].status
                 for r in self.reports.values()
-                if r.incident == slug and r.report in rows
+                if r.incident == slug and r.report in rows and r.type in ASSERTIONS
             ]
             status = next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open")
             result[slug] = (status, len(statuses))

@@ -77,6 +77,11 @@ def corroboration(
     }
 
 
+def actor_line(name: str, **fields: Any) -> dict[str, Any]:
+    """A registry line as the log gives it (reglog's record shape): no incident of its own."""
+    return {"type": "actor", "report": f"actor:{name}", "actor": name, **fields}
+
+
 def retraction(report: str, *refers_to: str, by: str) -> dict[str, Any]:
     return {
         "type": "retraction",
@@ -143,14 +148,16 @@ def _log(*reports: dict[str, Any]) -> list[dict[str, Any]]:
     versions: dict[str, int] = {}
     records = []
     for position, report in enumerate(reports, start=1):
-        versions[report["incident"]] = versions.get(report["incident"], 0) + 1
+        # An actor line is its own aggregate (`actor:<id>`), with versions of its own.
+        aggregate = report.get("incident") or f"actor:{report['actor']}"
+        versions[aggregate] = versions.get(aggregate, 0) + 1
         moment = start + timedelta(minutes=position)
         records.append(
             {
                 "refers_to": [],
                 **report,
                 "position": position,
-                "version": versions[report["incident"]],
+                "version": versions[aggregate],
                 "recorded_at": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "recorded_by": "analyst@example.org",
             }
@@ -204,8 +211,9 @@ CASES = [
     ),
     pytest.param(
         [incident(), claim("c1"), denial("d1", "c1", by=MOD)],
-        {"claims/c1": {"status": "unverified", "denials": 0}, "disputes": 0},
-        id="a denial by the asserter itself does not dispute it",
+        # DOMAIN.md v2 rule 1: an author denying its own statement withdraws it.
+        {"claims/c1": {"status": "retracted", "denials": 0}, "disputes": 0},
+        id="a denial by the asserter itself withdraws it, no dispute",
     ),
     pytest.param(
         [incident(), claim("c1"), denial("d1", "c1"), retraction("r1", "d1", by=SDF)],
@@ -301,7 +309,7 @@ CASES = [
         ],
         {
             "claims/c1": None,
-            "claims": 1,
+            "claims": 2,  # the other claim, and the denial (an assertion in v2)
             "disputes": 0,
             f"incidents/{INC}": {
                 "status": "unverified",
@@ -346,7 +354,7 @@ CASES = [
     pytest.param(
         [incident(), claim("c1"), denial("d1", "c1"), correction("x1", "d1", changes={"by": MOD})],
         {
-            "claims/c1": {"status": "unverified", "denials": 0},
+            "claims/c1": {"status": "retracted", "denials": 0},
             "disputes": 0,
             "timeline/d1": {"by": MOD, "corrected": True},
         },
@@ -480,6 +488,7 @@ def test_every_table_has_exactly_its_columns_in_order() -> None:
             claim("c1", sources=[{"outlet": "TASS", "kind": "wire"}]),
             denial("d1", "c1"),
             link("l1"),
+            actor_line(SDF, aliases=["SDF"]),
         )
     )
     assert list(tables) == list(COLUMNS)
@@ -510,6 +519,7 @@ def test_claim_row_shows_every_column() -> None:
             "type": "claim",
             "by": MOD,
             "actor": "russian-ministry-of-defence",
+            "side": "russian-ministry-of-defence",
             "speaker": "Maj Gen Igor Konashenkov",
             "on_behalf_of": None,
             "stance": "alleges",
@@ -521,12 +531,16 @@ def test_claim_row_shows_every_column() -> None:
             "stated_at": "2017-09-21T10:00Z",
             "status": "unverified",
             "denials": 0,
+            "internal_denials": 0,
+            "acknowledgements": 0,
             "corroborations": 0,
             "other_corroborations": 0,
             "discrepancies": 0,
             "reliability": None,
             "credibility": None,
             "verdict": None,
+            "superseded_by": None,
+            "outcome": None,
             "corrected": False,
             "recorded_at": "2024-05-01T00:02:00.000000Z",
             "position": 2,
@@ -537,6 +551,7 @@ def test_claim_row_shows_every_column() -> None:
             "type": "warning",
             "by": MOD,
             "actor": "russian-ministry-of-defence",
+            "side": "russian-ministry-of-defence",
             "speaker": None,
             "on_behalf_of": None,
             "stance": None,
@@ -548,12 +563,16 @@ def test_claim_row_shows_every_column() -> None:
             "stated_at": None,
             "status": "unverified",
             "denials": 0,
+            "internal_denials": 0,
+            "acknowledgements": 0,
             "corroborations": 0,
             "other_corroborations": 0,
             "discrepancies": 0,
             "reliability": None,
             "credibility": None,
             "verdict": None,
+            "superseded_by": None,
+            "outcome": "pending",  # a warning with no outcome report yet
             "corrected": False,
             "recorded_at": "2024-05-01T00:03:00.000000Z",
             "position": 3,
@@ -653,6 +672,10 @@ def test_actors_are_counted_by_id_over_live_reports() -> None:
         {
             "actor": "maj-gen-igor-konashenkov",
             "name": "Maj Gen Igor Konashenkov",
+            "kind": None,
+            "part_of": None,
+            "side": "maj-gen-igor-konashenkov",
+            "country": None,
             "claims_made": 0,
             "warnings_issued": 0,
             "denials_issued": 0,
@@ -663,6 +686,10 @@ def test_actors_are_counted_by_id_over_live_reports() -> None:
         {
             "actor": "russian-ministry-of-defence",
             "name": MOD,
+            "kind": None,
+            "part_of": None,
+            "side": "russian-ministry-of-defence",
+            "country": None,
             "claims_made": 1,
             "warnings_issued": 1,
             "denials_issued": 0,
@@ -673,6 +700,10 @@ def test_actors_are_counted_by_id_over_live_reports() -> None:
         {
             "actor": "sdf-deir-ez-zor-military-council",
             "name": "SDF Deir ez-Zor Military Council",
+            "kind": None,
+            "part_of": None,
+            "side": "sdf-deir-ez-zor-military-council",
+            "country": None,
             "claims_made": 0,
             "warnings_issued": 0,
             "denials_issued": 0,
@@ -683,6 +714,10 @@ def test_actors_are_counted_by_id_over_live_reports() -> None:
         {
             "actor": "syrian-democratic-forces",
             "name": SDF,
+            "kind": None,
+            "part_of": None,
+            "side": "syrian-democratic-forces",
+            "country": None,
             "claims_made": 0,
             "warnings_issued": 0,
             "denials_issued": 1,
@@ -693,6 +728,10 @@ def test_actors_are_counted_by_id_over_live_reports() -> None:
         {
             "actor": "us-central-command",
             "name": US,
+            "kind": None,
+            "part_of": None,
+            "side": "us-central-command",
+            "country": None,
             "claims_made": 0,
             "warnings_issued": 0,
             "denials_issued": 0,
@@ -703,6 +742,10 @@ def test_actors_are_counted_by_id_over_live_reports() -> None:
         {
             "actor": "us-military-command",
             "name": "US military command",
+            "kind": None,
+            "part_of": None,
+            "side": "us-military-command",
+            "country": None,
             "claims_made": 0,
             "warnings_issued": 0,
             "denials_issued": 0,
@@ -713,6 +756,10 @@ def test_actors_are_counted_by_id_over_live_reports() -> None:
         {
             "actor": "us-special-forces",
             "name": "US special forces",
+            "kind": None,
+            "part_of": None,
+            "side": "us-special-forces",
+            "country": None,
             "claims_made": 0,
             "warnings_issued": 0,
             "denials_issued": 0,
@@ -733,7 +780,9 @@ def test_partial_input_ignores_references_to_reports_it_lacks() -> None:
             verdict("v1", "missing-claim", status="refuted"),
         )
     )
-    assert (tables["claims"], tables["disputes"]) == ([], [])
+    # The denial is an assertion of its own (v2), answering nothing the input holds.
+    assert [(r["report"], r["status"]) for r in tables["claims"]] == [("d1", "unverified")]
+    assert tables["disputes"] == []
     row = _row(tables, f"incidents/{INC}")
     assert row is not None
     assert (row["status"], row["reports"], row["last_position"]) == ("open", 4, 4)
@@ -791,7 +840,8 @@ def test_actor_tallies_sum_to_the_actors_table() -> None:
         )
         for column in counted:
             entry[column] = int(entry[column]) + row[column]  # type: ignore[call-overload]
-    assert sorted(summed.values(), key=lambda r: str(r["actor"])) == tables["actors"]
+    picked = [{k: r[k] for k in ("actor", "name", *counted)} for r in tables["actors"]]
+    assert sorted(summed.values(), key=lambda r: str(r["actor"])) == picked
     assert {r["actor"]: r["accused_in"] for r in tables["actors"]}["sdf"] == 2
     # Check each tally lists the reports naming the actor in that incident, once each.
     reports = {
