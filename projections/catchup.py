@@ -25,6 +25,7 @@ import orjson
 
 from ledger import stops
 from ledger.application import IncidentLedger
+from ledger.domain import ACTOR_PREFIX
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
 from ledger.store.config import StoreConfig
@@ -89,9 +90,13 @@ def catch_up(
                 )
                 if not notifications:
                     return applied
-                # Seals are log events too, but not reports: the views skip them.
+                # Seals and actor lines are log events too, but not reports: the views skip them
+                # (the registry's views are folded apart, from `IncidentLedger.registry_history`).
                 records = [
-                    ledger.record_of(n.id, n) for n in notifications if n.originator_id != SEALS_ID
+                    ledger.record_of(n.id, n)
+                    for n in notifications
+                    if n.originator_id != SEALS_ID
+                    and not str(n.originator_id).startswith(ACTOR_PREFIX)
                 ]
                 if fail_after is not None and applied + len(records) > fail_after:
                     # Write part of the batch, then crash: the transaction must roll it all back.

@@ -38,6 +38,7 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import stops
 from ledger.application import IncidentLedger
+from ledger.domain import ACTOR_PREFIX
 from ledger.fold import fold
 from ledger.infra.collector import collector_paused
 from ledger.infra.parallel import Task, Worker, shared
@@ -208,7 +209,7 @@ class _TwoPasses:
                 return
             for stored in self.ledger.iter_stored(after=after, batch=self.batch):
                 last = stored[-1][0]
-                reports = [row for row in stored if row[1] != SEALS_ID]
+                reports = [row for row in stored if _is_report(row[1])]
                 yield _decoded_rows, (reports, last)
 
         for rows, references, position in worker.ordered(tasks(), share=True):
@@ -259,7 +260,7 @@ def _read_decoded_rows(
 ) -> tuple[list[tuple[Any, ...]], list[Reference], int]:
     """`_decoded_rows` of the events in (after, stop], read from the SQLite file at `uri` by
     whichever process runs the task, on a read-only connection of that process's own."""
-    events = [row for row in read_stored_rows(uri, after, stop) if row[1] != SEALS_ID]
+    events = [row for row in read_stored_rows(uri, after, stop) if _is_report(row[1])]
     return _decoded_rows(events, stop)
 
 
@@ -339,3 +340,8 @@ def _incident_chunks(
             chunk, reports = set(), 0
     if chunk:
         yield chunk, reports
+
+
+def _is_report(originator_id: Any) -> bool:
+    """Seals and actor lines are log events too, but not reports: the views skip them."""
+    return originator_id != SEALS_ID and not str(originator_id).startswith(ACTOR_PREFIX)
