@@ -175,3 +175,22 @@ def test_the_application_exposes_the_registry_now_and_at_a_position(
     assert [r["incident"] for r in ledger.actor_records()][-1] == "actor:syrian-democratic-forces"
     # The views skip actor events (they are folded apart), so projecting does not fail.
     assert ledger.max_position() == 5
+
+
+def test_the_worked_examples_registry_imports_before_the_example_and_verifies(
+    run_cli: Any,
+) -> None:
+    from tests.conftest import EXAMPLE
+
+    registry = EXAMPLE.with_name("deir-ez-zor-2017-registry.jsonl")
+    first = run_cli("import", str(registry))
+    assert first.stderr.startswith("added 0 report(s) to 0 incident(s) and 4 line(s) to 4 actor")
+    example = run_cli("import", str(EXAMPLE))
+    assert "added 12 report(s) to 2 incident(s); 0 already recorded" in example.stderr
+    actors = {a["id"]: a for a in _json(run_cli("actors", "--format", "json"))}
+    # The names the example's reports use resolve to the registered actors.
+    assert actors["syrian-democratic-forces"]["aliases"] == ["SDF", "QSD"]
+    assert actors["russian-ministry-of-defence"]["side"] == "government-of-russia"
+    verified = run_cli("verify")
+    assert verified.exit_code == EXIT_OK
+    assert "16 event(s) in 2 incident(s) and 4 actor(s)" in verified.stdout
