@@ -121,7 +121,9 @@ def verify_command(
             index=index,
         )
     summary = (
-        f"{result.events} event(s) in {result.incidents} incident(s), {result.seals} seal(s)"
+        f"{result.events} event(s) in {result.incidents} incident(s)"
+        + (f" and {result.actors} actor(s)" if result.actors else "")
+        + f", {result.seals} seal(s)"
         + (f", {result.signatures} signature(s)" if check else "")
     )
     if views:
@@ -132,6 +134,8 @@ def verify_command(
                 "ok": result.ok,
                 "events": result.events,
                 "incidents": result.incidents,
+                # Named only when there are some, so a version-1 ledger's output is as it was.
+                **({"actors": result.actors} if result.actors else {}),
                 "seals": result.seals,
                 "signatures": result.signatures,
                 "findings": [f.as_dict() for f in result.findings],

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli import (
+    actor_commands,
     admin_commands,
     audit_commands,
     changes_commands,
@@ -110,6 +111,7 @@ def main(
 
 
 report_commands.register(app)
+actor_commands.register(app)
 io_commands.register(app)
 read_commands.register(app)
 admin_commands.register(app)

@@ -23,6 +23,9 @@ _OPTION_OF_FIELD = {
     "variants": "--variant",
     "sources": "--source",
     "magnitude": "--occurrences/--killed/--injured",
+    "actor": "NAME",
+    "aliases": "--alias",
+    "drop_aliases": "--drop-alias",
 }
 
 
@@ -59,15 +62,19 @@ def option_error(error: InvalidLine) -> InvalidInput:
 
 
 def report_imported(result: ImportResult) -> None:
-    say(
-        f"added {result.added} report(s) to {len(result.incidents)} incident(s); "
-        f"{result.unchanged} already recorded"
-    )
+    reports = f"added {len(result.reports)} report(s) to {len(result.incidents)} incident(s)"
+    # Actor lines are named only when there are some, so a version-1 file's summary is as it was.
+    actor_lines = result.added - len(result.reports)
+    if actor_lines:
+        reports += f" and {actor_lines} line(s) to {len(result.actors)} actor(s)"
+    say(f"{reports}; {result.unchanged} already recorded")
     _report_projection(result)
 
 
 def report_appended(result: ImportResult, line: dict[str, Any]) -> None:
-    if not result.reports:
+    if line["type"] == "actor":
+        _actor_appended(result, line)
+    elif not result.reports:
         say("already recorded: nothing added")
     else:
         typer.echo(result.reports[0])
@@ -76,6 +83,15 @@ def report_appended(result: ImportResult, line: dict[str, Any]) -> None:
         else:
             say(f"recorded {line['type']} '{result.reports[0]}' in {line['incident']}")
     _report_projection(result)
+
+
+def _actor_appended(result: ImportResult, line: dict[str, Any]) -> None:
+    if not result.actors:
+        say("already recorded: nothing added")
+        return
+    aggregate = next(iter(result.actors))
+    typer.echo(aggregate)
+    say(f"recorded actor line for '{line['actor']}' ({aggregate})")
 
 
 def _report_projection(result: ImportResult) -> None:

@@ -20,8 +20,10 @@ from eventsourcing.persistence import (
 )
 
 from ledger import stops
+from ledger.actors import ActorEvent, LoggedRegistry
 from ledger.batch import BatchDirectory, FingerprintedLine, Mentions, ValidatedLine
 from ledger.domain import (
+    ACTOR_TOPICS,
     EVENT_BY_TYPE,
     OWN_FIELDS,
     Incident,
@@ -38,6 +40,7 @@ from ledger.errors import (
 )
 from ledger.infra.collector import collector_paused
 from ledger.records import to_record
+from ledger.registry import Registry, RegistryHistory
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import ConflictingWrite, IndexRow
 from ledger.store.transcoder import TYPE_MARK, OrjsonTranscoder
@@ -61,6 +64,7 @@ class AppendResult:
     unchanged: int = 0
     incidents: set[str] = field(default_factory=set)
     reports: list[str] = field(default_factory=list)
+    actors: set[str] = field(default_factory=set)  # ids of the actors registered or updated
     last_position: int | None = None
 
 
@@ -159,6 +163,9 @@ class IncidentLedger(Application[str]):
         result = AppendResult()
         incidents: dict[str, Incident] = {}
         pending: list[IncidentEvent] = []
+        event: IncidentEvent | None
+        # Read on the first actor line, under the write lock: an alias clash spans aggregates.
+        registry: LoggedRegistry | None = None
         done = 0
         with self.recorder.write_session() as session:  # type: ignore[attr-defined]
             # Read once the write lock is held: no other writer can commit until this one
@@ -180,15 +187,25 @@ class IncidentLedger(Application[str]):
                     (line_no, report_type, fields), fingerprint = item, None
                 done += 1
                 try:
-                    event = self._apply_line(
-                        report_type,
-                        fields,
-                        incidents,
-                        directory,
-                        recorded_at,
-                        fields.get("recorded_by") or recorded_by,
-                        fingerprint,
-                    )
+                    if report_type == "actor":
+                        if registry is None:
+                            registry = LoggedRegistry.from_events(self._actor_events())
+                        event = registry.apply(
+                            fields,
+                            recorded_at=recorded_at,
+                            recorded_by=fields.get("recorded_by") or recorded_by,
+                            signer=self.signer,
+                        )
+                    else:
+                        event = self._apply_line(
+                            report_type,
+                            fields,
+                            incidents,
+                            directory,
+                            recorded_at,
+                            fields.get("recorded_by") or recorded_by,
+                            fingerprint,
+                        )
                 except DomainRuleViolation as e:
                     if line_no is not None:
                         e.args = (f"line {line_no}: {e.args[0]}",)
@@ -197,8 +214,11 @@ class IncidentLedger(Application[str]):
                     result.unchanged += 1
                 else:
                     result.added += 1
-                    result.incidents.add(event.originator_id)
-                    result.reports.append(event.report)
+                    if isinstance(event, ActorEvent):
+                        result.actors.add(event.originator_id)
+                    else:
+                        result.incidents.add(event.originator_id)
+                        result.reports.append(event.report)
                     pending.append(event)
                     if len(pending) >= FLUSH_EVERY:
                         self._flush(session, pending, incidents)
@@ -288,7 +308,7 @@ class IncidentLedger(Application[str]):
                 e.originator_version,
             )
             for e in pending
-            if e.report_type != "incident"
+            if e.report_type not in ("incident", "actor")  # neither has a report id
         ]
         references = [
             (e.report, target, e.originator_id)
@@ -300,6 +320,38 @@ class IncidentLedger(Application[str]):
         stops.step("append.flushed")
 
     # -- queries -------------------------------------------------------------------------------
+
+    def _actor_events(self) -> Iterator[tuple[int, ActorEvent]]:
+        """Every actor event with its position, in log order (a few hundred, so read whole)."""
+        position: int | None = None
+        while True:
+            batch = self.recorder.select_notifications(
+                start=position, limit=5_000, topics=ACTOR_TOPICS, inclusive_of_start=False
+            )
+            for n in batch:
+                event = self.decode(n)
+                assert isinstance(event, ActorEvent)
+                yield n.id, event
+            if len(batch) < 5_000:
+                return
+            position = batch[-1].id
+
+    def registry_history(self) -> RegistryHistory:
+        """The actor registry's lines with their log positions: `.now`, `.at(position)`."""
+        return LoggedRegistry.from_events(self._actor_events()).history
+
+    def registry(self) -> Registry:
+        """The actor registry as the ledger holds it now."""
+        return self.registry_history().now
+
+    def registry_at(self, position: int) -> Registry:
+        """The actor registry after every event at or before `position` (a cut's)."""
+        return self.registry_history().at(position)
+
+    def actor_records(self) -> list[dict[str, Any]]:
+        """Every actor event as a plain record (`type` "actor", `incident` its aggregate id
+        `actor:<id>`, `position`, the line's fields), in log order."""
+        return [to_record(position, event) for position, event in self._actor_events()]
 
     def get_incident(self, slug: str, *, version: int | None = None) -> Incident:
         try:

@@ -34,6 +34,8 @@ class Mentions:
     reports: set[str] = field(default_factory=set)
 
     def add(self, report_type: str, fields: dict[str, Any]) -> None:
+        if report_type == "actor":
+            return  # names no incident or report (the registry is read whole, under the lock)
         self.incidents.add(fields["incident"])
         if report_type == "link":
             self.incidents.add(fields["other"])

@@ -28,6 +28,7 @@ from ledger.errors import (
 )
 from ledger.hashing import GENESIS_HASH, content_fingerprint, event_hash
 from ledger.report_fields import (
+    ACTOR_FIELDS,
     ASSERTION_TYPES,
     DECLARED,
     PLAIN_JSON_TYPES,
@@ -113,6 +114,8 @@ OWN_FIELDS: dict[str, tuple[str, ...]] = {
     report_type: tuple(f.name for f in fields if f.name not in _IDENTITY)
     for report_type, fields in DECLARED.items()
 }
+# An actor line's fields (ledger.actors' events carry them as the line gave them).
+OWN_FIELDS["actor"] = tuple(f.name for f in ACTOR_FIELDS if f.name not in _IDENTITY)
 
 
 def event_content(
@@ -126,9 +129,14 @@ def event_content(
     recorded_by: str,
     prev_hash: str,
 ) -> dict[str, Any]:
-    content: dict[str, Any] = {"type": report_type, "incident": incident}
-    if report_type != "incident":
-        content["report"] = report
+    if report_type == "actor":
+        # An actor's aggregate is no incident and its line has no report id: the hash covers
+        # the aggregate id (`actor:<id>`) under its own key (docs/format.md, "Event hashes").
+        content: dict[str, Any] = {"type": report_type, "aggregate": incident}
+    else:
+        content = {"type": report_type, "incident": incident}
+        if report_type != "incident":
+            content["report"] = report
     content.update(fields)
     content.update(
         version=version, recorded_at=recorded_at, recorded_by=recorded_by, prev_hash=prev_hash
@@ -211,6 +219,12 @@ EVENT_BY_TYPE: dict[str, type[IncidentEvent]] = {
     "link": Linked,
 }
 TYPE_BY_TOPIC: dict[str, str] = {cls.TOPIC: t for t, cls in EVENT_BY_TYPE.items()}  # type: ignore[attr-defined]
+# The actor registry's events (ledger.actors): stable topics, an actor line each.
+ACTOR_PREFIX = "actor:"  # an actor's aggregate id; a colon never occurs in a slug
+ACTOR_REGISTERED = "incident-ledger:Actor.Registered"
+ACTOR_UPDATED = "incident-ledger:Actor.Updated"
+ACTOR_TOPICS = (ACTOR_REGISTERED, ACTOR_UPDATED)
+TYPE_BY_TOPIC.update(dict.fromkeys(ACTOR_TOPICS, "actor"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,8 +41,8 @@ class IndexReader(Protocol):
 
 def index_facts(content: dict[str, Any]) -> IndexFacts | None:
     """What the index must hold for an event's hashed content (None: an incident's opening,
-    which has no report id)."""
-    if content["type"] == "incident":
+    or an actor line: neither has a report id, so the index holds no row for either)."""
+    if content["type"] in ("incident", "actor"):
         return None
     refers = content.get("refers_to") or ()
     targets = tuple(dict.fromkeys(t for t in refers if isinstance(t, str)))

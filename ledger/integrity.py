@@ -20,7 +20,7 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import register_topic
 
-from ledger.domain import TYPE_BY_TOPIC, Signer, event_content
+from ledger.domain import ACTOR_PREFIX, TYPE_BY_TOPIC, Signer, event_content
 from ledger.errors import IntegrityFailure
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
 from ledger.index_check import IndexCheck, IndexFacts, index_facts
@@ -96,6 +96,7 @@ class Finding:
 class Verification:
     events: int = 0
     incidents: int = 0
+    actors: int = 0  # actor aggregates (`actor:<id>`), chained like incidents
     seals: int = 0
     signatures: int = 0
     findings: list[Finding] = field(default_factory=list)
@@ -274,7 +275,8 @@ def _verify(
     if index is not None:
         index.finish()
         result.findings.extend(Finding(*problem) for problem in index.problems)
-    result.incidents = len(chains)
+    result.actors = sum(1 for key in chains if str(key).startswith(ACTOR_PREFIX))
+    result.incidents = len(chains) - result.actors
     return result
 
 

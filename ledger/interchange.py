@@ -29,7 +29,13 @@ from pydantic import (
 
 from ledger.errors import InvalidInput
 from ledger.ids import SLUG_PATTERN
-from ledger.report_fields import DECLARED, MAGNITUDE_PARTS, REPORT_TYPES, ReportField
+from ledger.report_fields import (
+    ACTOR_FIELDS,
+    DECLARED,
+    MAGNITUDE_PARTS,
+    REPORT_TYPES,
+    ReportField,
+)
 from ledger.timeutil import InvalidTime, parse_earliest
 
 # Limits on free text, documented in docs/format.md ("Limits"). They keep one hostile line from
@@ -236,6 +242,7 @@ KIND_TYPES: dict[str, Any] = {
     "flag": bool,
     "true": Literal[True],
     "names": Names,
+    "country": Annotated[str, Field(pattern=r"^[A-Z]{2}$")],
     "refers_to": RefersTo,
     "sources": Sources,
     "variants": Annotated[list[Variant], Field(min_length=2, max_length=MAX_LIST)],
@@ -301,8 +308,14 @@ def _line_model(report_type: str, fields: tuple[ReportField, ...]) -> type[BaseM
 MODEL_BY_TYPE: dict[str, type[BaseModel]] = {
     report_type: _line_model(report_type, fields) for report_type, fields in DECLARED.items()
 }
+# The registry's lines: not a report type (no incident; a correction cannot target one).
+ActorLineModel = _line_model("actor", ACTOR_FIELDS)
+LINE_TYPES = ("actor", *REPORT_TYPES)
 # One union, told apart by `type`.
-ReportLine: Any = Annotated[Union[tuple(MODEL_BY_TYPE.values())], Field(discriminator="type")]  # noqa: UP007
+ReportLine: Any = Annotated[
+    Union[(ActorLineModel, *MODEL_BY_TYPE.values())],
+    Field(discriminator="type"),
+]
 
 
 @functools.cache
@@ -371,22 +384,26 @@ def _describe(error: ValidationError) -> tuple[str | None, str]:
     first = error.errors(include_url=False)[0]
     loc = [str(p) for p in first["loc"]]
     # The discriminator puts the type name first in the location; drop it.
-    if loc and loc[0] in MODEL_BY_TYPE:
+    if loc and loc[0] in LINE_TYPES:
         loc = loc[1:]
     field = ".".join(loc) or None
     kind = first["type"]
     if kind == "extra_forbidden":
+        if field == "incident" and first["loc"][0] == "actor":
+            return field, "not allowed on an actor line (actors belong to no incident)"
         return field, "unknown key"
     if kind == "missing":
         return field, "required but missing"
     if kind == "union_tag_invalid":
-        return "type", f"must be one of {', '.join(REPORT_TYPES)}"
+        return "type", f"must be one of {', '.join(LINE_TYPES)}"
     if kind == "union_tag_not_found":
         return "type", "required but missing"
     if kind == "string_pattern_mismatch" and field in {"incident", "report", "other"} | {
         f"refers_to.{i}" for i in range(MAX_LIST)
     }:
         return field, "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"
+    if kind == "string_pattern_mismatch" and field == "country":
+        return field, "must be an ISO 3166-1 alpha-2 code (two capital letters, e.g. RU)"
     message = first["msg"]
     message = message.removeprefix("Value error, ")
     return field, message[0].lower() + message[1:] if message else message

@@ -180,3 +180,27 @@ def _cut(records: list[dict[str, Any]], cut: Cut | None) -> list[dict[str, Any]]
     if cut is None or cut.is_open:
         return records
     return [r for r in records if cut.admits(r)]
+
+
+ACTOR_COLUMNS = ("name", "id", "kind", "part_of", "side", "country", "aliases", "description")
+
+
+def actor_rows(ledger: IncidentLedger, at_position: int | None = None) -> list[dict[str, Any]]:
+    """The actor registry as rows (`ACTOR_COLUMNS`), now or as the ledger held it at a log
+    position; `part_of` and `side` are actor ids, `aliases` a list, in the order added."""
+    with translated(ledger.config, ledger.lock_timeout):
+        history = ledger.registry_history()
+    registry = history.now if at_position is None else history.at(at_position)
+    return [
+        {
+            "name": actor.name,
+            "id": actor.id,
+            "kind": actor.kind,
+            "part_of": actor.part_of,
+            "side": registry.side(actor.id),
+            "country": actor.country,
+            "aliases": list(actor.aliases),
+            "description": actor.description,
+        }
+        for actor in sorted(registry.actors(), key=lambda a: a.id)
+    ]

@@ -35,6 +35,7 @@ VALUE_TYPES: dict[str, type] = {
     "flag": bool,
     "true": bool,  # only `true` (a correction's `void`)
     "names": list,  # of names
+    "country": str,  # an ISO 3166-1 alpha-2 code: two capital letters
     "refers_to": list,  # of report ids; a single id is taken as a list of one
     "sources": list,  # of source hops (ledger.interchange.Source)
     "variants": list,  # of at least two variants (ledger.interchange.Variant)
@@ -254,6 +255,35 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _NOTE,
     ),
 }
+
+# The `actor` line (DOMAIN.md, "The actor registry"), beside DECLARED and not in it: it belongs
+# to no incident (it has no `incident` or `report` key, which every report type has, and which
+# the event classes, typed report commands and corrections built from DECLARED assume). Its
+# validation model is built from this the same way (ledger.interchange `ActorLine`).
+ACTOR_KINDS = (
+    "state",
+    "government_body",
+    "armed_forces",
+    "armed_group",
+    "intergovernmental",
+    "court",
+    "ngo",
+    "media",
+    "company",
+    "person",
+    "other",
+)
+ACTOR_FIELDS: tuple[ReportField, ...] = (
+    _TYPE,
+    F("actor", "name", required=True, help="The actor's canonical name (or a registered alias)."),
+    _RECORDED_BY,
+    F("aliases", "names", option="--alias", help="Another name of the actor; repeat for several."),
+    F("drop_aliases", "names", option="--drop-alias", help="An alias to drop; repeat."),
+    F("kind", "choice", choices=ACTOR_KINDS),
+    F("part_of", "name", help="The registered actor this one belongs to."),
+    F("country", "country", help="ISO 3166-1 alpha-2 code (e.g. RU, SY)."),
+    F("description", "text"),
+)
 
 # (name, required) per report type: the shape most readers need.
 REPORT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {

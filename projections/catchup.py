@@ -94,7 +94,8 @@ def catch_up(
                 )
                 if not notifications:
                     return applied
-                # Seals are log events too, but not reports: the views skip them.
+                # Seals are log events too, but not reports: the views skip them. Actor lines
+                # go through as `actor` records: the fold builds the registry from them.
                 records = [
                     ledger.record_of(n.id, n) for n in notifications if n.originator_id != SEALS_ID
                 ]

@@ -222,7 +222,7 @@ class _TwoPasses:
                 return
             for stored in self.ledger.iter_stored(after=after, batch=self.batch):
                 last = stored[-1][0]
-                reports = [row for row in stored if row[1] != SEALS_ID]
+                reports = [row for row in stored if _is_report(row[1])]
                 yield _decoded_rows, (reports, last)
 
         for rows, references, actor_lines, position in worker.ordered(tasks(), share=True):
@@ -282,7 +282,7 @@ def _read_decoded_rows(
 ) -> tuple[list[tuple[Any, ...]], list[Reference], list[dict[str, Any]], int]:
     """`_decoded_rows` of the events in (after, stop], read from the SQLite file at `uri` by
     whichever process runs the task, on a read-only connection of that process's own."""
-    events = [row for row in read_stored_rows(uri, after, stop) if row[1] != SEALS_ID]
+    events = [row for row in read_stored_rows(uri, after, stop) if _is_report(row[1])]
     return _decoded_rows(events, stop)
 
 
@@ -364,3 +364,9 @@ def _incident_chunks(
             chunk, reports = set(), 0
     if chunk:
         yield chunk, reports
+
+
+def _is_report(originator_id: Any) -> bool:
+    """Seals are log events too, but not reports: the views skip them. Actor lines go through
+    as `actor` records, from which the fold builds the registry."""
+    return originator_id != SEALS_ID

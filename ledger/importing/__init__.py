@@ -78,7 +78,7 @@ def append_report(
     with translated(write.store, lock_timeout):
         # A report on a ledger that does not exist yet cannot name an existing incident:
         # refuse it before creating anything (writers otherwise create the schema on first use).
-        if line["type"] != "incident" and schema_check.revision(write.store) is None:
+        if line["type"] not in ("incident", "actor") and schema_check.revision(write.store) is None:
             raise IncidentNotFound(line["incident"])
         fields = report_fields(validate_report(line))
         report_type = fields.pop("type")

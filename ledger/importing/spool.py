@@ -50,7 +50,9 @@ def validated_chunks(
             # hashing the appending process does not have to do.
             report_type = fields["type"]
             fingerprint = (
-                None if report_type == "incident" else report_fingerprint(report_type, fields)
+                None
+                if report_type in ("incident", "actor")
+                else report_fingerprint(report_type, fields)
             )
             out.write(orjson.dumps([number, fields, fingerprint]) + b"\n")
             mentions.add(fields["type"], fields)

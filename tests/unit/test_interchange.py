@@ -25,7 +25,7 @@ from ledger.report_fields import REPORT_TYPES
 
 SLUG_PROBLEM = "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"
 NOT_ISO = "is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z/±HH:MM)"
-TYPE_PROBLEM = "must be one of " + ", ".join(REPORT_TYPES)
+TYPE_PROBLEM = "must be one of " + ", ".join(("actor", *REPORT_TYPES))
 
 # The smallest valid line of each type.
 MINIMAL: dict[str, dict[str, Any]] = {
