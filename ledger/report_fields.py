@@ -113,14 +113,14 @@ _REFERS_TO = F(
 _CAMEO = F("cameo", "cameo")
 _NOTE = F("note", "summary")
 _REASON = F("reason", "summary", required=True)
+_SPEAKER = F("speaker", "name", help="The person who spoke, if not the actor itself.")
+_ON_BEHALF_OF = F("on_behalf_of", "name", help="Whom the speaker spoke for.")
 # What an actor's statement carries: who said it, in whose name, the words, when, from where.
-_STATEMENT = (
-    _BY,
-    F("speaker", "name", help="The person who spoke, if not the actor itself."),
-    F("on_behalf_of", "name", help="Whom the speaker spoke for."),
-    _QUOTE,
-    _STATED_AT,
-    _SOURCES,
+_STATEMENT = (_BY, _SPEAKER, _ON_BEHALF_OF, _QUOTE, _STATED_AT, _SOURCES)
+# An analyst's finding (version 2): who made it and when it was made or published.
+_ANALYST_BY = _BY.optional()._replace(help="The analyst or body who made this finding.")
+_FOUND_AT = _STATED_AT._replace(
+    help="When the finding was made or published (ISO 8601: 2017, 2017-09, 2017-09-21T14:05Z)."
 )
 
 # Each report type's fields, in the order of its lines' keys (and of its events' fields).
@@ -186,6 +186,8 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _QUOTE,
         _STATED_AT,
         _SOURCES,
+        _SPEAKER,
+        _ON_BEHALF_OF,
     ),
     "discrepancy": (
         *_ABOUT,
@@ -200,6 +202,8 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
             help='One version of the detail: "VALUE <= OUTLET, OUTLET" or a JSON object; ≥ 2.',
         ),
         _NOTE,
+        _ANALYST_BY,
+        _FOUND_AT,
     ),
     "assessment": (
         *_ABOUT,
@@ -209,6 +213,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("credibility", "integer", required=True, bounds=(1, 6)),
         F("rationale", "summary"),
         _BY.optional(),
+        _FOUND_AT,
     ),
     "verdict": (
         *_ABOUT,
@@ -217,6 +222,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("status", "choice", required=True, choices=("confirmed", "refuted", "unverifiable")),
         _REASON,
         _BY.optional(),
+        _FOUND_AT,
     ),
     "retraction": (
         *_ABOUT,
@@ -226,6 +232,9 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _REASON.optional(),
         _STATED_AT,
         _SOURCES,
+        _SPEAKER,
+        _ON_BEHALF_OF,
+        _QUOTE,
     ),
     "correction": (
         *_ABOUT,
@@ -240,6 +249,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         ),
         F("void", "true", help="Stop counting the referenced report in current-state views."),
         _BY.optional(),
+        _FOUND_AT,
     ),
     "link": (
         *_ABOUT,
@@ -252,6 +262,8 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
             choices=("context_for", "follows", "same_as", "part_of", "cited_as_justification"),
         ),
         _NOTE,
+        _ANALYST_BY,
+        _FOUND_AT,
     ),
 }
 

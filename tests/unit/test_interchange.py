@@ -171,22 +171,38 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "quote": "we saw the shelling",
         "stated_at": "2017-09-22",
         "sources": [SOURCE],
+        "speaker": "Rami Abdulrahman",
+        "on_behalf_of": "Syrian Observatory for Human Rights",
     },
-    "discrepancy": {"report": "bank-discrepancy", "note": "Outlets disagree on the bank"},
+    "discrepancy": {
+        "report": "bank-discrepancy",
+        "note": "Outlets disagree on the bank",
+        "by": "Analyst desk",
+        "stated_at": "2017-09-24",
+    },
     "assessment": {
         "report": "mod-assessment",
         "rationale": "Single-source ministry statement",
         "by": "Analyst desk",
+        "stated_at": "2017-09-24",
     },
-    "verdict": {"report": "mod-verdict", "by": "Analyst desk"},
+    "verdict": {"report": "mod-verdict", "by": "Analyst desk", "stated_at": "2017-11"},
     "retraction": {
         "report": "mod-retraction",
         "reason": "Withdrawn",
         "stated_at": "2017-09-23",
         "sources": [SOURCE],
+        "speaker": "Maj Gen Igor Konashenkov",
+        "on_behalf_of": "Russian Ministry of Defence",
+        "quote": "we withdraw it",
     },
-    "correction": {"report": "fix-1", "by": "Analyst desk"},
-    "link": {"report": "link-1", "note": "The warning cites the airstrike"},
+    "correction": {"report": "fix-1", "by": "Analyst desk", "stated_at": "2017-09-25"},
+    "link": {
+        "report": "link-1",
+        "note": "The warning cites the airstrike",
+        "by": "Analyst desk",
+        "stated_at": "2017-09-25",
+    },
 }
 OPTIONAL = {t: {"recorded_by": "Analyst desk", **keys} for t, keys in _OWN_OPTIONAL.items()}
 
