@@ -89,6 +89,21 @@ COMMANDS: list[tuple[str, str, str, str]] = [
         '--change speaker="Maj Gen Igor Konashenkov"   (or --void)',
     ),
     (
+        "outcome",
+        "outcome",
+        "Record the outcome of a warning: carried out, not carried out, withdrawn...",
+        "ledger outcome deir-ez-zor-shelling-2017-09 --refers-to mod-warning "
+        '--outcome carried_out --by "Russian Ministry of Defence" --reason "Strikes on 22 Sept"',
+    ),
+    (
+        # Not `evidence`: `ledger evidence REPORT -o FILE` gets a stored file back (issue 20).
+        "cite",
+        "evidence",
+        "Record a piece of evidence (as data: where it is and its hash) and what it bears on.",
+        "ledger cite deir-ez-zor-shelling-2017-09 --kind video --url https://example.org/v.mp4 "
+        "--sha256 <64 hex> --supports mod-shelling",
+    ),
+    (
         "link",
         "link",
         "Link an incident to another one.",
@@ -102,7 +117,7 @@ COMMANDS: list[tuple[str, str, str, str]] = [
 _SKIP = {"type", "incident", "recorded_by"}
 # What the typed command's option parses, per kind of field (ledger/report_fields.py): lists
 # and a correction's changes are repeated options, a flag is a switch.
-_REPEATED = {"names", "refers_to", "sources", "variants", "changes"}
+_REPEATED = {"names", "refers_to", "report_ids", "sources", "variants", "changes"}
 _SWITCH = {"flag", "true"}
 _NUMBER = {"integer": int, "number": float}
 

@@ -35,7 +35,7 @@ class Mentions:
 
     def add(self, report_type: str, fields: dict[str, Any]) -> None:
         self.incidents.add(fields["incident"])
-        if report_type == "link":
+        if report_type in ("link", "outcome") and "other" in fields:
             self.incidents.add(fields["other"])
         elif report_type == "correction" and isinstance(
             other := (fields.get("changes") or {}).get("other"), str
@@ -49,6 +49,9 @@ class Mentions:
             self.reports.add(report)
             self.incidents.add(report)
         self.reports.update(fields.get("refers_to", ()))
+        if report_type == "evidence":  # what the material bears on must exist too
+            self.reports.update(fields.get("supports", ()))
+            self.reports.update(fields.get("contradicts", ()))
 
     @classmethod
     def of(cls, items: Iterable[ValidatedLine | FingerprintedLine | Mentions]) -> Mentions:

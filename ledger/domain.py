@@ -32,7 +32,7 @@ from ledger.report_fields import (
     DECLARED,
     PLAIN_JSON_TYPES,
     REPORT_TYPES,
-    STATED_TYPES,
+    STATEMENT_TYPES,
     UNCORRECTABLE,
     VALUE_TYPES,
 )
@@ -50,7 +50,8 @@ REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
     "verdict": ASSERTION_TYPES,
     "discrepancy": None,
     "assessment": None,
-    "retraction": STATED_TYPES,
+    "retraction": STATEMENT_TYPES,
+    "outcome": frozenset({"warning"}),
     "correction": frozenset(REPORT_TYPES) - {"correction", "incident"},
 }
 
@@ -196,6 +197,9 @@ VerdictGiven = _report_event("VerdictGiven", "verdict")
 Retracted = _report_event("Retracted", "retraction")
 Corrected = _report_event("Corrected", "correction")
 Linked = _report_event("Linked", "link")
+# Version 2: new types, new topics (the existing topics never change).
+OutcomeReported = _report_event("OutcomeReported", "outcome")
+EvidenceCited = _report_event("EvidenceCited", "evidence")
 
 EVENT_BY_TYPE: dict[str, type[IncidentEvent]] = {
     "incident": Opened,
@@ -209,6 +213,8 @@ EVENT_BY_TYPE: dict[str, type[IncidentEvent]] = {
     "retraction": Retracted,
     "correction": Corrected,
     "link": Linked,
+    "outcome": OutcomeReported,
+    "evidence": EvidenceCited,
 }
 TYPE_BY_TOPIC: dict[str, str] = {cls.TOPIC: t for t, cls in EVENT_BY_TYPE.items()}  # type: ignore[attr-defined]
 
@@ -393,6 +399,13 @@ class Incident(BaseAggregate[str]):
         if report_type == "link":
             _check_link(self.id, fields["other"], directory, "other")
             return
+        other = fields.get("other")  # an outcome's: where the warning was carried out
+        if other and other != self.id and not directory.incident_exists(other):
+            raise DomainRuleViolation(f"other names incident '{other}', which does not exist")
+        for key in ("supports", "contradicts"):  # evidence: what the material bears on
+            for target_id in fields.get(key) or ():
+                if directory.find(target_id) is None:
+                    raise ReportNotFound(target_id, key)
         allowed = REFERENCE_TARGETS.get(report_type, ())
         for target_id in fields.get("refers_to", ()):
             target = directory.find(target_id)

@@ -150,6 +150,12 @@ RefersTo = Annotated[
     list[Slug], Field(min_length=1, max_length=MAX_LIST), BeforeValidator(_one_or_many)
 ]
 Cameo = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
+Url = Annotated[str, Field(max_length=2_000, pattern=r"^https?://\S+$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+ReportIds = Annotated[list[Slug], Field(min_length=1, max_length=MAX_LIST)]
+MediaType = Annotated[
+    str, Field(max_length=255, pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+]
 
 
 class _Strict(BaseModel):
@@ -179,7 +185,7 @@ class Source(_Strict):
         ]
         | None
     ) = None
-    url: Annotated[str, Field(max_length=2_000, pattern=r"^https?://\S+$")] | None = None
+    url: Url | None = None
     published_at: Time | None = None
     quote_mode: Literal["direct", "paraphrase", "translated"] | None = None
 
@@ -237,6 +243,10 @@ KIND_TYPES: dict[str, Any] = {
     "true": Literal[True],
     "names": Names,
     "refers_to": RefersTo,
+    "report_ids": ReportIds,
+    "url": Url,
+    "sha256": Sha256,
+    "media_type": MediaType,
     "sources": Sources,
     "variants": Annotated[list[Variant], Field(min_length=2, max_length=MAX_LIST)],
     "magnitude": Magnitude,
@@ -273,8 +283,20 @@ def _changes_or_void(line: Any) -> Any:
     return line
 
 
+def _located(line: Any) -> Any:
+    if line.url is None and line.sha256 is None:
+        raise ValueError(
+            "give at least one of 'url' or 'sha256' (where the material is, or its hash)"
+        )
+    return line
+
+
 # The rules between a line's fields, checked once each field is valid.
-_LINE_CHECKS: dict[str, Any] = {"incident": _occurred_in_order, "correction": _changes_or_void}
+_LINE_CHECKS: dict[str, Any] = {
+    "incident": _occurred_in_order,
+    "correction": _changes_or_void,
+    "evidence": _located,
+}
 
 
 def _line_model(report_type: str, fields: tuple[ReportField, ...]) -> type[BaseModel]:
@@ -367,6 +389,11 @@ def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str,
     return value
 
 
+_SLUG_FIELDS = {"incident", "report", "other"} | {
+    f"{key}.{i}" for key in ("refers_to", "supports", "contradicts") for i in range(MAX_LIST)
+}
+
+
 def _describe(error: ValidationError) -> tuple[str | None, str]:
     first = error.errors(include_url=False)[0]
     loc = [str(p) for p in first["loc"]]
@@ -383,9 +410,7 @@ def _describe(error: ValidationError) -> tuple[str | None, str]:
         return "type", f"must be one of {', '.join(REPORT_TYPES)}"
     if kind == "union_tag_not_found":
         return "type", "required but missing"
-    if kind == "string_pattern_mismatch" and field in {"incident", "report", "other"} | {
-        f"refers_to.{i}" for i in range(MAX_LIST)
-    }:
+    if kind == "string_pattern_mismatch" and field in _SLUG_FIELDS:
         return field, "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"
     message = first["msg"]
     message = message.removeprefix("Value error, ")

@@ -36,6 +36,10 @@ VALUE_TYPES: dict[str, type] = {
     "true": bool,  # only `true` (a correction's `void`)
     "names": list,  # of names
     "refers_to": list,  # of report ids; a single id is taken as a list of one
+    "report_ids": list,  # of report ids, at least one (evidence's supports, contradicts)
+    "url": str,  # http:// or https://, no whitespace
+    "sha256": str,  # 64 lowercase hex digits
+    "media_type": str,  # a MIME type: "video/mp4"
     "sources": list,  # of source hops (ledger.interchange.Source)
     "variants": list,  # of at least two variants (ledger.interchange.Variant)
     "magnitude": dict,  # counts (MAGNITUDE_PARTS)
@@ -79,6 +83,19 @@ class ReportField(NamedTuple):
 
 
 F = ReportField
+# Version 2's new choices.
+OUTCOMES = ("carried_out", "not_carried_out", "condition_not_met", "withdrawn", "pending")
+EVIDENCE_KINDS = (
+    "video",
+    "image",
+    "audio",
+    "document",
+    "web_page",
+    "social_post",
+    "satellite_image",
+    "dataset",
+    "other",
+)
 _TYPE = F("type", "type", required=True)
 _INCIDENT = F("incident", "slug", required=True)
 _REPORT = F(
@@ -265,6 +282,42 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _ANALYST_BY,
         _FOUND_AT,
     ),
+    # Version 2.
+    "outcome": (
+        *_ABOUT,
+        _TYPE,
+        _REFERS_TO._replace(help="Id of the warning this is the outcome of; repeat for several."),
+        F("outcome", "choice", required=True, choices=OUTCOMES),
+        _BY.optional(),
+        F("other", "slug", help="The incident where the warning was carried out."),
+        _REASON.optional(),
+        _SPEAKER,
+        _ON_BEHALF_OF,
+        _QUOTE,
+        _STATED_AT,
+        _SOURCES,
+    ),
+    "evidence": (
+        *_ABOUT,
+        _TYPE,
+        F("kind", "choice", required=True, choices=EVIDENCE_KINDS),
+        F("url", "url", help="Where the material was found (at least one of url, sha256)."),
+        F("sha256", "sha256", help="SHA-256 of the captured material (64 lowercase hex)."),
+        F("title", "title"),
+        F("archived_url", "url", help="A preserved copy (e.g. web.archive.org)."),
+        F("media_type", "media_type", help="MIME type of the material (video/mp4)."),
+        F("bytes", "integer", bounds=(0, 2**53 - 1), help="Size of the material in bytes."),
+        F("captured_at", "time"),
+        F("captured_by", "name"),
+        F("published_at", "time"),
+        F("author", "name", help="Who made or first published the material."),
+        F("deleted_at", "time", help="When the material was removed at its source."),
+        F("supports", "report_ids", help="Id of a report the material supports; repeat."),
+        F("contradicts", "report_ids", help="Id of a report the material contradicts; repeat."),
+        _NOTE,
+        _ANALYST_BY,
+        _FOUND_AT,
+    ),
 }
 
 # (name, required) per report type: the shape most readers need.
@@ -283,6 +336,9 @@ STATED_TYPES = ASSERTION_TYPES | {"denial", "corroboration"}
 # Reports whose `by` is a party to the incident, with a provenance chain (an analyst's
 # assessment or verdict is neither).
 PARTY_TYPES = STATED_TYPES | {"retraction"}
+# Statements: what parties said (version 2: every one takes the statement keys). A retraction
+# may take back any of them.
+STATEMENT_TYPES = PARTY_TYPES | {"outcome"}
 
 # Report types whose validated lines are plain JSON for hashing: no float anywhere (only an
 # incident's lat/lon are floats), no free-form object (only a correction's `changes`), every

@@ -90,6 +90,18 @@ MINIMAL: dict[str, dict[str, Any]] = {
         "void": True,
     },
     "link": {"type": "link", "incident": "inc", "other": "airstrike", "relation": "context_for"},
+    "outcome": {
+        "type": "outcome",
+        "incident": "inc",
+        "refers_to": ["mod-warning"],
+        "outcome": "not_carried_out",
+    },
+    "evidence": {
+        "type": "evidence",
+        "incident": "inc",
+        "kind": "video",
+        "url": "https://example.org/strike.mp4",
+    },
 }
 
 # Required keys per type besides `type` and `incident`, as DOMAIN.md's table lists them
@@ -106,6 +118,8 @@ REQUIRED: dict[str, set[str]] = {
     "retraction": {"refers_to", "by"},
     "correction": {"refers_to", "reason"},
     "link": {"other", "relation"},
+    "outcome": {"refers_to", "outcome"},
+    "evidence": {"kind"},  # and at least one of url, sha256: see its own test
 }
 
 SOURCE = {
@@ -197,6 +211,35 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "quote": "we withdraw it",
     },
     "correction": {"report": "fix-1", "by": "Analyst desk", "stated_at": "2017-09-25"},
+    "outcome": {
+        "report": "warning-outcome",
+        "by": "Russian Ministry of Defence",
+        "other": "airstrike",
+        "reason": "Strikes followed on 22 Sept",
+        "speaker": "Maj Gen Igor Konashenkov",
+        "on_behalf_of": "Russian Ministry of Defence",
+        "quote": "we struck back",
+        "stated_at": "2017-09-22",
+        "sources": [SOURCE],
+    },
+    "evidence": {
+        "report": "strike-video",
+        "sha256": "a" * 64,
+        "title": "Video of the strike",
+        "archived_url": "https://web.archive.org/web/2017/https://example.org/strike.mp4",
+        "media_type": "video/mp4",
+        "bytes": 1_048_576,
+        "captured_at": "2017-09-22T10:00Z",
+        "captured_by": "Analyst desk",
+        "published_at": "2017-09-21",
+        "author": "Local activist",
+        "deleted_at": "2017-09-23",
+        "supports": ["mod-shelling"],
+        "contradicts": ["sdf-denial"],
+        "note": "Shows fire from the eastern bank",
+        "by": "Analyst desk",
+        "stated_at": "2017-09-22",
+    },
     "link": {
         "report": "link-1",
         "note": "The warning cites the airstrike",
@@ -257,6 +300,7 @@ def test_the_documented_optional_keys_are_all_the_other_keys(report_type: str) -
     optional = {name for name, info in model.model_fields.items() if not info.is_required()}
     extra = {"changes"} if report_type == "correction" else set()
     extra |= {"void"} if report_type == "correction" else set()
+    extra |= {"url"} if report_type == "evidence" else set()  # in MINIMAL: one of url, sha256
     assert optional == set(OPTIONAL[report_type]) | extra
 
 
@@ -1110,3 +1154,40 @@ def test_the_first_problem_of_several_is_reported() -> None:
     # Check one line with several problems gets one message (the first, in key order).
     data = {"type": "claim", "incident": "Bad Slug", "by": "", "summary": "s"}
     assert message_for(data) == f"line 7, field 'incident': {SLUG_PROBLEM}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "problem"),
+    [
+        ({"url": None}, None, "give at least one of 'url' or 'sha256'"),
+        ({"sha256": "A" * 64}, "sha256", "string should match pattern"),
+        ({"sha256": "a" * 63}, "sha256", "string should match pattern"),
+        ({"kind": "photo"}, "kind", "input should be"),
+        ({"bytes": -1}, "bytes", "greater than or equal to 0"),
+        ({"supports": []}, "supports", "at least 1 item"),
+        ({"supports": ["Not A Slug"]}, "supports.0", SLUG_PROBLEM),
+        ({"media_type": "video"}, "media_type", "string should match pattern"),
+        ({"archived_url": "ftp://x"}, "archived_url", "string should match pattern"),
+    ],
+)
+def test_evidence_lines_are_refused_with_the_field_named(
+    changes: dict[str, Any], field: str | None, problem: str
+) -> None:
+    data = {**MINIMAL["evidence"], **changes}
+    error = refusal(line({k: v for k, v in data.items() if v is not None}))
+    assert error.field == field
+    assert problem.lower() in error.problem.lower()
+
+
+def test_evidence_with_only_a_hash_is_valid() -> None:
+    data = {k: v for k, v in MINIMAL["evidence"].items() if k != "url"}
+    assert report_fields(parse_line(line({**data, "sha256": "0" * 64}))) == {
+        **data,
+        "sha256": "0" * 64,
+    }
+
+
+@pytest.mark.parametrize("value", ["carried out", "done", "Pending", ""])
+def test_an_outcome_outside_the_list_is_refused(value: str) -> None:
+    error = refusal(line(with_keys("outcome", outcome=value)))
+    assert error.field == "outcome"
