@@ -218,7 +218,9 @@ def parse_source(text: str) -> dict[str, Any]:
         # record something the user did not mean.
         if key in hop:
             raise usage_error(f"--source gives '{key}' twice")
-        hop[key] = value.strip()
+        value = value.strip()
+        # A hop's `via` is the index of an earlier hop: a number, as in a JSON line.
+        hop[key] = int(value) if key == "via" and value.isascii() and value.isdigit() else value
     return hop
 
 

@@ -150,6 +150,9 @@ RefersTo = Annotated[
     list[Slug], Field(min_length=1, max_length=MAX_LIST), BeforeValidator(_one_or_many)
 ]
 Cameo = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
+# A BCP 47 language tag's shape: a 2-3 letter language, then subtags of 1-8 letters or digits
+# ("en", "ar-SY", "zh-Hant-TW", "sr-Latn").
+Language = Annotated[str, Field(max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
 Url = Annotated[str, Field(max_length=2_000, pattern=r"^https?://\S+$")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 ReportIds = Annotated[list[Slug], Field(min_length=1, max_length=MAX_LIST)]
@@ -188,9 +191,26 @@ class Source(_Strict):
     url: Url | None = None
     published_at: Time | None = None
     quote_mode: Literal["direct", "paraphrase", "translated"] | None = None
+    # Version 2.
+    via: Annotated[int, Field(ge=0, le=MAX_LIST - 1)] | None = None
+    title: Title | None = None
+    language: Language | None = None
+    archived_url: Url | None = None
+    sha256: Sha256 | None = None
+    deleted_at: Time | None = None
 
 
-Sources = Annotated[list[Source], Field(max_length=MAX_LIST)]
+def _via_earlier_hops(hops: list[Source]) -> list[Source]:
+    # `via` names the hop this one took the statement from: an earlier one, so the chain is a
+    # tree rooted at hop 0 (absent: the hop before; hop 0 has none).
+    for index, hop in enumerate(hops):
+        if hop.via is not None and hop.via >= index:
+            earlier = f"0 to {index - 1}" if index else "none: hop 0 is the original"
+            raise ValueError(f"hop {index}'s via must be an earlier hop's index ({earlier})")
+    return hops
+
+
+Sources = Annotated[list[Source], Field(max_length=MAX_LIST), AfterValidator(_via_earlier_hops)]
 
 
 # A claim's counts, each optional, from 0 to its declared bound.

@@ -1191,3 +1191,57 @@ def test_evidence_with_only_a_hash_is_valid() -> None:
 def test_an_outcome_outside_the_list_is_refused(value: str) -> None:
     error = refusal(line(with_keys("outcome", outcome=value)))
     assert error.field == "outcome"
+
+
+# -- version 2: hop keys ------------------------------------------------------------------
+
+
+def _claim_with(*hops: dict[str, Any]) -> dict[str, Any]:
+    return with_keys("claim", sources=list(hops))
+
+
+def test_every_version_2_hop_key_is_accepted_and_kept() -> None:
+    hop = {
+        "outlet": "Al Jazeera",
+        "kind": "social",
+        "via": 0,
+        "title": "Russia warns US",
+        "language": "ar-SY",
+        "archived_url": "https://web.archive.org/web/2017/https://aljazeera.net/x",
+        "sha256": "0f" * 32,
+        "deleted_at": "2017-09-30",
+    }
+    data = _claim_with({"outlet": "TASS", "kind": "document"}, {"outlet": "AP"}, hop)
+    assert report_fields(parse_line(line(data)))["sources"][2] == hop
+
+
+@pytest.mark.parametrize(
+    ("hops", "problem"),
+    [
+        ([{"outlet": "TASS", "via": 0}], "hop 0's via must be an earlier hop's index (none"),
+        ([{"outlet": "TASS"}, {"outlet": "AP", "via": 1}], "hop 1's via must be an earlier"),
+        ([{"outlet": "TASS"}, {"outlet": "AP", "via": 5}], "(0 to 0)"),
+    ],
+)
+def test_via_must_name_an_earlier_hop(hops: list[dict[str, Any]], problem: str) -> None:
+    error = refusal(line(_claim_with(*hops)))
+    assert error.field == "sources"
+    assert problem in error.problem
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("via", -1),
+        ("via", "0"),
+        ("language", "english language"),
+        ("language", "e"),
+        ("sha256", "0F" * 32),
+        ("archived_url", "javascript:alert(1)"),
+        ("deleted_at", "yesterday"),
+        ("title", ""),
+    ],
+)
+def test_bad_version_2_hop_values_are_refused_naming_the_key(key: str, value: Any) -> None:
+    error = refusal(line(_claim_with({"outlet": "TASS", key: value})))
+    assert error.field == f"sources.0.{key}"
