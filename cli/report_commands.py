@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import guarded, settings, usage_error
-from ledger.report_fields import DECLARED, MAGNITUDE_PARTS
+from ledger.report_fields import DECLARED, MAGNITUDE_FLAGS, MAGNITUDE_PARTS
 
 # command name, report type, one-line help, example
 COMMANDS: list[tuple[str, str, str, str]] = [
@@ -151,6 +151,20 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
                         ],
                     )
                 )
+            for flag in MAGNITUDE_FLAGS:
+                params.append(
+                    inspect.Parameter(
+                        flag,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        default=False,
+                        annotation=Annotated[
+                            bool,
+                            typer.Option(
+                                f"--{flag}", help=f"Magnitude: the figures are of {flag}."
+                            ),
+                        ],
+                    )
+                )
             continue
         help_text = field.help_text + (" [required]" if field.required else "")
         if field.kind in _REPEATED:
@@ -266,7 +280,8 @@ def parse_changes(texts: list[str]) -> dict[str, Any]:
 def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, Any]:
     """The JSON line a typed command stands for."""
     line: dict[str, Any] = {"type": report_type}
-    magnitude = {k: options.pop(k) for k in MAGNITUDE_PARTS if k in options}
+    magnitude = {k: options.pop(k) for k in (*MAGNITUDE_PARTS, *MAGNITUDE_FLAGS) if k in options}
+    magnitude = {k: v for k, v in magnitude.items() if v is not False}
     if any(v is not None for v in magnitude.values()):
         line["magnitude"] = {k: v for k, v in magnitude.items() if v is not None}
     for name, value in options.items():

@@ -18,8 +18,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     SerializerFunctionWrapHandler,
+    Tag,
     TypeAdapter,
     ValidationError,
     create_model,
@@ -29,7 +31,13 @@ from pydantic import (
 
 from ledger.errors import InvalidInput
 from ledger.ids import SLUG_PATTERN
-from ledger.report_fields import DECLARED, MAGNITUDE_PARTS, REPORT_TYPES, ReportField
+from ledger.report_fields import (
+    DECLARED,
+    MAGNITUDE_FLAGS,
+    MAGNITUDE_PARTS,
+    REPORT_TYPES,
+    ReportField,
+)
 from ledger.timeutil import InvalidTime, parse_earliest
 
 # Limits on free text, documented in docs/format.md ("Limits"). They keep one hostile line from
@@ -213,16 +221,44 @@ def _via_earlier_hops(hops: list[Source]) -> list[Source]:
 Sources = Annotated[list[Source], Field(max_length=MAX_LIST), AfterValidator(_via_earlier_hops)]
 
 
-# A claim's counts, each optional, from 0 to its declared bound.
+def _range_in_order(count: Any) -> Any:
+    given = [v for v in (count.low, count.best, count.high) if v is not None]
+    if not given:
+        raise ValueError("a range needs at least one of low, best, high")
+    if given != sorted(given):
+        raise ValueError("a range must have low ≤ best ≤ high")
+    return count
+
+
+def _count(part: str, high: int) -> Any:
+    """One count of a magnitude: an integer, or (version 2) a range {"low", "best", "high"},
+    each from 0 to the count's bound. Told apart by the JSON type, so an error names the count
+    (`magnitude.killed`) or the range's key (`magnitude.killed.low`)."""
+    bounded = Annotated[int, Field(ge=0, le=high)]
+    checks: dict[str, Any] = {"_order": model_validator(mode="after")(_range_in_order)}
+    span = create_model(
+        f"{part.capitalize()}Range",
+        __base__=_Strict,
+        __module__=__name__,
+        __validators__=checks,
+        low=(bounded | None, None),
+        best=(bounded | None, None),
+        high=(bounded | None, None),
+    )
+    return Annotated[
+        Union[Annotated[bounded, Tag("count")], Annotated[span, Tag("range")]],  # noqa: UP007
+        Discriminator(lambda v: "range" if isinstance(v, dict | BaseModel) else "count"),
+    ]
+
+
+# A claim's counts, each optional, from 0 to its declared bound, and whether they are civilians.
 Magnitude = create_model(
     "Magnitude",
     __base__=_Strict,
     __module__=__name__,
-    **{
-        part: (Annotated[int, Field(ge=0, le=high)] | None, None)
-        for part, high in MAGNITUDE_PARTS.items()
-    },  # type: ignore[call-overload]
-)
+    **{part: (_count(part, high) | None, None) for part, high in MAGNITUDE_PARTS.items()},
+    **{flag: (bool | None, None) for flag in MAGNITUDE_FLAGS},
+)  # type: ignore[call-overload]
 
 
 VariantValue = (
@@ -420,6 +456,9 @@ def _describe(error: ValidationError) -> tuple[str | None, str]:
     # The discriminator puts the type name first in the location; drop it.
     if loc and loc[0] in MODEL_BY_TYPE:
         loc = loc[1:]
+    # A magnitude's count is told apart as an integer or a range: drop that tag too.
+    if len(loc) > 2 and loc[0] == "magnitude" and loc[2] in ("count", "range"):
+        loc = loc[:2] + loc[3:]
     field = ".".join(loc) or None
     kind = first["type"]
     if kind == "extra_forbidden":

@@ -47,11 +47,17 @@ VALUE_TYPES: dict[str, type] = {
 }
 # A magnitude's counts and their upper bounds (each at least 0); the typed commands give each
 # its own option.
+# Version 2: each count is an integer or a range {"low", "best", "high"} (see
+# ledger/interchange.py `Count`), and `civilians` (a flag) says the figures are of civilians.
 MAGNITUDE_PARTS: dict[str, int] = {
     "occurrences": 1_000_000,
     "killed": 10_000_000,
     "injured": 10_000_000,
+    "missing": 10_000_000,
+    "detained": 10_000_000,
+    "displaced": 100_000_000,
 }
+MAGNITUDE_FLAGS = ("civilians",)
 
 
 # A NamedTuple, not a dataclass: this is imported at every command's start-up, and making a

@@ -1245,3 +1245,43 @@ def test_via_must_name_an_earlier_hop(hops: list[dict[str, Any]], problem: str) 
 def test_bad_version_2_hop_values_are_refused_naming_the_key(key: str, value: Any) -> None:
     error = refusal(line(_claim_with({"outlet": "TASS", key: value})))
     assert error.field == f"sources.0.{key}"
+
+
+# -- version 2: magnitude ranges ------------------------------------------------------------
+
+
+def test_a_magnitude_takes_ranges_new_counts_and_civilians() -> None:
+    magnitude = {
+        "killed": {"low": 100, "best": 150, "high": 300},
+        "injured": {"best": 6},
+        "missing": 3,
+        "detained": {"low": 10, "high": 12},
+        "displaced": 40_000,
+        "civilians": True,
+    }
+    assert (
+        report_fields(parse_line(line(with_keys("claim", magnitude=magnitude))))["magnitude"]
+        == magnitude
+    )
+
+
+@pytest.mark.parametrize(
+    ("magnitude", "field", "problem"),
+    [
+        ({"killed": {}}, "magnitude.killed", "at least one of low, best, high"),
+        ({"killed": {"low": 300, "high": 100}}, "magnitude.killed", "low ≤ best ≤ high"),
+        ({"killed": {"best": 5, "high": 4}}, "magnitude.killed", "low ≤ best ≤ high"),
+        ({"killed": {"low": -1}}, "magnitude.killed.low", "greater than or equal to 0"),
+        ({"killed": {"low": 1, "likely": 2}}, "magnitude.killed.likely", "unknown key"),
+        ({"killed": {"low": "1"}}, "magnitude.killed.low", "valid integer"),
+        ({"occurrences": {"high": 1_000_001}}, "magnitude.occurrences.high", "less than"),
+        ({"killed": [100, 300]}, "magnitude.killed", "valid integer"),
+        ({"civilians": "yes"}, "magnitude.civilians", "valid boolean"),
+    ],
+)
+def test_bad_magnitude_ranges_are_refused_naming_the_count(
+    magnitude: dict[str, Any], field: str, problem: str
+) -> None:
+    error = refusal(line(with_keys("claim", magnitude=magnitude)))
+    assert error.field == field
+    assert problem in error.problem.lower()
