@@ -49,9 +49,9 @@ class Mentions:
             self.reports.add(report)
             self.incidents.add(report)
         self.reports.update(fields.get("refers_to", ()))
-        if report_type == "evidence":  # what the material bears on must exist too
-            self.reports.update(fields.get("supports", ()))
-            self.reports.update(fields.get("contradicts", ()))
+        # Evidence's supports/contradicts and a statement's supersedes must exist too.
+        for key in ("supports", "contradicts", "supersedes"):
+            self.reports.update(fields.get(key, ()))
 
     @classmethod
     def of(cls, items: Iterable[ValidatedLine | FingerprintedLine | Mentions]) -> Mentions:

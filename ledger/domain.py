@@ -406,6 +406,15 @@ class Incident(BaseAggregate[str]):
             for target_id in fields.get(key) or ():
                 if directory.find(target_id) is None:
                     raise ReportNotFound(target_id, key)
+        for target_id in fields.get("supersedes") or ():  # earlier statements it replaces
+            target = directory.find(target_id)
+            if target is None:
+                raise ReportNotFound(target_id, "supersedes")
+            if target.type not in STATEMENT_TYPES:
+                raise InvalidReference(
+                    f"supersedes names '{target_id}', {_a(target.type)}: only a statement can"
+                    " be superseded"
+                )
         allowed = REFERENCE_TARGETS.get(report_type, ())
         for target_id in fields.get("refers_to", ()):
             target = directory.find(target_id)

@@ -303,6 +303,7 @@ KIND_TYPES: dict[str, Any] = {
     "url": Url,
     "sha256": Sha256,
     "media_type": MediaType,
+    "country": Annotated[str, Field(pattern=r"^[A-Z]{2}$")],
     "sources": Sources,
     "variants": Annotated[list[Variant], Field(min_length=2, max_length=MAX_LIST)],
     "magnitude": Magnitude,
@@ -446,7 +447,9 @@ def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str,
 
 
 _SLUG_FIELDS = {"incident", "report", "other"} | {
-    f"{key}.{i}" for key in ("refers_to", "supports", "contradicts") for i in range(MAX_LIST)
+    f"{key}.{i}"
+    for key in ("refers_to", "supports", "contradicts", "supersedes")
+    for i in range(MAX_LIST)
 }
 
 

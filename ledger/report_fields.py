@@ -40,6 +40,7 @@ VALUE_TYPES: dict[str, type] = {
     "url": str,  # http:// or https://, no whitespace
     "sha256": str,  # 64 lowercase hex digits
     "media_type": str,  # a MIME type: "video/mp4"
+    "country": str,  # ISO 3166-1 alpha-2: "SY"
     "sources": list,  # of source hops (ledger.interchange.Source)
     "variants": list,  # of at least two variants (ledger.interchange.Variant)
     "magnitude": dict,  # counts (MAGNITUDE_PARTS)
@@ -134,6 +135,11 @@ _REFERS_TO = F(
     help="Id of a report this one is about; repeat for several.",
 )
 _CAMEO = F("cameo", "cameo")
+_SUPERSEDES = F(
+    "supersedes",
+    "report_ids",
+    help="Id of an earlier statement by the same side that this one replaces; repeat.",
+)
 _NOTE = F("note", "summary")
 _REASON = F("reason", "summary", required=True)
 _SPEAKER = F("speaker", "name", help="The person who spoke, if not the actor itself.")
@@ -161,6 +167,22 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("occurred_from", "time"),
         F("occurred_to", "time"),
         F("description", "text"),
+        # Version 2: ACLED's place and time keys.
+        F("country", "country", help="ISO 3166-1 alpha-2 code (SY)."),
+        F("admin1", "title", help="First-level administrative division (governorate)."),
+        F("admin2", "title", help="Second-level administrative division (district)."),
+        F(
+            "geo_precision",
+            "integer",
+            bounds=(1, 3),
+            help="1 exact place, 2 near it or within the district, 3 only the region (ACLED).",
+        ),
+        F(
+            "time_precision",
+            "integer",
+            bounds=(1, 3),
+            help="1 the day is known, 2 the week, 3 only the month (ACLED).",
+        ),
     ),
     "claim": (
         *_ABOUT,
@@ -172,6 +194,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("targets", "names", help="Alleged target; repeat for several."),
         _CAMEO,
         F("magnitude", "magnitude"),
+        _SUPERSEDES,
     ),
     "warning": (
         *_ABOUT,
@@ -184,6 +207,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("threatened_action", "summary"),
         F("channel", "name"),
         _CAMEO,
+        _SUPERSEDES,
     ),
     "denial": (
         *_ABOUT,
@@ -193,6 +217,9 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _SUMMARY,
         F("scope", "choice", choices=("occurred", "attribution", "details", "magnitude")),
         F("counter_claim", "summary"),
+        F("reason", "summary", help="Why the denier says so."),
+        _CAMEO,
+        _SUPERSEDES,
     ),
     "corroboration": (
         *_ABOUT,
@@ -211,6 +238,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _SOURCES,
         _SPEAKER,
         _ON_BEHALF_OF,
+        F("confidence", "choice", choices=("low", "moderate", "high")),
     ),
     "discrepancy": (
         *_ABOUT,

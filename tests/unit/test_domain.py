@@ -969,3 +969,13 @@ def test_evidence_bears_only_on_reports_that_exist(
     with pytest.raises(ReportNotFound, match=f"{key} names report 'no-such-report'"):
         desk.file(shelling, {k: v for k, v in data.items() if v is not None})
     assert snapshot(shelling) == before
+
+
+def test_supersedes_names_earlier_statements_that_exist(desk: Desk, shelling: Incident) -> None:
+    revised = claim("mod-revised", supersedes=["mod-shelling"])
+    assert desk.file(shelling, revised) is not None
+    with pytest.raises(ReportNotFound, match="supersedes names report 'ghost'"):
+        desk.file(shelling, claim("mod-revised-2", supersedes=["ghost"]))
+    desk.file(shelling, REPORTS["assessment"])
+    with pytest.raises(InvalidReference, match="only a statement can be superseded"):
+        desk.file(shelling, claim("mod-revised-3", supersedes=["mod-assessment"]))

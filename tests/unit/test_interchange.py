@@ -141,6 +141,11 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "occurred_from": "2017-09",
         "occurred_to": "2017-09-21",
         "description": "Mortar and rocket fire, twice.",
+        "country": "SY",
+        "admin1": "Deir ez-Zor",
+        "admin2": "Deir ez-Zor",
+        "geo_precision": 2,
+        "time_precision": 1,
     },
     "claim": {
         "report": "mod-shelling",
@@ -154,6 +159,7 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "sources": [{"outlet": "TASS", "kind": "wire"}, SOURCE],
         "cameo": "194",
         "magnitude": {"occurrences": 2, "killed": 0, "injured": 6},
+        "supersedes": ["mod-shelling-first"],
     },
     "warning": {
         "report": "mod-warning",
@@ -167,6 +173,7 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "stated_at": "2017-09-21",
         "sources": [SOURCE],
         "cameo": "1384",
+        "supersedes": ["mod-warning-first"],
     },
     "denial": {
         "report": "sdf-denial",
@@ -177,6 +184,9 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "quote": "at least 7 km",
         "stated_at": "2017-09-21",
         "sources": [SOURCE],
+        "reason": "At least 7 km of IS-held territory separates us",
+        "cameo": "016",
+        "supersedes": ["sdf-first-denial"],
     },
     "corroboration": {
         "report": "monitor-saw-it",
@@ -187,6 +197,7 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "sources": [SOURCE],
         "speaker": "Rami Abdulrahman",
         "on_behalf_of": "Syrian Observatory for Human Rights",
+        "confidence": "moderate",
     },
     "discrepancy": {
         "report": "bank-discrepancy",
@@ -1285,3 +1296,28 @@ def test_bad_magnitude_ranges_are_refused_naming_the_count(
     error = refusal(line(with_keys("claim", magnitude=magnitude)))
     assert error.field == field
     assert problem in error.problem.lower()
+
+
+# -- version 2: incident place and time, confidence, supersedes -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("report_type", "key", "value"),
+    [
+        ("incident", "country", "sy"),
+        ("incident", "country", "SYR"),
+        ("incident", "geo_precision", 0),
+        ("incident", "geo_precision", 4),
+        ("incident", "time_precision", "1"),
+        ("incident", "admin1", ""),
+        ("corroboration", "confidence", "certain"),
+        ("claim", "supersedes", []),
+        ("claim", "supersedes", "mod-shelling"),
+        ("denial", "supersedes", ["Not A Slug"]),
+    ],
+)
+def test_bad_version_2_keys_are_refused_naming_the_key(
+    report_type: str, key: str, value: Any
+) -> None:
+    error = refusal(line(with_keys(report_type, **{key: value})))
+    assert error.field is not None and error.field.split(".")[0] == key
