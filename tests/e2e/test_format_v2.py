@@ -88,3 +88,16 @@ def test_a_partial_stated_at_is_in_a_cut_only_once_its_period_has_passed(run_cli
 
     assert "c1" not in assertions("2023-10-02")
     assert "c1" in assertions("2023-10-31")
+
+
+def test_typed_claim_takes_via_and_civilians(run_cli: Any) -> None:
+    _setup(run_cli)
+    result = run_cli(
+        "claim", "inc", "--report", "c1", "--by", "A", "--summary", "S",
+        "--source", "TASS; kind=wire", "--source", "AP; via=0; language=en",
+        "--source", "AFP; via=0", "--killed", "6", "--civilians",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [c1] = [r for r in _reports(run_cli) if r.get("report") == "c1"]
+    assert [hop.get("via") for hop in c1["sources"]] == [None, 0, 0]
+    assert c1["magnitude"] == {"killed": 6, "civilians": True}
