@@ -365,7 +365,8 @@ REPORT_TYPES = tuple(DECLARED)
 
 # Assertions: the reports whose status the views derive (docs/format.md, "Status of an assertion").
 ASSERTION_TYPES = frozenset({"claim", "warning"})
-# Reports made by an identifiable actor: the only ones that can be retracted by that actor.
+# Reports made by an identifiable actor (version 1: the only ones a retraction could name; a
+# retraction may now take back any of `STATEMENT_TYPES`).
 STATED_TYPES = ASSERTION_TYPES | {"denial", "corroboration"}
 # Reports whose `by` is a party to the incident, with a provenance chain (an analyst's
 # assessment or verdict is neither).
