@@ -15,7 +15,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import guarded, settings, usage_error
-from ledger.report_fields import DECLARED, MAGNITUDE_PARTS
+from ledger.report_fields import DECLARED, MAGNITUDE_FLAGS, MAGNITUDE_PARTS
 
 # command name, report type, one-line help, example
 COMMANDS: list[tuple[str, str, str, str]] = [
@@ -90,6 +90,21 @@ COMMANDS: list[tuple[str, str, str, str]] = [
         '--change speaker="Maj Gen Igor Konashenkov"   (or --void)',
     ),
     (
+        "outcome",
+        "outcome",
+        "Record the outcome of a warning: carried out, not carried out, withdrawn...",
+        "ledger outcome deir-ez-zor-shelling-2017-09 --refers-to mod-warning "
+        '--outcome carried_out --by "Russian Ministry of Defence" --reason "Strikes on 22 Sept"',
+    ),
+    (
+        # Not `evidence`: `ledger evidence REPORT -o FILE` gets a stored file back (issue 20).
+        "cite",
+        "evidence",
+        "Record a piece of evidence (as data: where it is and its hash) and what it bears on.",
+        "ledger cite deir-ez-zor-shelling-2017-09 --kind video --url https://example.org/v.mp4 "
+        "--sha256 <64 hex> --supports mod-shelling",
+    ),
+    (
         "link",
         "link",
         "Link an incident to another one.",
@@ -111,7 +126,7 @@ def _choices(name: str, values: tuple[str, ...]) -> Any:
 _SKIP = {"type", "incident", "recorded_by"}
 # What the typed command's option parses, per kind of field (ledger/report_fields.py): lists
 # and a correction's changes are repeated options, a flag is a switch.
-_REPEATED = {"names", "refers_to", "sources", "variants", "changes"}
+_REPEATED = {"names", "refers_to", "report_ids", "sources", "variants", "changes"}
 _SWITCH = {"flag", "true"}
 _NUMBER = {"integer": int, "number": float}
 
@@ -141,6 +156,20 @@ def _parameters(report_type: str) -> list[inspect.Parameter]:
                             Optional[int],  # noqa: UP045 - Typer needs a runtime type here
                             typer.Option(
                                 f"--{part}", help=f"Magnitude: {part}.", show_default=False
+                            ),
+                        ],
+                    )
+                )
+            for flag in MAGNITUDE_FLAGS:
+                params.append(
+                    inspect.Parameter(
+                        flag,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        default=False,
+                        annotation=Annotated[
+                            bool,
+                            typer.Option(
+                                f"--{flag}", help=f"Magnitude: the figures are of {flag}."
                             ),
                         ],
                     )
@@ -214,7 +243,9 @@ def parse_source(text: str) -> dict[str, Any]:
         # record something the user did not mean.
         if key in hop:
             raise usage_error(f"--source gives '{key}' twice")
-        hop[key] = value.strip()
+        value = value.strip()
+        # A hop's `via` is the index of an earlier hop: a number, as in a JSON line.
+        hop[key] = int(value) if key == "via" and value.isascii() and value.isdigit() else value
     return hop
 
 
@@ -260,7 +291,8 @@ def parse_changes(texts: list[str]) -> dict[str, Any]:
 def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, Any]:
     """The JSON line a typed command stands for."""
     line: dict[str, Any] = {"type": report_type}
-    magnitude = {k: options.pop(k) for k in MAGNITUDE_PARTS if k in options}
+    magnitude = {k: options.pop(k) for k in (*MAGNITUDE_PARTS, *MAGNITUDE_FLAGS) if k in options}
+    magnitude = {k: v for k, v in magnitude.items() if v is not False}
     if any(v is not None for v in magnitude.values()):
         line["magnitude"] = {k: v for k, v in magnitude.items() if v is not None}
     for name, value in options.items():

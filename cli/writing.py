@@ -22,7 +22,7 @@ _OPTION_OF_FIELD = {
     "changes": "--change",
     "variants": "--variant",
     "sources": "--source",
-    "magnitude": "--occurrences/--killed/--injured",
+    "magnitude": "--occurrences/--killed/--injured/--missing/--detained/--displaced",
     "actor": "NAME",
     "aliases": "--alias",
     "drop_aliases": "--drop-alias",

@@ -37,7 +37,7 @@ class Mentions:
         if report_type == "actor":
             return  # names no incident or report (the registry is read whole, under the lock)
         self.incidents.add(fields["incident"])
-        if report_type == "link":
+        if report_type in ("link", "outcome") and "other" in fields:
             self.incidents.add(fields["other"])
         elif report_type == "correction" and isinstance(
             other := (fields.get("changes") or {}).get("other"), str
@@ -51,6 +51,9 @@ class Mentions:
             self.reports.add(report)
             self.incidents.add(report)
         self.reports.update(fields.get("refers_to", ()))
+        # Evidence's supports/contradicts and a statement's supersedes must exist too.
+        for key in ("supports", "contradicts", "supersedes"):
+            self.reports.update(fields.get(key, ()))
 
     @classmethod
     def of(cls, items: Iterable[ValidatedLine | FingerprintedLine | Mentions]) -> Mentions:

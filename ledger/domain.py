@@ -33,7 +33,7 @@ from ledger.report_fields import (
     DECLARED,
     PLAIN_JSON_TYPES,
     REPORT_TYPES,
-    STATED_TYPES,
+    STATEMENT_TYPES,
     UNCORRECTABLE,
     VALUE_TYPES,
 )
@@ -51,7 +51,8 @@ REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
     "verdict": ASSERTION_TYPES,
     "discrepancy": None,
     "assessment": None,
-    "retraction": STATED_TYPES,
+    "retraction": STATEMENT_TYPES,
+    "outcome": frozenset({"warning"}),
     "correction": frozenset(REPORT_TYPES) - {"correction", "incident"},
 }
 
@@ -204,6 +205,9 @@ VerdictGiven = _report_event("VerdictGiven", "verdict")
 Retracted = _report_event("Retracted", "retraction")
 Corrected = _report_event("Corrected", "correction")
 Linked = _report_event("Linked", "link")
+# Version 2: new types, new topics (the existing topics never change).
+OutcomeReported = _report_event("OutcomeReported", "outcome")
+EvidenceCited = _report_event("EvidenceCited", "evidence")
 
 EVENT_BY_TYPE: dict[str, type[IncidentEvent]] = {
     "incident": Opened,
@@ -217,6 +221,8 @@ EVENT_BY_TYPE: dict[str, type[IncidentEvent]] = {
     "retraction": Retracted,
     "correction": Corrected,
     "link": Linked,
+    "outcome": OutcomeReported,
+    "evidence": EvidenceCited,
 }
 TYPE_BY_TOPIC: dict[str, str] = {cls.TOPIC: t for t, cls in EVENT_BY_TYPE.items()}  # type: ignore[attr-defined]
 # The actor registry's events (ledger.actors): stable topics, an actor line each.
@@ -407,6 +413,22 @@ class Incident(BaseAggregate[str]):
         if report_type == "link":
             _check_link(self.id, fields["other"], directory, "other")
             return
+        other = fields.get("other")  # an outcome's: where the warning was carried out
+        if other and other != self.id and not directory.incident_exists(other):
+            raise DomainRuleViolation(f"other names incident '{other}', which does not exist")
+        for key in ("supports", "contradicts"):  # evidence: what the material bears on
+            for target_id in fields.get(key) or ():
+                if directory.find(target_id) is None:
+                    raise ReportNotFound(target_id, key)
+        for target_id in fields.get("supersedes") or ():  # earlier statements it replaces
+            target = directory.find(target_id)
+            if target is None:
+                raise ReportNotFound(target_id, "supersedes")
+            if target.type not in STATEMENT_TYPES:
+                raise InvalidReference(
+                    f"supersedes names '{target_id}', {_a(target.type)}: only a statement can"
+                    " be superseded"
+                )
         allowed = REFERENCE_TARGETS.get(report_type, ())
         for target_id in fields.get("refers_to", ()):
             target = directory.find(target_id)

@@ -42,8 +42,12 @@ from ledger.view_rows import (
 
 # What an incident line says of the incident (its declared fields but the line's identity): the
 # `incidents` view's first columns.
+# Version 2's place and time keys have no view columns yet (the views' side adds them).
+_NOT_IN_VIEWS = ("type", "incident", "recorded_by", "country", "admin1", "admin2")
 _INCIDENT_FIELDS = tuple(
-    f.name for f in DECLARED["incident"] if f.name not in ("type", "incident", "recorded_by")
+    f.name
+    for f in DECLARED["incident"]
+    if f.name not in _NOT_IN_VIEWS and f.name not in ("geo_precision", "time_precision")
 )
 # The registry's own lines: no incident's report, so no row of any per-incident view.
 ACTOR_TYPE = "actor"

@@ -18,8 +18,10 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     SerializerFunctionWrapHandler,
+    Tag,
     TypeAdapter,
     ValidationError,
     create_model,
@@ -32,6 +34,7 @@ from ledger.ids import SLUG_PATTERN
 from ledger.report_fields import (
     ACTOR_FIELDS,
     DECLARED,
+    MAGNITUDE_FLAGS,
     MAGNITUDE_PARTS,
     REPORT_TYPES,
     ReportField,
@@ -156,6 +159,15 @@ RefersTo = Annotated[
     list[Slug], Field(min_length=1, max_length=MAX_LIST), BeforeValidator(_one_or_many)
 ]
 Cameo = Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
+# A BCP 47 language tag's shape: a 2-3 letter language, then subtags of 1-8 letters or digits
+# ("en", "ar-SY", "zh-Hant-TW", "sr-Latn").
+Language = Annotated[str, Field(max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+Url = Annotated[str, Field(max_length=2_000, pattern=r"^https?://\S+$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+ReportIds = Annotated[list[Slug], Field(min_length=1, max_length=MAX_LIST)]
+MediaType = Annotated[
+    str, Field(max_length=255, pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+]
 
 
 class _Strict(BaseModel):
@@ -185,24 +197,69 @@ class Source(_Strict):
         ]
         | None
     ) = None
-    url: Annotated[str, Field(max_length=2_000, pattern=r"^https?://\S+$")] | None = None
+    url: Url | None = None
     published_at: Time | None = None
     quote_mode: Literal["direct", "paraphrase", "translated"] | None = None
+    # Version 2.
+    via: Annotated[int, Field(ge=0, le=MAX_LIST - 1)] | None = None
+    title: Title | None = None
+    language: Language | None = None
+    archived_url: Url | None = None
+    sha256: Sha256 | None = None
+    deleted_at: Time | None = None
 
 
-Sources = Annotated[list[Source], Field(max_length=MAX_LIST)]
+def _via_earlier_hops(hops: list[Source]) -> list[Source]:
+    # `via` names the hop this one took the statement from: an earlier one, so the chain is a
+    # tree rooted at hop 0 (absent: the hop before; hop 0 has none).
+    for index, hop in enumerate(hops):
+        if hop.via is not None and hop.via >= index:
+            earlier = f"0 to {index - 1}" if index else "none: hop 0 is the original"
+            raise ValueError(f"hop {index}'s via must be an earlier hop's index ({earlier})")
+    return hops
 
 
-# A claim's counts, each optional, from 0 to its declared bound.
+Sources = Annotated[list[Source], Field(max_length=MAX_LIST), AfterValidator(_via_earlier_hops)]
+
+
+def _range_in_order(count: Any) -> Any:
+    given = [v for v in (count.low, count.best, count.high) if v is not None]
+    if not given:
+        raise ValueError("a range needs at least one of low, best, high")
+    if given != sorted(given):
+        raise ValueError("a range must have low ≤ best ≤ high")
+    return count
+
+
+def _count(part: str, high: int) -> Any:
+    """One count of a magnitude: an integer, or (version 2) a range {"low", "best", "high"},
+    each from 0 to the count's bound. Told apart by the JSON type, so an error names the count
+    (`magnitude.killed`) or the range's key (`magnitude.killed.low`)."""
+    bounded = Annotated[int, Field(ge=0, le=high)]
+    checks: dict[str, Any] = {"_order": model_validator(mode="after")(_range_in_order)}
+    span = create_model(
+        f"{part.capitalize()}Range",
+        __base__=_Strict,
+        __module__=__name__,
+        __validators__=checks,
+        low=(bounded | None, None),
+        best=(bounded | None, None),
+        high=(bounded | None, None),
+    )
+    return Annotated[
+        Union[Annotated[bounded, Tag("count")], Annotated[span, Tag("range")]],  # noqa: UP007
+        Discriminator(lambda v: "range" if isinstance(v, dict | BaseModel) else "count"),
+    ]
+
+
+# A claim's counts, each optional, from 0 to its declared bound, and whether they are civilians.
 Magnitude = create_model(
     "Magnitude",
     __base__=_Strict,
     __module__=__name__,
-    **{
-        part: (Annotated[int, Field(ge=0, le=high)] | None, None)
-        for part, high in MAGNITUDE_PARTS.items()
-    },  # type: ignore[call-overload]
-)
+    **{part: (_count(part, high) | None, None) for part, high in MAGNITUDE_PARTS.items()},
+    **{flag: (bool | None, None) for flag in MAGNITUDE_FLAGS},
+)  # type: ignore[call-overload]
 
 
 VariantValue = (
@@ -244,6 +301,10 @@ KIND_TYPES: dict[str, Any] = {
     "names": Names,
     "country": Annotated[str, Field(pattern=r"^[A-Z]{2}$")],
     "refers_to": RefersTo,
+    "report_ids": ReportIds,
+    "url": Url,
+    "sha256": Sha256,
+    "media_type": MediaType,
     "sources": Sources,
     "variants": Annotated[list[Variant], Field(min_length=2, max_length=MAX_LIST)],
     "magnitude": Magnitude,
@@ -280,8 +341,20 @@ def _changes_or_void(line: Any) -> Any:
     return line
 
 
+def _located(line: Any) -> Any:
+    if line.url is None and line.sha256 is None:
+        raise ValueError(
+            "give at least one of 'url' or 'sha256' (where the material is, or its hash)"
+        )
+    return line
+
+
 # The rules between a line's fields, checked once each field is valid.
-_LINE_CHECKS: dict[str, Any] = {"incident": _occurred_in_order, "correction": _changes_or_void}
+_LINE_CHECKS: dict[str, Any] = {
+    "incident": _occurred_in_order,
+    "correction": _changes_or_void,
+    "evidence": _located,
+}
 
 
 def _line_model(report_type: str, fields: tuple[ReportField, ...]) -> type[BaseModel]:
@@ -380,12 +453,22 @@ def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str,
     return value
 
 
+_SLUG_FIELDS = {"incident", "report", "other"} | {
+    f"{key}.{i}"
+    for key in ("refers_to", "supports", "contradicts", "supersedes")
+    for i in range(MAX_LIST)
+}
+
+
 def _describe(error: ValidationError) -> tuple[str | None, str]:
     first = error.errors(include_url=False)[0]
     loc = [str(p) for p in first["loc"]]
     # The discriminator puts the type name first in the location; drop it.
     if loc and loc[0] in LINE_TYPES:
         loc = loc[1:]
+    # A magnitude's count is told apart as an integer or a range: drop that tag too.
+    if len(loc) > 2 and loc[0] == "magnitude" and loc[2] in ("count", "range"):
+        loc = loc[:2] + loc[3:]
     field = ".".join(loc) or None
     kind = first["type"]
     if kind == "extra_forbidden":
@@ -398,9 +481,7 @@ def _describe(error: ValidationError) -> tuple[str | None, str]:
         return "type", f"must be one of {', '.join(LINE_TYPES)}"
     if kind == "union_tag_not_found":
         return "type", "required but missing"
-    if kind == "string_pattern_mismatch" and field in {"incident", "report", "other"} | {
-        f"refers_to.{i}" for i in range(MAX_LIST)
-    }:
+    if kind == "string_pattern_mismatch" and field in _SLUG_FIELDS:
         return field, "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"
     if kind == "string_pattern_mismatch" and field == "country":
         return field, "must be an ISO 3166-1 alpha-2 code (two capital letters, e.g. RU)"

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.domain import IncidentEvent
-from ledger.timeutil import parse_earliest
+from ledger.timeutil import parse_earliest, parse_latest
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,10 @@ class Cut:
         if self.reported_by is not None and record["type"] != "incident":
             # The incident line opens the case file; it is not a statement anyone made.
             stated = record.get("stated_at")
+            # A stated time counts once its whole period has passed: a partial date from its
+            # latest instant (stated "2023-10" is in a cut of 2023-10-31, not of 2023-10-02).
             # A report without a stated time counts from when the ledger recorded it.
-            moment = parse_earliest(stated) if stated else recorded
+            moment = parse_latest(stated) if stated else recorded
             if moment > self.reported_by:
                 return False
         return True

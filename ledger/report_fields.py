@@ -37,6 +37,10 @@ VALUE_TYPES: dict[str, type] = {
     "names": list,  # of names
     "country": str,  # an ISO 3166-1 alpha-2 code: two capital letters
     "refers_to": list,  # of report ids; a single id is taken as a list of one
+    "report_ids": list,  # of report ids, at least one (evidence's supports, contradicts)
+    "url": str,  # http:// or https://, no whitespace
+    "sha256": str,  # 64 lowercase hex digits
+    "media_type": str,  # a MIME type: "video/mp4"
     "sources": list,  # of source hops (ledger.interchange.Source)
     "variants": list,  # of at least two variants (ledger.interchange.Variant)
     "magnitude": dict,  # counts (MAGNITUDE_PARTS)
@@ -44,11 +48,17 @@ VALUE_TYPES: dict[str, type] = {
 }
 # A magnitude's counts and their upper bounds (each at least 0); the typed commands give each
 # its own option.
+# Version 2: each count is an integer or a range {"low", "best", "high"} (see
+# ledger/interchange.py `Count`), and `civilians` (a flag) says the figures are of civilians.
 MAGNITUDE_PARTS: dict[str, int] = {
     "occurrences": 1_000_000,
     "killed": 10_000_000,
     "injured": 10_000_000,
+    "missing": 10_000_000,
+    "detained": 10_000_000,
+    "displaced": 100_000_000,
 }
+MAGNITUDE_FLAGS = ("civilians",)
 
 
 # A NamedTuple, not a dataclass: this is imported at every command's start-up, and making a
@@ -80,6 +90,19 @@ class ReportField(NamedTuple):
 
 
 F = ReportField
+# Version 2's new choices.
+OUTCOMES = ("carried_out", "not_carried_out", "condition_not_met", "withdrawn", "pending")
+EVIDENCE_KINDS = (
+    "video",
+    "image",
+    "audio",
+    "document",
+    "web_page",
+    "social_post",
+    "satellite_image",
+    "dataset",
+    "other",
+)
 _TYPE = F("type", "type", required=True)
 _INCIDENT = F("incident", "slug", required=True)
 _REPORT = F(
@@ -112,16 +135,21 @@ _REFERS_TO = F(
     help="Id of a report this one is about; repeat for several.",
 )
 _CAMEO = F("cameo", "cameo")
+_SUPERSEDES = F(
+    "supersedes",
+    "report_ids",
+    help="Id of an earlier statement by the same side that this one replaces; repeat.",
+)
 _NOTE = F("note", "summary")
 _REASON = F("reason", "summary", required=True)
+_SPEAKER = F("speaker", "name", help="The person who spoke, if not the actor itself.")
+_ON_BEHALF_OF = F("on_behalf_of", "name", help="Whom the speaker spoke for.")
 # What an actor's statement carries: who said it, in whose name, the words, when, from where.
-_STATEMENT = (
-    _BY,
-    F("speaker", "name", help="The person who spoke, if not the actor itself."),
-    F("on_behalf_of", "name", help="Whom the speaker spoke for."),
-    _QUOTE,
-    _STATED_AT,
-    _SOURCES,
+_STATEMENT = (_BY, _SPEAKER, _ON_BEHALF_OF, _QUOTE, _STATED_AT, _SOURCES)
+# An analyst's finding (version 2): who made it and when it was made or published.
+_ANALYST_BY = _BY.optional()._replace(help="The analyst or body who made this finding.")
+_FOUND_AT = _STATED_AT._replace(
+    help="When the finding was made or published (ISO 8601: 2017, 2017-09, 2017-09-21T14:05Z)."
 )
 
 # Each report type's fields, in the order of its lines' keys (and of its events' fields).
@@ -139,6 +167,22 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("occurred_from", "time"),
         F("occurred_to", "time"),
         F("description", "text"),
+        # Version 2: ACLED's place and time keys.
+        F("country", "country", help="ISO 3166-1 alpha-2 code (SY)."),
+        F("admin1", "title", help="First-level administrative division (governorate)."),
+        F("admin2", "title", help="Second-level administrative division (district)."),
+        F(
+            "geo_precision",
+            "integer",
+            bounds=(1, 3),
+            help="1 exact place, 2 near it or within the district, 3 only the region (ACLED).",
+        ),
+        F(
+            "time_precision",
+            "integer",
+            bounds=(1, 3),
+            help="1 the day is known, 2 the week, 3 only the month (ACLED).",
+        ),
     ),
     "claim": (
         *_ABOUT,
@@ -150,6 +194,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("targets", "names", help="Alleged target; repeat for several."),
         _CAMEO,
         F("magnitude", "magnitude"),
+        _SUPERSEDES,
     ),
     "warning": (
         *_ABOUT,
@@ -162,6 +207,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("threatened_action", "summary"),
         F("channel", "name"),
         _CAMEO,
+        _SUPERSEDES,
     ),
     "denial": (
         *_ABOUT,
@@ -171,6 +217,9 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _SUMMARY,
         F("scope", "choice", choices=("occurred", "attribution", "details", "magnitude")),
         F("counter_claim", "summary"),
+        F("reason", "summary", help="Why the denier says so."),
+        _CAMEO,
+        _SUPERSEDES,
     ),
     "corroboration": (
         *_ABOUT,
@@ -187,6 +236,9 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _QUOTE,
         _STATED_AT,
         _SOURCES,
+        _SPEAKER,
+        _ON_BEHALF_OF,
+        F("confidence", "choice", choices=("low", "moderate", "high")),
     ),
     "discrepancy": (
         *_ABOUT,
@@ -201,6 +253,8 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
             help='One version of the detail: "VALUE <= OUTLET, OUTLET" or a JSON object; ≥ 2.',
         ),
         _NOTE,
+        _ANALYST_BY,
+        _FOUND_AT,
     ),
     "assessment": (
         *_ABOUT,
@@ -210,6 +264,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("credibility", "integer", required=True, bounds=(1, 6)),
         F("rationale", "summary"),
         _BY.optional(),
+        _FOUND_AT,
     ),
     "verdict": (
         *_ABOUT,
@@ -218,6 +273,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("status", "choice", required=True, choices=("confirmed", "refuted", "unverifiable")),
         _REASON,
         _BY.optional(),
+        _FOUND_AT,
     ),
     "retraction": (
         *_ABOUT,
@@ -227,6 +283,9 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         _REASON.optional(),
         _STATED_AT,
         _SOURCES,
+        _SPEAKER,
+        _ON_BEHALF_OF,
+        _QUOTE,
     ),
     "correction": (
         *_ABOUT,
@@ -241,6 +300,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         ),
         F("void", "true", help="Stop counting the referenced report in current-state views."),
         _BY.optional(),
+        _FOUND_AT,
     ),
     "link": (
         *_ABOUT,
@@ -253,6 +313,44 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
             choices=("context_for", "follows", "same_as", "part_of", "cited_as_justification"),
         ),
         _NOTE,
+        _ANALYST_BY,
+        _FOUND_AT,
+    ),
+    # Version 2.
+    "outcome": (
+        *_ABOUT,
+        _TYPE,
+        _REFERS_TO._replace(help="Id of the warning this is the outcome of; repeat for several."),
+        F("outcome", "choice", required=True, choices=OUTCOMES),
+        _BY.optional(),
+        F("other", "slug", help="The incident where the warning was carried out."),
+        _REASON.optional(),
+        _SPEAKER,
+        _ON_BEHALF_OF,
+        _QUOTE,
+        _STATED_AT,
+        _SOURCES,
+    ),
+    "evidence": (
+        *_ABOUT,
+        _TYPE,
+        F("kind", "choice", required=True, choices=EVIDENCE_KINDS),
+        F("url", "url", help="Where the material was found (at least one of url, sha256)."),
+        F("sha256", "sha256", help="SHA-256 of the captured material (64 lowercase hex)."),
+        F("title", "title"),
+        F("archived_url", "url", help="A preserved copy (e.g. web.archive.org)."),
+        F("media_type", "media_type", help="MIME type of the material (video/mp4)."),
+        F("bytes", "integer", bounds=(0, 2**53 - 1), help="Size of the material in bytes."),
+        F("captured_at", "time"),
+        F("captured_by", "name"),
+        F("published_at", "time"),
+        F("author", "name", help="Who made or first published the material."),
+        F("deleted_at", "time", help="When the material was removed at its source."),
+        F("supports", "report_ids", help="Id of a report the material supports; repeat."),
+        F("contradicts", "report_ids", help="Id of a report the material contradicts; repeat."),
+        _NOTE,
+        _ANALYST_BY,
+        _FOUND_AT,
     ),
 }
 
@@ -296,11 +394,15 @@ REPORT_TYPES = tuple(DECLARED)
 
 # Assertions: the reports whose status the views derive (docs/format.md, "Status of an assertion").
 ASSERTION_TYPES = frozenset({"claim", "warning"})
-# Reports made by an identifiable actor: the only ones that can be retracted by that actor.
+# Reports made by an identifiable actor (version 1: the only ones a retraction could name; a
+# retraction may now take back any of `STATEMENT_TYPES`).
 STATED_TYPES = ASSERTION_TYPES | {"denial", "corroboration"}
 # Reports whose `by` is a party to the incident, with a provenance chain (an analyst's
 # assessment or verdict is neither).
 PARTY_TYPES = STATED_TYPES | {"retraction"}
+# Statements: what parties said (version 2: every one takes the statement keys). A retraction
+# may take back any of them.
+STATEMENT_TYPES = PARTY_TYPES | {"outcome"}
 
 # Report types whose validated lines are plain JSON for hashing: no float anywhere (only an
 # incident's lat/lon are floats), no free-form object (only a correction's `changes`), every

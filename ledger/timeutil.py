@@ -72,6 +72,12 @@ def earliest_instant(text: str) -> str:
     return format_utc(parse_earliest(text))
 
 
+@functools.lru_cache(maxsize=8192)
+def latest_instant(text: str) -> str:
+    """The latest instant of a time string (`parse_latest`), as sortable UTC text."""
+    return format_utc(parse_latest(text))
+
+
 def format_utc(moment: datetime) -> str:
     """Fixed-width UTC text, so that string order is time order (also in SQL)."""
     if moment.tzinfo is not UTC:

@@ -75,6 +75,15 @@ def claim(**changes: Any) -> dict[str, Any]:
     return data
 
 
+EVIDENCE: dict[str, Any] = {
+    "type": "evidence",
+    "incident": "inc-a",
+    "report": "e1",
+    "kind": "video",
+    "sha256": "ab" * 32,
+}
+
+
 def incident(**changes: Any) -> dict[str, Any]:
     """A second valid incident, inc-h, with `changes` applied."""
     return {
@@ -793,6 +802,38 @@ def corpus() -> list[Case]:
             "field rule has looked at it when the content is fingerprinted",
             dumps(correction | {"changes": {"summary": "Fire \ud800"}}, ascii_only=True),
             field="changes.summary",
+        ),
+        # -- version 2: outcomes and evidence ---------------------------------------------------
+        refused(
+            "outcome-of-a-claim.jsonl",
+            "an outcome is of a warning: a claim has none",
+            dumps(
+                {"type": "outcome", "incident": "inc-a", "refers_to": "c1", "outcome": "pending"}
+            ),
+            line=3,
+        ),
+        refused(
+            "evidence-supporting-an-unknown-report.jsonl",
+            "evidence may only bear on reports that exist",
+            dumps(EVIDENCE | {"supports": ["c1", "no-such-report"]}),
+            line=3,
+        ),
+        bad(
+            "evidence-without-url-or-hash.jsonl",
+            "evidence that says neither where the material is nor what it hashes to",
+            dumps({k: v for k, v in EVIDENCE.items() if k != "sha256"}),
+        ),
+        bad(
+            "evidence-sha256-in-uppercase.jsonl",
+            "a SHA-256 in uppercase hex: one spelling per hash, or the same file looks like two",
+            dumps(EVIDENCE | {"sha256": "AB" * 32}),
+            field="sha256",
+        ),
+        bad(
+            "evidence-supports-with-path-traversal.jsonl",
+            "a path in place of a report id in `supports`",
+            dumps(EVIDENCE | {"supports": ["../../etc/passwd"]}),
+            field="supports.0",
         ),
         # -- accepted and stored verbatim -------------------------------------------------------
         stored(

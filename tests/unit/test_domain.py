@@ -59,6 +59,8 @@ EVENT_NAMES = {
     "retraction": "Retracted",
     "correction": "Corrected",
     "link": "Linked",
+    "outcome": "OutcomeReported",
+    "evidence": "EvidenceCited",
 }
 
 
@@ -213,6 +215,13 @@ REPORTS: dict[str, dict[str, Any]] = {
         "report": "context-link",
         "other": OTHER,
         "relation": "context_for",
+    },
+    "evidence": {
+        "type": "evidence",
+        "report": "strike-video",
+        "kind": "video",
+        "sha256": "ab" * 32,
+        "supports": ["mod-shelling"],
     },
 }
 
@@ -406,6 +415,10 @@ def test_a_reference_to_an_incident_slug_is_not_a_report(desk: Desk, shelling: I
         desk.file(shelling, {**REPORTS["denial"], "refers_to": [INC]})
 
 
+# What a retraction may take back (version 2): every statement, a retraction and an outcome too.
+_STATEMENTS = "claim, corroboration, denial, outcome, retraction, warning"
+
+
 @pytest.mark.parametrize(
     ("report_type", "target_type", "allowed"),
     [
@@ -415,15 +428,15 @@ def test_a_reference_to_an_incident_slug_is_not_a_report(desk: Desk, shelling: I
         ("corroboration", "link", "claim, warning"),
         ("verdict", "verdict", "claim, warning"),
         ("verdict", "denial", "claim, warning"),
-        ("retraction", "assessment", "claim, corroboration, denial, warning"),
-        ("retraction", "verdict", "claim, corroboration, denial, warning"),
-        ("retraction", "discrepancy", "claim, corroboration, denial, warning"),
-        ("retraction", "retraction", "claim, corroboration, denial, warning"),
+        ("retraction", "assessment", _STATEMENTS),
+        ("retraction", "verdict", _STATEMENTS),
+        ("retraction", "discrepancy", _STATEMENTS),
+        ("retraction", "link", _STATEMENTS),
         (
             "correction",
             "correction",
-            "assessment, claim, corroboration, denial, discrepancy, link, retraction, verdict, "
-            "warning",
+            "assessment, claim, corroboration, denial, discrepancy, evidence, link, outcome, "
+            "retraction, verdict, warning",
         ),
     ],
 )
@@ -926,3 +939,89 @@ def test_building_an_event_with_an_unknown_or_missing_field_raises_as_the_constr
         new_event(ClaimMade, {**values, "nonsense": 1})
     with pytest.raises(TypeError, match="missing"):
         new_event(ClaimMade, values)
+
+
+# -- version 2: outcomes and evidence -------------------------------------------------------
+
+
+def test_an_outcome_refers_to_warnings_only(desk: Desk, shelling: Incident) -> None:
+    desk.file(shelling, REPORTS["warning"])
+    outcome = {"type": "outcome", "refers_to": ["mod-warning"], "outcome": "carried_out"}
+    event = desk.file(shelling, {**outcome, "report": "warning-outcome", "other": OTHER})
+    assert event is not None and type(event).TOPIC == "incident-ledger:Incident.OutcomeReported"  # type: ignore[attr-defined]
+    with pytest.raises(InvalidReference, match="must refer to a warning"):
+        desk.file(shelling, {**outcome, "refers_to": ["mod-shelling"]})
+
+
+def test_an_outcome_names_an_incident_that_exists(desk: Desk, shelling: Incident) -> None:
+    desk.file(shelling, REPORTS["warning"])
+    outcome = {"type": "outcome", "refers_to": ["mod-warning"], "outcome": "carried_out"}
+    with pytest.raises(DomainRuleViolation, match="other names incident 'nowhere'"):
+        desk.file(shelling, {**outcome, "other": "nowhere"})
+
+
+@pytest.mark.parametrize("key", ["supports", "contradicts"])
+def test_evidence_bears_only_on_reports_that_exist(
+    desk: Desk, shelling: Incident, key: str
+) -> None:
+    data = {**REPORTS["evidence"], "supports": None, key: ["mod-shelling", "no-such-report"]}
+    before = snapshot(shelling)
+    with pytest.raises(ReportNotFound, match=f"{key} names report 'no-such-report'"):
+        desk.file(shelling, {k: v for k, v in data.items() if v is not None})
+    assert snapshot(shelling) == before
+
+
+def test_supersedes_names_earlier_statements_that_exist(desk: Desk, shelling: Incident) -> None:
+    revised = claim("mod-revised", supersedes=["mod-shelling"])
+    assert desk.file(shelling, revised) is not None
+    with pytest.raises(ReportNotFound, match="supersedes names report 'ghost'"):
+        desk.file(shelling, claim("mod-revised-2", supersedes=["ghost"]))
+    desk.file(shelling, REPORTS["assessment"])
+    with pytest.raises(InvalidReference, match="only a statement can be superseded"):
+        desk.file(shelling, claim("mod-revised-3", supersedes=["mod-assessment"]))
+
+
+# -- version-1 events replay under the version-2 classes --------------------------------------
+
+# The keys version 2 added to existing event classes: an event stored by version 1 has none.
+V2_KEYS = {
+    "incident": {"country", "admin1", "admin2", "geo_precision", "time_precision"},
+    "claim": {"supersedes"},
+    "warning": {"supersedes"},
+    "denial": {"reason", "cameo", "supersedes"},
+    "corroboration": {"speaker", "on_behalf_of", "confidence"},
+    "retraction": {"speaker", "on_behalf_of", "quote"},
+    "discrepancy": {"by", "stated_at"},
+    "assessment": {"stated_at"},
+    "verdict": {"stated_at"},
+    "correction": {"stated_at"},
+    "link": {"by", "stated_at"},
+}
+
+
+def test_events_stored_in_the_version_1_shape_replay_and_verify(
+    desk: Desk, shelling: Incident
+) -> None:
+    # Store each event as version 1 did (without the keys version 2 added), read it back with
+    # the version-2 classes: same type, same fields, and its hash still verifies.
+    from eventsourcing.persistence import DatetimeAsISO, Mapper
+
+    from ledger.store.transcoder import OrjsonTranscoder
+
+    transcoder = OrjsonTranscoder()
+    transcoder.register(DatetimeAsISO())
+    mapper: Mapper[str] = Mapper(transcoder=transcoder)
+    events = [e for e in full_history(desk, shelling) if e.report_type in V2_KEYS]
+    assert {e.report_type for e in events} == set(V2_KEYS)
+    for event in events:
+        stored = mapper.to_stored_event(event)
+        state = transcoder.decode(stored.state)
+        assert V2_KEYS[event.report_type] <= set(state), event.report_type
+        v1_state = {k: v for k, v in state.items() if k not in V2_KEYS[event.report_type]}
+        v1_stored = dataclasses.replace(stored, state=transcoder.encode(v1_state))
+        replayed = mapper.to_domain_event(v1_stored)
+        assert type(replayed) is type(event)
+        assert replayed.fields() == event.fields()
+        assert replayed.hash == event.hash == event_hash(replayed.content())
+        for key in V2_KEYS[event.report_type]:
+            assert getattr(replayed, key) is None

@@ -75,7 +75,7 @@ def _schema_nodes(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield node
         stack.extend(node.get("properties", {}).values())
         stack.extend(node.get("$defs", {}).values())
-        stack.extend(node.get("anyOf", []) + node.get("prefixItems", []))
+        stack.extend(node.get("anyOf", []) + node.get("oneOf", []) + node.get("prefixItems", []))
         for key in ("items", "additionalProperties"):
             if isinstance(node.get(key), dict):
                 stack.append(node[key])
@@ -96,7 +96,7 @@ def _not_plain_because(report_type: str) -> list[str]:
             node.get("minimum", -(2**64)) >= -(2**53) and node.get("maximum", 2**64) <= 2**53
         ):
             reasons.append("an unbounded integer")
-        if kind is None and not {"$ref", "anyOf", "const", "enum"} & set(node):
+        if kind is None and not {"$ref", "anyOf", "oneOf", "const", "enum"} & set(node):
             reasons.append("a value of any type")
     return reasons
 

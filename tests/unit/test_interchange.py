@@ -90,6 +90,18 @@ MINIMAL: dict[str, dict[str, Any]] = {
         "void": True,
     },
     "link": {"type": "link", "incident": "inc", "other": "airstrike", "relation": "context_for"},
+    "outcome": {
+        "type": "outcome",
+        "incident": "inc",
+        "refers_to": ["mod-warning"],
+        "outcome": "not_carried_out",
+    },
+    "evidence": {
+        "type": "evidence",
+        "incident": "inc",
+        "kind": "video",
+        "url": "https://example.org/strike.mp4",
+    },
 }
 
 # Required keys per type besides `type` and `incident`, as DOMAIN.md's table lists them
@@ -106,6 +118,8 @@ REQUIRED: dict[str, set[str]] = {
     "retraction": {"refers_to", "by"},
     "correction": {"refers_to", "reason"},
     "link": {"other", "relation"},
+    "outcome": {"refers_to", "outcome"},
+    "evidence": {"kind"},  # and at least one of url, sha256: see its own test
 }
 
 SOURCE = {
@@ -127,6 +141,11 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "occurred_from": "2017-09",
         "occurred_to": "2017-09-21",
         "description": "Mortar and rocket fire, twice.",
+        "country": "SY",
+        "admin1": "Deir ez-Zor",
+        "admin2": "Deir ez-Zor",
+        "geo_precision": 2,
+        "time_precision": 1,
     },
     "claim": {
         "report": "mod-shelling",
@@ -140,6 +159,7 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "sources": [{"outlet": "TASS", "kind": "wire"}, SOURCE],
         "cameo": "194",
         "magnitude": {"occurrences": 2, "killed": 0, "injured": 6},
+        "supersedes": ["mod-shelling-first"],
     },
     "warning": {
         "report": "mod-warning",
@@ -153,6 +173,7 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "stated_at": "2017-09-21",
         "sources": [SOURCE],
         "cameo": "1384",
+        "supersedes": ["mod-warning-first"],
     },
     "denial": {
         "report": "sdf-denial",
@@ -163,6 +184,9 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "quote": "at least 7 km",
         "stated_at": "2017-09-21",
         "sources": [SOURCE],
+        "reason": "At least 7 km of IS-held territory separates us",
+        "cameo": "016",
+        "supersedes": ["sdf-first-denial"],
     },
     "corroboration": {
         "report": "monitor-saw-it",
@@ -171,22 +195,68 @@ _OWN_OPTIONAL: dict[str, dict[str, Any]] = {
         "quote": "we saw the shelling",
         "stated_at": "2017-09-22",
         "sources": [SOURCE],
+        "speaker": "Rami Abdulrahman",
+        "on_behalf_of": "Syrian Observatory for Human Rights",
+        "confidence": "moderate",
     },
-    "discrepancy": {"report": "bank-discrepancy", "note": "Outlets disagree on the bank"},
+    "discrepancy": {
+        "report": "bank-discrepancy",
+        "note": "Outlets disagree on the bank",
+        "by": "Analyst desk",
+        "stated_at": "2017-09-24",
+    },
     "assessment": {
         "report": "mod-assessment",
         "rationale": "Single-source ministry statement",
         "by": "Analyst desk",
+        "stated_at": "2017-09-24",
     },
-    "verdict": {"report": "mod-verdict", "by": "Analyst desk"},
+    "verdict": {"report": "mod-verdict", "by": "Analyst desk", "stated_at": "2017-11"},
     "retraction": {
         "report": "mod-retraction",
         "reason": "Withdrawn",
         "stated_at": "2017-09-23",
         "sources": [SOURCE],
+        "speaker": "Maj Gen Igor Konashenkov",
+        "on_behalf_of": "Russian Ministry of Defence",
+        "quote": "we withdraw it",
     },
-    "correction": {"report": "fix-1", "by": "Analyst desk"},
-    "link": {"report": "link-1", "note": "The warning cites the airstrike"},
+    "correction": {"report": "fix-1", "by": "Analyst desk", "stated_at": "2017-09-25"},
+    "outcome": {
+        "report": "warning-outcome",
+        "by": "Russian Ministry of Defence",
+        "other": "airstrike",
+        "reason": "Strikes followed on 22 Sept",
+        "speaker": "Maj Gen Igor Konashenkov",
+        "on_behalf_of": "Russian Ministry of Defence",
+        "quote": "we struck back",
+        "stated_at": "2017-09-22",
+        "sources": [SOURCE],
+    },
+    "evidence": {
+        "report": "strike-video",
+        "sha256": "a" * 64,
+        "title": "Video of the strike",
+        "archived_url": "https://web.archive.org/web/2017/https://example.org/strike.mp4",
+        "media_type": "video/mp4",
+        "bytes": 1_048_576,
+        "captured_at": "2017-09-22T10:00Z",
+        "captured_by": "Analyst desk",
+        "published_at": "2017-09-21",
+        "author": "Local activist",
+        "deleted_at": "2017-09-23",
+        "supports": ["mod-shelling"],
+        "contradicts": ["sdf-denial"],
+        "note": "Shows fire from the eastern bank",
+        "by": "Analyst desk",
+        "stated_at": "2017-09-22",
+    },
+    "link": {
+        "report": "link-1",
+        "note": "The warning cites the airstrike",
+        "by": "Analyst desk",
+        "stated_at": "2017-09-25",
+    },
 }
 OPTIONAL = {t: {"recorded_by": "Analyst desk", **keys} for t, keys in _OWN_OPTIONAL.items()}
 
@@ -241,6 +311,7 @@ def test_the_documented_optional_keys_are_all_the_other_keys(report_type: str) -
     optional = {name for name, info in model.model_fields.items() if not info.is_required()}
     extra = {"changes"} if report_type == "correction" else set()
     extra |= {"void"} if report_type == "correction" else set()
+    extra |= {"url"} if report_type == "evidence" else set()  # in MINIMAL: one of url, sha256
     assert optional == set(OPTIONAL[report_type]) | extra
 
 
@@ -1094,3 +1165,159 @@ def test_the_first_problem_of_several_is_reported() -> None:
     # Check one line with several problems gets one message (the first, in key order).
     data = {"type": "claim", "incident": "Bad Slug", "by": "", "summary": "s"}
     assert message_for(data) == f"line 7, field 'incident': {SLUG_PROBLEM}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "problem"),
+    [
+        ({"url": None}, None, "give at least one of 'url' or 'sha256'"),
+        ({"sha256": "A" * 64}, "sha256", "string should match pattern"),
+        ({"sha256": "a" * 63}, "sha256", "string should match pattern"),
+        ({"kind": "photo"}, "kind", "input should be"),
+        ({"bytes": -1}, "bytes", "greater than or equal to 0"),
+        ({"supports": []}, "supports", "at least 1 item"),
+        ({"supports": ["Not A Slug"]}, "supports.0", SLUG_PROBLEM),
+        ({"media_type": "video"}, "media_type", "string should match pattern"),
+        ({"archived_url": "ftp://x"}, "archived_url", "string should match pattern"),
+    ],
+)
+def test_evidence_lines_are_refused_with_the_field_named(
+    changes: dict[str, Any], field: str | None, problem: str
+) -> None:
+    data = {**MINIMAL["evidence"], **changes}
+    error = refusal(line({k: v for k, v in data.items() if v is not None}))
+    assert error.field == field
+    assert problem.lower() in error.problem.lower()
+
+
+def test_evidence_with_only_a_hash_is_valid() -> None:
+    data = {k: v for k, v in MINIMAL["evidence"].items() if k != "url"}
+    assert report_fields(parse_line(line({**data, "sha256": "0" * 64}))) == {
+        **data,
+        "sha256": "0" * 64,
+    }
+
+
+@pytest.mark.parametrize("value", ["carried out", "done", "Pending", ""])
+def test_an_outcome_outside_the_list_is_refused(value: str) -> None:
+    error = refusal(line(with_keys("outcome", outcome=value)))
+    assert error.field == "outcome"
+
+
+# -- version 2: hop keys ------------------------------------------------------------------
+
+
+def _claim_with(*hops: dict[str, Any]) -> dict[str, Any]:
+    return with_keys("claim", sources=list(hops))
+
+
+def test_every_version_2_hop_key_is_accepted_and_kept() -> None:
+    hop = {
+        "outlet": "Al Jazeera",
+        "kind": "social",
+        "via": 0,
+        "title": "Russia warns US",
+        "language": "ar-SY",
+        "archived_url": "https://web.archive.org/web/2017/https://aljazeera.net/x",
+        "sha256": "0f" * 32,
+        "deleted_at": "2017-09-30",
+    }
+    data = _claim_with({"outlet": "TASS", "kind": "document"}, {"outlet": "AP"}, hop)
+    assert report_fields(parse_line(line(data)))["sources"][2] == hop
+
+
+@pytest.mark.parametrize(
+    ("hops", "problem"),
+    [
+        ([{"outlet": "TASS", "via": 0}], "hop 0's via must be an earlier hop's index (none"),
+        ([{"outlet": "TASS"}, {"outlet": "AP", "via": 1}], "hop 1's via must be an earlier"),
+        ([{"outlet": "TASS"}, {"outlet": "AP", "via": 5}], "(0 to 0)"),
+    ],
+)
+def test_via_must_name_an_earlier_hop(hops: list[dict[str, Any]], problem: str) -> None:
+    error = refusal(line(_claim_with(*hops)))
+    assert error.field == "sources"
+    assert problem in error.problem
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("via", -1),
+        ("via", "0"),
+        ("language", "english language"),
+        ("language", "e"),
+        ("sha256", "0F" * 32),
+        ("archived_url", "javascript:alert(1)"),
+        ("deleted_at", "yesterday"),
+        ("title", ""),
+    ],
+)
+def test_bad_version_2_hop_values_are_refused_naming_the_key(key: str, value: Any) -> None:
+    error = refusal(line(_claim_with({"outlet": "TASS", key: value})))
+    assert error.field == f"sources.0.{key}"
+
+
+# -- version 2: magnitude ranges ------------------------------------------------------------
+
+
+def test_a_magnitude_takes_ranges_new_counts_and_civilians() -> None:
+    magnitude = {
+        "killed": {"low": 100, "best": 150, "high": 300},
+        "injured": {"best": 6},
+        "missing": 3,
+        "detained": {"low": 10, "high": 12},
+        "displaced": 40_000,
+        "civilians": True,
+    }
+    assert (
+        report_fields(parse_line(line(with_keys("claim", magnitude=magnitude))))["magnitude"]
+        == magnitude
+    )
+
+
+@pytest.mark.parametrize(
+    ("magnitude", "field", "problem"),
+    [
+        ({"killed": {}}, "magnitude.killed", "at least one of low, best, high"),
+        ({"killed": {"low": 300, "high": 100}}, "magnitude.killed", "low ≤ best ≤ high"),
+        ({"killed": {"best": 5, "high": 4}}, "magnitude.killed", "low ≤ best ≤ high"),
+        ({"killed": {"low": -1}}, "magnitude.killed.low", "greater than or equal to 0"),
+        ({"killed": {"low": 1, "likely": 2}}, "magnitude.killed.likely", "unknown key"),
+        ({"killed": {"low": "1"}}, "magnitude.killed.low", "valid integer"),
+        ({"occurrences": {"high": 1_000_001}}, "magnitude.occurrences.high", "less than"),
+        ({"killed": [100, 300]}, "magnitude.killed", "valid integer"),
+        ({"civilians": "yes"}, "magnitude.civilians", "valid boolean"),
+    ],
+)
+def test_bad_magnitude_ranges_are_refused_naming_the_count(
+    magnitude: dict[str, Any], field: str, problem: str
+) -> None:
+    error = refusal(line(with_keys("claim", magnitude=magnitude)))
+    assert error.field == field
+    assert problem in error.problem.lower()
+
+
+# -- version 2: incident place and time, confidence, supersedes -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("report_type", "key", "value"),
+    [
+        ("incident", "country", "sy"),
+        ("incident", "country", "SYR"),
+        ("incident", "geo_precision", 0),
+        ("incident", "geo_precision", 4),
+        ("incident", "time_precision", "1"),
+        ("incident", "admin1", ""),
+        ("corroboration", "confidence", "certain"),
+        ("claim", "supersedes", []),
+        ("claim", "supersedes", "mod-shelling"),
+        ("denial", "supersedes", ["Not A Slug"]),
+    ],
+)
+def test_bad_version_2_keys_are_refused_naming_the_key(
+    report_type: str, key: str, value: Any
+) -> None:
+    error = refusal(line(with_keys(report_type, **{key: value})))
+    assert error.field is not None and error.field.split(".")[0] == key
