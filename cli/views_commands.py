@@ -31,8 +31,10 @@ class Status(StrEnum):
     unverified = "unverified"
     corroborated = "corroborated"
     unverifiable = "unverifiable"
+    acknowledged = "acknowledged"
     confirmed = "confirmed"
     refuted = "refuted"
+    superseded = "superseded"
     retracted = "retracted"
     open = "open"
 
