@@ -25,6 +25,7 @@ import orjson
 
 from ledger.fold import INCIDENT_STATUS_ORDER, fold
 from ledger.records import Cut
+from ledger.status_rules import INCIDENT_ASSERTION_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections.queries import read_connection
@@ -124,7 +125,10 @@ def _since(db: Connection, new: list[dict[str, Any]], since: Cut) -> tuple[State
     before.update(folded)
     statuses: dict[str, list[str]] = {}
     for (incident, _), state in before.items():
-        statuses.setdefault(incident, []).append(state[0])
+        # An incident's status is its claims' and warnings' (denials are assertions too, but
+        # do not count there: version 2's rule, as the fold applies it).
+        if state[1] in INCIDENT_ASSERTION_TYPES:
+            statuses.setdefault(incident, []).append(state[0])
     for (incident, report), state in after.items():
         if report is None and incident not in fresh:  # the incident was open before the cut
             held = statuses.get(incident, [])

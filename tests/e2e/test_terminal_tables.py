@@ -89,7 +89,7 @@ def test_report_claims_right_aligns_numbers(db: str, demo: dict[int, str], width
     header = next(line for line in lines if line.lstrip().startswith("report"))
     end = header.index("denials") + len("denials")
     rows = [line for line in lines if DATE.search(line)]
-    assert len(rows) == 4
+    assert len(rows) == 6  # 4 claims and warnings, 2 denials (assertions in version 2)
     # The last digit of every count sits under the header's last letter.
     assert all(line[end - 1].isdigit() and line[end - 2] == " " for line in rows), rows
     for status in ("disputed", "unverified"):
@@ -102,6 +102,8 @@ def test_report_claims_right_aligns_numbers(db: str, demo: dict[int, str], width
                 *IDS,
                 "mod-retaliation-warning",
                 "mod-special-forces-deployed",
+                "mod-airstrike-denial",
+                "sdf-shelling-denial",
             }
             for line in rows
         )

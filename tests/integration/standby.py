@@ -167,10 +167,14 @@ class Cluster:
         """Return once the standby has replayed everything the primary has written so far."""
         import psycopg
 
-        with psycopg.connect(self.primary.url(dbname), autocommit=True) as primary:
+        # WAL positions are the cluster's, not a database's: poll through `postgres`, which the
+        # standby has from its base backup. A database just created on the primary may not
+        # exist on the standby yet, which is what this waits for.
+        del dbname
+        with psycopg.connect(self.primary.url("postgres"), autocommit=True) as primary:
             (target,) = primary.execute("SELECT pg_current_wal_lsn()").fetchone()  # type: ignore[misc]
         deadline = time.monotonic() + timeout
-        with psycopg.connect(self.standby.url(dbname), autocommit=True) as standby:
+        with psycopg.connect(self.standby.url("postgres"), autocommit=True) as standby:
             while True:
                 (caught_up,) = standby.execute(  # type: ignore[misc]
                     "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [target]
