@@ -32,6 +32,7 @@ real wait, so a slow machine makes these tests slower, never red.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from uuid import uuid4
 
@@ -71,7 +72,8 @@ class _OnTheLedgersDatabase:
 
     def create_recorder(self) -> ApplicationRecorder:
         app = IncidentLedger(resolve(self.url), lock_timeout=_WAIT_S)
-        self.addCleanup(app.close)  # type: ignore[attr-defined]
+        threads_before = set(threading.enumerate())
+        self.addCleanup(_close_after_threads, app, threads_before)  # type: ignore[attr-defined]
         recorder = app.recorder
         assert type(recorder) is self.recorder_class
         datastore = recorder.datastore  # type: ignore[attr-defined]
@@ -83,6 +85,19 @@ class _OnTheLedgersDatabase:
             datastore.pool.resize(1, _PG_CONNECTIONS)
             datastore.pool.timeout = _WAIT_S
         return recorder
+
+
+def _close_after_threads(app: IncidentLedger, threads_before: set[threading.Thread]) -> None:
+    """Close the ledger once the threads a test started have ended.
+
+    The library's concurrent tests tell their reader threads to stop but return without joining
+    them, so a reader may still be inside a query when the test's clean-up runs; closing the
+    pool under it closes a SQLite connection another thread is using, which crashes the
+    interpreter (a segmentation fault, seen in CI). Each reader ends within one query."""
+    for thread in set(threading.enumerate()) - threads_before:
+        if thread is not threading.current_thread():
+            thread.join(timeout=_WAIT_S)
+    app.close()
 
 
 class _OnSQLite(_OnTheLedgersDatabase):
