@@ -17,6 +17,7 @@ from cli import (
     audit_commands,
     changes_commands,
     db_commands,
+    evidence_commands,
     html_commands,
     integrity_commands,
     io_commands,
@@ -116,6 +117,7 @@ io_commands.register(app)
 read_commands.register(app)
 admin_commands.register(app)
 integrity_commands.register(app)
+evidence_commands.register(app)
 audit_commands.register(app)
 search_commands.register(app)
 changes_commands.register(app)

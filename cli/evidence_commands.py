@@ -1,0 +1,271 @@
+"""`ledger attach` (store a file and append its evidence report) and `ledger evidence` (give a
+stored file back, or list the evidence): the evidence store (ledger/evidence.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from cli.context import fail, guarded, open_ledger, say, settings, usage_error
+from cli.output import Format, emit
+from cli.output_files import ForceOption, check_output
+from cli.report_commands import _choices
+from ledger.errors import EXIT_INTEGRITY
+from ledger.report_fields import EVIDENCE_KINDS
+
+if TYPE_CHECKING:
+    from ledger.evidence_store import EvidenceStore
+
+EvidenceDirOption = Annotated[
+    Optional[Path],  # noqa: UP045 - Typer needs a runtime type here
+    typer.Option(
+        "--evidence-dir",
+        envvar="LEDGER_EVIDENCE_DIR",
+        help="The evidence store [default: beside a SQLite ledger, LEDGER.evidence/; a "
+        "PostgreSQL ledger needs one].",
+        show_default=False,
+    ),
+]
+_Kind = _choices("kind", EVIDENCE_KINDS)
+LIST_COLUMNS = (
+    "report",
+    "incident",
+    "kind",
+    "title",
+    "sha256",
+    "bytes",
+    "media_type",
+    "url",
+    "supports",
+    "contradicts",
+    "stored",
+)
+
+
+def evidence_store_of(folder: Path | None) -> EvidenceStore:
+    from ledger.evidence import evidence_store
+
+    return evidence_store(settings().store, folder)
+
+
+@guarded
+def attach_command(
+    incident: Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="The file to store.", show_default=False)],
+    supports: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--supports", help="Id of a report it supports; repeat.", show_default=False),
+    ] = None,
+    contradicts: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--contradicts", help="Id of a report it contradicts; repeat.", show_default=False
+        ),
+    ] = None,
+    kind: Annotated[
+        Optional[_Kind],  # type: ignore[valid-type]  # noqa: UP045
+        typer.Option("--kind", help="What it is [default: from its media type].", show_default=False),
+    ] = None,
+    url: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--url", help="Where the material was found.", show_default=False),
+    ] = None,
+    captured_at: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--captured-at", help="When it was captured.", show_default=False),
+    ] = None,
+    captured_by: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--captured-by", help="Who captured it.", show_default=False),
+    ] = None,
+    title: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--title", help="A title for it.", show_default=False),
+    ] = None,
+    media_type: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--media-type", help="MIME type [default: guessed from its name].", show_default=False
+        ),
+    ] = None,
+    report: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--report", help="The report's id [default: from its content].", show_default=False),
+    ] = None,
+    note: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--note", help="A note on it.", show_default=False),
+    ] = None,
+    evidence_dir: EvidenceDirOption = None,
+    no_project: Annotated[
+        bool, typer.Option("--no-project", help="Skip bringing the projections up to date.")
+    ] = False,
+) -> None:
+    """Store a file in the evidence store (content-addressed, write-once) and record its
+    `evidence` report with its sha256, bytes and media type. The same file with the same
+    details again adds nothing; a refused report stores nothing.
+
+    Example:
+
+        ledger attach deir-ez-zor-shelling-2017-09 strike.mp4 --supports mod-shelling
+    """
+    from cli.writing import option_error, write_options
+    from ledger.evidence import attach
+    from ledger.importing import append_report
+    from ledger.interchange import InvalidLine
+
+    store = evidence_store_of(evidence_dir)
+    given: dict[str, Any] = {
+        "report": report,
+        "kind": kind.value if isinstance(kind, Enum) else None,
+        "url": url,
+        "captured_at": captured_at,
+        "captured_by": captured_by,
+        "title": title,
+        "media_type": media_type,
+        "note": note,
+        "supports": supports or None,
+        "contradicts": contradicts or None,
+    }
+    fields = {k: v for k, v in given.items() if v is not None}
+    options = write_options(project=not no_project)
+    try:
+        attached = attach(
+            settings().store,
+            store,
+            incident,
+            file,
+            fields,
+            lambda line: append_report(settings().store, line, **options),
+        )
+    except InvalidLine as e:
+        raise option_error(e) from None
+    if attached.report is None:
+        say(f"already recorded: nothing added (sha256 {attached.sha256})")
+    else:
+        typer.echo(attached.report)
+        say(
+            f"recorded evidence '{attached.report}' in {incident}: {attached.bytes} byte(s), "
+            f"{attached.media_type}, sha256 {attached.sha256}"
+        )
+    if attached.stored:
+        say(f"stored {store.path_of(attached.sha256)}")
+    if attached.projection_warning:
+        say(attached.projection_warning)
+
+
+@guarded
+def evidence_command(
+    report: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="An evidence report's id.", show_default=False),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="Where to write the file.", show_default=False),
+    ] = None,
+    force: ForceOption = False,
+    listing: Annotated[
+        bool, typer.Option("--list", help="List every evidence item and whether it is stored.")
+    ] = False,
+    incident: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--incident", "-i", help="With --list: only this incident (repeatable)."),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format (--list).")] = (
+        Format.table
+    ),
+    evidence_dir: EvidenceDirOption = None,
+) -> None:
+    """Give a stored evidence file back, checking its hash on the way (exit 3 if it was
+    altered); or list the evidence with --list.
+
+    Example:
+
+        ledger evidence evidence-1a2b3c4d5e6f7a8b -o strike.mp4
+    """
+    if listing:
+        if report is not None or output is not None:
+            raise usage_error("--list takes no REPORT and no --output")
+        _list(incident or [], fmt, evidence_dir)
+        return
+    if report is None or output is None:
+        raise usage_error("give REPORT and --output FILE (or --list)")
+    _give_back(report, output, force, evidence_dir)
+
+
+def _give_back(report: str, output: Path, force: bool, folder: Path | None) -> None:
+    from ledger.errors import DomainRuleViolation
+    from ledger.evidence import evidence_records
+
+    store = evidence_store_of(folder)
+    check_output(output, force=force, label="--output")
+    if output.resolve().is_relative_to(store.root.resolve()):
+        raise usage_error(f"--output: {str(output)!r} is inside the evidence store")
+    ledger = open_ledger()
+    entry = ledger.find_reports([report]).get(report)
+    if entry is None:
+        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
+    _, current = evidence_records(ledger, [entry.incident])
+    record = current.get(report)
+    if record is None:
+        raise DomainRuleViolation(f"report '{report}' is not a (live) evidence report")
+    sha256 = record.get("sha256")
+    if not sha256:
+        raise DomainRuleViolation(f"evidence '{report}' names no file (only a URL)")
+    # Written beside the target and renamed over it only once the hash matched: an altered
+    # object never reaches the output's name.
+    temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as out:
+            digest = store.copy_out(sha256, out.write)
+        if digest != sha256:
+            raise fail(
+                f"stored evidence for '{report}' was altered: it hashes to {digest}, the log "
+                f"says {sha256}; nothing written",
+                EXIT_INTEGRITY,
+            )
+        os.replace(temporary, output)
+    except OSError as e:
+        raise usage_error(f"cannot write {str(output)!r}: {e.strerror}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+    say(f"wrote {output} ({sha256})")
+
+
+def _list(incidents: list[str], fmt: Format, folder: Path | None) -> None:
+    from ledger.errors import IncidentNotFound, InvalidInput
+    from ledger.evidence import evidence_records
+
+    ledger = open_ledger()
+    missing = set(incidents) - ledger.recorder.existing_incidents(incidents)  # type: ignore[attr-defined]
+    if missing:
+        raise IncidentNotFound(sorted(missing)[0])
+    try:
+        store: EvidenceStore | None = evidence_store_of(folder)
+    except InvalidInput:  # PostgreSQL without a store: the listing says "unknown"
+        store = None
+    _, current = evidence_records(ledger, incidents)
+    rows = []
+    for record in sorted(current.values(), key=lambda r: r["position"]):
+        sha256 = record.get("sha256")
+        row = {c: record.get(c) for c in LIST_COLUMNS}
+        row["supports"] = record.get("supports") or []
+        row["contradicts"] = record.get("contradicts") or []
+        # Whether the store holds the file is the filesystem's, not the log's: looked up now.
+        row["stored"] = None if store is None else bool(sha256) and store.contains(sha256)
+        rows.append(row)
+    emit(rows, LIST_COLUMNS, fmt, "evidence")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("attach")(attach_command)
+    app.command("evidence")(evidence_command)
