@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from cli import terminal
-from cli.context import guarded, open_ledger, usage_error
+from cli.context import guarded, open_ledger, say, settings, usage_error
+from cli.evidence_commands import EvidenceDirOption
 from cli.output import RecordFormat, emit_json, print_table
 from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy, make_cut
 from cli.terminal import PagerOption, WideOption
@@ -136,6 +138,16 @@ def export_command(
             "claimreview (JSON-LD).",
         ),
     ] = "jsonl",
+    with_evidence: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--with-evidence",
+            help="Also copy the stored files the exported evidence names into this folder "
+            "(as sha256/ab/abcdef..., each checked against its hash).",
+            show_default=False,
+        ),
+    ] = None,
+    evidence_dir: EvidenceDirOption = None,
 ) -> None:
     """Export the log as JSON Lines: re-importable reports, or full events with their hashes.
 
@@ -163,8 +175,35 @@ def export_command(
         pieces = export(open_ledger(), incident, fmt)
     else:
         raise usage_error(f"--format must be one of {', '.join((*FORMATS, 'acled'))}")
+    if with_evidence is not None:
+        # Before the export is written: a refused folder or an altered file leaves stdout empty.
+        _copy_evidence(with_evidence, incident or [], evidence_dir)
     for piece in pieces:
         sys.stdout.write(piece)
+
+
+def _copy_evidence(folder: Path, incidents: list[str], store_folder: Path | None) -> None:
+    from cli.evidence_commands import evidence_store_of
+    from ledger.evidence import export_files, named_files
+
+    store = evidence_store_of(store_folder)
+    target = folder.resolve()
+    root = store.root.resolve()
+    if target.is_relative_to(root) or settings().store.owns(target):
+        raise usage_error(
+            f"--with-evidence: {str(folder)!r} is inside the evidence store or the ledger's own"
+        )
+    if target.exists() and not target.is_dir():
+        raise usage_error(f"--with-evidence: {str(folder)!r} is not a folder")
+    files = named_files(open_ledger(), incidents)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        copied, missing = export_files(store, files, target)
+    except OSError as e:
+        raise usage_error(f"--with-evidence: cannot write {str(folder)!r}: {e.strerror}") from None
+    say(f"copied {copied} evidence file(s) to {folder}")
+    if missing:
+        say(f"note: {missing} evidence file(s) the export names are not in the store")
 
 
 def register(app: typer.Typer) -> None:

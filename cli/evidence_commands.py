@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -70,7 +69,9 @@ def attach_command(
     ] = None,
     kind: Annotated[
         Optional[_Kind],  # type: ignore[valid-type]  # noqa: UP045
-        typer.Option("--kind", help="What it is [default: from its media type].", show_default=False),
+        typer.Option(
+            "--kind", help="What it is [default: from its media type].", show_default=False
+        ),
     ] = None,
     url: Annotated[
         Optional[str],  # noqa: UP045
@@ -96,7 +97,9 @@ def attach_command(
     ] = None,
     report: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--report", help="The report's id [default: from its content].", show_default=False),
+        typer.Option(
+            "--report", help="The report's id [default: from its content].", show_default=False
+        ),
     ] = None,
     note: Annotated[
         Optional[str],  # noqa: UP045
@@ -123,7 +126,7 @@ def attach_command(
     store = evidence_store_of(evidence_dir)
     given: dict[str, Any] = {
         "report": report,
-        "kind": kind.value if isinstance(kind, Enum) else None,
+        "kind": getattr(kind, "value", None),  # an Enum member of EVIDENCE_KINDS
         "url": url,
         "captured_at": captured_at,
         "captured_by": captured_by,
@@ -261,7 +264,7 @@ def _list(incidents: list[str], fmt: Format, folder: Path | None) -> None:
         row["supports"] = record.get("supports") or []
         row["contradicts"] = record.get("contradicts") or []
         # Whether the store holds the file is the filesystem's, not the log's: looked up now.
-        row["stored"] = None if store is None else bool(sha256) and store.contains(sha256)
+        row["stored"] = None if store is None else bool(sha256) and store.contains(str(sha256))
         rows.append(row)
     emit(rows, LIST_COLUMNS, fmt, "evidence")
 

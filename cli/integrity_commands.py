@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from cli import terminal
 from cli.context import fail, guarded, open_ledger, say, settings, usage_error
+from cli.evidence_commands import EvidenceDirOption
 from cli.output import RecordFormat, emit_json, print_table
 from cli.output_files import ForceOption, check_output, write_outputs
 from ledger.errors import EXIT_INTEGRITY
@@ -79,12 +81,21 @@ def verify_command(
             "list every stored row that differs.",
         ),
     ] = False,
+    require_evidence: Annotated[
+        bool,
+        typer.Option(
+            "--require-evidence",
+            help="A stored file an evidence report names that is missing is a problem too "
+            "(else it is listed as a note).",
+        ),
+    ] = False,
+    evidence_dir: EvidenceDirOption = None,
     fmt: Annotated[
         RecordFormat, typer.Option("--format", "-f", help="Output format.")
     ] = RecordFormat.table,
 ) -> None:
-    """Re-hash every event, check every chain link, version and seal, and the report index;
-    exit 3 on any problem.
+    """Re-hash every event, check every chain link, version and seal, and the report index,
+    and re-hash every stored file an evidence report names; exit 3 on any problem.
 
     Example:
 
@@ -100,8 +111,12 @@ def verify_command(
         raise usage_error("--root must be 64 hexadecimal characters")
     check = load_signature_check(public_key) if public_key else None
     expected = (root, size) if root is not None and size is not None else None
-    ledger = open_ledger()
     store = settings().store
+    if require_evidence and store.backend != "sqlite" and evidence_dir is None:
+        raise usage_error(
+            "--require-evidence on a PostgreSQL ledger needs --evidence-dir or LEDGER_EVIDENCE_DIR"
+        )
+    ledger = open_ledger()
     index = IndexCheck(ledger.recorder)  # type: ignore[arg-type]
     if store.backend == "sqlite":
         # Each process reads the ranges of the log it examines: this one only follows chains.
@@ -128,6 +143,8 @@ def verify_command(
     )
     if views:
         summary += _check_views(ledger, result)
+    evidence = _check_evidence(ledger, result, evidence_dir, require_evidence)
+    summary += evidence.summary
     if fmt is RecordFormat.json:
         emit_json(
             {
@@ -138,6 +155,8 @@ def verify_command(
                 **({"actors": result.actors} if result.actors else {}),
                 "seals": result.seals,
                 "signatures": result.signatures,
+                # Named only when the log names evidence files: older output stays as it was.
+                **evidence.as_json(),
                 "findings": [f.as_dict() for f in result.findings],
             }
         )
@@ -165,6 +184,67 @@ def _check_views(ledger: IncidentLedger, result: Verification) -> str:
         problem = f"view {difference.table} row {difference.key}: {difference.problem}"
         result.findings.append(Finding(None, None, None, problem))
     return f", {check.rows} view row(s) at position {check.position}"
+
+
+@dataclass
+class _EvidenceCheck:
+    files: int = 0
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    unchecked: bool = False  # PostgreSQL without a store named: nothing to re-hash
+
+    @property
+    def summary(self) -> str:
+        if not self.files:
+            return ""
+        if self.unchecked:
+            return f", {self.files} evidence file(s) not checked (no --evidence-dir)"
+        return f", {self.files} evidence file(s)" + (
+            f" ({len(self.missing)} not stored)" if self.missing else ""
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        if not self.files:
+            return {}
+        return {
+            "evidence_files": self.files,
+            "evidence_checked": not self.unchecked,
+            "missing_evidence": self.missing,
+        }
+
+
+def _check_evidence(
+    ledger: IncidentLedger, result: Verification, folder: Path | None, require: bool
+) -> _EvidenceCheck:
+    """Re-hash each stored file the log names: altered or truncated is a finding; missing is
+    a note, or a finding with --require-evidence. A report with only a URL names no file."""
+    from cli.evidence_commands import evidence_store_of
+    from ledger.errors import InvalidInput
+    from ledger.evidence import check_files, named_files
+    from ledger.integrity import Finding
+
+    files = named_files(ledger)
+    outcome = _EvidenceCheck(files=len(files))
+    if not files:
+        return outcome
+    try:
+        store = evidence_store_of(folder)
+    except InvalidInput:  # PostgreSQL, no store named, not required (checked before)
+        outcome.unchecked = True
+        say(f"note: {len(files)} evidence file(s) not checked: give --evidence-dir")
+        return outcome
+    for named, checked in check_files(store, files):
+        if checked.state == "ok":
+            continue
+        problem = f"evidence {named.sha256} of report '{named.report}': {checked.problem}"
+        if checked.state == "missing":
+            outcome.missing.append(
+                {"report": named.report, "incident": named.incident, "sha256": named.sha256}
+            )
+            if not require:
+                say(f"note: {problem}")
+                continue
+        result.findings.append(Finding(named.position, named.incident, None, problem))
+    return outcome
 
 
 def _is_hex32(text: str) -> bool:

@@ -202,7 +202,9 @@ def named_files(ledger: IncidentLedger, incidents: Sequence[str] | None = None) 
     return list(named.values())
 
 
-def check_files(store: EvidenceStore, files: Iterable[NamedFile]) -> list[tuple[NamedFile, ObjectCheck]]:
+def check_files(
+    store: EvidenceStore, files: Iterable[NamedFile]
+) -> list[tuple[NamedFile, ObjectCheck]]:
     """Re-hash each named file once (a file named by several reports is read once)."""
     checks: dict[tuple[str, int | None], ObjectCheck] = {}
     results = []

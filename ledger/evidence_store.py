@@ -127,14 +127,14 @@ class EvidenceStore:
         except FileNotFoundError:
             return ObjectCheck(sha256, "missing", "not in the evidence store")
         except OSError as e:
-            return ObjectCheck(sha256, "altered", f"cannot be read: {e.strerror}")
+            return ObjectCheck(sha256, "altered", f"unreadable: {e.strerror}")
         with handle:
             digest, stored = _copy_hashing(handle, None)
         if digest == sha256 and (size is None or stored == size):
             return ObjectCheck(sha256, "ok")
         if size is not None and stored < size:
-            return ObjectCheck(sha256, "truncated", f"holds {stored} of {size} byte(s)")
-        return ObjectCheck(sha256, "altered", f"its content hashes to {digest}")
+            return ObjectCheck(sha256, "truncated", f"truncated: holds {stored} of {size} byte(s)")
+        return ObjectCheck(sha256, "altered", f"altered: its content hashes to {digest}")
 
     def copy_out(self, sha256: str, write: Callable[[bytes], object]) -> str:
         """Stream an object to `write`, hashing it on the way; its digest (the caller compares
@@ -142,7 +142,9 @@ class EvidenceStore:
         try:
             handle = self.path_of(sha256).open("rb", buffering=0)
         except FileNotFoundError:
-            raise InvalidInput(f"evidence {sha256} is not in the store {str(self.root)!r}") from None
+            raise InvalidInput(
+                f"evidence {sha256} is not in the store {str(self.root)!r}"
+            ) from None
         with handle:
             digest, _ = _copy_hashing(handle, write)
         return digest
