@@ -172,21 +172,34 @@ def open_source(source: Path) -> BinaryIO:
 
 
 def _copy_hashing(source: BinaryIO, write: Callable[[bytes], object] | None) -> tuple[str, int]:
-    """Read `source` to its end in 1 MiB chunks into one reused buffer (constant memory),
-    hashing each chunk and passing it to `write`: the file is read once."""
+    """Read `source` to its end in 1 MiB chunks into a reused buffer (constant memory), hashing
+    each chunk and passing it to `write`: the file is read once. With a `write`, each chunk is
+    hashed on a second thread while it is written (hashlib and the write both release the GIL
+    on big buffers), so an attach costs about the longer of the two, not their sum."""
     digest = hashlib.sha256()
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
     size = 0
-    while True:
-        n = source.readinto(view)  # type: ignore[attr-defined]
-        if not n:
-            break
-        chunk = view[:n]
-        digest.update(chunk)  # hashlib releases the GIL for big chunks
+    with contextlib.ExitStack() as stack:
+        hasher = None
         if write is not None:
-            _write_all(write, chunk)
-        size += n
+            from concurrent.futures import ThreadPoolExecutor
+
+            hasher = stack.enter_context(ThreadPoolExecutor(1, "evidence-hash"))
+        while True:
+            n = source.readinto(view)  # type: ignore[attr-defined]
+            if not n:
+                break
+            chunk = view[:n]
+            if hasher is None or write is None:
+                digest.update(chunk)
+            else:
+                hashed = hasher.submit(digest.update, chunk)
+                try:
+                    _write_all(write, chunk)
+                finally:
+                    hashed.result()  # the buffer is reused only once the hash has read it
+            size += n
     return digest.hexdigest(), size
 
 
