@@ -32,6 +32,7 @@ from ledger.view_rows import (
     as_list,
     claim_rows,
     dispute_rows,
+    evidence_rows,
     link_rows,
     provenance_chain_rows,
     provenance_rows,
@@ -243,6 +244,7 @@ def fold(
         "provenance": lambda: provenance_rows(ledger),
         "provenance_chains": lambda: provenance_chain_rows(ledger),
         "links": lambda: link_rows(ledger),
+        "evidence": lambda: evidence_rows(ledger),
         "timeline": lambda: timeline_rows(ledger, timeline_of),
     }
     if not shaped:

@@ -27,7 +27,8 @@ ACTOR_COUNTS = (
 # dataclass costs about a millisecond (it compiles its methods), a NamedTuple a tenth of that.
 class ViewColumn(NamedTuple):
     name: str
-    kind: str = "text"  # text, integer, position (a log position: 64-bit), float or boolean
+    # text, integer, position (64-bit: a log position, or a file's size), float or boolean
+    kind: str = "text"
     required: bool = False  # NOT NULL
     key: bool = False  # part of the primary key (so required)
     unique: bool = False
@@ -183,6 +184,29 @@ VIEWS: tuple[View, ...] = (
         "One row per link between incidents.",
         (_key("report"), _req("incident"), _req("other"), _req("relation"), _opt("note")),
         indexes=(("links_incident_idx", "incident"), ("links_other_idx", "other")),
+    ),
+    View(
+        # The file's presence in the store is the filesystem's, not the log's: not a column
+        # (`ledger evidence --list` looks it up when it lists). Revision 0006.
+        "evidence",
+        "One row per live evidence item: the material's hash, size, type and what it bears on.",
+        (
+            _key("report"),
+            _req("incident"),
+            _req("kind"),
+            _opt("title"),
+            _opt("sha256"),
+            _opt("bytes", "position"),  # 64-bit: a size reaches 2^53 - 1
+            _opt("media_type"),
+            _opt("url"),
+            _opt("archived_url"),
+            _opt("captured_at"),
+            _req("supports"),
+            _req("contradicts"),
+            _req("corrected", "boolean"),
+            _req("position", "position"),
+        ),
+        indexes=(("evidence_incident_idx", "incident"), ("evidence_sha256_idx", "sha256")),
     ),
     View(
         "timeline",

@@ -317,6 +317,30 @@ def link_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     )
 
 
+def evidence_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "report": r.id,
+            "incident": r.incident,
+            "kind": r.get("kind"),
+            "title": r.get("title"),
+            "sha256": r.get("sha256"),
+            "bytes": r.get("bytes"),
+            "media_type": r.get("media_type"),
+            "url": r.get("url"),
+            "archived_url": r.get("archived_url"),
+            "captured_at": r.get("captured_at"),
+            "supports": _json_list(r.get("supports")),
+            "contradicts": _json_list(r.get("contradicts")),
+            "corrected": r.corrected,
+            "position": r.position,
+        }
+        for r in ledger.live()
+        if r.type == "evidence"
+    ]
+    return sorted(rows, key=lambda row: (_text(row["incident"]), row["position"]))
+
+
 def timeline_rows(ledger: _Ledger, only: Collection[str] | None) -> list[dict[str, Any]]:
     # The log itself, voided reports included, so an audit can see what was struck and when;
     # values are the current (corrected) ones, flagged by `corrected`.

@@ -40,6 +40,7 @@ LIST_COLUMNS: dict[str, frozenset[str]] = {
     "timeline": frozenset({"refers_to"}),
     "actor_tallies": frozenset({"reports"}),
     "provenance_chains": frozenset({"chain"}),
+    "evidence": frozenset({"supports", "contradicts"}),
 }
 
 # Whole-number and floating-point columns (every other column holds text, or a boolean above).

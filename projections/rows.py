@@ -30,7 +30,7 @@ from projections.staleness import PROJECTION
 
 # The tables whose rows belong to one incident: a catch-up replaces a touched incident's rows.
 INCIDENT_SCOPED = (
-    "incidents", "claims", "disputes", "provenance_chains", "links", "actor_tallies"
+    "incidents", "claims", "disputes", "provenance_chains", "links", "evidence", "actor_tallies"
 )  # fmt: skip
 # What a catch-up takes from the fold; `actors` is summed from `actor_tallies` instead.
 FOLDED = (*INCIDENT_SCOPED, "timeline")
