@@ -4,6 +4,7 @@ that writes and stores nothing, export --with-evidence, and the output guard."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -184,6 +185,40 @@ def test_evidence_with_only_a_url_needs_no_stored_file(run: Run) -> None:
     cited = run("cite", INCIDENT, "--kind", "video", "--url", "https://example.org/v.mp4")
     assert cited.exit_code == EXIT_OK, cited.output
     assert run("verify", "--require-evidence").exit_code == EXIT_OK
+    (row,) = json.loads(run("evidence", "--list", "-f", "json").stdout)
+    assert row["url"] == "https://example.org/v.mp4" and row["stored"] is False
+
+
+def _view_rows(db_url: str) -> list[tuple[object, ...]]:
+    from ledger.store.config import resolve
+
+    config = resolve(db_url)
+    sql = "SELECT report, incident, sha256, bytes, media_type, supports FROM evidence"
+    if config.backend == "sqlite":
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(config.sqlite_file)) as connection:
+            return list(connection.execute(sql).fetchall())
+    with config.connect_postgres() as connection:
+        return list(connection.execute(sql).fetchall())
+
+
+def test_the_evidence_view_holds_what_the_log_says(run: Run, db_url: str, clip: Path) -> None:
+    import hashlib
+
+    report = _attach(run, clip)
+    digest = hashlib.sha256(clip.read_bytes()).hexdigest()
+    expected = (report, INCIDENT, digest, clip.stat().st_size, "video/mp4", '["mod-shelling"]')
+    assert _view_rows(db_url) == [expected]
+    assert run("verify", "--views").exit_code == EXIT_OK
+    # A correction of its hash is what the view shows, and what verify then looks for.
+    corrected = run(
+        "correct", INCIDENT, "--refers-to", report, "--reason", "wrong file",
+        "--change", f"sha256={'a' * 64}",
+    )  # fmt: skip
+    assert corrected.exit_code == EXIT_OK, corrected.output
+    assert _view_rows(db_url)[0][2] == "a" * 64
+    assert run("verify", "--require-evidence").exit_code == EXIT_INTEGRITY
 
 
 @pytest.mark.parametrize(
