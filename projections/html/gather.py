@@ -99,6 +99,7 @@ class _Projected:
     claims: list[Row]
     hops: dict[str, list[Hop]]
     links: list[Row]
+    evidence: list[Row]
 
 
 def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected:
@@ -122,7 +123,7 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
     )
     for row in _rows(connection, hop_query):
         hops.setdefault(str(row["report"]), []).append(_hop(row))
-    claims, links = schema.claims, schema.links
+    claims, links, evidence = schema.claims, schema.links, schema.evidence
     return _Projected(
         incidents=_rows(connection, chosen),
         entries={str(r["report"]): _entry(r) for r in entry_rows},
@@ -136,6 +137,9 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
             connection,
             select(links).where(links.c.incident.in_(slugs)).order_by(links.c.report),
         ),
+        # All of it: an item may bear on a report of another incident, and evidence is few
+        # rows beside the reports it bears on.
+        evidence=_rows(connection, select(evidence).order_by(evidence.c.position)),
     )
 
 
@@ -194,6 +198,11 @@ class _Index:
         self.links: dict[str, list[Row]] = defaultdict(list)
         for link in projected.links:
             self.links[str(link["incident"])].append(link)
+        self.evidence: dict[str, list[tuple[str, Row]]] = defaultdict(list)
+        for item in projected.evidence:
+            for relation in ("supports", "contradicts"):
+                for target in dict.fromkeys(json.loads(item[relation] or "[]")):
+                    self.evidence[str(target)].append((relation, item))
         self.records = {str(r["report"]): r for r in records}
         self.children: dict[str, list[str]] = defaultdict(list)  # from the log's refers_to
         for record in records:
@@ -230,6 +239,7 @@ class _Index:
             referrers=referrers,
             referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
         )
+        view.evidence = self.evidence.get(report, [])
         touched = self.touching(report)
         view.history = history(touched, report)
         view.stated_statuses = stated_statuses(touched, report)

@@ -81,6 +81,8 @@ class AssertionView:
     referrer_hops: dict[str, list[Hop]]
     history: list[Step] = field(default_factory=list)
     stated_statuses: list[tuple[str | None, str]] = field(default_factory=list)
+    # ("supports" or "contradicts", an `evidence` view row) for each item bearing on it.
+    evidence: list[tuple[str, Row]] = field(default_factory=list)
 
     @property
     def report(self) -> str:

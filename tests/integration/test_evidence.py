@@ -321,3 +321,19 @@ def test_attach_and_verify_through_the_installed_entry_point(tmp_path: Path, cli
     damaged = cli("verify", "--format", "json")
     assert damaged.returncode == EXIT_INTEGRITY
     assert "truncated" in json.loads(damaged.stdout)["findings"][0]["problem"]
+
+
+def test_the_html_report_shows_evidence_beside_what_it_bears_on(
+    run: Run, clip: Path, tmp_path: Path
+) -> None:
+    import hashlib
+
+    report = _attach(run, clip, "--title", "Strike video")
+    out = tmp_path / "report.html"
+    result = run("report", "html", "-o", str(out))
+    assert result.exit_code == EXIT_OK, result.output
+    page = out.read_text(encoding="utf-8")
+    section = page[page.index('id="report-mod-shelling"') :]
+    section = section[: section.index("</article>")]
+    assert "Evidence" in section and report in section and "Strike video" in section
+    assert hashlib.sha256(clip.read_bytes()).hexdigest() in section
