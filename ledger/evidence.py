@@ -148,18 +148,26 @@ def evidence_records(
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """Every `evidence` record in log order (as recorded), and each evidence report's current
     record (corrections applied, voided ones left out). Only evidence and correction events are
-    decoded: their topics say which they are."""
+    read: their topics say which they are."""
     from ledger.current import corrected_records
 
     wanted = set(incidents or ())
+    topics = [topic for topic, type_ in TYPE_BY_TOPIC.items() if type_ in _WANTED_TYPES]
     records: list[dict[str, Any]] = []
-    for batch in ledger.iter_notifications(batch=5_000):
+    position: int | None = None
+    while True:
+        # Filtered by topic in the database: the other events' states never leave it.
+        batch = ledger.recorder.select_notifications(
+            start=position, limit=5_000, topics=topics, inclusive_of_start=False
+        )
+        if not batch:
+            break
+        position = batch[-1].id
         for n in batch:
-            if TYPE_BY_TOPIC.get(n.topic) not in _WANTED_TYPES:
-                continue
-            if wanted and n.originator_id not in wanted:
-                continue
-            records.append(to_record(n.id, ledger.decode(n)))
+            if TYPE_BY_TOPIC.get(n.topic) in _WANTED_TYPES and (
+                not wanted or n.originator_id in wanted
+            ):
+                records.append(to_record(n.id, ledger.decode(n)))
     evidence = [r for r in records if r["type"] == "evidence"]
     ids = {r["report"] for r in evidence}
     # Corrections of other reports are left to the views: only evidence is wanted here.
