@@ -95,6 +95,7 @@ def attach(
     `append` is `ledger.importing.append_report` with the write's options bound."""
     from ledger.interchange import validate_report
 
+    fields = dict(fields)  # the caller's stays as given
     media_type = fields.pop("media_type", None) or guess_media_type(source)
     line: dict[str, Any] = {
         "type": "evidence",
@@ -123,9 +124,11 @@ def attach(
 def _check_references(config: StoreConfig, incident: str, line: dict[str, Any]) -> None:
     """The incident and the reports the line bears on exist (the append checks them again,
     under its lock: this only spares a copy that would be thrown away)."""
-    from ledger.opening import has_schema, open_ledger
+    from ledger.opening import open_ledger
+    from ledger.store import schema_check
 
-    if not has_schema(config):
+    # No ledger yet: no incident (a ledger at an older revision is open_ledger's to name).
+    if schema_check.revision(config) is None:
         raise IncidentNotFound(incident)
     with contextlib.closing(open_ledger(config)) as ledger:
         if not ledger.recorder.existing_incidents([incident]):  # type: ignore[attr-defined]

@@ -337,3 +337,13 @@ def test_the_html_report_shows_evidence_beside_what_it_bears_on(
     section = section[: section.index("</article>")]
     assert "Evidence" in section and report in section and "Strike video" in section
     assert hashlib.sha256(clip.read_bytes()).hexdigest() in section
+
+
+def test_attaching_to_a_ledger_that_does_not_exist_creates_nothing(
+    tmp_path: Path, clip: Path
+) -> None:
+    db = tmp_path / "new" / "ledger.db"
+    db.parent.mkdir()
+    result = run_plain(str(db), "attach", INCIDENT, str(clip))
+    _one_line_error(result, EXIT_REFUSED)
+    assert list(db.parent.iterdir()) == []
