@@ -81,6 +81,15 @@ class AssertionView:
     referrer_hops: dict[str, list[Hop]]
     history: list[Step] = field(default_factory=list)
     stated_statuses: list[tuple[str | None, str]] = field(default_factory=list)
+    # Reports touching it that no longer count: id -> "retracted" or "voided".
+    withdrawn: dict[str, str] = field(default_factory=dict)
+
+    def bearing(self, entry: Entry) -> str:
+        """How an evidence report bears on this assertion: supports, contradicts or cites."""
+        for key in ("supports", "contradicts"):
+            if self.report in (entry.data.get(key) or ()):
+                return key
+        return "cites"
 
     @property
     def report(self) -> str:
@@ -100,6 +109,14 @@ class IncidentView:
     def slug(self) -> str:
         return str(self.row["incident"])
 
+    @property
+    def withdrawn(self) -> dict[str, str]:
+        """Reports on its timeline that no longer count: id -> "retracted" or "voided"."""
+        found = {e.report: "voided" for e in self.entries if e.voided}
+        for assertion in self.assertions:
+            found.update(assertion.withdrawn)
+        return found
+
 
 @dataclass(frozen=True)
 class SealState:
@@ -113,6 +130,9 @@ class SealState:
 
 @dataclass
 class ReportData:
+    """The page's content. For a site's index, `incidents` holds views with only their
+    overview row: the incident pages' views are gathered batch by batch (gather_site)."""
+
     incidents: list[IncidentView]
     verification: Verification
     last_seal: SealState | None

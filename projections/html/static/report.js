@@ -1,4 +1,5 @@
 (function () {
+  // Sortable tables: a button in each head cell sorts the rows by that column's data-sort.
   var tables = document.querySelectorAll("table.sortable");
   Array.prototype.forEach.call(tables, function (table) {
     var heads = table.tHead.rows[0].cells;
@@ -25,4 +26,29 @@
       });
     });
   });
+  // The index's filter: shown only when this script runs; without it the full table stays.
+  var form = document.getElementById("filters");
+  var table = document.getElementById("overview-table");
+  if (!form || !table) { return; }
+  form.hidden = false;
+  var search = document.getElementById("filter-text");
+  var status = document.getElementById("filter-status");
+  var shown = document.getElementById("filter-count");
+  function apply() {
+    var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var wanted = status.value;
+    var count = 0;
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      var text = row.textContent.toLowerCase();
+      var ok = (!wanted || row.getAttribute("data-status") === wanted) &&
+        words.every(function (w) { return text.indexOf(w) !== -1; });
+      row.hidden = !ok;
+      if (ok) { count += 1; }
+    });
+    shown.textContent = count + " shown";
+  }
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  search.addEventListener("input", apply);
+  status.addEventListener("change", apply);
+  apply();
 })();
