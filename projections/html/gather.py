@@ -199,6 +199,14 @@ class _Index:
         self.claims: dict[str, list[Row]] = defaultdict(list)
         for claim in projected.claims:
             self.claims[str(claim["incident"])].append(claim)
+        # Evidence names what it bears on in `supports`/`contradicts`, not in `refers_to`, so
+        # the reference index does not list it among an assertion's referrers.
+        self.evidence: dict[str, list[str]] = defaultdict(list)
+        for entry in projected.entries.values():
+            if entry.type == "evidence":
+                for key in ("supports", "contradicts"):
+                    for target in dict.fromkeys(entry.data.get(key) or ()):
+                        self.evidence[str(target)].append(entry.report)
         self.links: dict[str, list[Row]] = defaultdict(list)
         for link in projected.links:
             self.links[str(link["incident"])].append(link)
@@ -228,7 +236,7 @@ class _Index:
 
     def assertion(self, claim: Row) -> AssertionView:
         report = str(claim["report"])
-        sources = dict.fromkeys(self.referrers.get(report, ()))
+        sources = dict.fromkeys([*self.referrers.get(report, ()), *self.evidence.get(report, ())])
         entries = self.projected.entries
         referrers = sorted((entries[s] for s in sources if s in entries), key=lambda e: e.sort_key)
         hops = self.projected.hops

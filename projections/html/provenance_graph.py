@@ -23,6 +23,7 @@ from projections.html.svg import (
     entry_title,
     link,
     mark_of,
+    num,
     plain,
     safe_url,
     svg,
@@ -53,7 +54,7 @@ class _Box:
 
     @property
     def height(self) -> float:
-        return sum(_STYLES[style][2] for style, _ in self.lines) + _PAD + 4
+        return sum(_STYLES[style][2] for style, _ in self.lines) + _PAD + 8
 
 
 def _box(parts: list[tuple[str, str]], max_width: float, min_width: float = _MIN_W) -> _Box:
@@ -220,13 +221,15 @@ def provenance_svg(assertion: AssertionView) -> Markup:
     body.append(_draw_box(claim, 0, claim_y, claim.height, "assertion-node"))
     top = refs_y
     columns = min(len(refs), per_row)
-    for row, row_h in zip(rows, heights, strict=True):
+    edges, boxes = [], []
+    for number, (row, row_h) in enumerate(zip(rows, heights, strict=True)):
         for column, box in enumerate(row):
             x = column * (_REF_W + _REF_GAP)
-            target = claim_w * (column + 1) / (columns + 1)
-            body.append(_edge(box, x + _REF_W / 2, top, target, claim_y + claim.height))
-            body.append(_draw_box(box, x, top, row_h))
+            target = (claim_w * (column + 1) / (columns + 1), claim_y + claim.height + 2)
+            edges.append(_edge(box, _route(x, top, number, refs_y), target))
+            boxes.append(_draw_box(box, x, top, row_h))
         top += row_h + _ROW_GAP
+    body += edges + boxes  # boxes last: nothing is drawn over a box
     return svg(
         width,
         height,
@@ -238,26 +241,38 @@ def provenance_svg(assertion: AssertionView) -> Markup:
     )
 
 
-def _edge(box: _Box, x: float, y: float, target_x: float, target_y: float) -> str:
+def _route(x: float, top: float, row: int, refs_y: float) -> list[tuple[float, float]]:
+    """An arrow's way up from a box at (x, top) in row `row`: straight from the first row; from
+    a later one up into the gutter above its row, sideways into the gutter left of its column,
+    and up that gutter past the rows above, so it never crosses another box. Each row's arrows
+    keep a lane of their own in the gutters."""
+    start = (x + _REF_W / 2, top)
+    if row == 0:
+        return [start]
+    lane = min(row * 4.0, _REF_GAP / 2 - 2)
+    above = top - _ROW_GAP / 2 + lane
+    side = x - _REF_GAP / 2 + lane
+    return [start, (start[0], above), (side, above), (side, refs_y - _ROW_GAP / 2 + lane)]
+
+
+def _edge(box: _Box, route: list[tuple[float, float]], target: tuple[float, float]) -> str:
     """An arrow from a report's box up to the assertion; grey and dashed when withdrawn."""
     color = WITHDRAWN if box.state else box.color
     kind = "withdrawn" if box.state else box.kind
+    points = [*route, target]
+    path = "M" + "L".join(f"{num(px)} {num(py)}" for px, py in points)
     return el(
-        "g",
-        {"class": "ref-edge", "data-state": box.state},
-        el(
-            "line",
-            {
-                "x1": x,
-                "y1": y,
-                "x2": target_x,
-                "y2": target_y + 2.0,
-                "stroke": color,
-                "stroke-width": 1.8,
-                "stroke-dasharray": "5 3" if box.state else None,
-                "marker-end": f"url(#arrow-{kind})",
-            },
-        ),
+        "path",
+        {
+            "d": path,
+            "class": "ref-edge",
+            "data-state": box.state,
+            "fill": "none",
+            "stroke": color,
+            "stroke-width": 1.8,
+            "stroke-dasharray": "5 3" if box.state else None,
+            "marker-end": f"url(#arrow-{kind})",
+        },
     )
 
 

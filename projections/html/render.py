@@ -121,6 +121,7 @@ class _Page:
             "status_rank": lambda status: rank.get(status, len(rank)),
             "json_list": lambda text: json.loads(text or "[]"),
             "safe_url": safe_url,
+            "when": _when,
             "href": href,
             "timeline": self.timeline,
             "graph": provenance_svg,
@@ -132,6 +133,17 @@ class _Page:
         if self.on_progress is not None:
             self.on_progress(self.drawn, len(self.slugs))
         return drawing
+
+
+def _when(value: object) -> Markup:
+    """A time for a table cell: it may wrap between date and time, never inside either (a
+    cell wrapping at every hyphen reads 2019- / 07- / 22)."""
+    if not value:
+        return Markup("—")
+    day, sep, rest = str(value).partition("T")
+    if not sep:
+        return Markup('<span class="nw">{}</span>').format(day)
+    return Markup('<span class="nw">{}</span><wbr><span class="nw">T{}</span>').format(day, rest)
 
 
 def render(data: ReportData, on_progress: Progress | None = None) -> str:

@@ -19,6 +19,8 @@ from projections.html.model import Entry
 
 # The drawings' font, first in the stack: textwidth.py measures with its advance widths.
 FONT = "'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif"
+# Narrower than this, a drawing's 10 px text would shrink below ~6 px: it scrolls in its figure.
+READABLE = 640.0
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,10 @@ def use(symbol: str, x: float, y: float, **attrs: object) -> Markup:
 
 
 def svg(width: float, height: float, body: Iterable[str], **attrs: object) -> Markup:
-    """An inline drawing that scales down to its container (the page's CSS gives it width 100%
-    and this width as its max-width)."""
+    """An inline drawing that scales down to its container (the page's CSS gives it
+    max-width 100%), but a wide one not below READABLE px: there its figure scrolls instead."""
+    if width > READABLE:
+        attrs["class_"] = f"{attrs.get('class_', '')} wide".strip()
     return el(
         "svg",
         {
