@@ -37,6 +37,7 @@
   var root = document.documentElement;
   return JSON.stringify({
     viewport: window.innerWidth,
+    visible: root.clientWidth,  // the viewport less a vertical scrollbar
     page: Math.max(root.scrollWidth, document.body.scrollWidth),
     drawings: document.querySelectorAll("figure svg").length,
     nodes: document.querySelectorAll("svg g.node, svg g.assertion-node").length,
