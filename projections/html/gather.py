@@ -33,7 +33,7 @@ from ledger.report_fields import PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections import schema
-from projections.html.history import LogTap, history, in_batches, stated_statuses
+from projections.html.history import LogTap, in_batches, stated_statuses
 from projections.html.model import (
     AssertionView,
     Decoder,
@@ -247,7 +247,7 @@ class _Index:
             referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
         )
         touched = self.touching(report)
-        view.history = history(touched, report)
+        view.touched = touched
         view.stated_statuses = stated_statuses(touched, report)
         view.withdrawn = withdrawn(touched)
         return view

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ledger.integrity import Verification
@@ -79,7 +80,8 @@ class AssertionView:
     hops: list[Hop]
     referrers: list[Entry]
     referrer_hops: dict[str, list[Hop]]
-    history: list[Step] = field(default_factory=list)
+    # The assertion's record and every record touching it, in log order (its history's input).
+    touched: list[Row] = field(default_factory=list)
     stated_statuses: list[tuple[str | None, str]] = field(default_factory=list)
     # Reports touching it that no longer count: id -> "retracted" or "voided".
     withdrawn: dict[str, str] = field(default_factory=dict)
@@ -94,6 +96,14 @@ class AssertionView:
     @property
     def report(self) -> str:
         return str(self.row["report"])
+
+    @cached_property
+    def history(self) -> list[Step]:
+        """Its status after each report that touched it, in log order: folded only when a
+        page shows it (a digest page does not), as it is the costliest part of gathering."""
+        from projections.html.history import history  # history.py imports this module
+
+        return history(self.touched, self.report)
 
 
 @dataclass

@@ -14,21 +14,17 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from projections.html.model import ROLE_LABELS, AssertionView, Entry, Hop, chain_text
+from projections.html.model import ROLE_LABELS, AssertionView, Entry, Hop
 from projections.html.svg import (
     MARKS,
     STATUS_COLORS,
-    WITHDRAWN,
     el,
-    entry_title,
     link,
-    mark_of,
     num,
     plain,
     safe_url,
     svg,
     text,
-    title,
     withdrawn_label,
 )
 from projections.html.textwidth import text_width, wrap
@@ -47,10 +43,8 @@ class _Box:
     lines: list[tuple[str, str]]  # (style, text), each fitting the box
     width: float
     url: str | None
-    tooltip: str
-    color: str
+    tone: str  # names the stroke and ink classes of the page's palette CSS (svg.palette_css)
     state: str | None = None  # "retracted" / "voided": drawn dashed and grey
-    kind: str = "other"  # the report type, naming its arrowhead in the page's definitions
 
     @property
     def height(self) -> float:
@@ -65,48 +59,27 @@ def _box(parts: list[tuple[str, str]], max_width: float, min_width: float = _MIN
         size, bold, _ = _STYLES[style]
         lines += [(style, line) for line in wrap(plain(content), inner, size, bold=bold)]
     widest = max(text_width(t, _STYLES[s][0], bold=_STYLES[s][1]) for s, t in lines)
-    return _Box(lines, max(min_width, min(max_width, widest + 2 * _PAD)), None, "", "#475569")
+    return _Box(lines, max(min_width, min(max_width, widest + 2 * _PAD)), None, "chain")
 
 
 def _draw_box(box: _Box, x: float, y: float, height: float, klass: str = "node") -> str:
-    stroke = WITHDRAWN if box.state else box.color
+    """The box and its lines. Colours and fonts come from classes (the page's CSS), not
+    attributes: a page with thousands of boxes stays small."""
+    tone = "gone" if box.state else box.tone
     parts = [
-        title(box.tooltip),
-        el(
-            "rect",
-            {
-                "x": x,
-                "y": y,
-                "width": box.width,
-                "height": height,
-                "rx": 6,
-                "fill": "#F8F8F8" if box.state else "#FFFFFF",
-                "stroke": stroke,
-                "stroke-width": 1.5,
-                "stroke-dasharray": "5 3" if box.state else None,
-            },
-        ),
+        el("rect", {"x": x, "y": y, "width": box.width, "height": height, "class": f"box k-{tone}"})
     ]
     baseline = y + _PAD + 2
     for style, line in box.lines:
-        size, bold, height_of = _STYLES[style]
+        _, bold, height_of = _STYLES[style]
         baseline += height_of - 3
-        fill = "#4B5563"
         if style == "verb":
-            fill = WITHDRAWN if box.state else box.color
+            classes = f"t-v i-{tone}"
         elif bold:
-            fill = "#0057A8" if box.url else "#111827"
-        parts.append(
-            text(
-                x + _PAD,
-                baseline,
-                line,
-                font_size=size,
-                font_weight="bold" if bold else None,
-                fill=fill,
-                text_decoration="underline" if bold and box.url and style == "bold" else None,
-            )
-        )
+            classes = "t-u" if box.url else "t-b"
+        else:
+            classes = "t-s"
+        parts.append(text(x + _PAD, baseline, line, class_=classes))
         baseline += 3
     classes = f"{klass} withdrawn" if box.state else klass
     group = el("g", {"class": classes, "data-state": box.state}, *parts)
@@ -122,9 +95,7 @@ def _hop_label(hop: Hop) -> str:
 
 def _chain_boxes(assertion: AssertionView) -> list[_Box]:
     if not assertion.hops:
-        box = _box([("small", "source"), ("bold", str(assertion.row["by"]))], _MAX_W)
-        box.tooltip = f"source: {assertion.row['by']}"
-        return [box]
+        return [_box([("small", "source"), ("bold", str(assertion.row["by"]))], _MAX_W)]
     boxes = []
     for hop in assertion.hops:
         parts = [("small", _hop_label(hop)), ("bold", hop.agent)]
@@ -132,18 +103,9 @@ def _chain_boxes(assertion: AssertionView) -> list[_Box]:
             parts.append(("small", hop.published_at))
         box = _box(parts, _MAX_W)
         box.url = hop.url
-        box.tooltip = _hop_title(hop, assertion)
-        box.color = "#0072B2" if hop.role in ("outlet", "relay") else "#475569"
+        box.tone = "outlet" if hop.role in ("outlet", "relay") else "chain"
         boxes.append(box)
     return boxes
-
-
-def _hop_title(hop: Hop, assertion: AssertionView) -> str:
-    lines = [f"{ROLE_LABELS.get(hop.role, hop.role)}: {hop.agent}"]
-    facts = (("kind", hop.kind), ("quote mode", hop.quote_mode), ("published", hop.published_at))
-    lines += [f"{k}: {v}" for k, v in facts if v]
-    lines.append(f"hop {hop.hop} of {assertion.report}")
-    return "\n".join(lines)
 
 
 def _verb(entry: Entry, assertion: AssertionView) -> str:
@@ -188,13 +150,7 @@ def _referrer_box(entry: Entry, assertion: AssertionView) -> _Box:
     box = _box(parts, _REF_W, _REF_W)
     url = next((h.url for h in reversed(hops) if safe_url(h.url)), None)
     box.url = url or safe_url(entry.data.get("url"))
-    box.tooltip = entry_title(entry, entry.incident, state)
-    if hops:
-        box.tooltip += f"\nsource chain: {chain_text(hops)}"
-    if isinstance(digest, str):
-        box.tooltip += f"\nsha256: {digest}"
-    box.color = mark_of(entry.type).ink
-    box.kind = entry.type if entry.type in MARKS else "other"
+    box.tone = entry.type if entry.type in MARKS else "other"
     box.state = state
     return box
 
@@ -236,7 +192,6 @@ def provenance_svg(assertion: AssertionView) -> Markup:
         [el("g", {"transform": "translate(12,0)"}, *body)],
         role="img",
         class_="graph-svg",
-        font_size=12,
         aria_label=f"Provenance of {assertion.report}",
     )
 
@@ -257,21 +212,16 @@ def _route(x: float, top: float, row: int, refs_y: float) -> list[tuple[float, f
 
 def _edge(box: _Box, route: list[tuple[float, float]], target: tuple[float, float]) -> str:
     """An arrow from a report's box up to the assertion; grey and dashed when withdrawn."""
-    color = WITHDRAWN if box.state else box.color
-    kind = "withdrawn" if box.state else box.kind
+    tone = "gone" if box.state else box.tone
     points = [*route, target]
     path = "M" + "L".join(f"{num(px)} {num(py)}" for px, py in points)
     return el(
         "path",
         {
             "d": path,
-            "class": "ref-edge",
+            "class": f"ref-edge e-{tone}",
             "data-state": box.state,
-            "fill": "none",
-            "stroke": color,
-            "stroke-width": 1.8,
-            "stroke-dasharray": "5 3" if box.state else None,
-            "marker-end": f"url(#arrow-{kind})",
+            "marker-end": f"url(#arrow-{'withdrawn' if box.state else box.tone})",
         },
     )
 
@@ -284,10 +234,7 @@ def _claim_box(assertion: AssertionView, width: float) -> _Box:
         summary = [*summary[:2], summary[2].rstrip() + " …"]
     head = wrap(f"{row['type']} · {assertion.report} · {status.upper()}", width - 24, 12, bold=True)
     lines = [("verb", line) for line in head] + [("small", s) for s in summary]
-    box = _Box(lines, width, None, "", "#6B6B6B")
-    box.tooltip = f"{row['type']} {assertion.report}: {status}\n{plain(row['summary'])}"
-    box.color = STATUS_COLORS.get(status, "#6B6B6B")
-    return box
+    return _Box(lines, width, None, f"st-{status}" if status in STATUS_COLORS else "other")
 
 
 def _draw_chain(chain: list[_Box], height: float) -> str:
@@ -325,5 +272,5 @@ def _draw_chain(chain: list[_Box], height: float) -> str:
             },
         )
     )
-    parts.append(text(middle + 6, 10 + height + 22, "said", font_size=10, fill="#4B5563"))
+    parts.append(text(middle + 6, 10 + height + 22, "said", class_="t-s"))
     return "".join(parts)

@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from projections.html.model import IncidentView, Progress, ReportData
 from projections.html.provenance_graph import provenance_svg
-from projections.html.svg import defs_svg, legend_html, safe_url
+from projections.html.svg import defs_svg, legend_html, palette_css, safe_url
 from projections.html.timeline import timeline_svg
 from projections.queries import STATUSES
 
@@ -102,7 +102,7 @@ class _Page:
     drawn: int = 0
 
     def context(self, href: Callable[[str], str]) -> dict[str, Any]:
-        css, script = _static("report.css"), _static("report.js")
+        css, script = _static("report.css") + palette_css(), _static("report.js")
         csp = (
             f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; "
             "img-src data:; base-uri 'none'; form-action 'none'"
@@ -146,11 +146,24 @@ def _when(value: object) -> Markup:
     return Markup('<span class="nw">{}</span><wbr><span class="nw">T{}</span>').format(day, rest)
 
 
+# Above this many incidents (or FULL_REPORTS reports) one page is a digest: the timelines and
+# statuses, without a provenance graph, evidence and history per assertion, which would make
+# 200 incidents of 20 reports a page of ~14 MB. The site (-o DIR/) has them all at any size.
+FULL_INCIDENTS, FULL_REPORTS = 50, 1_000
+
+
+def is_full(data: ReportData) -> bool:
+    """Whether one page shows everything (a small selection) or is a digest."""
+    reports = sum(len(view.entries) for view in data.incidents)
+    return len(data.incidents) <= FULL_INCIDENTS and reports <= FULL_REPORTS
+
+
 def render(data: ReportData, on_progress: Progress | None = None) -> str:
     """The page, as one string of HTML; `on_progress` hears (incidents drawn, incidents)."""
     page = _Page(data, {inc.slug for inc in data.incidents}, on_progress)
     template = _environment().get_template("report.html.j2")
-    return template.render(page.context(lambda slug: f"#incident-{slug}"))
+    context = page.context(lambda slug: f"#incident-{slug}")
+    return template.render(context, full=is_full(data), full_limit=FULL_INCIDENTS)
 
 
 def site_pages(
@@ -163,6 +176,6 @@ def site_pages(
     template = _environment().get_template("incident_page.html.j2")
     context = page.context(page_name)  # pages sit side by side in incidents/
     for view in views:
-        yield f"incidents/{page_name(view.slug)}", template.render(context, inc=view)
+        yield f"incidents/{page_name(view.slug)}", template.render(context, inc=view, full=True)
     index = _environment().get_template("index.html.j2")
     yield "index.html", index.render(page.context(lambda slug: f"incidents/{page_name(slug)}"))

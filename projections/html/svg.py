@@ -118,7 +118,6 @@ def svg(width: float, height: float, body: Iterable[str], **attrs: object) -> Ma
             "viewBox": f"0 0 {num(width)} {num(height)}",
             "width": float(width),
             "height": float(height),
-            "font-family": FONT,
             **attrs,
         },
         "".join(body),
@@ -202,6 +201,38 @@ def defs_svg() -> Markup:
         {"class": "defs", "aria-hidden": "true", "width": 0, "height": 0, "focusable": "false"},
         el("defs", {}, *body),
     )
+
+
+def palette_css() -> str:
+    """The drawings' colours and fonts as classes, appended to the page's style once, so each
+    of thousands of boxes and lines carries a short class instead of its attributes."""
+    rules = [
+        f"svg.graph-svg, svg.timeline-svg {{ font-family: {FONT}; font-size: 12px; }}",
+        ".t-s { font-size: 10px; fill: #4B5563; }",
+        ".t-b { font-size: 12px; font-weight: bold; fill: #111827; }",
+        ".t-u { font-size: 12px; font-weight: bold; fill: #0057A8; text-decoration: underline; }",
+        ".t-v { font-size: 11px; font-weight: bold; }",
+        ".box { fill: #fff; stroke-width: 1.5px; rx: 6px; }",
+        ".k-chain { stroke: #475569; } .k-outlet { stroke: #0072B2; }",
+        f".box.k-gone {{ fill: #F8F8F8; stroke: {WITHDRAWN}; stroke-dasharray: 5 3; }}",
+        f".i-gone {{ fill: {WITHDRAWN}; }}",
+        ".ref-edge { fill: none; stroke-width: 1.8px; }",
+        f".ref-edge.e-gone {{ stroke: {WITHDRAWN}; stroke-dasharray: 5 3; }}",
+        ".label { font-size: 12px; fill: #111827; }",
+        ".label.gone { fill: #6B6B6B; text-decoration: line-through; }",
+        ".status-text { font-size: 11px; font-weight: bold; }",
+        ".axis { font-size: 10px; fill: #374151; }",
+        ".axis-title { font-size: 11px; font-weight: bold; }",
+    ]
+    for name, mark in [*MARKS.items(), ("other", OTHER)]:
+        rules.append(f".k-{name} {{ stroke: {mark.ink}; }} .i-{name} {{ fill: {mark.ink}; }}")
+        rules.append(f".e-{name} {{ stroke: {mark.ink}; }}")
+    for status, color in [*STATUS_COLORS.items(), ("other", "#6B6B6B")]:
+        rules.append(
+            f".k-st-{status} {{ stroke: {color}; stroke-width: 2.5px; fill: #F8FAFC; }} "
+            f".i-st-{status}, .sf-{status}, .sb-{status} {{ fill: {color}; }}"
+        )
+    return "\n".join(rules) + "\n"
 
 
 def mark_use(report_type: str, x: float, y: float, **attrs: object) -> Markup:

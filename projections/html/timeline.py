@@ -12,12 +12,10 @@ from projections.html.model import Entry, IncidentView
 from projections.html.svg import (
     STATUS_COLORS,
     el,
-    entry_title,
     mark_use,
     plain,
     svg,
     text,
-    title,
     withdrawn_label,
 )
 from projections.html.textwidth import wrap
@@ -137,13 +135,12 @@ def timeline_svg(view: IncidentView) -> Markup:
         body,
         role="img",
         class_="timeline-svg",
-        font_size=12,
         aria_label=f"Timeline of {view.slug}",
     )
 
 
 def _axis(scale: _TimeScale, height: float) -> str:
-    parts = [text(_TL_PLOT_X, 14, "stated time →", font_weight="bold", font_size=11)]
+    parts = [text(_TL_PLOT_X, 14, "stated time →", class_="axis-title")]
     bottom = height - 6
     if scale.one_day:
         parts.append(text(_TL_PLOT_X + 110, 14, f"one day, {scale.day}: in log order"))
@@ -162,7 +159,11 @@ def _axis(scale: _TimeScale, height: float) -> str:
     parts.append(text(scale.undated_x, _TL_TOP - 12, "no stated time", text_anchor="middle"))
     parts.append(text(4, _TL_TOP - 12, "report · type · by"))
     parts.append(text(_TL_STATUS_X, _TL_TOP - 12, "status"))
-    return el("g", {"class": "axis", "font-size": 10, "fill": "#374151"}, *parts)
+    return el("g", {"class": "axis"}, *parts)
+
+
+def _known(status: str) -> str:
+    return status if status in STATUS_COLORS else "other"
 
 
 def _row(
@@ -176,7 +177,7 @@ def _row(
     state: str | None,
 ) -> str:
     middle = top + row_height / 2
-    parts: list[str] = [title(entry_title(entry, view.slug, state))]
+    parts: list[str] = []
     first = middle - 7.5 * (len(lines) - 1) + 4
     for index, line in enumerate(lines):
         parts.append(
@@ -184,9 +185,7 @@ def _row(
                 4,
                 first + 15 * index,
                 line,
-                fill="#6B6B6B" if state else "#111827",
-                text_decoration="line-through" if state else None,
-                class_="label",
+                class_="label gone" if state else "label",
             )
         )
     if statuses:
@@ -220,10 +219,8 @@ def _status_band(statuses: list[tuple[str | None, str]], y: float, scale: _TimeS
                     "y": y + 7.0,
                     "width": max(2.0, stop - start),
                     "height": 4,
-                    "fill": STATUS_COLORS.get(status, "#6B6B6B"),
-                    "class": "status-band",
+                    "class": f"status-band sb-{_known(status)}",
                 },
-                title(f"status: {status}"),
             )
         )
     final = statuses[-1][1]
@@ -232,9 +229,7 @@ def _status_band(statuses: list[tuple[str | None, str]], y: float, scale: _TimeS
             _TL_STATUS_X,
             y + 4,
             final,
-            font_weight="bold",
-            font_size=11,
-            fill=STATUS_COLORS.get(final, "#6B6B6B"),
+            class_=f"status-text sf-{_known(final)}",
         )
     )
     return "".join(parts)

@@ -130,8 +130,8 @@ def test_a_retracted_denial_is_drawn_as_retracted_not_as_a_live_denial(
     facts = page[page.index('id="report-civil-defence-claim"') : page.index(graph)]
     assert "0 denial(s), 1 independent and\n0 other corroboration(s)" in facts
     assert "denies — retracted" in graph and "corroborates — voided" in graph
-    assert re.search(r'class="ref-edge" data-state="retracted"[^>]*stroke-dasharray', graph)
-    live = re.findall(r'class="ref-edge"(?! data-state)[^>]*marker-end="url\(#arrow-(\w+)\)', graph)
+    assert re.search(r'class="ref-edge e-gone" data-state="retracted"', graph)
+    live = re.findall(r'class="ref-edge e-(?!gone)[^>]*marker-end="url\(#arrow-(\w+)\)', graph)
     assert "denial" not in live and "corroboration" in live
 
 
