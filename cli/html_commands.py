@@ -75,7 +75,7 @@ def html_command(
         ledger report html -o site/
     """
     # Imported here, not at the top: this module is imported on every start-up (`--help`
-    # included), and the report's package brings SQLAlchemy, Jinja2 and drawsvg.
+    # included), and the report's package brings SQLAlchemy and Jinja2.
     from projections.html import gather, render
 
     started = time.monotonic()

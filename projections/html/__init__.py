@@ -2,8 +2,9 @@
 site of an index and one page per incident (`gather_site`, `site_pages`).
 
 `gather` reads what the page shows (gather.py), in one read-only snapshot; `render` draws the
-timelines (timeline.py) and provenance graphs (provenance_graph.py) with drawsvg and fills the
-Jinja2 template (render.py, templates/, static/). Nothing on the page is fetched from the network.
+timelines (timeline.py) and provenance graphs (provenance_graph.py) as SVG text (svg.py, with
+text measured by textwidth.py) and fills the Jinja2 templates (render.py, templates/, static/).
+Nothing on the page is fetched from the network. docs/report.md describes the pages.
 """
 
 from __future__ import annotations
