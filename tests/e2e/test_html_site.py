@@ -4,6 +4,7 @@ evidence beside what it bears on, a one-day incident spread out, and the folder 
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -161,3 +162,18 @@ def test_no_name_in_the_tests_data_is_clipped(db: Path, tmp_path: Path) -> None:
     drawings = "".join(re.findall(r"<svg.*?</svg>", page, flags=re.S))
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", drawings)
     assert texts and not [t for t in texts if t.endswith("…") and "sha256" not in t]
+
+
+def test_a_big_selection_on_one_page_is_a_digest_that_says_so(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (The module, not the package's `render` function of the same name.)
+    module = importlib.import_module("projections.html.render")
+    monkeypatch.setattr(module, "FULL_INCIDENTS", 2)  # the ledger holds 3
+    page = _page(db, tmp_path)
+    assert 'id="digest"' in page and "ledger report html -o DIR/" in page
+    assert 'class="graph"' not in page and page.count('class="timeline"') == 3
+    assert '<tr id="report-civil-defence-claim">' in page  # every assertion's status is there
+    small = tmp_path / "small.html"
+    assert _run(db, "report", "html", "-o", str(small), "-i", ONE_DAY).exit_code == EXIT_OK
+    assert 'id="digest"' not in small.read_text(encoding="utf-8")
