@@ -66,7 +66,7 @@ def _draw_box(box: _Box, x: float, y: float, height: float, klass: str = "node")
     """The box and its lines. Colours and fonts come from classes (the page's CSS), not
     attributes: a page with thousands of boxes stays small."""
     tone = "gone" if box.state else box.tone
-    parts = [
+    parts: list[str] = [
         el("rect", {"x": x, "y": y, "width": box.width, "height": height, "class": f"box k-{tone}"})
     ]
     baseline = y + _PAD + 2

@@ -77,7 +77,8 @@ def mark_of(report_type: str) -> Mark:
 def num(value: float) -> str:
     """A coordinate: an integer, or one decimal."""
     rounded = round(value, 1)
-    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
+    whole = int(rounded)
+    return str(whole) if rounded == whole else str(rounded)
 
 
 def el(tag: str, attrs: dict[str, object] | None = None, *children: str) -> Markup:
@@ -86,16 +87,22 @@ def el(tag: str, attrs: dict[str, object] | None = None, *children: str) -> Mark
     for key, value in (attrs or {}).items():
         if value is None:
             continue
-        text = num(value) if isinstance(value, float) else str(value)
-        parts.append(f'{key.rstrip("_").replace("_", "-")}="{escape(text)}"')
+        text = num(value) if isinstance(value, (float, int)) else escape(str(value))
+        parts.append(f'{key.rstrip("_").replace("_", "-")}="{text}"')
     opening = "<" + " ".join(parts)
     if not children:
         return Markup(opening + "/>")
     return Markup(opening + ">" + "".join(children) + f"</{tag}>")
 
 
-def text(x: float, y: float, content: str, **attrs: object) -> Markup:
-    return el("text", {"x": float(x), "y": float(y), **attrs}, str(escape(plain(content))))
+def text(x: float, y: float, content: str, class_: str | None = None, **attrs: object) -> str:
+    """A line of text. The common case (a class, no other attribute) is written directly: a
+    site of 1,000 incidents writes about a million of them."""
+    if attrs:
+        body = str(escape(plain(content)))
+        return el("text", {"x": float(x), "y": float(y), "class": class_, **attrs}, body)
+    klass = f' class="{class_}"' if class_ else ""
+    return f'<text x="{num(x)}" y="{num(y)}"{klass}>{escape(plain(content))}</text>'
 
 
 def title(content: str) -> Markup:

@@ -205,7 +205,7 @@ def _row(
 
 def _status_band(statuses: list[tuple[str | None, str]], y: float, scale: _TimeScale) -> str:
     end = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W
-    parts = []
+    parts: list[str] = []
     for index, (stated_from, status) in enumerate(statuses):
         start = scale.x(stated_from)
         stop = scale.x(statuses[index + 1][0]) if index + 1 < len(statuses) else end
