@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Select, select
@@ -33,7 +34,7 @@ from ledger.report_fields import PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections import schema
-from projections.html.history import LogTap, in_batches, stated_statuses
+from projections.html.history import LogTap, history, in_batches, stated_statuses
 from projections.html.model import (
     AssertionView,
     Decoder,
@@ -247,7 +248,7 @@ class _Index:
             referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
         )
         touched = self.touching(report)
-        view.touched = touched
+        view.fold_history = partial(history, touched, report)
         view.stated_statuses = stated_statuses(touched, report)
         view.withdrawn = withdrawn(touched)
         return view

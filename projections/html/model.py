@@ -80,8 +80,8 @@ class AssertionView:
     hops: list[Hop]
     referrers: list[Entry]
     referrer_hops: dict[str, list[Hop]]
-    # The assertion's record and every record touching it, in log order (its history's input).
-    touched: list[Row] = field(default_factory=list)
+    # Folds its history when called (gather sets it): see `history`.
+    fold_history: Callable[[], list[Step]] = list
     stated_statuses: list[tuple[str | None, str]] = field(default_factory=list)
     # Reports touching it that no longer count: id -> "retracted" or "voided".
     withdrawn: dict[str, str] = field(default_factory=dict)
@@ -101,9 +101,7 @@ class AssertionView:
     def history(self) -> list[Step]:
         """Its status after each report that touched it, in log order: folded only when a
         page shows it (a digest page does not), as it is the costliest part of gathering."""
-        from projections.html.history import history  # history.py imports this module
-
-        return history(self.touched, self.report)
+        return self.fold_history()
 
 
 @dataclass
