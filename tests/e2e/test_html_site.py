@@ -16,6 +16,7 @@ from cli.main import app
 from ledger.errors import EXIT_BAD_INPUT, EXIT_OK
 from projections.html import page_name
 from tests.conftest import EXAMPLE, ROOT
+from tests.e2e.test_html_report import parse_strict
 
 TRUTH = ROOT / "tests" / "data" / "html_truth.jsonl"
 ONE_DAY = "one-day-market-shelling"
@@ -59,6 +60,7 @@ def test_a_folder_target_writes_an_index_and_a_page_per_incident(db: Path, tmp_p
         )
     )
     index = (site / "index.html").read_text(encoding="utf-8")
+    parse_strict(index)  # strict HTML5: any parse error raises
     # Check the table of contents links every page and works without JavaScript: the full
     # table is in the HTML, the filter form is hidden until the script shows it.
     for name in pages:
@@ -177,3 +179,17 @@ def test_a_big_selection_on_one_page_is_a_digest_that_says_so(
     small = tmp_path / "small.html"
     assert _run(db, "report", "html", "-o", str(small), "-i", ONE_DAY).exit_code == EXIT_OK
     assert 'id="digest"' not in small.read_text(encoding="utf-8")
+
+
+@pytest.mark.postgres
+def test_a_site_from_postgresql(pg_url: str, tmp_path: Path) -> None:
+    from tests.e2e.test_html_report import invoke
+
+    for source in (EXAMPLE, TRUTH):
+        assert invoke(pg_url, "-q", "import", str(source)).exit_code == EXIT_OK
+    site = tmp_path / "site"
+    result = invoke(pg_url, "report", "html", "-o", f"{site}/")
+    assert result.exit_code == EXIT_OK, result.output
+    page = (site / "incidents" / page_name(ONE_DAY)).read_text(encoding="utf-8")
+    parse_strict(page)
+    assert 'data-verified="true"' in page and "denies — retracted" in page
