@@ -1,5 +1,10 @@
 (function () {
   // Sortable tables: a button in each head cell sorts the rows by that column's data-sort.
+  // A cell sorts by its data-sort, or by its text when that is the value (numbers, times).
+  function key(cell) {
+    var given = cell.getAttribute("data-sort");
+    return given === null ? cell.textContent.trim() : given;
+  }
   var tables = document.querySelectorAll("table.sortable");
   Array.prototype.forEach.call(tables, function (table) {
     var heads = table.tHead.rows[0].cells;
@@ -17,8 +22,8 @@
         var rows = Array.prototype.slice.call(body.rows);
         var numeric = th.getAttribute("data-type") === "number";
         rows.sort(function (a, b) {
-          var x = a.cells[index].getAttribute("data-sort") || "";
-          var y = b.cells[index].getAttribute("data-sort") || "";
+          var x = key(a.cells[index]);
+          var y = key(b.cells[index]);
           var c = numeric ? Number(x) - Number(y) : x.localeCompare(y);
           return ascending ? c : -c;
         });
