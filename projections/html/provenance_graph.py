@@ -66,8 +66,9 @@ def _draw_box(box: _Box, x: float, y: float, height: float, klass: str = "node")
     """The box and its lines. Colours and fonts come from classes (the page's CSS), not
     attributes: a page with thousands of boxes stays small."""
     tone = "gone" if box.state else box.tone
-    parts: list[str] = [
-        el("rect", {"x": x, "y": y, "width": box.width, "height": height, "class": f"box k-{tone}"})
+    parts = [
+        f'<rect x="{num(x)}" y="{num(y)}" width="{num(box.width)}" height="{num(height)}" '
+        f'class="box k-{tone}"/>'
     ]
     baseline = y + _PAD + 2
     for style, line in box.lines:

@@ -22,7 +22,7 @@ from importlib.resources import files
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from projections.html.model import IncidentView, Progress, ReportData
 from projections.html.provenance_graph import provenance_svg
@@ -140,10 +140,11 @@ def _when(value: object) -> Markup:
     cell wrapping at every hyphen reads 2019- / 07- / 22)."""
     if not value:
         return Markup("—")
-    day, sep, rest = str(value).partition("T")
+    # f-strings over escaped parts: Markup.format costs ~5x, on every row of every history.
+    day, sep, rest = str(escape(value)).partition("T")
     if not sep:
-        return Markup('<span class="nw">{}</span>').format(day)
-    return Markup('<span class="nw">{}</span><wbr><span class="nw">T{}</span>').format(day, rest)
+        return Markup(f'<span class="nw">{day}</span>')
+    return Markup(f'<span class="nw">{day}</span><wbr><span class="nw">T{rest}</span>')
 
 
 # Above this many incidents (or FULL_REPORTS reports) one page is a digest: the timelines and
