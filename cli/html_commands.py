@@ -47,7 +47,8 @@ def html_command(
             "--output",
             "-o",
             help="The HTML file to write, '-' for stdout, or a folder (DIR/ or an existing "
-            "one) for a site: index.html and one page per incident.",
+            "one) for a site: index.html and one page per incident (a non-empty folder it did "
+            "not write needs --force).",
             show_default=False,
         ),
     ],
@@ -72,6 +73,7 @@ def html_command(
     Example:
 
         ledger report html --status disputed -o report.html
+
         ledger report html -o site/
     """
     # Imported here, not at the top: this module is imported on every start-up (`--help`
