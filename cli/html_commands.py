@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -17,7 +19,14 @@ import typer
 
 import projections
 from cli.context import fail, guarded, say, settings, usage_error
-from cli.output_files import ForceOption, check_output, write_outputs
+from cli.output_files import (
+    SITE_MANIFEST,
+    ForceOption,
+    check_output,
+    check_output_folder,
+    is_folder_target,
+    write_outputs,
+)
 from cli.progress import ProgressBar
 from ledger.errors import EXIT_INTEGRITY, EXIT_REFUSED, StoreUnavailable
 from ledger.store.config import StoreConfig
@@ -27,6 +36,7 @@ from ledger.store.config import StoreConfig
 # copy is a directory anyway (Alembic reads the migration scripts as files too).
 METADATA = Path(projections.__file__).with_name("datasette_metadata.json")
 INSTALL_HINT = "pip install 'incident-ledger[browse]'"
+STALE_NAME = re.compile(r"incidents/[a-z0-9_-][a-z0-9._-]*\.html")
 
 
 @guarded
@@ -34,7 +44,12 @@ def html_command(
     output: Annotated[
         str,
         typer.Option(
-            "--output", "-o", help="The HTML file to write, or '-' for stdout.", show_default=False
+            "--output",
+            "-o",
+            help="The HTML file to write, '-' for stdout, or a folder (DIR/ or an existing "
+            "one) for a site: index.html and one page per incident (a non-empty folder it did "
+            "not write needs --force).",
+            show_default=False,
         ),
     ],
     incident: Annotated[
@@ -50,18 +65,25 @@ def html_command(
     force: ForceOption = False,
 ) -> None:
     """One self-contained HTML page: an overview of the incidents, each one's timeline on the
-    stated-time axis, each assertion's provenance graph and status history, and the hash-chain
-    verification. Needs no network to view; works on a read-only SQLite file.
+    stated-time axis, each assertion's provenance graph, evidence and status history, and the
+    hash-chain verification. With -o DIR/ a static site instead, for many incidents: an index
+    with a filter, and one page per incident. Needs no network to view; works on a read-only
+    SQLite file.
 
     Example:
 
         ledger report html --status disputed -o report.html
+
+        ledger report html -o site/
     """
     # Imported here, not at the top: this module is imported on every start-up (`--help`
-    # included), and the report's package brings SQLAlchemy, Jinja2 and drawsvg.
+    # included), and the report's package brings SQLAlchemy and Jinja2.
     from projections.html import gather, render
 
     started = time.monotonic()
+    if output != "-" and is_folder_target(output):
+        _write_site(Path(output), incident, status, force, started)
+        return
     target = None if output == "-" else Path(output)
     if target is not None:
         check_output(target, force=force, label="--output")
@@ -99,6 +121,72 @@ def html_command(
             "listed on the page): run 'ledger verify'",
             EXIT_INTEGRITY,
         )
+
+
+def _write_site(
+    folder: Path, incident: list[str] | None, status: str | None, force: bool, started: float
+) -> None:
+    """The site, page by page: each incident's page is written as soon as it is drawn, the
+    index last, then the manifest; pages an earlier site here had and this one lacks go."""
+    from projections.html import gather_site, site_pages
+
+    earlier = check_output_folder(folder, force=force, label="--output")
+    store = settings().store
+    progress = ProgressBar("reading and verifying the log", started=started)
+    drawing: ProgressBar | None = None
+    decoder = _Decoder()
+    written: list[str] = []
+    largest = (0, "")
+    try:
+        with gather_site(
+            store, decoder, incidents=incident, status=status, on_progress=progress
+        ) as (data, views):
+            progress.close()
+            (folder / "incidents").mkdir(parents=True, exist_ok=True)
+            drawing = ProgressBar("writing incident pages", started=started)
+            for relative, page in site_pages(data, views, on_progress=drawing):
+                target = folder / relative
+                if store.owns(target):  # a ledger inside the folder, under this very name
+                    raise usage_error(f"--output: {str(target)!r} is one of the ledger's own files")
+                content = page.encode()
+                write_outputs([(target, content, False)])
+                written.append(relative)
+                largest = max(largest, (len(content), relative))
+    except ValueError as e:
+        raise usage_error(str(e)) from None
+    finally:
+        progress.close()
+        if drawing is not None:
+            drawing.close()
+        decoder.close()
+    _remove_stale(folder, earlier, set(written))
+    manifest = "".join(f"{name}\n" for name in written).encode()
+    write_outputs([(folder / SITE_MANIFEST, manifest, False)])
+    if data.lag:
+        say(
+            f"warning: the projections are {data.lag} event(s) behind the log; run 'ledger project'"
+        )
+    say(
+        f"wrote {folder}/: index.html and {len(written) - 1} incident page(s), the largest "
+        f"{largest[1]} ({largest[0] / 1e6:.2f} MB), {data.verification.events} event(s) "
+        f"verified in {time.monotonic() - started:.2f} s"
+    )
+    if not data.verification.ok:
+        raise fail(
+            f"the log failed verification ({len(data.verification.findings)} problem(s), "
+            "listed on the pages): run 'ledger verify'",
+            EXIT_INTEGRITY,
+        )
+
+
+def _remove_stale(folder: Path, earlier: list[str], written: set[str]) -> None:
+    """Remove the pages an earlier site listed and this one did not write: only names this
+    command writes (index.html, incidents/NAME.html), never anything else in the folder."""
+    for name in earlier:
+        if name in written or not STALE_NAME.fullmatch(name):
+            continue
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
 
 
 def _write(page: str, target: Path | None) -> None:

@@ -1,4 +1,5 @@
-"""The files a command writes (`report html -o`, `keygen`): one guard, one way of writing.
+"""The files a command writes (`report html -o`, `keygen`): one guard, one way of writing; and
+the folder `report html -o DIR/` writes a site into (`check_output_folder`).
 
 No command writes over the ledger's own files (the database, SQLite's -wal, -shm and -journal
 beside it, what the ledger keeps beside it), nor over any SQLite database; an existing file of
@@ -49,6 +50,57 @@ def check_output(path: Path, *, force: bool, label: str) -> None:
             )
         if not force:
             raise usage_error(f"{label}: {str(path)!r} already exists (--force replaces it)")
+
+
+# Written into a site's folder by `report html -o DIR/`: marks the folder as the ledger's own
+# output (so a later run may replace it without --force) and lists the files it wrote.
+SITE_MANIFEST = ".incident-ledger-site"
+
+
+def is_folder_target(output: str) -> bool:
+    """`-o DIR/` (a trailing separator) or an existing folder: the target is a folder."""
+    return output.endswith(("/", os.sep)) or Path(output).is_dir()
+
+
+def check_output_folder(path: Path, *, force: bool, label: str) -> list[str]:
+    """Refuse (exit 2, one line) a folder this command must not write a site into; return the
+    files an earlier site written there listed (the caller removes those it does not rewrite).
+
+    A new folder is created (its parent must exist); an empty one, or one holding a site this
+    command wrote (it has SITE_MANIFEST), is used as it is; any other non-empty folder only with
+    --force, and even then only index.html and incidents/*.html are written, never over the
+    ledger's own files or a SQLite database."""
+    store = settings().store
+    if store.owns(path) or store.owns(path / "index.html"):
+        raise usage_error(
+            f"{label}: {str(path)!r} is one of the ledger's own files ({store.display}); "
+            "refusing to write into it"
+        )
+    if path.exists() and not path.is_dir():
+        raise usage_error(f"{label}: {str(path)!r} is a file, not a folder")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise usage_error(f"{label}: no directory {str(path.parent)!r}")
+        return []
+    manifest = path / SITE_MANIFEST
+    earlier: list[str] = []
+    if manifest.is_file():
+        try:
+            earlier = [line for line in manifest.read_text(encoding="utf-8").splitlines() if line]
+        except (OSError, UnicodeDecodeError):
+            earlier = []
+    elif any(path.iterdir()) and not force:
+        raise usage_error(
+            f"{label}: {str(path)!r} is a folder that is not empty and holds no report of the "
+            "ledger's (--force writes the site into it anyway)"
+        )
+    for name in ("index.html", "incidents"):
+        target = path / name
+        if store.owns(target):
+            raise usage_error(f"{label}: {str(target)!r} is one of the ledger's own files")
+        if target.is_file() and _starts_with(target, SQLITE_HEADER):
+            raise usage_error(f"{label}: {str(target)!r} is a SQLite database; refusing")
+    return earlier
 
 
 def write_outputs(files: Sequence[tuple[Path, bytes, bool]]) -> None:

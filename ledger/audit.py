@@ -43,7 +43,9 @@ class Audit:
 
 def status_of(records: list[dict[str, Any]], report: str) -> str | None:
     """An assertion's derived status over these records (None if it is not a live assertion)."""
-    views = fold(records)
+    # Only the two tables read here: folding every view cost ~4x as much, and the HTML report
+    # calls this once per step of every assertion's history.
+    views = fold(records, tables=("claims", "timeline"))
     for row in views["claims"]:
         if row["report"] == report:
             return str(row["status"])

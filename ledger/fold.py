@@ -252,6 +252,17 @@ def fold(
     return {name: [shape(name, row) for row in builders[name]()] for name in tables}
 
 
+def withdrawn(reports: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """The reports among these records (in log order) that no longer count, by id: "voided" by
+    a correction, or "retracted" by their author or an ancestor (DOMAIN.md rule 1). Drawings
+    use it so a retracted denial is never shown as a live one beside a status that ignores it."""
+    records, lines = split_actor_records(reports)
+    ledger = _Ledger(records, Registry.from_lines(lines))
+    found = {r.id: "voided" for r in ledger.reports if r.voided}
+    found.update({r.id: "retracted" for r in ledger.live() if not ledger.stands(r)})
+    return found
+
+
 def split_actor_records(
     records: Iterable[Mapping[str, Any]],
 ) -> tuple[list[Mapping[str, Any]], list[ActorLine]]:

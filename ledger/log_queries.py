@@ -63,6 +63,33 @@ def notifications(connection: Connection, *, batch: int = 5_000) -> Iterator[Not
         last = rows[-1][0]
 
 
+def notifications_of(
+    connection: Connection, originators: Collection[str]
+) -> Iterator[Notification]:
+    """The log rows of these aggregates (incidents), in position order: what a reader of a few
+    incidents needs without streaming the whole log."""
+    events = ledger_events.c
+    rows: list[tuple[int, str, int, str, bytes]] = []
+    for chunk in _chunks(sorted(originators)):
+        query = select(
+            events.notification_id,
+            events.originator_id,
+            events.originator_version,
+            events.topic,
+            events.state,
+        ).where(events.originator_id.in_(chunk))
+        rows.extend(tuple(row) for row in connection.execute(query))  # type: ignore[misc]
+    rows.sort(key=lambda row: int(row[0]))
+    for position, originator, version, topic, state in rows:
+        yield Notification(
+            originator_id=originator,
+            originator_version=int(version),
+            topic=topic,
+            state=bytes(state),
+            id=int(position),
+        )
+
+
 def referring_from_elsewhere(
     connection: Connection, incidents: Collection[str], *, hops: int = 3
 ) -> tuple[set[str], set[str]]:

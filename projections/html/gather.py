@@ -10,17 +10,26 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
 from ledger.errors import IncidentNotFound, LedgerError
+from ledger.fold import withdrawn
 from ledger.ids import actor_id
-from ledger.integrity import verify
-from ledger.log_queries import events_after, log_size, notifications, referring_from_elsewhere
+from ledger.integrity import Verification, verify
+from ledger.log_queries import (
+    events_after,
+    log_size,
+    notifications,
+    notifications_of,
+    referring_from_elsewhere,
+)
 from ledger.report_fields import PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
@@ -99,7 +108,6 @@ class _Projected:
     claims: list[Row]
     hops: dict[str, list[Hop]]
     links: list[Row]
-    evidence: list[Row]
 
 
 def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected:
@@ -123,7 +131,7 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
     )
     for row in _rows(connection, hop_query):
         hops.setdefault(str(row["report"]), []).append(_hop(row))
-    claims, links, evidence = schema.claims, schema.links, schema.evidence
+    claims, links = schema.claims, schema.links
     return _Projected(
         incidents=_rows(connection, chosen),
         entries={str(r["report"]): _entry(r) for r in entry_rows},
@@ -137,9 +145,6 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
             connection,
             select(links).where(links.c.incident.in_(slugs)).order_by(links.c.report),
         ),
-        # All of it: an item may bear on a report of another incident, and evidence is few
-        # rows beside the reports it bears on.
-        evidence=_rows(connection, select(evidence).order_by(evidence.c.position)),
     )
 
 
@@ -195,14 +200,17 @@ class _Index:
         self.claims: dict[str, list[Row]] = defaultdict(list)
         for claim in projected.claims:
             self.claims[str(claim["incident"])].append(claim)
+        # Evidence names what it bears on in `supports`/`contradicts`, not in `refers_to`, so
+        # the reference index does not list it among an assertion's referrers.
+        self.evidence: dict[str, list[str]] = defaultdict(list)
+        for entry in projected.entries.values():
+            if entry.type == "evidence":
+                for key in ("supports", "contradicts"):
+                    for target in dict.fromkeys(entry.data.get(key) or ()):
+                        self.evidence[str(target)].append(entry.report)
         self.links: dict[str, list[Row]] = defaultdict(list)
         for link in projected.links:
             self.links[str(link["incident"])].append(link)
-        self.evidence: dict[str, list[tuple[str, Row]]] = defaultdict(list)
-        for item in projected.evidence:
-            for relation in ("supports", "contradicts"):
-                for target in dict.fromkeys(json.loads(item[relation] or "[]")):
-                    self.evidence[str(target)].append((relation, item))
         self.records = {str(r["report"]): r for r in records}
         self.children: dict[str, list[str]] = defaultdict(list)  # from the log's refers_to
         for record in records:
@@ -229,7 +237,7 @@ class _Index:
 
     def assertion(self, claim: Row) -> AssertionView:
         report = str(claim["report"])
-        sources = dict.fromkeys(self.referrers.get(report, ()))
+        sources = dict.fromkeys([*self.referrers.get(report, ()), *self.evidence.get(report, ())])
         entries = self.projected.entries
         referrers = sorted((entries[s] for s in sources if s in entries), key=lambda e: e.sort_key)
         hops = self.projected.hops
@@ -239,10 +247,10 @@ class _Index:
             referrers=referrers,
             referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
         )
-        view.evidence = self.evidence.get(report, [])
         touched = self.touching(report)
-        view.history = history(touched, report)
+        view.fold_history = partial(history, touched, report)
         view.stated_statuses = stated_statuses(touched, report)
+        view.withdrawn = withdrawn(touched)
         return view
 
 
@@ -260,6 +268,45 @@ def _incident_view(slug_row: Row, index: _Index) -> IncidentView:
     )
 
 
+@contextmanager
+def _snapshot(store: StoreConfig) -> Iterator[Connection]:
+    engine = report_engine(store)
+    try:
+        with engine.connect() as connection:
+            check_schema(connection, store)
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _lag(connection: Connection) -> int:
+    return events_after(connection, tracked_position(connection.connection.driver_connection))
+
+
+def _check_status(status: str | None) -> None:
+    if status is not None and status not in STATUSES:
+        raise ValueError(f"--status must be one of {', '.join(STATUSES)}")
+
+
+def _report_data(
+    views: list[IncidentView],
+    tap: LogTap,
+    verification: Verification,
+    store: StoreConfig,
+    filters: str,
+    lag: int,
+) -> ReportData:
+    return ReportData(
+        incidents=views,
+        verification=verification,
+        last_seal=tap.last_seal,
+        source=store.display,
+        generated_at=format_utc(datetime.now(UTC))[:19] + "Z",
+        filters=filters,
+        lag=lag,
+    )
+
+
 def gather(
     store: StoreConfig,
     decode: Decoder,
@@ -272,34 +319,68 @@ def gather(
 
     ValueError for a bad --status; IncidentNotFound for an --incident the ledger lacks.
     """
-    if status is not None and status not in STATUSES:
-        raise ValueError(f"--status must be one of {', '.join(STATUSES)}")
-    engine = report_engine(store)
-    try:
-        with engine.connect() as connection:
-            check_schema(connection, store)
-            projected = _read_projections(connection, _chosen(incidents, status))
-            lag = events_after(
-                connection, tracked_position(connection.connection.driver_connection)
-            )
-            _check_exist(connection, incidents, lag)
-            found = {str(r["incident"]) for r in projected.incidents}
-            related = referring_from_elsewhere(connection, found)
-            tap = LogTap(decode, found, related, log_size(connection), on_progress)
-            verification = verify(in_batches(tap(notifications(connection))))
-    finally:
-        engine.dispose()
+    _check_status(status)
+    with _snapshot(store) as connection:
+        projected = _read_projections(connection, _chosen(incidents, status))
+        lag = _lag(connection)
+        _check_exist(connection, incidents, lag)
+        found = {str(r["incident"]) for r in projected.incidents}
+        related = referring_from_elsewhere(connection, found)
+        tap = LogTap(decode, found, related, log_size(connection), on_progress)
+        verification = verify(in_batches(tap(notifications(connection))))
     tap.records.sort(key=lambda r: int(r["position"]))
     index = _Index(projected, tap.records)
-    return ReportData(
-        incidents=[_incident_view(row, index) for row in projected.incidents],
-        verification=verification,
-        last_seal=tap.last_seal,
-        source=store.display,
-        generated_at=format_utc(datetime.now(UTC))[:19] + "Z",
-        filters=_describe_filters(incidents, status),
-        lag=lag,
-    )
+    views = [_incident_view(row, index) for row in projected.incidents]
+    return _report_data(views, tap, verification, store, _describe_filters(incidents, status), lag)
+
+
+@contextmanager
+def gather_site(
+    store: StoreConfig,
+    decode: Decoder,
+    *,
+    incidents: Sequence[str] | None = None,
+    status: str | None = None,
+    on_progress: Progress | None = None,
+    batch: int = 50,
+) -> Iterator[tuple[ReportData, Iterator[IncidentView]]]:
+    """The index's content, and the incident pages' views one batch of incidents at a time,
+    all in one read-only transaction (the snapshot stays open until the block ends).
+
+    The log streams through verification once, keeping only the last seal; each batch then
+    reads its incidents' projection rows and log records alone, so memory holds one batch,
+    whatever the ledger's size.
+    """
+    _check_status(status)
+    with _snapshot(store) as connection:
+        chosen = _chosen(incidents, status)
+        rows = _rows(connection, chosen)
+        lag = _lag(connection)
+        _check_exist(connection, incidents, lag)
+        tap = LogTap(decode, set(), (set(), set()), log_size(connection), on_progress)
+        verification = verify(in_batches(tap(notifications(connection))))
+        overview = [IncidentView(row, [], [], [], [], {}) for row in rows]
+        data = _report_data(
+            overview, tap, verification, store, _describe_filters(incidents, status), lag
+        )
+        slugs = [str(row["incident"]) for row in rows]
+        yield data, _batched_views(connection, decode, slugs, batch)
+
+
+def _batched_views(
+    connection: Connection, decode: Decoder, slugs: list[str], batch: int
+) -> Iterator[IncidentView]:
+    for start in range(0, len(slugs), batch):
+        chunk = slugs[start : start + batch]
+        projected = _read_projections(connection, _chosen(chunk, None))
+        found = set(chunk)
+        related = referring_from_elsewhere(connection, found)
+        tap = LogTap(decode, found, related, 0, None)
+        for _ in tap(notifications_of(connection, found | related[0])):
+            pass
+        index = _Index(projected, tap.records)  # notifications_of reads in log order
+        for row in projected.incidents:
+            yield _incident_view(row, index)
 
 
 def _describe_filters(incidents: Sequence[str] | None, status: str | None) -> str:

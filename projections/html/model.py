@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ledger.integrity import Verification
@@ -79,14 +80,28 @@ class AssertionView:
     hops: list[Hop]
     referrers: list[Entry]
     referrer_hops: dict[str, list[Hop]]
-    history: list[Step] = field(default_factory=list)
+    # Folds its history when called (gather sets it): see `history`.
+    fold_history: Callable[[], list[Step]] = list
     stated_statuses: list[tuple[str | None, str]] = field(default_factory=list)
-    # ("supports" or "contradicts", an `evidence` view row) for each item bearing on it.
-    evidence: list[tuple[str, Row]] = field(default_factory=list)
+    # Reports touching it that no longer count: id -> "retracted" or "voided".
+    withdrawn: dict[str, str] = field(default_factory=dict)
+
+    def bearing(self, entry: Entry) -> str:
+        """How an evidence report bears on this assertion: supports, contradicts or cites."""
+        for key in ("supports", "contradicts"):
+            if self.report in (entry.data.get(key) or ()):
+                return key
+        return "cites"
 
     @property
     def report(self) -> str:
         return str(self.row["report"])
+
+    @cached_property
+    def history(self) -> list[Step]:
+        """Its status after each report that touched it, in log order: folded only when a
+        page shows it (a digest page does not), as it is the costliest part of gathering."""
+        return self.fold_history()
 
 
 @dataclass
@@ -102,6 +117,14 @@ class IncidentView:
     def slug(self) -> str:
         return str(self.row["incident"])
 
+    @property
+    def withdrawn(self) -> dict[str, str]:
+        """Reports on its timeline that no longer count: id -> "retracted" or "voided"."""
+        found = {e.report: "voided" for e in self.entries if e.voided}
+        for assertion in self.assertions:
+            found.update(assertion.withdrawn)
+        return found
+
 
 @dataclass(frozen=True)
 class SealState:
@@ -115,6 +138,9 @@ class SealState:
 
 @dataclass
 class ReportData:
+    """The page's content. For a site's index, `incidents` holds views with only their
+    overview row: the incident pages' views are gathered batch by batch (gather_site)."""
+
     incidents: list[IncidentView]
     verification: Verification
     last_seal: SealState | None

@@ -1,30 +1,91 @@
 """The provenance graph of one assertion: speaker → on behalf of → channel → relays → outlets,
-the assertion they carried, and the reports pointing at it."""
+the assertion they carried, and the reports pointing at it.
+
+Every box is sized from its text as measured (textwidth.py), and names wrap rather than being
+cut. What a report does to the assertion ("denies", "supports") is written inside its box, not
+on its arrow, so it never sits on a line. A report that no longer counts (retracted by its
+author, voided by a correction) is drawn grey and dashed and says so: the graph never shows a
+live denial that the status beside it does not count.
+"""
 
 from __future__ import annotations
 
-import textwrap
-from typing import Any
+from dataclasses import dataclass
 
-import drawsvg as dw
 from markupsafe import Markup
 
-from projections.html.model import ROLE_LABELS, AssertionView, Entry, Hop, chain_text
+from projections.html.model import ROLE_LABELS, AssertionView, Entry, Hop
 from projections.html.svg import (
-    FONT,
+    MARKS,
     STATUS_COLORS,
-    TYPE_COLORS,
-    Link,
-    arrowhead,
-    attr,
-    clip,
-    entry_title,
+    el,
+    link,
+    num,
     plain,
     safe_url,
-    svg_markup,
+    svg,
+    text,
+    withdrawn_label,
 )
+from projections.html.textwidth import text_width, wrap
 
-_NODE_W, _NODE_H, _GAP, _REF_W, _REF_H, _REF_GAP = 158.0, 66.0, 52.0, 200.0, 78.0, 18.0
+_PAD, _GAP, _REF_W, _REF_GAP, _ROW_GAP = 8.0, 44.0, 212.0, 18.0, 46.0
+_MIN_W, _MAX_W, _CLAIM_MIN, _CLAIM_MAX = 112.0, 220.0, 360.0, 620.0
+_STYLES = {  # line style -> (font size, bold, line height)
+    "small": (10.0, False, 13.0),
+    "bold": (12.0, True, 15.0),
+    "verb": (11.0, True, 14.0),
+}
+
+
+@dataclass
+class _Box:
+    lines: list[tuple[str, str]]  # (style, text), each fitting the box
+    width: float
+    url: str | None
+    tone: str  # names the stroke and ink classes of the page's palette CSS (svg.palette_css)
+    state: str | None = None  # "retracted" / "voided": drawn dashed and grey
+
+    @property
+    def height(self) -> float:
+        return sum(_STYLES[style][2] for style, _ in self.lines) + _PAD + 8
+
+
+def _box(parts: list[tuple[str, str]], max_width: float, min_width: float = _MIN_W) -> _Box:
+    """Lines wrapped to fit `max_width`, and the box as wide as its widest line needs."""
+    inner = max_width - 2 * _PAD
+    lines: list[tuple[str, str]] = []
+    for style, content in parts:
+        size, bold, _ = _STYLES[style]
+        lines += [(style, line) for line in wrap(plain(content), inner, size, bold=bold)]
+    widest = max(text_width(t, _STYLES[s][0], bold=_STYLES[s][1]) for s, t in lines)
+    return _Box(lines, max(min_width, min(max_width, widest + 2 * _PAD)), None, "chain")
+
+
+def _draw_box(box: _Box, x: float, y: float, height: float, klass: str = "node") -> str:
+    """The box and its lines. Colours and fonts come from classes (the page's CSS), not
+    attributes: a page with thousands of boxes stays small."""
+    tone = "gone" if box.state else box.tone
+    parts = [
+        f'<rect x="{num(x)}" y="{num(y)}" width="{num(box.width)}" height="{num(height)}" '
+        f'class="box k-{tone}"/>'
+    ]
+    baseline = y + _PAD + 2
+    for style, line in box.lines:
+        _, bold, height_of = _STYLES[style]
+        baseline += height_of - 3
+        if style == "verb":
+            classes = f"t-v i-{tone}"
+        elif bold:
+            classes = "t-u" if box.url else "t-b"
+        else:
+            classes = "t-s"
+        parts.append(text(x + _PAD, baseline, line, class_=classes))
+        baseline += 3
+    classes = f"{klass} withdrawn" if box.state else klass
+    group = el("g", {"class": classes, "data-state": box.state}, *parts)
+    safe = safe_url(box.url)
+    return link(safe, group) if safe else group
 
 
 def _hop_label(hop: Hop) -> str:
@@ -33,69 +94,22 @@ def _hop_label(hop: Hop) -> str:
     return " · ".join(parts)
 
 
-def _node(
-    x: float,
-    y: float,
-    width: float,
-    height: float,
-    lines: list[tuple[str, str]],
-    url: str | None,
-    title: str,
-    accent: str,
-) -> dw.DrawingElement:
-    """A box with small/bold lines of text; wrapped in a link when `url` is a web address."""
-    group = dw.Group(class_="node")
-    group.append_title(title)
-    group.append(
-        dw.Rectangle(x, y, width, height, rx=6, fill="#ffffff", stroke=accent, stroke_width=1.5)
-    )
-    baseline = y + 15
-    for style, text in lines:
-        bold = style == "bold"
-        group.append(
-            dw.Text(
-                text,
-                12 if bold else 10,
-                x + 8,
-                baseline,
-                font_weight="bold" if bold else "normal",
-                fill="#1d4ed8" if bold and url else ("#111827" if bold else "#4b5563"),
-                text_decoration="underline" if bold and url else "none",
-            )
-        )
-        baseline += 15 if bold else 13
-    safe = safe_url(url)
-    if safe is None:
-        return group
-    link = Link(safe)
-    link.append(group)
-    return link
-
-
-def _wrap(text: str, width: int, lines: int) -> list[str]:
-    wrapped = textwrap.wrap(plain(text), width) or [""]
-    if len(wrapped) > lines:
-        wrapped = [*wrapped[: lines - 1], clip(" ".join(wrapped[lines - 1 :]), width)]
-    return wrapped
-
-
-ChainNode = tuple[list[tuple[str, str]], Hop | None]
-
-
-def _chain_nodes(hops: list[Hop], fallback: str) -> list[ChainNode]:
-    if not hops:
-        return [([("small", "source"), ("bold", clip(fallback, 22))], None)]
-    nodes: list[ChainNode] = []
-    for hop in hops:
-        lines = [("small", clip(_hop_label(hop), 26))]
-        lines += [("bold", line) for line in _wrap(hop.agent, 20, 2)]
+def _chain_boxes(assertion: AssertionView) -> list[_Box]:
+    if not assertion.hops:
+        return [_box([("small", "source"), ("bold", str(assertion.row["by"]))], _MAX_W)]
+    boxes = []
+    for hop in assertion.hops:
+        parts = [("small", _hop_label(hop)), ("bold", hop.agent)]
         if hop.published_at:
-            lines.append(("small", clip(hop.published_at, 25)))
-        nodes.append((lines, hop))
-    return nodes
+            parts.append(("small", hop.published_at))
+        box = _box(parts, _MAX_W)
+        box.url = hop.url
+        box.tone = "outlet" if hop.role in ("outlet", "relay") else "chain"
+        boxes.append(box)
+    return boxes
 
 
-def _referrer_label(entry: Entry) -> str:
+def _verb(entry: Entry, assertion: AssertionView) -> str:
     data = entry.data
     labels = {
         "denial": "denies",
@@ -106,155 +120,9 @@ def _referrer_label(entry: Entry) -> str:
         "assessment": f"assesses {data.get('reliability', '')}{data.get('credibility', '')}",
         "discrepancy": f"discrepancy in {data.get('field')}",
         "correction": "voids" if data.get("void") is True else "corrects",
+        "evidence": f"evidence: {assertion.bearing(entry)}",
     }
     return labels.get(entry.type, entry.type)
-
-
-def provenance_svg(assertion: AssertionView, uid: str) -> Markup:
-    """speaker → on behalf of → channel → relays → outlets, the assertion they carried, and the
-    reports pointing at it (denials, corroborations, retractions, verdicts ...)."""
-    chain = _chain_nodes(assertion.hops, str(assertion.row["by"]))
-    chain_w = len(chain) * (_NODE_W + _GAP) - _GAP
-    refs = assertion.referrers
-    per_row = max(1, int((max(chain_w, 3 * _REF_W) + _REF_GAP) // (_REF_W + _REF_GAP)))
-    ref_rows = (len(refs) + per_row - 1) // per_row
-    claim_y = 20 + _NODE_H + 40
-    claim_w = max(320.0, min(chain_w, 560.0))
-    width = max(chain_w, claim_w, min(len(refs), per_row) * (_REF_W + _REF_GAP)) + 24
-    height = claim_y + 76 + (ref_rows * (_REF_H + 48) if refs else 0) + 12
-    drawing = dw.Drawing(
-        width,
-        height,
-        id_prefix=uid,
-        font_family=FONT,
-        font_size=12,
-        role="img",
-        class_="graph-svg",
-        aria_label=attr(f"Provenance of {assertion.report}"),
-    )
-    origin = dw.Group(transform="translate(12,0)")
-    _draw_chain(origin, chain, assertion)
-    _draw_assertion(origin, assertion, claim_y, claim_w)
-    _draw_referrers(origin, assertion, claim_y + 76, claim_w, per_row)
-    drawing.append(origin)
-    return svg_markup(drawing)
-
-
-def _draw_chain(
-    group: dw.Group,
-    chain: list[ChainNode],
-    assertion: AssertionView,
-) -> None:
-    arrow = arrowhead("#475569")
-    for index, (lines, hop) in enumerate(chain):
-        x = index * (_NODE_W + _GAP)
-        title = _hop_title(hop, assertion) if hop else f"source: {assertion.row['by']}"
-        accent = "#0369a1" if hop and hop.role in ("outlet", "relay") else "#475569"
-        group.append(_node(x, 20, _NODE_W, _NODE_H, lines, hop.url if hop else None, title, accent))
-        if index + 1 < len(chain):
-            y = 20 + _NODE_H / 2
-            group.append(
-                dw.Line(
-                    x + _NODE_W,
-                    y,
-                    x + _NODE_W + _GAP - 8,
-                    y,
-                    stroke="#475569",
-                    stroke_width=1.5,
-                    marker_end=arrow,
-                )
-            )
-    middle = _NODE_W / 2
-    group.append(
-        dw.Line(
-            middle,
-            20 + _NODE_H,
-            middle,
-            20 + _NODE_H + 32,
-            stroke="#475569",
-            stroke_width=1.5,
-            marker_end=arrow,
-        )
-    )
-    group.append(dw.Text("said", 10, middle + 6, 20 + _NODE_H + 20, fill="#4b5563"))
-
-
-def _hop_title(hop: Hop, assertion: AssertionView) -> str:
-    lines = [f"{ROLE_LABELS.get(hop.role, hop.role)}: {hop.agent}"]
-    lines += [
-        f"{k}: {v}"
-        for k, v in (
-            ("kind", hop.kind),
-            ("quote mode", hop.quote_mode),
-            ("published", hop.published_at),
-        )
-        if v
-    ]
-    lines.append(f"hop {hop.hop} of {assertion.report}")
-    return "\n".join(lines)
-
-
-def _draw_assertion(group: dw.Group, assertion: AssertionView, y: float, width: float) -> None:
-    row = assertion.row
-    status = str(row["status"])
-    color = STATUS_COLORS.get(status, "#6b7280")
-    box = dw.Group(class_="assertion-node", data_report=attr(assertion.report))
-    box.append_title(f"{row['type']} {assertion.report}: {status}\n{plain(row['summary'])}")
-    box.append(dw.Rectangle(0, y, width, 66, rx=8, fill="#f8fafc", stroke=color, stroke_width=2.5))
-    box.append(dw.Rectangle(0, y, 8, 66, fill=color))
-    box.append(
-        dw.Text(
-            f"{row['type']} · {assertion.report} · {status.upper()}",
-            12,
-            16,
-            y + 18,
-            font_weight="bold",
-            fill=color,
-        )
-    )
-    for index, line in enumerate(_wrap(str(row["summary"]), int(width / 6.6), 2)):
-        box.append(dw.Text(line, 11, 16, y + 36 + 14 * index, fill="#111827"))
-    group.append(box)
-
-
-def _draw_referrers(
-    group: dw.Group, assertion: AssertionView, top: float, claim_w: float, per_row: int
-) -> None:
-    refs = assertion.referrers
-    arrows: dict[str, dw.Marker] = {}
-    for index, entry in enumerate(refs):
-        column, line = index % per_row, index // per_row
-        x = column * (_REF_W + _REF_GAP)
-        y = top + 48 + line * (_REF_H + 48)
-        color = TYPE_COLORS.get(entry.type, "#64748b")
-        target_x = claim_w * (column + 1) / (min(len(refs), per_row) + 1)
-        edge = dw.Group(class_="ref-edge", data_type=attr(entry.type))
-        edge.append(
-            dw.Line(
-                x + _REF_W / 2,
-                y,
-                target_x,
-                top - 10 + 8,
-                stroke=color,
-                stroke_width=1.8,
-                stroke_dasharray="5 3" if entry.voided else "none",
-                marker_end=arrows.get(color) or arrows.setdefault(color, arrowhead(color)),
-            )
-        )
-        edge.append(
-            dw.Text(
-                _referrer_label(entry),
-                10,
-                x + _REF_W / 2 + 6,
-                y - 8,
-                fill=color,
-                font_weight="bold",
-            )
-        )
-        group.append(edge)
-        group.append(
-            _referrer_node(entry, assertion.referrer_hops.get(entry.report, []), x, y, color)
-        )
 
 
 def _what(entry: Entry) -> str:
@@ -262,20 +130,148 @@ def _what(entry: Entry) -> str:
     variants = entry.data.get("variants")
     if entry.type == "discrepancy" and isinstance(variants, list):
         return f"{len(variants)} variants of {entry.data.get('field')}"
+    if entry.type == "evidence":
+        return str(entry.data.get("title") or entry.data.get("kind") or "material")
     return "—"
 
 
-def _referrer_node(entry: Entry, hops: list[Hop], x: float, y: float, color: str) -> Any:
+def _referrer_box(entry: Entry, assertion: AssertionView) -> _Box:
+    hops = assertion.referrer_hops.get(entry.report, [])
+    state = withdrawn_label(entry, assertion.withdrawn)
+    verb = _verb(entry, assertion) + (f" — {state}" if state else "")
+    parts = [("verb", verb), ("bold", entry.by or _what(entry))]
+    parts.append(("small", f"{entry.type} · {entry.stated_at or 'undated'}"))
+    parts.append(("small", entry.report))
+    digest = entry.data.get("sha256")
+    if entry.type == "evidence" and isinstance(digest, str):
+        parts.append(("small", f"sha256 {digest[:12]}…"))
     via = " → ".join(h.agent for h in hops if h.role in ("relay", "outlet"))
-    lines = [
-        ("small", clip(f"{entry.type} · {entry.stated_at or 'undated'}", 34)),
-        ("bold", clip(entry.by or _what(entry), 28)),
-        ("small", clip(entry.report, 34)),
-    ]
     if via:
-        lines.append(("small", clip(f"via {via}", 34)))
+        parts.append(("small", f"via {via}"))
+    box = _box(parts, _REF_W, _REF_W)
     url = next((h.url for h in reversed(hops) if safe_url(h.url)), None)
-    title = entry_title(entry, entry.incident)
-    if hops:
-        title += f"\nsource chain: {chain_text(hops)}"
-    return _node(x, y, _REF_W, _REF_H, lines, url, title, color)
+    box.url = url or safe_url(entry.data.get("url"))
+    box.tone = entry.type if entry.type in MARKS else "other"
+    box.state = state
+    return box
+
+
+def provenance_svg(assertion: AssertionView) -> Markup:
+    """speaker → on behalf of → channel → relays → outlets, the assertion they carried, and the
+    reports pointing at it (denials, corroborations, retractions, verdicts, evidence ...)."""
+    chain = _chain_boxes(assertion)
+    chain_h = max(box.height for box in chain)
+    chain_w = sum(box.width for box in chain) + _GAP * (len(chain) - 1)
+    claim_w = max(_CLAIM_MIN, min(chain_w, _CLAIM_MAX))
+    claim = _claim_box(assertion, claim_w)
+    refs = [_referrer_box(entry, assertion) for entry in assertion.referrers]
+    per_row = max(1, int((max(chain_w, 3 * _REF_W) + _REF_GAP) // (_REF_W + _REF_GAP)))
+    rows = [refs[i : i + per_row] for i in range(0, len(refs), per_row)]
+    claim_y = 10 + chain_h + 40
+    refs_y = claim_y + claim.height + _ROW_GAP
+    heights = [max(box.height for box in row) for row in rows]
+    width = max(chain_w, claim_w, min(len(refs), per_row) * (_REF_W + _REF_GAP) - _REF_GAP) + 24
+    height = refs_y + sum(h + _ROW_GAP for h in heights) - (_ROW_GAP if rows else 0) + 12
+    if not rows:
+        height = claim_y + claim.height + 12
+    body = [_draw_chain(chain, chain_h)]
+    body.append(_draw_box(claim, 0, claim_y, claim.height, "assertion-node"))
+    top = refs_y
+    columns = min(len(refs), per_row)
+    edges, boxes = [], []
+    for number, (row, row_h) in enumerate(zip(rows, heights, strict=True)):
+        for column, box in enumerate(row):
+            x = column * (_REF_W + _REF_GAP)
+            target = (claim_w * (column + 1) / (columns + 1), claim_y + claim.height + 2)
+            edges.append(_edge(box, _route(x, top, number, refs_y), target))
+            boxes.append(_draw_box(box, x, top, row_h))
+        top += row_h + _ROW_GAP
+    body += edges + boxes  # boxes last: nothing is drawn over a box
+    return svg(
+        width,
+        height,
+        [el("g", {"transform": "translate(12,0)"}, *body)],
+        role="img",
+        class_="graph-svg",
+        aria_label=f"Provenance of {assertion.report}",
+    )
+
+
+def _route(x: float, top: float, row: int, refs_y: float) -> list[tuple[float, float]]:
+    """An arrow's way up from a box at (x, top) in row `row`: straight from the first row; from
+    a later one up into the gutter above its row, sideways into the gutter left of its column,
+    and up that gutter past the rows above, so it never crosses another box. Each row's arrows
+    keep a lane of their own in the gutters."""
+    start = (x + _REF_W / 2, top)
+    if row == 0:
+        return [start]
+    lane = min(row * 4.0, _REF_GAP / 2 - 2)
+    above = top - _ROW_GAP / 2 + lane
+    side = x - _REF_GAP / 2 + lane
+    return [start, (start[0], above), (side, above), (side, refs_y - _ROW_GAP / 2 + lane)]
+
+
+def _edge(box: _Box, route: list[tuple[float, float]], target: tuple[float, float]) -> str:
+    """An arrow from a report's box up to the assertion; grey and dashed when withdrawn."""
+    tone = "gone" if box.state else box.tone
+    points = [*route, target]
+    path = "M" + "L".join(f"{num(px)} {num(py)}" for px, py in points)
+    return el(
+        "path",
+        {
+            "d": path,
+            "class": f"ref-edge e-{tone}",
+            "data-state": box.state,
+            "marker-end": f"url(#arrow-{'withdrawn' if box.state else box.tone})",
+        },
+    )
+
+
+def _claim_box(assertion: AssertionView, width: float) -> _Box:
+    row = assertion.row
+    status = str(row["status"])
+    summary = wrap(plain(row["summary"]), width - 2 * _PAD, 11)
+    if len(summary) > 3:  # the full summary is printed just above the drawing
+        summary = [*summary[:2], summary[2].rstrip() + " …"]
+    head = wrap(f"{row['type']} · {assertion.report} · {status.upper()}", width - 24, 12, bold=True)
+    lines = [("verb", line) for line in head] + [("small", s) for s in summary]
+    return _Box(lines, width, None, f"st-{status}" if status in STATUS_COLORS else "other")
+
+
+def _draw_chain(chain: list[_Box], height: float) -> str:
+    parts = []
+    x = 0.0
+    for index, box in enumerate(chain):
+        parts.append(_draw_box(box, x, 10, height))
+        if index + 1 < len(chain):
+            y = 10 + height / 2
+            parts.append(
+                el(
+                    "line",
+                    {
+                        "x1": x + box.width,
+                        "y1": y,
+                        "x2": x + box.width + _GAP - 2,
+                        "y2": y,
+                        "class": "chain-arrow",
+                        "marker-end": "url(#arrow-chain)",
+                    },
+                )
+            )
+        x += box.width + _GAP
+    middle = chain[0].width / 2
+    parts.append(
+        el(
+            "line",
+            {
+                "x1": middle,
+                "y1": 10 + height,
+                "x2": middle,
+                "y2": 10 + height + 36,
+                "class": "chain-arrow",
+                "marker-end": "url(#arrow-chain)",
+            },
+        )
+    )
+    parts.append(text(middle + 6, 10 + height + 22, "said", class_="t-s"))
+    return "".join(parts)

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import drawsvg as dw
 from markupsafe import Markup
 
 from ledger.timeutil import format_utc
 from projections.html.model import Entry, IncidentView
 from projections.html.svg import (
-    FONT,
     STATUS_COLORS,
-    attr,
-    clip,
-    entry_title,
-    shape,
-    svg_markup,
+    el,
+    mark_use,
+    plain,
+    svg,
+    text,
+    withdrawn_label,
 )
+from projections.html.textwidth import wrap
 
-_TL_STATUS_X, _TL_PLOT_X = 338.0, 430.0
+# The label column is as wide as the status column's start allows; a longer label wraps onto
+# more lines (its row grows), so no name is cut.
+_TL_LABEL_W, _TL_STATUS_X, _TL_PLOT_X = 316.0, 328.0, 430.0
 _TL_PLOT_W, _TL_UNDATED_W, _TL_ROW, _TL_TOP = 440.0, 90.0, 26.0, 44.0
 
 
@@ -70,10 +72,19 @@ def _month_ticks(low: datetime, high: datetime, step: int) -> list[datetime]:
 
 
 class _TimeScale:
+    """Stated time to x. When every dated report falls on one day, the reports are spread
+    across the plot in timeline order (stated time, then log position) instead of collapsing
+    onto one point, and the axis says so."""
+
     def __init__(self, entries: list[Entry]) -> None:
-        dated = [_instant(e.stated_from) for e in entries if e.stated_from]
+        dated = [e for e in entries if e.stated_from]
+        instants = [_instant(str(e.stated_from)) for e in dated]
         self.dated = bool(dated)
-        self.low, self.high = _domain(dated)
+        self.low, self.high = _domain(instants)
+        self.one_day = len(dated) > 1 and len({i.date() for i in instants}) == 1
+        self.day = instants[0].strftime("%Y-%m-%d") if instants else ""
+        self.rank = {e.report: index for index, e in enumerate(dated)}
+        self.count = len(dated)
         self.undated_x = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W / 2
 
     def x(self, stated_from: str | None) -> float:
@@ -82,110 +93,143 @@ class _TimeScale:
         fraction = (_instant(stated_from) - self.low) / (self.high - self.low)
         return _TL_PLOT_X + fraction * _TL_PLOT_W
 
+    def entry_x(self, entry: Entry) -> float:
+        if entry.stated_from is None:
+            return self.undated_x
+        if self.one_day:
+            return _TL_PLOT_X + _TL_PLOT_W * (self.rank[entry.report] + 0.5) / self.count
+        return self.x(entry.stated_from)
 
-def timeline_svg(view: IncidentView, uid: str) -> Markup:
+
+def _label_lines(entry: Entry, slug: str, state: str | None) -> list[str]:
+    label = f"{entry.report} · {entry.type} · {entry.by or '—'}"
+    if entry.incident != slug:
+        label += f" (in {entry.incident})"
+    if state:
+        label += f" — {state}"
+    return wrap(plain(label), _TL_LABEL_W, 12)
+
+
+def timeline_svg(view: IncidentView) -> Markup:
     """The incident's reports on the stated-time axis, one row each, in timeline order; an
     assertion's row carries a band coloured by its status as it changed."""
     entries = view.entries
     scale = _TimeScale(entries)
+    withdrawn = view.withdrawn
+    labels = [_label_lines(e, view.slug, withdrawn_label(e, withdrawn)) for e in entries]
+    heights = [max(_TL_ROW, 15.0 * len(lines) + 11) for lines in labels]
     width = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W + 10
-    height = _TL_TOP + _TL_ROW * max(1, len(entries)) + 12
-    drawing = dw.Drawing(
+    height = _TL_TOP + sum(heights) + 12
+    statuses = {a.report: a.stated_statuses for a in view.assertions}
+    body = [_axis(scale, height)]
+    top = _TL_TOP
+    for entry, lines, row_height in zip(entries, labels, heights, strict=True):
+        state = withdrawn_label(entry, withdrawn)
+        body.append(
+            _row(entry, lines, top, row_height, scale, statuses.get(entry.report), view, state)
+        )
+        top += row_height
+    return svg(
         width,
         height,
-        id_prefix=uid,
-        font_family=FONT,
-        font_size=12,
+        body,
         role="img",
-        aria_label=attr(f"Timeline of {view.slug}"),
         class_="timeline-svg",
+        aria_label=f"Timeline of {view.slug}",
     )
-    _draw_axis(drawing, scale, height)
-    statuses = {a.report: a.stated_statuses for a in view.assertions}
-    for index, entry in enumerate(entries):
-        y = _TL_TOP + _TL_ROW * index + _TL_ROW / 2
-        drawing.append(_timeline_row(entry, y, scale, statuses.get(entry.report), view.slug))
-    return svg_markup(drawing)
 
 
-def _draw_axis(drawing: dw.Drawing, scale: _TimeScale, height: float) -> None:
-    ticks, fmt = _ticks(scale.low, scale.high) if scale.dated else ([], "")
-    axis = dw.Group(class_="axis", font_size=10, fill="#374151")
-    axis.append(dw.Text("stated time →", 11, _TL_PLOT_X, 14, font_weight="bold"))
-    for tick in ticks:
-        x = scale.x(format_utc(tick))
-        if x > _TL_PLOT_X + _TL_PLOT_W - 24:  # its label would run into "no stated time"
-            continue
-        axis.append(dw.Line(x, _TL_TOP - 8, x, height - 6, stroke="#e5e7eb"))
-        axis.append(dw.Text(tick.strftime(fmt), 10, x, _TL_TOP - 12, text_anchor="middle"))
+def _axis(scale: _TimeScale, height: float) -> str:
+    parts = [text(_TL_PLOT_X, 14, "stated time →", class_="axis-title")]
+    bottom = height - 6
+    if scale.one_day:
+        parts.append(text(_TL_PLOT_X + 110, 14, f"one day, {scale.day}: in log order"))
+    elif scale.dated:
+        ticks, fmt = _ticks(scale.low, scale.high)
+        for tick in ticks:
+            x = scale.x(format_utc(tick))
+            if x > _TL_PLOT_X + _TL_PLOT_W - 40:  # its label would run into "no stated time"
+                continue
+            parts.append(el("line", {"x1": x, "y1": _TL_TOP - 8, "x2": x, "y2": bottom}))
+            parts.append(text(x, _TL_TOP - 12, tick.strftime(fmt), text_anchor="middle"))
     left = _TL_PLOT_X + _TL_PLOT_W + 6
-    axis.append(
-        dw.Line(left, _TL_TOP - 8, left, height - 6, stroke="#9ca3af", stroke_dasharray="3 3")
+    parts.append(
+        el("line", {"x1": left, "y1": _TL_TOP - 8, "x2": left, "y2": bottom, "class": "undated"})
     )
-    axis.append(dw.Text("no stated time", 10, scale.undated_x, _TL_TOP - 12, text_anchor="middle"))
-    axis.append(dw.Text("report · type · by", 10, 4, _TL_TOP - 12))
-    axis.append(dw.Text("status", 10, _TL_STATUS_X, _TL_TOP - 12))
-    drawing.append(axis)
+    parts.append(text(scale.undated_x, _TL_TOP - 12, "no stated time", text_anchor="middle"))
+    parts.append(text(4, _TL_TOP - 12, "report · type · by"))
+    parts.append(text(_TL_STATUS_X, _TL_TOP - 12, "status"))
+    return el("g", {"class": "axis"}, *parts)
 
 
-def _timeline_row(
+def _known(status: str) -> str:
+    return status if status in STATUS_COLORS else "other"
+
+
+def _row(
     entry: Entry,
-    y: float,
+    lines: list[str],
+    top: float,
+    row_height: float,
     scale: _TimeScale,
     statuses: list[tuple[str | None, str]] | None,
-    slug: str,
-) -> dw.Group:
-    row = dw.Group(
-        class_="tl-entry",
-        data_report=attr(entry.report),
-        data_type=attr(entry.type),
-        opacity=0.45 if entry.voided else 1,
-    )
-    row.append_title(entry_title(entry, slug))
-    label = f"{entry.report} · {entry.type} · {entry.by or '—'}"
-    if entry.incident != slug:
-        label += f" (in {entry.incident})"
-    row.append(
-        dw.Text(
-            clip(label, 52),
-            12,
-            4,
-            y + 4,
-            fill="#111827",
-            text_decoration="line-through" if entry.voided else "none",
+    view: IncidentView,
+    state: str | None,
+) -> str:
+    middle = top + row_height / 2
+    parts: list[str] = []
+    first = middle - 7.5 * (len(lines) - 1) + 4
+    for index, line in enumerate(lines):
+        parts.append(
+            text(
+                4,
+                first + 15 * index,
+                line,
+                class_="label gone" if state else "label",
+            )
         )
-    )
     if statuses:
-        _status_band(row, statuses, y, scale)
-    row.append(shape(entry.type, scale.x(entry.stated_from), y))
-    return row
+        parts.append(_status_band(statuses, middle, scale))
+    parts.append(mark_use(entry.type, scale.entry_x(entry), middle))
+    return el(
+        "g",
+        {
+            "class": "tl-entry withdrawn" if state else "tl-entry",
+            "data-report": entry.report,
+            "data-type": entry.type,
+            "data-state": state,
+        },
+        *parts,
+    )
 
 
-def _status_band(
-    row: dw.Group, statuses: list[tuple[str | None, str]], y: float, scale: _TimeScale
-) -> None:
+def _status_band(statuses: list[tuple[str | None, str]], y: float, scale: _TimeScale) -> str:
     end = _TL_PLOT_X + _TL_PLOT_W + _TL_UNDATED_W
+    parts: list[str] = []
     for index, (stated_from, status) in enumerate(statuses):
         start = scale.x(stated_from)
         stop = scale.x(statuses[index + 1][0]) if index + 1 < len(statuses) else end
-        band = dw.Rectangle(
-            start,
-            y + 7,
-            max(2.0, stop - start),
-            4,
-            fill=STATUS_COLORS.get(status, "#6b7280"),
-            class_="status-band",
+        if scale.one_day and stated_from is not None:
+            start = _TL_PLOT_X if index == 0 else start
+        parts.append(
+            el(
+                "rect",
+                {
+                    "x": start,
+                    "y": y + 7.0,
+                    "width": max(2.0, stop - start),
+                    "height": 4,
+                    "class": f"status-band sb-{_known(status)}",
+                },
+            )
         )
-        band.append_title(f"status: {status}")
-        row.append(band)
     final = statuses[-1][1]
-    row.append(
-        dw.Text(
-            final,
-            11,
+    parts.append(
+        text(
             _TL_STATUS_X,
             y + 4,
-            font_weight="bold",
-            fill=STATUS_COLORS.get(final, "#6b7280"),
+            final,
+            class_=f"status-text sf-{_known(final)}",
         )
     )
+    return "".join(parts)
