@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from ledger.application import IncidentLedger
@@ -16,10 +18,18 @@ class ProjectAfterWrite:
     projector). Returns the warning, or None."""
 
     lock_timeout: float = 30.0
+    # As ledger.importing's `progress`: given the phase ("projecting") and no total, a context
+    # whose value hears (position applied, log position to reach).
+    progress: (
+        Callable[[str, None], AbstractContextManager[Callable[[int, int], None] | None]] | None
+    ) = None
 
     def __call__(self, ledger: IncidentLedger, store: StoreConfig) -> str | None:
         try:
-            catch_up(ledger, store, lock_timeout=self.lock_timeout)
+            with (
+                self.progress("projecting", None) if self.progress else nullcontext()
+            ) as on_progress:
+                catch_up(ledger, store, lock_timeout=self.lock_timeout, on_progress=on_progress)
         except Exception as e:
             # The reports are committed by now: a failure here must not look like "nothing
             # written".
