@@ -282,6 +282,19 @@ VIEWS: tuple[View, ...] = (
         folded=False,
     ),
     View(
+        # Written by `ledger project --follow` when a catch-up fails, deleted by its next
+        # success: what `ledger project --status` reports as the last error.
+        "projection_errors",
+        "The last error a projection's follower hit; deleted by its next success.",
+        (
+            _key("projection"),
+            _req("error"),
+            _req("failed_at", doc="When (UTC)."),
+            _req("position", "position", doc="The views' position then."),
+        ),
+        folded=False,
+    ),
+    View(
         "provenance",
         "One row per hop of a report's source chain, 0 = the speaker, outward.",
         (
