@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ledger.application import IncidentLedger
 from ledger.store.config import StoreConfig
+from ledger.store.errors import insufficient_privilege
 from projections.catchup import catch_up
 
 
@@ -33,7 +34,7 @@ class ProjectAfterWrite:
         except Exception as e:
             # The reports are committed by now: a failure here must not look like "nothing
             # written".
-            if "permission denied" not in str(e).lower():
+            if not insufficient_privilege(e):
                 first = (str(e).strip().splitlines() or [type(e).__name__])[0]
                 return (
                     "warning: the report was recorded, but the projections were not updated "
