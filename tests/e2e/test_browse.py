@@ -147,8 +147,9 @@ def wait_for(condition: Any, what: str) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
-def test_browse_opens_the_browser_then_stops_datasette_on_sigterm(
-    sqlite_url: str, tmp_path: Path
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_browse_opens_the_browser_then_stops_datasette_on_a_signal(
+    sqlite_url: str, tmp_path: Path, stop: signal.Signals
 ) -> None:
     require_datasette()
     assert invoke(sqlite_url, "import", str(EXAMPLE)).exit_code == 0
@@ -190,7 +191,7 @@ def test_browse_opens_the_browser_then_stops_datasette_on_sigterm(
         # Its children: Datasette, and the stand-in browser (ended, perhaps not yet reaped).
         served = [pid for pid in children(process.pid) if b"datasette" in cmdline(pid)]
         assert len(served) == 1 and any(temp.iterdir())
-        process.send_signal(signal.SIGTERM)  # to `browse` alone, as a service manager would
+        process.send_signal(stop)  # to `browse` alone, as a service manager would
         assert process.wait(timeout=DEADLINE) == 0, log.read_text(errors="replace")
         wait_for(lambda: not alive(served[0]), "Datasette to end")
         assert list(temp.iterdir()) == []
