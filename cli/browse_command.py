@@ -96,7 +96,7 @@ def browse_command(
     if not path.is_file():
         raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
     if metadata is None:
-        document = datasette.metadata(path.stem, _tables(store))
+        document = datasette.metadata(path.stem, *_tables(store))
     else:
         document = _read_metadata(metadata, path.stem)
     if host not in LOOPBACK:
@@ -144,16 +144,18 @@ def datasette_command(
     ]
 
 
-def _tables(store: StoreConfig) -> list[str]:
-    """Every table and view in the file, read-only, so that the metadata hides what it does not
-    present (the log, Alembic's table, the search index's shadow tables...)."""
+def _tables(store: StoreConfig) -> tuple[list[str], list[str]]:
+    """Every table, then every SQL view, in the file, read-only, so that the metadata hides
+    what it does not present (the log, Alembic's table, the search index's shadow tables...)."""
     import sqlite3  # only `browse` reads the file itself here (see _serve)
 
     with sqlite3.connect(store.sqlite_reader_uri(), uri=True) as connection:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
-        names = [str(name) for (name,) in rows]
+        rows = connection.execute("SELECT type, name FROM sqlite_master").fetchall()
     connection.close()  # `with` commits; it does not close
-    return names
+    return (
+        [str(name) for kind, name in rows if kind == "table"],
+        [str(name) for kind, name in rows if kind == "view"],
+    )
 
 
 def _read_metadata(source: Path, database: str) -> dict[str, Any]:

@@ -88,11 +88,15 @@ DESCRIPTION_HTML = (
 )
 
 
-def metadata(database: str, tables: Iterable[str] = ()) -> dict[str, Any]:
+def metadata(
+    database: str, tables: Iterable[str] = (), sql_views: Iterable[str] = ()
+) -> dict[str, Any]:
     """Datasette metadata for a ledger served as `database`: the shown views described and
     linked, and every other table of `tables` (the log, Alembic's, the search index's shadow
     tables, the projector's support tables) hidden, so that a new internal table is hidden
-    without anyone remembering to."""
+    without anyone remembering to. Datasette lists SQL views whatever `hidden` says: one of
+    `sql_views` not shown (the search index's source) is unlisted by denying its page
+    (`allow: false`); SQL can still read it."""
     documented: dict[str, Any] = {}
     for view in VIEWS:
         shown = SHOWN.get(view.name)
@@ -114,6 +118,8 @@ def metadata(database: str, tables: Iterable[str] = ()) -> dict[str, Any]:
         documented[view.name] = entry
     for name in tables:
         documented.setdefault(name, {"hidden": True})
+    for name in sql_views:
+        documented.setdefault(name, {"hidden": True, "allow": False})
     return {
         "title": "Incident Ledger",
         "description_html": DESCRIPTION_HTML,

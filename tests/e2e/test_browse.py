@@ -84,7 +84,7 @@ def test_datasette_links_ids_hides_internal_tables_and_searches(sqlite_url: str)
 
     assert Path(sqlite_url).name == "ledger.db"  # Datasette names the database after the file
     assert invoke(sqlite_url, "import", str(EXAMPLE)).exit_code == 0
-    document = metadata("ledger", _tables(resolve(sqlite_url)))
+    document = metadata("ledger", *_tables(resolve(sqlite_url)))
 
     async def fetch(*paths: str) -> list[Any]:
         ds = Datasette([sqlite_url], metadata=document, template_dir=str(TEMPLATES))
@@ -110,6 +110,7 @@ def test_datasette_links_ids_hides_internal_tables_and_searches(sqlite_url: str)
     assert '<dl class="column-descriptions">' in page and "max-height" in page
     visible = {t["name"] for t in database["tables"] if not t["hidden"]}
     assert visible == {v.name for v in VIEWS if v.name in SHOWN and not v.sql_view}
+    assert {v["name"] for v in database["views"]} == {v.name for v in VIEWS if v.sql_view}
     assert searched["rows"] and all("Konashenkov" in json.dumps(r) for r in searched["rows"])
 
 
