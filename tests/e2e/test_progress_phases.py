@@ -7,11 +7,13 @@ phase takes on the machine running it."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from ledger.importing import PIPELINE_FROM_BYTES
 from tests.conftest import EXAMPLE, ROOT
 from tests.e2e.test_terminal_tables import _in_a_terminal
 
@@ -19,11 +21,30 @@ NOW = {"LEDGER_PROGRESS_DELAY": "0"}
 IMPORT_PHASES = ("parsing", "appending", "projecting")
 
 
+def _write_claims(path: Path, at_least: int) -> None:
+    """Claims on the example's first incident, until the file holds `at_least` bytes."""
+    incident = json.loads(EXAMPLE.read_text(encoding="utf-8").splitlines()[0])["incident"]
+    with path.open("w", encoding="utf-8") as out:
+        number = 0
+        while out.tell() < at_least:
+            line = {"type": "claim", "incident": incident, "report": f"bulk-{number}",
+                    "by": "Observer", "summary": f"Shelling near block {number}."}  # fmt: skip
+            out.write(json.dumps(line) + "\n")
+            number += 1
+
+
 def test_each_phase_shows_its_progress_on_a_terminal(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     imported = _in_a_terminal(["--db", db, "import", str(EXAMPLE)], 120, extra=NOW)
     for phase in IMPORT_PHASES:
         assert phase in imported, (phase, imported[-2000:])
+    # A big file into an existing ledger is validated by a child while this process appends:
+    # one phase for both (ledger.importing.PIPELINE_FROM_BYTES).
+    big = tmp_path / "big.jsonl"
+    _write_claims(big, PIPELINE_FROM_BYTES)
+    piped = _in_a_terminal(["--db", db, "import", str(big)], 120, extra=NOW)
+    for phase in ("parsing and appending", "projecting"):
+        assert phase in piped, (phase, piped[-2000:])
     rebuilt = _in_a_terminal(["--db", db, "project", "--rebuild"], 120, extra=NOW)
     for phase in ("rebuilding: reading the log", "rebuilding: folding incidents"):
         assert phase in rebuilt, (phase, rebuilt[-2000:])
