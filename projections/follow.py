@@ -13,8 +13,8 @@ one line on stderr, waits (1, 2, 4... up to 30 s), reopens its connections and s
 "reconnected", then catches up from the tracked position, so nothing is missed or applied twice.
 Any other error (an event the views cannot hold, say) ends it, for the service manager to see.
 
-Either way the follower writes the error in `projection_errors` (when the database takes the
-write) and deletes it on its next successful catch-up: `ledger project --status` reports it.
+Such an error the follower first writes in `projection_errors` (when the database takes the
+write); its next successful catch-up deletes it. `ledger project --status` reports it.
 """
 
 from __future__ import annotations
@@ -88,8 +88,10 @@ class Follower:
                             self.say(f"projections: applied {applied} event(s)")
                         wait()
             except Exception as e:
-                self.error_recorded |= record_error(self.store, _reason(e), self.lock_timeout)
                 if not connection_lost(e):
+                    # Recorded only for an error it does not wait out: while the server is
+                    # away the write would fail too, after a connection timeout per retry.
+                    self.error_recorded |= record_error(self.store, _reason(e), self.lock_timeout)
                     raise
                 self.say(
                     f"lost connection to {self.store.display} ({_reason(e)}), "
