@@ -132,7 +132,13 @@ def project_command(
         # and SIGTERM is heard between batches: under a steady stream of appends the first
         # catch-up may never run out of events.
         if rebuild or stop is None:
-            progress = ProgressBar("projecting")
+            progress = ProgressBar(
+                "projecting",
+                # A rebuild reports its two passes as the two halves of its work.
+                stages=("rebuilding: reading the log", "rebuilding: folding incidents")
+                if rebuild
+                else (),
+            )
             try:
                 if rebuild:
                     applied = rebuild_views(ledger, store, on_progress=progress)

@@ -1,23 +1,17 @@
-"""`ledger report html` (one self-contained HTML page) and `ledger browse` (Datasette)."""
+"""`ledger report html` (one self-contained HTML page); registers `ledger browse` (Datasette)."""
 
 from __future__ import annotations
 
 import contextlib
-import importlib.resources
-import importlib.util
-import json
-import os
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-import projections
+from cli.browse_command import browse_command
 from cli.context import fail, guarded, say, settings, usage_error
 from cli.output_files import (
     SITE_MANIFEST,
@@ -28,14 +22,8 @@ from cli.output_files import (
     write_outputs,
 )
 from cli.progress import ProgressBar
-from ledger.errors import EXIT_INTEGRITY, EXIT_REFUSED, StoreUnavailable
-from ledger.store.config import StoreConfig
+from ledger.errors import EXIT_INTEGRITY
 
-# Package data of `projections`, found beside that package wherever it is installed (not beside
-# `cli`). Not importlib.resources: it costs ~4 ms of every command's start-up, and an installed
-# copy is a directory anyway (Alembic reads the migration scripts as files too).
-METADATA = Path(projections.__file__).with_name("datasette_metadata.json")
-INSTALL_HINT = "pip install 'incident-ledger[browse]'"
 STALE_NAME = re.compile(r"incidents/[a-z0-9_-][a-z0-9._-]*\.html")
 
 
@@ -216,90 +204,6 @@ class _Decoder:
     def close(self) -> None:
         if self.ledger is not None:
             self.ledger.close()
-
-
-@guarded
-def browse_command(
-    port: Annotated[int, typer.Option("--port", "-p", help="Port on 127.0.0.1.")] = 8001,
-    metadata: Annotated[
-        Optional[Path],  # noqa: UP045
-        typer.Option(
-            "--metadata",
-            help="Datasette metadata file [default: the ledger's own table documentation].",
-            show_default=False,
-        ),
-    ] = None,
-) -> None:
-    """Explore the projection tables in Datasette on 127.0.0.1 (needs the 'browse' extra),
-    with every table and column described and facets on status, by and incident.
-
-    Example:
-
-        ledger browse --port 8001
-    """
-    if importlib.util.find_spec("datasette") is None:
-        raise fail(f"ledger browse needs Datasette: {INSTALL_HINT}", EXIT_REFUSED)
-    store = settings().store
-    if store.backend != "sqlite":
-        raise fail(
-            "ledger browse serves a SQLite ledger; Datasette cannot open PostgreSQL "
-            "(read its tables with psql or a BI tool)",
-            EXIT_REFUSED,
-        )
-    path = Path(store.sqlite_path).resolve()
-    if not path.is_file():
-        raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
-    source = metadata or METADATA
-    try:
-        document = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise usage_error(f"--metadata: cannot read {str(source)!r}: {e}") from None
-    meta_file = _metadata_for(document, path.stem)
-    try:
-        command = datasette_command(store, meta_file, port)
-        say(f"serving {store.display} at http://127.0.0.1:{port}/{path.stem} (Ctrl-C to stop)")
-        try:
-            code = subprocess.call(command)
-        except KeyboardInterrupt:
-            code = 0
-    finally:
-        meta_file.unlink(missing_ok=True)
-    if code:
-        raise typer.Exit(code)
-
-
-def datasette_command(store: StoreConfig, metadata: Path, port: int) -> list[str]:
-    """`datasette serve` on loopback only; a ledger SQLite can read only as immutable (a
-    read-only copy without its -shm) is served so, and one it could read only in part is
-    refused, as by every reader (StoreConfig.sqlite_reader_uri)."""
-    path = Path(store.sqlite_path)
-    immutable = "immutable=1" in store.sqlite_reader_uri()
-    database = ["--immutable", str(path)] if immutable else [str(path)]
-    return [
-        sys.executable,
-        "-m",
-        "datasette",
-        "serve",
-        *database,
-        "--metadata",
-        str(metadata),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-
-
-def _metadata_for(document: dict[str, Any], database: str) -> Path:
-    """The metadata with its `databases` entry renamed to this file's stem (Datasette names a
-    database after its file), in a temporary file."""
-    databases = document.get("databases") or {}
-    if databases and database not in databases:
-        document = {**document, "databases": {database: next(iter(databases.values()))}}
-    handle, name = tempfile.mkstemp(prefix="ledger-datasette-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(document, out, ensure_ascii=False, indent=2)
-    return Path(name)
 
 
 def register(report_app: typer.Typer, app: typer.Typer) -> None:

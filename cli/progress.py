@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -14,7 +15,11 @@ class ProgressBar:
     would draw it (`Console.is_terminal`: a terminal, or TTY_COMPATIBLE/FORCE_COLOR). Where
     stderr is a pipe or a file a transient bar shows nothing, yet would run a redrawing thread
     contending with the command for the interpreter lock: there none is started. Call it with
-    the work done (and the total, where only the caller knows it); close it on every way out."""
+    the work done (and the total, where only the caller knows it); close it on every way out.
+
+    `stages` names equal shares of the total, in order (a rebuild's two passes): the bar's
+    label follows the share the work is in. LEDGER_PROGRESS_DELAY (seconds) overrides the
+    delay, so that a test or a demonstration sees the bars of a run however fast it is."""
 
     def __init__(
         self,
@@ -23,8 +28,10 @@ class ProgressBar:
         *,
         started: float | None = None,
         delay: float = 1.0,
+        stages: tuple[str, ...] = (),
     ) -> None:
-        self.label, self.total = label, total
+        self.label, self.total, self.stages = label, total, stages
+        delay = float(os.environ.get("LEDGER_PROGRESS_DELAY", delay))
         self.shown_from = (time.monotonic() if started is None else started) + delay
         self.bar: Any = None
         self.task: Any = None
@@ -48,7 +55,16 @@ class ProgressBar:
             self.bar = Progress(console=console, transient=True)
             self.bar.start()
             self.task = self.bar.add_task(self.label, total=self.total)
-        self.bar.update(self.task, completed=done, total=self.total)
+        label = self.label
+        if self.stages and self.total:
+            # A share's last unit still belongs to it: a pass that reports only its end is
+            # named, not skipped.
+            share = (done * len(self.stages) - 1) // self.total
+            label = self.stages[max(0, min(share, len(self.stages) - 1))]
+        changed = label != self.bar.tasks[0].description
+        self.bar.update(self.task, completed=done, total=self.total, description=label)
+        if changed:
+            self.bar.refresh()  # drawn now: the redrawing thread might pass over a short stage
 
     def close(self) -> None:
         if self.bar is not None:

@@ -10,6 +10,7 @@ from ledger.store.config import StoreConfig
 def print_status(store: StoreConfig, *, max_lag: float) -> int:
     """Print the views' position, the log's head, the lag and whether a follower is connected;
     return 0 when healthy, 1 when not. Reads only, so it runs on a standby too."""
+    from projections.follow import last_error
     from projections.queries import read_connection
     from projections.staleness import staleness
 
@@ -18,9 +19,18 @@ def print_status(store: StoreConfig, *, max_lag: float) -> int:
         typer.echo("status: unhealthy (this login cannot read the log; use the projector's)")
         return 1
     problems: list[str] = []
+    with read_connection(store) as connection:
+        error = last_error(connection)
     typer.echo(f"views: position {found.position}")
     typer.echo(f"log: head {found.head}")
     typer.echo(f"lag: {found.events} event(s), {found.seconds:.1f} s")
+    if error is None:
+        typer.echo("last error: none")
+    else:
+        text, at, position = error
+        typer.echo(f"last error: {text} (at {at}, views at position {position})")
+        # Still standing: the follower deletes it on its next success.
+        problems.append(f"the follower's last catch-up failed: {text}")
     if found.seconds > max_lag:
         problems.append(f"an event has waited {found.seconds:.0f} s, over --max-lag {max_lag:g}")
     if store.backend == "sqlite":

@@ -3,7 +3,8 @@ a write prints. The writing itself is `ledger.importing`'s."""
 
 from __future__ import annotations
 
-import functools
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -29,7 +30,7 @@ _OPTION_OF_FIELD = {
 }
 
 
-def write_options(*, project: bool) -> dict[str, Any]:
+def write_options(*, project: bool, with_progress: bool = False) -> dict[str, Any]:
     """The keyword arguments of `ledger.importing`'s functions, from the global options."""
     # Imported here, as every command's own layers are (cli/main.py): eventsourcing and
     # SQLAlchemy would otherwise load for `ledger --help`.
@@ -37,20 +38,27 @@ def write_options(*, project: bool) -> dict[str, Any]:
     from projections.after_write import ProjectAfterWrite
 
     current = settings()
+    progress = _phase_bars() if with_progress else None
     return {
         # Asked for once the append starts, as before: a bad --as is reported after the lines.
         "recorded_by": lambda: settings().recorder_name,
         "lock_timeout": current.lock_timeout,
         "signer": signer_from_environment(),
-        "project": ProjectAfterWrite(current.lock_timeout) if project else None,
+        "project": ProjectAfterWrite(current.lock_timeout, progress=progress) if project else None,
+        **({"progress": progress} if progress else {}),
     }
 
 
 def import_options(*, project: bool) -> dict[str, Any]:
-    """`write_options` with a progress bar, for a whole file."""
-    return write_options(project=project) | {
-        "progress": functools.partial(ProgressBar, "appending")
-    }
+    """`write_options` with a progress bar for each phase of a whole file's import."""
+    return write_options(project=project, with_progress=True)
+
+
+def _phase_bars() -> Callable[[str, int | None], ProgressBar]:
+    """A bar per phase (parsing, appending, projecting), all shown once the command has run
+    for a second: a phase that starts late in a long import shows at once."""
+    started = time.monotonic()
+    return lambda phase, total: ProgressBar(phase, total, started=started)
 
 
 def option_error(error: InvalidLine) -> InvalidInput:

@@ -33,6 +33,12 @@ class ViewColumn(NamedTuple):
     key: bool = False  # part of the primary key (so required)
     unique: bool = False
     folded: bool = True  # computed by ledger.fold (else written by the projector itself)
+    # A few words for a column whose name does not say it all: Datasette shows them above the
+    # rows, so they stay short (docs/views.md says more).
+    doc: str = ""
+    # "table.column" this one names a row of (no foreign key is declared: the projector writes
+    # the tables in batches, in any order, and PostgreSQL would enforce one): Datasette links it.
+    refers: str = ""
 
 
 class View(NamedTuple):
@@ -48,16 +54,30 @@ class View(NamedTuple):
         return tuple(c.name for c in self.columns)
 
 
-def _key(name: str, kind: str = "text") -> ViewColumn:
-    return ViewColumn(name, kind, required=True, key=True)
+def _key(name: str, kind: str = "text", doc: str = "", refers: str = "") -> ViewColumn:
+    return ViewColumn(name, kind, required=True, key=True, doc=doc, refers=refers)
 
 
-def _req(name: str, kind: str = "text", **more: bool) -> ViewColumn:
-    return ViewColumn(name, kind, required=True, **more)
+def _req(
+    name: str,
+    kind: str = "text",
+    unique: bool = False,
+    folded: bool = True,
+    doc: str = "",
+    refers: str = "",
+) -> ViewColumn:
+    return ViewColumn(
+        name, kind, required=True, unique=unique, folded=folded, doc=doc, refers=refers
+    )
 
 
-def _opt(name: str, kind: str = "text") -> ViewColumn:
-    return ViewColumn(name, kind)
+def _opt(name: str, kind: str = "text", doc: str = "", refers: str = "") -> ViewColumn:
+    return ViewColumn(name, kind, doc=doc, refers=refers)
+
+
+_INCIDENT = "incidents.incident"
+_ACTOR = "actors.actor"
+_REPORT = "timeline.report"
 
 
 _COUNTS = tuple(_req(count, "integer") for count in ACTOR_COUNTS)
@@ -78,14 +98,17 @@ VIEWS: tuple[View, ...] = (
             _opt("occurred_from"),
             _opt("occurred_to"),
             _opt("description"),
-            _req("status"),
-            _req("assertions", "integer"),
-            _req("disputed", "integer"),
-            _req("reports", "integer"),
+            _req(
+                "status",
+                doc="The most pressing status among its claims and warnings; open if none.",
+            ),
+            _req("assertions", "integer", doc="Live claims and warnings."),
+            _req("disputed", "integer", doc="Of them, disputed."),
+            _req("reports", "integer", doc="Live reports, the incident line included."),
             _opt("first_stated_at"),
             _opt("last_stated_at"),
             _req("last_recorded_at"),
-            _req("last_position", "position"),
+            _req("last_position", "position", doc="Latest event of it or referring into it."),
             _req("version", "integer"),
             _req("corrected", "boolean"),
         ),
@@ -96,32 +119,32 @@ VIEWS: tuple[View, ...] = (
         "One row per assertion (claim, warning or denial) with its derived status.",
         (
             _key("report"),
-            _req("incident"),
+            _req("incident", refers=_INCIDENT),
             _req("type"),
-            _req("by"),
-            _req("actor"),
-            _req("side"),
+            _req("by", doc="As written."),
+            _req("actor", doc="`by` resolved through the registry.", refers=_ACTOR),
+            _req("side", doc="Top of the actor's part_of chain.", refers=_ACTOR),
             _opt("speaker"),
             _opt("on_behalf_of"),
             _opt("stance"),
-            _req("against"),
-            _req("targets"),
+            _req("against", doc="JSON array."),
+            _req("targets", doc="JSON array."),
             _opt("addressee"),
             _req("summary"),
             _opt("quote"),
             _opt("stated_at"),
             _req("status"),
-            _req("denials", "integer"),
-            _req("internal_denials", "integer"),
-            _req("acknowledgements", "integer"),
-            _req("corroborations", "integer"),
+            _req("denials", "integer", doc="Standing, by another side."),
+            _req("internal_denials", "integer", doc="Standing, by its own side."),
+            _req("acknowledgements", "integer", doc="Corroborations by an accused side."),
+            _req("corroborations", "integer", doc="Independent, by another side."),
             _req("other_corroborations", "integer"),
             _req("discrepancies", "integer"),
-            _opt("reliability"),
-            _opt("credibility", "integer"),
+            _opt("reliability", doc="Latest assessment, A-F."),
+            _opt("credibility", "integer", doc="Latest assessment, 1-6."),
             _opt("verdict"),
-            _opt("superseded_by"),
-            _opt("outcome"),
+            _opt("superseded_by", doc="Latest same-side statement superseding it.", refers=_REPORT),
+            _opt("outcome", doc="Warnings: latest standing outcome."),
             _req("corrected", "boolean"),
             _req("recorded_at"),
             _req("position", "position"),
@@ -136,18 +159,18 @@ VIEWS: tuple[View, ...] = (
         "disputes",
         "One row per (assertion, denial) pair, by an actor other than the asserter.",
         (
-            _key("claim"),
-            _key("denial"),
-            _req("incident"),
-            _req("denial_incident"),
+            _key("claim", refers="claims.report"),
+            _key("denial", refers=_REPORT),
+            _req("incident", doc="The claim's.", refers=_INCIDENT),
+            _req("denial_incident", refers=_INCIDENT),
             _req("claimant"),
             _req("denier"),
-            _req("claimant_actor"),
-            _req("denier_actor"),
-            _req("internal", "boolean"),
+            _req("claimant_actor", refers=_ACTOR),
+            _req("denier_actor", refers=_ACTOR),
+            _req("internal", "boolean", doc="Both on one side: not a dispute."),
             _opt("denial_stated_at"),
             _opt("scope"),
-            _req("retracted", "boolean"),
+            _req("retracted", "boolean", doc="The denial no longer stands."),
         ),
         indexes=(("disputes_incident_idx", "incident"),),
     ),
@@ -156,10 +179,10 @@ VIEWS: tuple[View, ...] = (
         "One row per actor (resolved through the registry) with what it said and was accused of.",
         (
             _key("actor"),
-            _req("name"),
+            _req("name", doc="Canonical name, else the first spelling."),
             _opt("kind"),
-            _opt("part_of"),
-            _req("side"),
+            _opt("part_of", refers=_ACTOR),
+            _req("side", doc="Top of its part_of chain.", refers=_ACTOR),
             _opt("country"),
             *_COUNTS,
         ),
@@ -168,7 +191,7 @@ VIEWS: tuple[View, ...] = (
         # The registry's names, for SQL users: join a spelling's key to the actor it means.
         "actor_names",
         "Every registered name (canonical or alias) and the actor it resolves to.",
-        (_key("name"), _req("spelling"), _req("actor")),
+        (_key("name", doc="Normalised."), _req("spelling"), _req("actor", refers=_ACTOR)),
         indexes=(("actor_names_actor_idx", "actor"),),
     ),
     View(
@@ -182,7 +205,13 @@ VIEWS: tuple[View, ...] = (
     View(
         "links",
         "One row per link between incidents.",
-        (_key("report"), _req("incident"), _req("other"), _req("relation"), _opt("note")),
+        (
+            _key("report", refers=_REPORT),
+            _req("incident", refers=_INCIDENT),
+            _req("other", refers=_INCIDENT),
+            _req("relation"),
+            _opt("note"),
+        ),
         indexes=(("links_incident_idx", "incident"), ("links_other_idx", "other")),
     ),
     View(
@@ -191,18 +220,18 @@ VIEWS: tuple[View, ...] = (
         "evidence",
         "One row per live evidence item: the material's hash, size, type and what it bears on.",
         (
-            _key("report"),
-            _req("incident"),
+            _key("report", refers=_REPORT),
+            _req("incident", refers=_INCIDENT),
             _req("kind"),
             _opt("title"),
-            _opt("sha256"),
+            _opt("sha256", doc="SHA-256 of the material; verify re-hashes a stored copy."),
             _opt("bytes", "position"),  # 64-bit: a size reaches 2^53 - 1
             _opt("media_type"),
             _opt("url"),
             _opt("archived_url"),
             _opt("captured_at"),
-            _req("supports"),
-            _req("contradicts"),
+            _req("supports", doc="JSON array of the report ids it supports."),
+            _req("contradicts", doc="JSON array of the report ids it contradicts."),
             _req("corrected", "boolean"),
             _req("position", "position"),
         ),
@@ -214,20 +243,20 @@ VIEWS: tuple[View, ...] = (
         (
             _key("position", "position"),
             _req("report", unique=True),
-            _req("incident"),
+            _req("incident", refers=_INCIDENT),
             _req("type"),
             _opt("by"),
             _opt("stated_at"),
-            _opt("stated_from"),
+            _opt("stated_from", doc="Earliest instant of stated_at (UTC)."),
             _req("recorded_at"),
             _req("recorded_by"),
             _req("version", "integer"),
-            _req("refers_to"),
+            _req("refers_to", doc="JSON array of report ids."),
             _opt("summary"),
-            _req("voided", "boolean"),
+            _req("voided", "boolean", doc="1: voided, counts for nothing."),
             _req("corrected", "boolean"),
             # The original record as JSON, which the projector has and the fold does not.
-            _req("data", folded=False),
+            _req("data", folded=False, doc="The original record as JSON."),
         ),
         indexes=(
             ("timeline_incident_idx", "incident", "position"),
@@ -277,12 +306,25 @@ VIEWS: tuple[View, ...] = (
         folded=False,
     ),
     View(
+        # Written by `ledger project --follow` when a catch-up fails, deleted by its next
+        # success: what `ledger project --status` reports as the last error.
+        "projection_errors",
+        "The last error a projection's follower hit; deleted by its next success.",
+        (
+            _key("projection"),
+            _req("error"),
+            _req("failed_at", doc="When (UTC)."),
+            _req("position", "position", doc="The views' position then."),
+        ),
+        folded=False,
+    ),
+    View(
         "provenance",
         "One row per hop of a report's source chain, 0 = the speaker, outward.",
         (
-            _key("report"),
-            _key("hop", "integer"),
-            _req("incident"),
+            _key("report", refers=_REPORT),
+            _key("hop", "integer", doc="0 = the speaker, then outward."),
+            _req("incident", refers=_INCIDENT),
             _req("agent"),
             _req("role"),
             _opt("kind"),
@@ -295,7 +337,11 @@ VIEWS: tuple[View, ...] = (
     View(
         "report_actors",
         "Which live reports name which actor, in their current (corrected) values.",
-        (_key("actor"), _key("report"), _req("incident")),
+        (
+            _key("actor", refers=_ACTOR),
+            _key("report", refers=_REPORT),
+            _req("incident", refers=_INCIDENT),
+        ),
         folded=False,
         sql_view=True,
     ),

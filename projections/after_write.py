@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from ledger.application import IncidentLedger
 from ledger.store.config import StoreConfig
+from ledger.store.errors import insufficient_privilege
 from projections.catchup import catch_up
 
 
@@ -16,14 +19,22 @@ class ProjectAfterWrite:
     projector). Returns the warning, or None."""
 
     lock_timeout: float = 30.0
+    # As ledger.importing's `progress`: given the phase ("projecting") and no total, a context
+    # whose value hears (position applied, log position to reach).
+    progress: (
+        Callable[[str, None], AbstractContextManager[Callable[[int, int], None] | None]] | None
+    ) = None
 
     def __call__(self, ledger: IncidentLedger, store: StoreConfig) -> str | None:
         try:
-            catch_up(ledger, store, lock_timeout=self.lock_timeout)
+            with (
+                self.progress("projecting", None) if self.progress else nullcontext()
+            ) as on_progress:
+                catch_up(ledger, store, lock_timeout=self.lock_timeout, on_progress=on_progress)
         except Exception as e:
             # The reports are committed by now: a failure here must not look like "nothing
             # written".
-            if "permission denied" not in str(e).lower():
+            if not insufficient_privilege(e):
                 first = (str(e).strip().splitlines() or [type(e).__name__])[0]
                 return (
                     "warning: the report was recorded, but the projections were not updated "

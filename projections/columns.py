@@ -49,8 +49,9 @@ LIST_COLUMNS: dict[str, frozenset[str]] = {
 INTEGER_COLUMNS = _of_kind("integer", "position")
 FLOAT_COLUMNS = _of_kind("float")
 
-# The tables a rebuild empties, in declaration order.
-VIEW_TABLE_NAMES = tuple(v.name for v in _TABLES if v.name != "projection_tracking")
+# The tables a rebuild empties, in declaration order: not the projector's own bookkeeping.
+NOT_REBUILT = ("projection_tracking", "projection_errors")
+VIEW_TABLE_NAMES = tuple(v.name for v in _TABLES if v.name not in NOT_REBUILT)
 
 # The columns that may not be NULL, per table: what a row the fold made is checked against when
 # the database refuses it, to name the event behind it (a check on every row would cost a rebuild).

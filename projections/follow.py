@@ -12,6 +12,9 @@ A server restart or a dropped connection is not the end of the service: the foll
 one line on stderr, waits (1, 2, 4... up to 30 s), reopens its connections and says
 "reconnected", then catches up from the tracked position, so nothing is missed or applied twice.
 Any other error (an event the views cannot hold, say) ends it, for the service manager to see.
+
+Such an error the follower first writes in `projection_errors` (when the database takes the
+write); its next successful catch-up deletes it. `ledger project --status` reports it.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger.application import IncidentLedger
 from ledger.store.config import StoreConfig
 from ledger.store.names import EVENTS_TABLE
 from projections.catchup import catch_up
+from projections.rows import connect
+from projections.staleness import PROJECTION
 
 CHANNEL = EVENTS_TABLE  # what `LedgerPostgresRecorder.write_session` NOTIFYs
 APPLICATION_NAME = "ledger project --follow"  # how `ledger project --status` finds a follower
@@ -58,6 +64,8 @@ class Follower:
         self.stopped = stopped
         self.say = say
         self.lock_timeout = lock_timeout
+        # A row left by an earlier follower's failure is deleted on this one's first success.
+        self.error_recorded = True
 
     def run(self, ledger: IncidentLedger) -> IncidentLedger:
         """Follow until stopped; returns the ledger in use then (a new one after a reconnection),
@@ -74,11 +82,16 @@ class Follower:
                         lost, retry = False, FIRST_RETRY_S
                     while not self.stopped():
                         applied = self._catch_up(ledger)
+                        if self.error_recorded:
+                            self.error_recorded = not clear_error(self.store, self.lock_timeout)
                         if applied:
                             self.say(f"projections: applied {applied} event(s)")
                         wait()
             except Exception as e:
                 if not connection_lost(e):
+                    # Recorded only for an error it does not wait out: while the server is
+                    # away the write would fail too, after a connection timeout per retry.
+                    self.error_recorded |= record_error(self.store, _reason(e), self.lock_timeout)
                     raise
                 self.say(
                     f"lost connection to {self.store.display} ({_reason(e)}), "
@@ -165,6 +178,50 @@ def connection_lost(error: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def record_error(store: StoreConfig, error: str, lock_timeout: float = 30.0) -> bool:
+    """Write the follower's last error where `project --status` reads it; best effort (False
+    when the database does not take it: it may be the very thing that failed)."""
+    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        with connect(store, lock_timeout=min(lock_timeout, 5.0)) as db, db.transaction():
+            found = db.column(
+                "SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,)
+            )
+            db.run(
+                "INSERT INTO projection_errors (projection, error, failed_at, position) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (projection) DO UPDATE SET "
+                "error = excluded.error, failed_at = excluded.failed_at, "
+                "position = excluded.position",
+                (PROJECTION, error, at, int(found[0]) if found else 0),
+            )
+    except Exception:
+        return False
+    return True
+
+
+def clear_error(store: StoreConfig, lock_timeout: float = 30.0) -> bool:
+    """Delete the recorded error after a success; False if that failed (tried again later)."""
+    try:
+        with connect(store, lock_timeout=lock_timeout) as db, db.transaction():
+            db.run("DELETE FROM projection_errors WHERE projection = ?", (PROJECTION,))
+    except Exception:
+        return False
+    return True
+
+
+def last_error(connection: Any) -> tuple[str, str, int] | None:
+    """The recorded error (its text, when, the views' position then), or None; on a DB-API
+    connection of either driver, so it runs on a standby too."""
+    from projections.queries import run_sql
+
+    rows = run_sql(
+        connection,
+        "SELECT error, failed_at, position FROM projection_errors WHERE projection = ?",
+        [PROJECTION],
+    )
+    return (str(rows[0][0]), str(rows[0][1]), int(rows[0][2])) if rows else None
 
 
 def _reason(error: BaseException) -> str:

@@ -83,7 +83,9 @@ Index(
 
 # The tables a rebuild empties and refills.
 VIEW_TABLES = tuple(
-    TABLES[v.name] for v in VIEWS if not v.sql_view and v.name != "projection_tracking"
+    TABLES[v.name]
+    for v in VIEWS
+    if not v.sql_view and v.name not in ("projection_tracking", "projection_errors")
 )
 
 # SQL views over the tables above, for readers: one row per hop of a source chain, and one row

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.store.config import StoreConfig
+from ledger.store.errors import insufficient_privilege
 from ledger.store.names import EVENTS_TABLE
 from projections.queries import read_connection, run_sql
 
@@ -55,17 +56,9 @@ def staleness(store: StoreConfig) -> Staleness | None:
     try:
         return _staleness(store)
     except Exception as e:
-        if store.backend != "sqlite" and _permission_denied(e):
+        if store.backend != "sqlite" and insufficient_privilege(e):
             return None
         raise
-
-
-def _permission_denied(error: Exception) -> bool:
-    import psycopg
-
-    return isinstance(error, psycopg.errors.InsufficientPrivilege) or (
-        isinstance(error, psycopg.Error) and "permission denied" in str(error).lower()
-    )
 
 
 def tracked_position(connection: Any) -> int:

@@ -37,9 +37,11 @@ from ledger.store.staging import staged_if_new
 # After a committed append, with the ledger still open (a new SQLite ledger is published under
 # its name only after this): brings the views up; returns a warning, or None.
 Projector = Callable[[IncidentLedger, StoreConfig], str | None]
-# Given the number of lines (None while a child still validates them), a context whose value
-# is called with the lines appended so far.
-Progress = Callable[[int | None], AbstractContextManager[Callable[[int], None] | None]]
+# Given a phase ("parsing", "appending", or "parsing and appending" when a child validates
+# beside the append) and its number of lines (None when not known yet), a context whose value
+# is called with the lines done so far. ProjectAfterWrite takes one too, for "projecting".
+Progress = Callable[[str, int | None], AbstractContextManager[Callable[[int], None] | None]]
+PARSING, APPENDING, PIPELINED = "parsing", "appending", "parsing and appending"
 Lines = Callable[[], Iterable[ValidatedLine | FingerprintedLine | Mentions]]
 
 PIPELINE_FROM_BYTES = 500_000  # below this (~1,000 lines) a second process does not pay
@@ -104,8 +106,12 @@ def import_file(
             return _append_beside_validation(write, path)
         spool = _temporary_path()
         try:
-            total, mentions = validate_file(path, spool)  # every line, before any is written
-            return _append_and_project(write, lambda: lines_from_spool(spool), total, mentions)
+            # Every line, before any is written.
+            with _phase(write, PARSING, None) as on_progress:
+                total, mentions = validate_file(path, spool, on_progress)
+            return _append_and_project(
+                write, lambda: lines_from_spool(spool), total, mentions, APPENDING
+            )
         finally:
             _remove_quietly(spool)
 
@@ -159,7 +165,7 @@ def _append_beside_validation(write: _Write, path: Path) -> ImportResult:
     child = ValidatingChild(path)
     try:
         try:
-            return _append_and_project(write, child.stream, None, Mentions())
+            return _append_and_project(write, child.stream, None, Mentions(), PIPELINED)
         except LedgerError:
             # A domain rule broke, or the store refused: if the file also has a bad line, that
             # is what to report (exit 2), as when every line was validated first.
@@ -170,8 +176,18 @@ def _append_beside_validation(write: _Write, path: Path) -> ImportResult:
         child.close()
 
 
+def _phase(
+    write: _Write, phase: str, total: int | None
+) -> AbstractContextManager[Callable[[int], None] | None]:
+    return write.progress(phase, total) if write.progress else nullcontext()
+
+
 def _append_and_project(
-    write: _Write, lines: Lines, total: int | None, mentions: Mentions | None
+    write: _Write,
+    lines: Lines,
+    total: int | None,
+    mentions: Mentions | None,
+    phase: str = APPENDING,
 ) -> ImportResult:
     # Closed on every way out: a refused append left to the garbage collector could be closed
     # on one of the PostgreSQL pool's own threads, which cannot join itself. Closed before a
@@ -182,13 +198,15 @@ def _append_and_project(
             open_ledger(store, write=True, lock_timeout=write.lock_timeout, signer=write.signer)
         ) as ledger,
     ):
-        with write.progress(total) if write.progress else nullcontext() as on_progress:
+        with _phase(write, phase, total) as on_progress:
             appended = ledger.append(
                 lines,
                 recorded_by=_recorder(write.recorded_by),
                 on_progress=on_progress,
                 mentions=mentions,
             )
+            if on_progress is not None:  # the append reports every 1,000 lines: the rest
+                on_progress(appended.added + appended.unchanged)
         result = ImportResult(**vars(appended))
         if write.project is not None:
             result.projection_warning = write.project(ledger, store)

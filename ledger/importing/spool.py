@@ -10,7 +10,7 @@ validating again, and with the report's fingerprint already computed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,15 +21,22 @@ from ledger.domain import report_fingerprint
 from ledger.interchange import read_line
 
 
-def validate_file(path: Path, spool: Path) -> tuple[int, Mentions]:
+def validate_file(
+    path: Path, spool: Path, on_progress: Callable[[int], None] | None = None
+) -> tuple[int, Mentions]:
     """Validate every line of `path` (raising on the first bad one) into `spool`, as compact
-    JSON of the validated fields; returns how many lines there were and the ids they name."""
+    JSON of the validated fields; returns how many lines there were and the ids they name.
+    `on_progress` hears the lines validated so far, every 1,000 and at the end."""
     count = 0
-    mentions = None
+    mentions = Mentions()
     with spool.open("wb") as out:
-        for message in validated_chunks(path, out, chunk=None):
-            _, count, mentions = message
-    assert mentions is not None
+        chunk = None if on_progress is None else 1_000
+        for _, count, chunk_mentions in validated_chunks(path, out, chunk=chunk):
+            # Chunked, each message names only its chunk's ids.
+            mentions.incidents |= chunk_mentions.incidents
+            mentions.reports |= chunk_mentions.reports
+            if on_progress is not None:
+                on_progress(count)
     return count, mentions
 
 

@@ -23,6 +23,7 @@ from ledger.store.config import StoreConfig
 UNDEFINED_TABLE = "42P01"
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out
 READ_ONLY_TRANSACTION = "25006"  # a standby, or default_transaction_read_only
+INSUFFICIENT_PRIVILEGE = "42501"  # the role lacks a right (ledger db roles)
 POSTGRES_DRIVERS = ("psycopg", "psycopg_pool")
 
 
@@ -76,6 +77,13 @@ def store_error(
     if driver is not None:
         return StoreUnavailable(f"SQLite error on {where}: {driver}")
     return None
+
+
+def insufficient_privilege(error: BaseException) -> bool:
+    """A PostgreSQL role's missing right (SQLSTATE 42501) anywhere in the error's chain: told
+    by its code, since the server words it in its own language ("permission denied" only in
+    English)."""
+    return any(getattr(e, "sqlstate", None) == INSUFFICIENT_PRIVILEGE for e in _chain(error))
 
 
 def _chain(error: BaseException) -> list[BaseException]:

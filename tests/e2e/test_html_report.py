@@ -4,15 +4,12 @@ tables, a read-only SQLite file, and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import sqlite3
 import stat
 import subprocess
@@ -463,114 +460,6 @@ def test_chromium_draws_the_page_offline(sqlite_url: str, browser: DevTools, tmp
         and "Content Security Policy" in e["params"]["entry"].get("text", "")
     ]
     assert blocked == []
-
-
-# -- (3) Datasette -------------------------------------------------------------------------------
-
-
-def require_datasette() -> None:
-    try:
-        import datasette  # noqa: F401
-    except ImportError:
-        reason = "Datasette is not installed (pip install -e '.[browse]')"
-        if IN_CI:
-            pytest.fail(f"{reason}: CI must run the Datasette tests")
-        pytest.skip(reason)
-
-
-def test_metadata_documents_every_table_and_column() -> None:
-    from cli.html_commands import METADATA
-    from ledger.store import tables
-    from projections import schema
-
-    documented = json.loads(METADATA.read_text(encoding="utf-8"))["databases"]["ledger"]["tables"]
-    for table in [*schema.metadata.tables.values(), *tables.metadata.tables.values()]:
-        entry = documented[table.name]
-        assert entry["description"]
-        assert set(entry["columns"]) == {c.name for c in table.columns}, table.name
-        assert all(entry["columns"].values())
-        assert set(entry.get("facets", ())) <= {c.name for c in table.columns}
-    assert documented["claims"]["facets"] == ["status", "by", "incident"]
-
-
-def test_datasette_serves_disputed_claims(sqlite_url: str) -> None:
-    require_datasette()
-    from datasette.app import Datasette
-
-    from cli.html_commands import METADATA
-
-    assert Path(sqlite_url).name == "ledger.db"  # Datasette names the database after the file
-    assert invoke(sqlite_url, "import", str(EXAMPLE)).exit_code == 0
-    metadata = json.loads(METADATA.read_text(encoding="utf-8"))
-
-    async def fetch() -> tuple[dict[str, Any], dict[str, Any]]:
-        ds = Datasette([sqlite_url], metadata=metadata)
-        claims = await ds.client.get("/ledger/claims.json?status=disputed")
-        served = await ds.client.get("/-/metadata.json")
-        assert claims.status_code == 200 and served.status_code == 200
-        return claims.json(), served.json()
-
-    claims, served = asyncio.run(fetch())
-    report = claims["columns"].index("report")
-    assert sorted(row[report] for row in claims["rows"]) == ["mod-shelling", "sdf-airstrike-claim"]
-    assert {"status", "by", "incident"} <= set(claims["facet_results"])
-    described = served["databases"]["ledger"]["tables"]["claims"]["columns"]["status"]
-    assert "disputed" in described
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_browse_starts_datasette_on_loopback(sqlite_url: str, tmp_path: Path) -> None:
-    require_datasette()
-    assert invoke(sqlite_url, "import", str(EXAMPLE)).exit_code == 0
-    port = free_port()
-    log = tmp_path / "browse.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-c", RUNNER, "--db", sqlite_url, "browse", "--port", str(port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}/ledger/claims.json?status=disputed&_shape=array"
-    try:
-        rows = None
-        deadline = time.monotonic() + 60
-        while rows is None and time.monotonic() < deadline and process.poll() is None:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    rows = json.load(response)
-            except OSError:
-                time.sleep(0.3)
-        assert rows is not None, log.read_text(errors="replace")
-        assert sorted(r["report"] for r in rows) == ["mod-shelling", "sdf-airstrike-claim"]
-        assert "127.0.0.1" in log.read_text(errors="replace")
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # the CLI and its Datasette, nothing else
-        process.wait(timeout=20)
-
-
-def test_browse_without_datasette_says_how_to_install(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import cli.html_commands as html_commands
-
-    real = html_commands.importlib.util.find_spec
-    monkeypatch.setattr(
-        html_commands.importlib.util,
-        "find_spec",
-        lambda name, *a: None if name == "datasette" else real(name, *a),
-    )
-    result = invoke(sqlite_url, "browse")
-    assert result.exit_code == 1
-    assert result.output.count("\n") == 1
-    assert "pip install 'incident-ledger[browse]'" in result.output
 
 
 # -- (4) read-only SQLite, and PostgreSQL ---------------------------------------------------

@@ -115,3 +115,8 @@ def test_demo_init_import_report_and_verify_work_from_an_empty_folder(
     ledger_cli("--db", "mine.db", "verify")
     ledger_cli("--db", "mine.db", "report", "html", "-o", "report.html")
     assert "<html" in (here / "report.html").read_text(encoding="utf-8").lower()
+    # And Datasette's templates (`ledger browse --template-dir`), package data of projections.
+    templates, _ = ledger_cli(
+        code="from projections.datasette import TEMPLATES; print(*sorted(TEMPLATES.iterdir()))"
+    )
+    assert "_table.html" in templates and "table.html" in templates

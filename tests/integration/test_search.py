@@ -225,19 +225,18 @@ def test_verify_views_finds_a_planted_or_removed_search_document(
 
 def test_datasette_searches_the_timeline_and_runs_the_canned_queries(sqlite_url: str) -> None:
     import asyncio
-    import json
 
-    from tests.e2e.test_html_report import require_datasette
+    from tests.e2e.test_browse import require_datasette
 
     require_datasette()
     from datasette.app import Datasette
     from typer.testing import CliRunner
 
-    from cli.html_commands import METADATA
     from cli.main import app
+    from projections.datasette import metadata as ledger_metadata
 
     assert CliRunner().invoke(app, ["--db", sqlite_url, "import", str(EXAMPLE)]).exit_code == 0
-    metadata = json.loads(METADATA.read_text(encoding="utf-8"))
+    metadata = ledger_metadata("ledger")
 
     async def fetch(*paths: str) -> list[dict[str, Any]]:
         ds = Datasette([sqlite_url], metadata=metadata)

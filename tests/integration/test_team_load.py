@@ -1,6 +1,7 @@
 """A team's load with a fault (slow): 16 writers on the primary, the follower, 4 readers on the
 standby, and the primary restarted mid-run. Counts are exact, nothing committed is lost, the
-follower resumes, and the views equal a clean rebuild. Latency figures: tests/benchmarks/team.py."""
+follower resumes, and the views equal a clean rebuild. Latency figures beside their target:
+`python -m tests.benchmarks.team`."""
 
 from __future__ import annotations
 

@@ -55,7 +55,9 @@ def test_the_driver_level_lists_are_the_declared_columns() -> None:
 
 def test_the_fold_yields_the_declared_columns_but_what_the_projector_writes() -> None:
     assert COLUMNS["timeline"] == tuple(c for c in READABLE_COLUMNS["timeline"] if c != "data")
-    not_folded = {"report_refs", "projection_tracking", "report_actors", "registry_lines"}
+    not_folded = {
+        "report_refs", "projection_tracking", "projection_errors", "report_actors", "registry_lines"
+    }  # fmt: skip
     assert set(COLUMNS) == {v.name for v in VIEWS} - not_folded
 
 
