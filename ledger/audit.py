@@ -10,8 +10,9 @@ from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
 from ledger.integrity import Verification, verify
 from ledger.records import Cut
-from ledger.replay import records_touching
-from ledger.report_fields import ASSERTION_TYPES
+from ledger.registry import Registry
+from ledger.replay import records_touching, registry_for
+from ledger.status_rules import ASSERTION_TYPES
 
 
 @dataclass
@@ -41,9 +42,12 @@ class Audit:
         }
 
 
-def status_of(records: list[dict[str, Any]], report: str) -> str | None:
-    """An assertion's derived status over these records (None if it is not a live assertion)."""
-    views = fold(records)
+def status_of(
+    records: list[dict[str, Any]], report: str, registry: Registry | None = None
+) -> str | None:
+    """An assertion's derived status over these records (None if it is not a live assertion),
+    names resolved through `registry` (None: every name an actor of its own)."""
+    views = fold(records, registry=registry)
     for row in views["claims"]:
         if row["report"] == report:
             return str(row["status"])
@@ -58,12 +62,18 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
     steps_records = records_touching(ledger, report, cut=cut)
     if not steps_records:
         raise DomainRuleViolation(f"report '{report}' was not yet in the ledger at that cut-off")
+    # A denial is an assertion too (version 2): its audit shows its status like a claim's.
     is_assertion = entry.type in ASSERTION_TYPES
+    # Every step is read with the registry the cut uses, so the last step's status is the
+    # status `show` gives at that cut (an alias registered later re-reads earlier steps too).
+    registry = registry_for(ledger, cut)
     steps = []
     for index, record in enumerate(steps_records):
         # Status depends only on the assertion and what refers to it, so folding just the
         # steps so far is exact (and independent of the incident's size).
-        after = status_of(steps_records[: index + 1], report) if is_assertion else None
+        after = (
+            status_of(steps_records[: index + 1], report, registry) if is_assertion else None
+        )
         steps.append(
             {
                 "position": record["position"],
@@ -79,7 +89,7 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
                 "status_after": after,
             }
         )
-    views = fold(steps_records)
+    views = fold(steps_records, registry=registry)
     provenance = [row for row in views["provenance"] if row["report"] == report]
     chain = verify([ledger.recorder.select_positioned(entry.incident)])  # type: ignore[attr-defined]
     chain.findings = [f for f in chain.findings if "seal" not in f.problem]

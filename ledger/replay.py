@@ -11,6 +11,7 @@ from ledger.application import IncidentLedger
 from ledger.errors import DomainRuleViolation
 from ledger.fold import fold
 from ledger.records import Cut, to_record
+from ledger.registry import ActorLine, Registry
 from ledger.store.errors import translated
 
 Views = dict[str, list[dict[str, Any]]]
@@ -32,7 +33,21 @@ def incident_state(ledger: IncidentLedger, incident: str, cut: Cut | None) -> Vi
     """Every view's rows for the incident (and the reports elsewhere that refer into it), as
     the log stood at `cut` (None: now)."""
     with translated(ledger.config, ledger.lock_timeout):
-        return fold(related_records(ledger, incident, cut=cut))
+        records = related_records(ledger, incident, cut=cut)
+        return fold(records, registry=registry_for(ledger, cut))
+
+
+def registry_for(ledger: IncidentLedger, cut: Cut | None) -> Registry:
+    """The actor registry a cut resolves names through (DOMAIN.md, "The actor registry"):
+    `--as-of` and `--at-position` use it as the ledger held it then; `--reported-by` alone uses
+    today's, since who is who is the ledger's knowledge, not a statement anyone made then."""
+    if cut is None or (cut.as_of is None and cut.at_position is None):
+        return ledger.registry()
+    # The registry's lines belong to no statement: only the ledger's clocks cut them.
+    held = Cut(as_of=cut.as_of, at_position=cut.at_position)
+    return Registry.from_lines(
+        ActorLine.from_record(r) for r in ledger.actor_records() if held.admits(r)
+    )
 
 
 @dataclass
