@@ -317,10 +317,14 @@ class IncidentLedger(Application[str]):
             for e in pending
             if e.report_type not in ("incident", "actor")  # neither has a report id
         ]
+        # `supersedes` edges too: a superseding statement changes its target's status, so an
+        # audit or a replay looking for what bears on a report must find it.
         references = [
             (e.report, target, e.originator_id)
             for e in pending
-            for target in dict.fromkeys(getattr(e, "refers_to", None) or ())
+            for target in dict.fromkeys(
+                [*(getattr(e, "refers_to", None) or ()), *(getattr(e, "supersedes", None) or ())]
+            )
         ]
         session.insert(stored, index, references)
         pending.clear()

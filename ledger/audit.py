@@ -7,11 +7,11 @@ from typing import Any
 
 from ledger.application import IncidentLedger
 from ledger.errors import DomainRuleViolation
-from ledger.fold import fold
+from ledger.fold import current_values, fold
 from ledger.integrity import Verification, verify
 from ledger.records import Cut
 from ledger.registry import Registry
-from ledger.replay import records_touching, registry_for
+from ledger.replay import magnitude_ranges, records_touching, registry_for
 from ledger.status_rules import ASSERTION_TYPES
 
 
@@ -25,6 +25,8 @@ class Audit:
     provenance: list[dict[str, Any]]
     verified: bool
     chain: Verification
+    # The assertion's derived picture at the cut (DERIVED_FIELDS), None for other reports.
+    derived: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -32,6 +34,7 @@ class Audit:
             "incident": self.incident,
             "type": self.type,
             "status": self.status,
+            "derived": self.derived,
             "steps": self.steps,
             "provenance": self.provenance,
             "verified": self.verified,
@@ -40,6 +43,22 @@ class Audit:
                 "problems": [f.as_dict() for f in self.chain.findings],
             },
         }
+
+
+# What an audit shows of an assertion beside its status: who it is by and the counts (DOMAIN.md,
+# "Derived status"), and its magnitude as ranges.
+DERIVED_FIELDS = (
+    "actor",
+    "side",
+    "denials",
+    "internal_denials",
+    "acknowledgements",
+    "corroborations",
+    "other_corroborations",
+    "verdict",
+    "superseded_by",
+    "outcome",
+)
 
 
 def status_of(
@@ -71,9 +90,7 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
     for index, record in enumerate(steps_records):
         # Status depends only on the assertion and what refers to it, so folding just the
         # steps so far is exact (and independent of the incident's size).
-        after = (
-            status_of(steps_records[: index + 1], report, registry) if is_assertion else None
-        )
+        after = status_of(steps_records[: index + 1], report, registry) if is_assertion else None
         steps.append(
             {
                 "position": record["position"],
@@ -91,6 +108,12 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
         )
     views = fold(steps_records, registry=registry)
     provenance = [row for row in views["provenance"] if row["report"] == report]
+    derived = None
+    row = next((r for r in views["claims"] if r["report"] == report), None)
+    if row is not None:
+        values = current_values(steps_records, registry).get(report, {})
+        derived = {k: row[k] for k in DERIVED_FIELDS}
+        derived["magnitude"] = magnitude_ranges(values.get("magnitude"))
     chain = verify([ledger.recorder.select_positioned(entry.incident)])  # type: ignore[attr-defined]
     chain.findings = [f for f in chain.findings if "seal" not in f.problem]
     return Audit(
@@ -102,4 +125,5 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
         provenance=provenance,
         verified=chain.ok,
         chain=chain,
+        derived=derived,
     )

@@ -27,6 +27,7 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.hashing import GENESIS_HASH, content_fingerprint, event_hash
+from ledger.registry import Registry
 from ledger.report_fields import (
     ACTOR_FIELDS,
     ASSERTION_TYPES,
@@ -37,7 +38,6 @@ from ledger.report_fields import (
     UNCORRECTABLE,
     VALUE_TYPES,
 )
-from ledger.registry import Registry
 from ledger.timeutil import recorded_stamp
 
 if TYPE_CHECKING:

@@ -53,9 +53,10 @@ _INCIDENT_FIELDS = tuple(
 ACTOR_TYPE = "actor"
 
 # Identity and ledger bookkeeping: a correction may fix what was said, never which report it is,
-# what it refers to, or when and by whom the ledger recorded it.
+# what it refers to or replaces, or when and by whom the ledger recorded it.
 _UNCORRECTABLE = frozenset(
-    {"refers_to", "type", "incident", "report", "position", "version", "recorded_at", "recorded_by"}
+    {"refers_to", "supersedes", "type", "incident", "report", "position", "version"}
+    | {"recorded_at", "recorded_by"}
 )
 
 
@@ -248,6 +249,16 @@ def fold(
     if not shaped:
         return {name: builders[name]() for name in tables}
     return {name: [shape(name, row) for row in builders[name]()] for name in tables}
+
+
+def current_values(
+    records: Iterable[Mapping[str, Any]], registry: Registry | None = None
+) -> dict[str, Mapping[str, Any]]:
+    """Each live (not voided) report's values with its corrections applied, by report id: what
+    `show` reads for the facts the views keep no column of (magnitude ranges, evidence)."""
+    reports, lines = split_actor_records(records)
+    ledger = _Ledger(reports, registry if registry is not None else Registry.from_lines(lines))
+    return {report.id: report.data for report in ledger.live()}
 
 
 def split_actor_records(

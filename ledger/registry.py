@@ -212,8 +212,10 @@ class Registry:
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """Registered spellings close to `name`, for the "unknown actor" hint."""
-        spellings = {s: None for a in self._actors.values() for s in (a.name, *a.aliases)}
-        return difflib.get_close_matches(name, list(spellings), n=n, cutoff=0.6)
+        # Compared case-folded ("qsd" is close to "QSD"), offered as spelled.
+        spellings = {s.casefold(): s for a in self._actors.values() for s in (a.name, *a.aliases)}
+        close = difflib.get_close_matches(name.casefold(), list(spellings), n=n, cutoff=0.6)
+        return [spellings[c] for c in close]
 
     def __len__(self) -> int:
         return len(self._actors)

@@ -80,8 +80,11 @@ def suggest(name: str, registry: Registry, named: Iterable[str] = ()) -> list[st
     """Close spellings: the registry's first, then the names reports use (each once)."""
     found = registry.suggest(name, n=SUGGESTIONS)
     if len(found) < SUGGESTIONS:
-        others = [n for n in dict.fromkeys(named) if n not in found]
-        found += difflib.get_close_matches(name, others, n=SUGGESTIONS - len(found), cutoff=0.6)
+        others = {n.casefold(): n for n in named if n not in found}
+        close = difflib.get_close_matches(
+            name.casefold(), list(others), n=SUGGESTIONS - len(found), cutoff=0.6
+        )
+        found += [others[c] for c in close]
     return found
 
 

@@ -28,6 +28,7 @@ from ledger.application import IncidentLedger
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
 from ledger.registry import ActorLine
+from ledger.report_fields import referenced
 from ledger.store.config import StoreConfig
 from projections.columns import TABLE_COLUMNS
 from projections.rebuild import catch_up_in_bulk
@@ -143,7 +144,7 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
         incidents = affected_incidents(
             db,
             {r["incident"] for r in records},
-            {t for r in records for t in r.get("refers_to", ())},
+            {t for r in records for t in referenced(r)},
         )
         corrected = {
             t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())

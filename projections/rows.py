@@ -20,6 +20,7 @@ import orjson
 from ledger.application import IncidentLedger
 from ledger.errors import UnprojectableEvent
 from ledger.registry import ActorLine, Registry
+from ledger.report_fields import referenced
 from ledger.store.config import StoreConfig
 from ledger.view_columns import ACTOR_COUNTS
 from ledger.view_rows import actor_name_rows, actors_summed, timeline_values
@@ -215,7 +216,7 @@ def without_duplicates(
     remaining = collections.Counter(references)
     for row, _ in dropped:
         said = orjson.loads(row[-1])
-        for target in dict.fromkeys(said.get("refers_to", ())):
+        for target in referenced(said):
             remaining[(row[_REPORT_AT], target, row[_INCIDENT_AT])] -= 1
     kept_references: list[Reference] = []
     for ref in references:
@@ -248,11 +249,7 @@ def stored_rows(records: Sequence[dict[str, Any]]) -> tuple[list[tuple[Any, ...]
         (*timeline_values(record), orjson.dumps(record, option=sort_keys).decode())
         for record in records
     ]
-    references = [
-        (r["report"], target, r["incident"])
-        for r in records
-        for target in dict.fromkeys(r.get("refers_to", ()))
-    ]
+    references = [(r["report"], target, r["incident"]) for r in records for target in referenced(r)]
     return rows, references
 
 

@@ -26,8 +26,8 @@ REGISTRY = (
 )
 
 
-def ok(run_cli: Any, *args: str) -> Any:
-    result = run_cli(*args)
+def ok(run_cli: Any, *args: str, input: str | None = None) -> Any:
+    result = run_cli(*args, input=input)
     assert result.exit_code == 0, result.output
     return result
 
@@ -48,7 +48,16 @@ def claim(run_cli: Any, report: str, by: str, *more: str) -> Any:
 
 def deny(run_cli: Any, report: str, by: str, refers_to: str) -> Any:
     return run_cli(
-        "deny", INCIDENT, "--report", report, "--by", by, "--refers-to", refers_to, "--summary", "No"
+        "deny",
+        INCIDENT,
+        "--report",
+        report,
+        "--by",
+        by,
+        "--refers-to",
+        refers_to,
+        "--summary",
+        "No",
     )
 
 
@@ -253,6 +262,89 @@ def test_each_cut_off_uses_the_registry_it_should(run_cli: Any) -> None:
         assert statuses(run_cli, *cut)["sdf-claim"] == expected, cut
         assert json_of(run_cli, "audit", "sdf-claim", *cut)["status"] == expected, cut
     changed = json_of(run_cli, "diff", INCIDENT, "--from", f"#{before['position']}")
-    assert {"report": "sdf-claim", "field": "status", "before": "disputed", "after": "retracted"} in (
-        changed["assertions"]
+    assert {
+        "report": "sdf-claim",
+        "field": "status",
+        "before": "disputed",
+        "after": "retracted",
+    } in (changed["assertions"])
+
+
+# --- history --actor, and the new facts in show and audit -----------------------------------
+
+
+def test_history_of_an_actor_lists_its_registry_lines_by_any_of_its_names(run_cli: Any) -> None:
+    registered(run_cli)
+    ok(run_cli, "actor", "SDF", "--alias", "QSD", "--country", "SY")
+    rows = json_of(run_cli, "history", "--actor", "qsd")
+    assert [(r["version"], r["actor"], r.get("aliases")) for r in rows] == [
+        (1, SDF, ["SDF"]),
+        (2, "SDF", ["QSD"]),
+    ]
+    assert {r["aggregate"] for r in rows} == {"actor:syrian-democratic-forces"}
+    # A cut applies as to the registry: --at-position before the second line shows the first.
+    at = json_of(run_cli, "history", "--actor", "SDF", "--at-position", str(rows[0]["position"]))
+    assert [r["version"] for r in at] == [1]
+    unknown = run_cli("history", "--actor", "Syrian Democratic Force")
+    assert unknown.exit_code == 1
+    assert unknown.stderr == (
+        f"error: no registered actor is named 'Syrian Democratic Force'; did you mean '{SDF}'?\n"
     )
+    assert run_cli("history", INCIDENT, "--actor", "SDF").exit_code == 2
+
+
+def test_show_and_audit_display_side_supersedes_outcome_magnitude_and_evidence(
+    run_cli: Any,
+) -> None:
+    registered(run_cli)
+    ok(run_cli, *_claim_args("toll-500", MOD), "--killed", "500")
+    ok(run_cli, "append", input=json.dumps({
+        "type": "claim", "incident": INCIDENT, "report": "toll-471", "by": "Russian MoD",
+        "summary": "Killed", "supersedes": ["toll-500"],
+        "magnitude": {"killed": {"low": 400, "best": 471, "high": 520}, "civilians": True},
+    }) + "\n")  # fmt: skip
+    ok(run_cli, "warn", INCIDENT, "--report", "w", "--by", MOD, "--addressee", "Coalition",
+       "--summary", "Retaliation")  # fmt: skip
+    ok(run_cli, "outcome", INCIDENT, "--refers-to", "w", "--outcome", "carried_out")
+    ok(run_cli, "deny", INCIDENT, "--by", MFA, "--refers-to", "toll-471", "--summary", "No")
+    ok(run_cli, "cite", INCIDENT, "--report", "video", "--kind", "video",
+       "--url", "https://example.org/v.mp4", "--supports", "toll-471")  # fmt: skip
+    view = json_of(run_cli, "show", INCIDENT)
+    rows = {row["report"]: row for row in view["assertions"]}
+    assert rows["toll-500"]["superseded_by"] == "toll-471"
+    assert rows["toll-500"]["magnitude"] == {"killed": {"low": 500, "best": 500, "high": 500}}
+    assert rows["toll-471"]["magnitude"]["killed"] == {"low": 400, "best": 471, "high": 520}
+    assert (rows["toll-471"]["side"], rows["toll-471"]["internal_denials"]) == (
+        "government-of-russia",
+        1,
+    )
+    assert rows["w"]["outcome"] == "carried_out"
+    assert [(e["report"], e["kind"], e["supports"]) for e in view["evidence"]] == [
+        ("video", "video", ["toll-471"])
+    ]
+    table = ok(run_cli, "show", INCIDENT, "--wide", "--no-pager").stdout
+    assert "killed 400-520 (best 471); civilians" in table
+    assert "evidence" in table
+    audit = json_of(run_cli, "audit", "toll-471")
+    assert audit["derived"]["internal_denials"] == 1
+    assert audit["derived"]["magnitude"]["civilians"] is True
+    assert json_of(run_cli, "audit", "toll-500")["derived"]["superseded_by"] == "toll-471"
+
+
+def test_a_statement_superseding_one_in_another_incident_re_derives_it(run_cli: Any) -> None:
+    """`supersedes` is an edge of the reference index like `refers_to`: the incremental views,
+    a rebuild and an audit all see a revision filed under another incident."""
+    registered(run_cli)
+    ok(run_cli, "open", "other-incident", "--title", "Later report")
+    ok(run_cli, *_claim_args("toll-500", MOD))
+    revised = ("claim", "other-incident", "--report", "toll-471", "--by", "Russian MoD")
+    ok(run_cli, *revised, "--summary", "Killed", "--supersedes", "toll-500")
+    rows = {r["report"]: r for r in json_of(run_cli, "report", "claims")}
+    assert rows["toll-500"]["status"] == "superseded"
+    assert json_of(run_cli, "audit", "toll-500")["status"] == "superseded"
+    assert statuses(run_cli)["toll-500"] == "superseded"
+    assert run_cli("verify", "--views").exit_code == 0
+    # A correction cannot move the edge (it is part of the report's place in the graph).
+    moved = run_cli("correct", "other-incident", "--refers-to", "toll-471", "--reason", "x",
+                    "--change", 'supersedes=["mod-other"]')  # fmt: skip
+    assert moved.exit_code != 0
