@@ -18,6 +18,7 @@ import orjson
 
 from ledger.ids import actor_id
 from ledger.registry import ActorLine, Registry
+from projections.driver import run_sql
 
 # How many close names the "unknown actor" hint offers.
 SUGGESTIONS = 3
@@ -51,8 +52,6 @@ class ActorScope:
 def actor_scope(connection: Any, name: str, *, side: bool = False) -> ActorScope:
     """The scope of `--actor NAME` (the actor it resolves to) or, with `side`, of `--side NAME`
     (that actor and every actor part of it, directly or not), on a read connection."""
-    from projections.queries import run_sql
-
     registry = _registry(connection)
     actor = registry.resolve(name)
     actors = {actor, *registry.descendants(actor)} if side else {actor}
@@ -89,7 +88,5 @@ def suggest(name: str, registry: Registry, named: Iterable[str] = ()) -> list[st
 
 
 def _registry(connection: Any) -> Registry:
-    from projections.queries import run_sql
-
     rows = run_sql(connection, "SELECT data FROM registry_lines ORDER BY position")
     return Registry.from_lines(ActorLine.from_record(orjson.loads(data)) for (data,) in rows)

@@ -20,6 +20,10 @@ from ledger.timeutil import InvalidTime, earliest_instant
 from projections.actor_scope import ActorScope
 from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 
+# Re-exported: other modules and tests import them from here.
+from projections.driver import driver_sql as driver_sql
+from projections.driver import run_sql as run_sql
+
 # What --status accepts: every status the fold gives an assertion or an incident.
 STATUSES = (*INCIDENT_STATUS_ORDER, "open")
 
@@ -44,22 +48,6 @@ def read_connection(store: StoreConfig) -> Iterator[Any]:
         yield connection
     finally:
         connection.close()
-
-
-def driver_sql(sql: str, *, postgres: bool) -> str:
-    """A statement written with `?` placeholders, as the driver takes it: psycopg's are `%s`."""
-    return sql.replace("?", "%s") if postgres else sql  # our SQL holds no other `?` (nor `%`)
-
-
-def run_sql(connection: Any, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """Every row of one statement written with `?` placeholders, on either driver."""
-    cursor = connection.cursor()
-    try:
-        postgres = not isinstance(connection, sqlite3.Connection)
-        cursor.execute(driver_sql(sql, postgres=postgres), tuple(parameters))
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def _instant(label: str, value: str | None) -> str | None:
