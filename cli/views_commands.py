@@ -152,6 +152,17 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "disputes": ("claim", "denial", "claimant", "denier", "denial_stated_at", "retracted"),
     "provenance": ("report", "hop", "agent", "role", "kind", "quote_mode", "published_at"),
+    # Who belongs to whom first (the registry's facts), then what each said and was accused of.
+    "actors": (
+        "actor",
+        "name",
+        "kind",
+        "side",
+        "claims_made",
+        "warnings_issued",
+        "denials_issued",
+        "accused_in",
+    ),
 }
 
 
