@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -343,11 +343,14 @@ def tallied_actors(db: Connection, incidents: set[str]) -> set[str]:
     return set(db.column_in("SELECT actor FROM actor_tallies WHERE incident IN ({})", incidents))
 
 
-def recount_actors(db: Connection, keys: set[str] | None, registry: Registry) -> None:
+def recount_actors(
+    db: Connection, keys: set[str] | None, registry: Registry, *, also: Collection[str] = ()
+) -> None:
     """Rewrite the `actors` rows of the actors these name keys resolve to (None: every row),
-    summed from their tallies under every key that resolves to them, as the fold sums them
-    (ledger.view_rows.actors_summed). Cheap whatever the log's length: an actor has one tally
-    per incident and name that names it."""
+    and of the actor ids in `also` (a row a registry line may have emptied: what a key meant
+    before it became an alias), summed from their tallies under every key that resolves to
+    them, as the fold sums them (ledger.view_rows.actors_summed). Cheap whatever the log's
+    length: an actor has one tally per incident and name that names it."""
     counts = ", ".join(f'SUM("{column}")' for column in _ACTOR_COUNTS)
     grouped = (
         "SELECT actor, name, first_position, first_seq, ROW_NUMBER() OVER ("
@@ -363,7 +366,7 @@ def recount_actors(db: Connection, keys: set[str] | None, registry: Registry) ->
     else:
         if not keys:
             return
-        wanted = {registry.resolve_key(key) for key in keys}
+        wanted = {registry.resolve_key(key) for key in keys} | set(also)
         every_key = {k for actor in wanted for k in registry.keys_of(actor)}
         names = db.rows_in(
             f"SELECT actor, name, first_position, first_seq FROM ({grouped} "
