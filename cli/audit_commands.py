@@ -60,6 +60,13 @@ def audit_command(
         print_table(result.provenance, PROVENANCE_COLUMNS, title="provenance")
     chain = result.chain
     verdict = "verified" if result.verified else f"BROKEN ({len(chain.findings)} problem(s))"
+    if result.derived is not None:
+        # The picture beside the headline (counts that are zero left out), then the verdicts.
+        from cli.read_commands import magnitude_text
+
+        picture = {**result.derived, "magnitude": magnitude_text(result.derived["magnitude"])}
+        shown = [f"{k}: {v}" for k, v in picture.items() if v not in (None, 0)]
+        screen.echo("; ".join(shown))
     screen.echo(f"status: {result.status or '-'}")
     screen.echo(f"hash chain of {result.incident}: {verdict}, {chain.events} event(s)")
 

@@ -51,15 +51,41 @@ CLAIM_COLUMNS = (
     "report",
     "type",
     "by",
+    "side",
     "summary",
     "stated_at",
     "status",
     "denials",
+    "internal_denials",
+    "acknowledgements",
     "corroborations",
     "discrepancies",
     "reliability",
     "credibility",
+    "superseded_by",
+    "outcome",
+    "magnitude",
 )
+EVIDENCE_COLUMNS = ("report", "kind", "url", "sha256", "supports", "contradicts", "title")
+
+
+def magnitude_text(magnitude: dict[str, Any] | None) -> str | None:
+    """A magnitude for a table cell: `killed 6; injured 100-300 (best 150); civilians`."""
+    if not magnitude:
+        return None
+    parts = []
+    for count, value in magnitude.items():
+        if count == "civilians":
+            continue
+        low, best, high = value["low"], value["best"], value["high"]
+        if low == best == high:
+            parts.append(f"{count} {best}")
+        else:
+            span = f"{'?' if low is None else low}-{'?' if high is None else high}"
+            parts.append(f"{count} {span}" + (f" (best {best})" if best is not None else ""))
+    if magnitude.get("civilians"):
+        parts.append("civilians")
+    return "; ".join(parts)
 
 
 def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None) -> Any:
@@ -106,20 +132,53 @@ def show_command(
     print_fields(
         [(k, v) for k, v in summary.items() if v is not None], title=f"incident {incident}"
     )
+    claims = [{**row, "magnitude": magnitude_text(row.get("magnitude"))} for row in claims]
     print_table(claims, CLAIM_COLUMNS, title="assertions", notes="summary")
     if disputes:
         print_table(
             disputes,
-            ("claim", "denial", "denier", "denial_stated_at", "retracted"),
+            ("claim", "denial", "denier", "internal", "denial_stated_at", "retracted"),
             title="disputes",
         )
     if links:
         print_table(links, ("other", "relation", "note"), title="links", notes="note")
+    if view.evidence:
+        evidence = [
+            {**e, **{k: ", ".join(e[k] or ()) for k in ("supports", "contradicts")}}
+            for e in view.evidence
+        ]
+        print_table(evidence, EVIDENCE_COLUMNS, title="evidence", notes="title")
+
+
+ACTOR_HISTORY_COLUMNS = (
+    "position",
+    "version",
+    "actor",
+    "aliases",
+    "drop_aliases",
+    "part_of",
+    "kind",
+    "country",
+    "recorded_at",
+    "recorded_by",
+    "hash",
+)
 
 
 @guarded
 def history_command(
-    incident: IncidentArg,
+    incident: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="The incident's slug (or actor:<id>).", show_default=False),
+    ] = None,
+    actor: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--actor",
+            help="The history of this registered actor (any of its names) instead.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOption = Format.table,
     reported_by: ReportedBy = None,
     as_of: AsOf = None,
@@ -127,16 +186,29 @@ def history_command(
     wide: WideOption = False,
     pager: PagerOption = True,
 ) -> None:
-    """Every event of an incident in order, with position, version, clocks, recorder and hash.
+    """Every event of an incident in order, with position, version, clocks, recorder and hash;
+    with --actor, every registry line of an actor (its aliases, part_of, kind over time).
 
     Example:
 
         ledger history deir-ez-zor-shelling-2017-09 --format json
-    """
-    from ledger.replay import history
 
+        ledger history --actor SDF
+    """
+    from ledger.replay import actor_history, history
+
+    if (incident is None) == (actor is None):
+        raise usage_error("name an incident or give --actor NAME (not both)")
     cut = make_cut(reported_by, as_of, at_position)
-    rows = history(open_ledger(), incident, cut)
+    columns: tuple[str, ...] = HISTORY_COLUMNS
+    if actor is not None:
+        incident, rows = actor_history(open_ledger(), actor, cut)
+        columns = ACTOR_HISTORY_COLUMNS
+    else:
+        assert incident is not None
+        rows = history(open_ledger(), incident, cut)
+        if incident.startswith("actor:"):
+            columns = ACTOR_HISTORY_COLUMNS
     if fmt is Format.json:
         emit_json(rows)
         return
@@ -144,7 +216,10 @@ def history_command(
         terminal.use(wide=wide, pager=pager)
         for row in rows:
             row["hash"] = row["hash"][:12]
-    emit(rows, HISTORY_COLUMNS, fmt, title=f"history of {incident}")
+            for key in ("aliases", "drop_aliases"):
+                if isinstance(row.get(key), list):
+                    row[key] = ", ".join(row[key])
+    emit(rows, columns, fmt, title=f"history of {incident}")
 
 
 def register(app: typer.Typer) -> None:

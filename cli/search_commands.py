@@ -66,6 +66,7 @@ def search_command(
             since=since,
             until=until,
             limit=limit,
+            on_unknown=say,
         )
     except ValueError as e:
         raise usage_error(str(e)) from None

@@ -52,7 +52,15 @@ ActorFilter = Annotated[
     typer.Option(
         "--actor",
         "-a",
-        help="Only reports by or about this actor (name or id).",
+        help="Only reports by or about this actor (any of its registered names, or its id).",
+        show_default=False,
+    ),
+]
+SideFilter = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--side",
+        help="Only reports by or about this actor or any actor part of it (via part_of).",
         show_default=False,
     ),
 ]
@@ -144,6 +152,17 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "disputes": ("claim", "denial", "claimant", "denier", "denial_stated_at", "retracted"),
     "provenance": ("report", "hop", "agent", "role", "kind", "quote_mode", "published_at"),
+    # Who belongs to whom first (the registry's facts), then what each said and was accused of.
+    "actors": (
+        "actor",
+        "name",
+        "kind",
+        "side",
+        "claims_made",
+        "warnings_issued",
+        "denials_issued",
+        "accused_in",
+    ),
 }
 
 
@@ -167,6 +186,7 @@ def show_report(
     behind = staleness(settings().store)
     if behind and behind.events:
         say(behind.warning())
+    _resolve_actor_filters(filters)
     available = report_columns(name)
     chosen = _choose_columns(name, available, fmt, columns)
     filters["sort"] = _sort_keys(name, available, sort or [])
@@ -207,6 +227,24 @@ def show_report(
     emit(as_dicts(chosen, found, booleans, lists), chosen, fmt, title=title)
 
 
+def _resolve_actor_filters(filters: dict[str, Any]) -> None:
+    """--actor and --side as scopes through the registry (projections.actor_scope), in place.
+    An unknown name still runs the report (an empty result), with a one-line hint on stderr."""
+    names = {k: filters.get(k) for k in ("actor", "side")}
+    if not any(names.values()):
+        return
+    from projections.actor_scope import actor_scope
+    from projections.queries import read_connection
+
+    with read_connection(settings().store) as connection:
+        for key, name in names.items():
+            if name:
+                scope = actor_scope(connection, name, side=key == "side")
+                if not scope.known:
+                    say(scope.hint())
+                filters[key] = scope
+
+
 def _sort_keys(name: str, available: list[str], wanted: list[str]) -> list[tuple[str, bool]]:
     """--sort values as (column, descending), each column one of the report's."""
     keys = []
@@ -244,6 +282,7 @@ def incidents_report(
     incident: IncidentFilter = None,
     status: StatusFilter = None,
     actor: ActorFilter = None,
+    side: SideFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: FormatOption = Format.table,
@@ -271,6 +310,7 @@ def incidents_report(
         incident=incident,
         status=status.value if status else None,
         actor=actor,
+        side=side,
         since=since,
         until=until,
     )
@@ -281,6 +321,7 @@ def incidents_report(
 def disputed_report(
     incident: IncidentFilter = None,
     actor: ActorFilter = None,
+    side: SideFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: FormatOption = Format.table,
@@ -307,6 +348,7 @@ def disputed_report(
         escape_formulas=escape_formulas,
         incident=incident,
         actor=actor,
+        side=side,
         since=since,
         until=until,
     )
@@ -318,6 +360,7 @@ def claims_report(
     incident: IncidentFilter = None,
     status: StatusFilter = None,
     actor: ActorFilter = None,
+    side: SideFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: FormatOption = Format.table,
@@ -345,6 +388,7 @@ def claims_report(
         incident=incident,
         status=status.value if status else None,
         actor=actor,
+        side=side,
         since=since,
         until=until,
     )
@@ -355,6 +399,7 @@ def claims_report(
 def disputes_report(
     incident: IncidentFilter = None,
     actor: ActorFilter = None,
+    side: SideFilter = None,
     since: Since = None,
     until: Until = None,
     fmt: FormatOption = Format.table,
@@ -381,6 +426,7 @@ def disputes_report(
         escape_formulas=escape_formulas,
         incident=incident,
         actor=actor,
+        side=side,
         since=since,
         until=until,
     )
@@ -390,6 +436,7 @@ def disputes_report(
 @guarded
 def actors_report(
     actor: ActorFilter = None,
+    side: SideFilter = None,
     fmt: FormatOption = Format.table,
     columns: Annotated[Optional[str], columns_option("actors")] = None,  # noqa: UP045
     sort: Annotated[Optional[list[str]], sort_option("actors")] = None,  # noqa: UP045
@@ -413,6 +460,7 @@ def actors_report(
         limit=limit,
         escape_formulas=escape_formulas,
         actor=actor,
+        side=side,
     )
 
 
@@ -421,6 +469,7 @@ def actors_report(
 def provenance_report(
     incident: IncidentFilter = None,
     actor: ActorFilter = None,
+    side: SideFilter = None,
     report: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--report", "-r", help="Only this report's chain.", show_default=False),
@@ -449,5 +498,6 @@ def provenance_report(
         escape_formulas=escape_formulas,
         incident=incident,
         actor=actor,
+        side=side,
         report=report,
     )

@@ -73,7 +73,10 @@ def report_imported(result: ImportResult) -> None:
     reports = f"added {len(result.reports)} report(s) to {len(result.incidents)} incident(s)"
     # Actor lines are named only when there are some, so a version-1 file's summary is as it was.
     actor_lines = result.added - len(result.reports)
-    if actor_lines:
+    if actor_lines and not result.reports:
+        # A registry file alone: its summary names only what it added (and fits 80 columns).
+        reports = f"added {actor_lines} line(s) to {len(result.actors)} actor(s)"
+    elif actor_lines:
         reports += f" and {actor_lines} line(s) to {len(result.actors)} actor(s)"
     say(f"{reports}; {result.unchanged} already recorded")
     _report_projection(result)

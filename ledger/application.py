@@ -197,6 +197,9 @@ class IncidentLedger(Application[str]):
                             signer=self.signer,
                         )
                     else:
+                        if fields.get("supersedes") and registry is None:
+                            # The same-side rule needs who is who, as this append holds it.
+                            registry = LoggedRegistry.from_events(self._actor_events())
                         event = self._apply_line(
                             report_type,
                             fields,
@@ -205,6 +208,7 @@ class IncidentLedger(Application[str]):
                             recorded_at,
                             fields.get("recorded_by") or recorded_by,
                             fingerprint,
+                            registry=None if registry is None else registry.history.now,
                         )
                 except DomainRuleViolation as e:
                     if line_no is not None:
@@ -237,6 +241,8 @@ class IncidentLedger(Application[str]):
         recorded_at: datetime,
         recorded_by: str,
         fingerprint: str | None = None,
+        *,
+        registry: Registry | None = None,
     ) -> IncidentEvent | None:
         slug = fields["incident"]
         incident = incidents.get(slug)
@@ -269,6 +275,7 @@ class IncidentLedger(Application[str]):
             recorded_by=recorded_by,
             signer=self.signer,
             fingerprint=fingerprint,
+            registry=registry,
         )
         if filed is not None:
             directory.filed(filed, incident.pending_fingerprints[filed.report])
@@ -310,10 +317,14 @@ class IncidentLedger(Application[str]):
             for e in pending
             if e.report_type not in ("incident", "actor")  # neither has a report id
         ]
+        # `supersedes` edges too: a superseding statement changes its target's status, so an
+        # audit or a replay looking for what bears on a report must find it.
         references = [
             (e.report, target, e.originator_id)
             for e in pending
-            for target in dict.fromkeys(getattr(e, "refers_to", None) or ())
+            for target in dict.fromkeys(
+                [*(getattr(e, "refers_to", None) or ()), *(getattr(e, "supersedes", None) or ())]
+            )
         ]
         session.insert(stored, index, references)
         pending.clear()

@@ -7,11 +7,12 @@ from typing import Any
 
 from ledger.application import IncidentLedger
 from ledger.errors import DomainRuleViolation
-from ledger.fold import fold
+from ledger.fold import current_values, fold
 from ledger.integrity import Verification, verify
 from ledger.records import Cut
-from ledger.replay import records_touching
-from ledger.report_fields import ASSERTION_TYPES
+from ledger.registry import Registry
+from ledger.replay import magnitude_ranges, records_touching, registry_for
+from ledger.status_rules import ASSERTION_TYPES
 
 
 @dataclass
@@ -24,6 +25,8 @@ class Audit:
     provenance: list[dict[str, Any]]
     verified: bool
     chain: Verification
+    # The assertion's derived picture at the cut (DERIVED_FIELDS), None for other reports.
+    derived: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -31,6 +34,7 @@ class Audit:
             "incident": self.incident,
             "type": self.type,
             "status": self.status,
+            "derived": self.derived,
             "steps": self.steps,
             "provenance": self.provenance,
             "verified": self.verified,
@@ -41,11 +45,30 @@ class Audit:
         }
 
 
-def status_of(records: list[dict[str, Any]], report: str) -> str | None:
-    """An assertion's derived status over these records (None if it is not a live assertion)."""
+# What an audit shows of an assertion beside its status: who it is by and the counts (DOMAIN.md,
+# "Derived status"), and its magnitude as ranges.
+DERIVED_FIELDS = (
+    "actor",
+    "side",
+    "denials",
+    "internal_denials",
+    "acknowledgements",
+    "corroborations",
+    "other_corroborations",
+    "verdict",
+    "superseded_by",
+    "outcome",
+)
+
+
+def status_of(
+    records: list[dict[str, Any]], report: str, registry: Registry | None = None
+) -> str | None:
+    """An assertion's derived status over these records (None if it is not a live assertion),
+    names resolved through `registry` (None: every name an actor of its own)."""
     # Only the two tables read here: folding every view cost ~4x as much, and the HTML report
     # calls this once per step of every assertion's history.
-    views = fold(records, tables=("claims", "timeline"))
+    views = fold(records, tables=("claims", "timeline"), registry=registry)
     for row in views["claims"]:
         if row["report"] == report:
             return str(row["status"])
@@ -60,12 +83,16 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
     steps_records = records_touching(ledger, report, cut=cut)
     if not steps_records:
         raise DomainRuleViolation(f"report '{report}' was not yet in the ledger at that cut-off")
+    # A denial is an assertion too (version 2): its audit shows its status like a claim's.
     is_assertion = entry.type in ASSERTION_TYPES
+    # Every step is read with the registry the cut uses, so the last step's status is the
+    # status `show` gives at that cut (an alias registered later re-reads earlier steps too).
+    registry = registry_for(ledger, cut)
     steps = []
     for index, record in enumerate(steps_records):
         # Status depends only on the assertion and what refers to it, so folding just the
         # steps so far is exact (and independent of the incident's size).
-        after = status_of(steps_records[: index + 1], report) if is_assertion else None
+        after = status_of(steps_records[: index + 1], report, registry) if is_assertion else None
         steps.append(
             {
                 "position": record["position"],
@@ -81,8 +108,14 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
                 "status_after": after,
             }
         )
-    views = fold(steps_records)
+    views = fold(steps_records, registry=registry)
     provenance = [row for row in views["provenance"] if row["report"] == report]
+    derived = None
+    row = next((r for r in views["claims"] if r["report"] == report), None)
+    if row is not None:
+        values = current_values(steps_records, registry).get(report, {})
+        derived = {k: row[k] for k in DERIVED_FIELDS}
+        derived["magnitude"] = magnitude_ranges(values.get("magnitude"))
     chain = verify([ledger.recorder.select_positioned(entry.incident)])  # type: ignore[attr-defined]
     chain.findings = [f for f in chain.findings if "seal" not in f.problem]
     return Audit(
@@ -94,4 +127,5 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
         provenance=provenance,
         verified=chain.ok,
         chain=chain,
+        derived=derived,
     )

@@ -27,6 +27,7 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.hashing import GENESIS_HASH, content_fingerprint, event_hash
+from ledger.registry import Registry
 from ledger.report_fields import (
     ACTOR_FIELDS,
     ASSERTION_TYPES,
@@ -44,11 +45,15 @@ if TYPE_CHECKING:
 
 TOPIC_PREFIX = "incident-ledger:Incident"
 
+# Version 2: a denial is an assertion too, so it can itself be denied (the hostile case: the
+# accuser denies the denial), corroborated and judged (DOMAIN.md, "Concepts").
+ANSWERABLE_TYPES = ASSERTION_TYPES | {"denial"}
+
 # What each kind of reference may point at (None: any report).
 REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
-    "denial": ASSERTION_TYPES,
-    "corroboration": ASSERTION_TYPES,
-    "verdict": ASSERTION_TYPES,
+    "denial": ANSWERABLE_TYPES,
+    "corroboration": ANSWERABLE_TYPES,
+    "verdict": ANSWERABLE_TYPES,
     "discrepancy": None,
     "assessment": None,
     "retraction": STATEMENT_TYPES,
@@ -346,10 +351,13 @@ class Incident(BaseAggregate[str]):
         recorded_by: str,
         signer: Signer | None = None,
         fingerprint: str | None = None,
+        registry: Registry | None = None,
     ) -> IncidentEvent | None:
         """File one report on this incident; None when the very same report is already filed.
         `fingerprint` is the report's `report_fingerprint`, when the caller computed it already
-        (an import's validating process does, beside this one)."""
+        (an import's validating process does, beside this one). `registry` is the actor
+        registry as the append holds it: only a `supersedes` needs it (None: no registered
+        actors, every name an actor of its own)."""
         plain = report_type in PLAIN_JSON_TYPES
         own = _own_fields(fields)
         fingerprint = fingerprint or report_fingerprint(report_type, fields)
@@ -361,7 +369,7 @@ class Incident(BaseAggregate[str]):
             raise ReportIdClash(report, existing.incident)
         if directory.incident_exists(report):
             raise NamespaceClash.report_is_incident(report)
-        self._check_references(report_type, fields, directory)
+        self._check_references(report_type, fields, directory, registry)
         version = self.version + 1
         stamp = recorded_stamp(recorded_at)
         content = event_content(
@@ -408,7 +416,11 @@ class Incident(BaseAggregate[str]):
         return self.__dict__["_pending_fingerprints"]  # type: ignore[no-any-return]
 
     def _check_references(
-        self, report_type: str, fields: Mapping[str, Any], directory: ReportDirectory
+        self,
+        report_type: str,
+        fields: Mapping[str, Any],
+        directory: ReportDirectory,
+        registry: Registry | None = None,
     ) -> None:
         if report_type == "link":
             _check_link(self.id, fields["other"], directory, "other")
@@ -429,6 +441,7 @@ class Incident(BaseAggregate[str]):
                     f"supersedes names '{target_id}', {_a(target.type)}: only a statement can"
                     " be superseded"
                 )
+            _check_same_side(fields.get("by"), target_id, target, registry or Registry())
         allowed = REFERENCE_TARGETS.get(report_type, ())
         for target_id in fields.get("refers_to", ()):
             target = directory.find(target_id)
@@ -451,6 +464,26 @@ class Incident(BaseAggregate[str]):
 # them by their explicit topics.
 for _event_class in EVENT_BY_TYPE.values():
     setattr(Incident, _event_class.__name__, _event_class)
+
+
+def _check_same_side(
+    by: str | None, target_id: str, target: ReportEntry, registry: Registry
+) -> None:
+    """A statement may supersede only statements by its own side (DOMAIN.md: a ministry
+    revising its own toll), sides as the registry holds them at this append."""
+    if by is None or target.by is None:
+        # No author, no side: nobody could tell whose revision it is, so it is refused.
+        who = "this statement" if by is None else f"'{target_id}'"
+        raise InvalidReference(
+            f"supersedes names '{target_id}', but {who} has no 'by': only a statement by the"
+            " same side can be superseded"
+        )
+    author, target_author = registry.resolve(by), registry.resolve(target.by)
+    if not registry.same_side(author, target_author):
+        raise InvalidReference(
+            f"supersedes names '{target_id}', by '{target.by}', on another side than '{by}':"
+            " a statement may supersede only one by its own side"
+        )
 
 
 def _check_link(incident: str, other: str, directory: ReportDirectory, field: str = "") -> None:

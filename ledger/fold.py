@@ -54,9 +54,10 @@ _INCIDENT_FIELDS = tuple(
 ACTOR_TYPE = "actor"
 
 # Identity and ledger bookkeeping: a correction may fix what was said, never which report it is,
-# what it refers to, or when and by whom the ledger recorded it.
+# what it refers to or replaces, or when and by whom the ledger recorded it.
 _UNCORRECTABLE = frozenset(
-    {"refers_to", "type", "incident", "report", "position", "version", "recorded_at", "recorded_by"}
+    {"refers_to", "supersedes", "type", "incident", "report", "position", "version"}
+    | {"recorded_at", "recorded_by"}
 )
 
 
@@ -261,6 +262,16 @@ def withdrawn(reports: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     found = {r.id: "voided" for r in ledger.reports if r.voided}
     found.update({r.id: "retracted" for r in ledger.live() if not ledger.stands(r)})
     return found
+
+
+def current_values(
+    records: Iterable[Mapping[str, Any]], registry: Registry | None = None
+) -> dict[str, Mapping[str, Any]]:
+    """Each live (not voided) report's values with its corrections applied, by report id: what
+    `show` reads for the facts the views keep no column of (magnitude ranges, evidence)."""
+    reports, lines = split_actor_records(records)
+    ledger = _Ledger(reports, registry if registry is not None else Registry.from_lines(lines))
+    return {report.id: report.data for report in ledger.live()}
 
 
 def split_actor_records(

@@ -24,6 +24,7 @@ from ledger.batch import BatchDirectory, Mentions
 from ledger.domain import Incident
 from ledger.errors import DomainRuleViolation
 from ledger.interchange import InvalidLine, read_line
+from ledger.registry import Registry
 from ledger.timeutil import utc_now
 
 SHOWN = 100  # problems listed in full; the rest are counted
@@ -76,9 +77,12 @@ def check_import(path: Path, ledger: IncidentLedger, recorded_by: str) -> Import
     directory.prefetch(mentions)
     incidents: dict[str, Incident] = {}
     recorded_at = utc_now()
+    registry: Registry | None = None
     for done, (number, fields) in enumerate(valid, start=1):
         fields = dict(fields)
         report_type = fields.pop("type")
+        if fields.get("supersedes") and registry is None:
+            registry = ledger.registry()  # the same-side rule asks who is who; read once
         try:
             # The append's own per-line path: the same rules, worded in the same place.
             event = ledger._apply_line(
@@ -88,6 +92,7 @@ def check_import(path: Path, ledger: IncidentLedger, recorded_by: str) -> Import
                 directory,
                 recorded_at,
                 fields.get("recorded_by") or recorded_by,
+                registry=registry,
             )
         except DomainRuleViolation as e:
             result.add(Problem(number, None, str(e)))

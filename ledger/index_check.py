@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from ledger.report_fields import referenced
 from ledger.store.names import REFERENCES_TABLE, REPORTS_TABLE
 
 # What an event says of itself in the index: its report id, type, `by`, and refers_to targets.
@@ -44,8 +45,7 @@ def index_facts(content: dict[str, Any]) -> IndexFacts | None:
     or an actor line: neither has a report id, so the index holds no row for either)."""
     if content["type"] in ("incident", "actor"):
         return None
-    refers = content.get("refers_to") or ()
-    targets = tuple(dict.fromkeys(t for t in refers if isinstance(t, str)))
+    targets = tuple(referenced(content))
     return str(content["report"]), str(content["type"]), content.get("by"), targets
 
 

@@ -4,13 +4,15 @@ a cut is something the views cannot answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.application import IncidentLedger
 from ledger.errors import DomainRuleViolation
-from ledger.fold import fold
+from ledger.fold import current_values, fold
 from ledger.records import Cut, to_record
+from ledger.registry import ActorLine, Registry
 from ledger.store.errors import translated
 
 Views = dict[str, list[dict[str, Any]]]
@@ -31,8 +33,30 @@ NEW_REPORT_FIELDS = ("position", "report", "type", "by", "stated_at")
 def incident_state(ledger: IncidentLedger, incident: str, cut: Cut | None) -> Views:
     """Every view's rows for the incident (and the reports elsewhere that refer into it), as
     the log stood at `cut` (None: now)."""
+    return _state(ledger, incident, cut)[1]
+
+
+def _state(
+    ledger: IncidentLedger, incident: str, cut: Cut | None
+) -> tuple[dict[str, Mapping[str, Any]], Views]:
+    """The incident's reports' current values (corrections applied) and its views, at `cut`."""
     with translated(ledger.config, ledger.lock_timeout):
-        return fold(related_records(ledger, incident, cut=cut))
+        records = related_records(ledger, incident, cut=cut)
+        registry = registry_for(ledger, cut)
+    return current_values(records, registry), fold(records, registry=registry)
+
+
+def registry_for(ledger: IncidentLedger, cut: Cut | None) -> Registry:
+    """The actor registry a cut resolves names through (DOMAIN.md, "The actor registry"):
+    `--as-of` and `--at-position` use it as the ledger held it then; `--reported-by` alone uses
+    today's, since who is who is the ledger's knowledge, not a statement anyone made then."""
+    if cut is None or (cut.as_of is None and cut.at_position is None):
+        return ledger.registry()
+    # The registry's lines belong to no statement: only the ledger's clocks cut them.
+    held = Cut(as_of=cut.as_of, at_position=cut.at_position)
+    return Registry.from_lines(
+        ActorLine.from_record(r) for r in ledger.actor_records() if held.admits(r)
+    )
 
 
 @dataclass
@@ -43,6 +67,7 @@ class IncidentView:
     assertions: list[dict[str, Any]]
     disputes: list[dict[str, Any]]
     links: list[dict[str, Any]]
+    evidence: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,12 +75,47 @@ class IncidentView:
             "assertions": self.assertions,
             "disputes": self.disputes,
             "links": self.links,
+            "evidence": self.evidence,
         }
+
+
+# What `show` lists of each evidence item (the material as data: DOMAIN.md, "Evidence").
+EVIDENCE_FIELDS = (
+    "kind",
+    "title",
+    "url",
+    "archived_url",
+    "sha256",
+    "media_type",
+    "captured_at",
+    "author",
+    "deleted_at",
+    "supports",
+    "contradicts",
+)
+MAGNITUDE_COUNTS = ("occurrences", "killed", "injured", "missing", "detained", "displaced")
+
+
+def magnitude_ranges(magnitude: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A magnitude with every count as {"low", "best", "high"} (DOMAIN.md: an integer n means
+    low = best = high = n; a part not given stays None), and `civilians` as given."""
+    if not magnitude:
+        return None
+    found: dict[str, Any] = {}
+    for count in MAGNITUDE_COUNTS:
+        value = magnitude.get(count)
+        if isinstance(value, int):
+            found[count] = {"low": value, "best": value, "high": value}
+        elif isinstance(value, Mapping):
+            found[count] = {part: value.get(part) for part in ("low", "best", "high")}
+    if "civilians" in magnitude:
+        found["civilians"] = magnitude["civilians"]
+    return found
 
 
 def show(ledger: IncidentLedger, incident: str, cut: Cut | None = None) -> IncidentView:
     """The incident's state at `cut`; refused if it was not yet in the ledger then."""
-    views = incident_state(ledger, incident, cut)
+    values, views = _state(ledger, incident, cut)
     rows = [r for r in views["incidents"] if r["incident"] == incident]
     if not rows:
         raise DomainRuleViolation(
@@ -65,7 +125,15 @@ def show(ledger: IncidentLedger, incident: str, cut: Cut | None = None) -> Incid
     def own(view: str) -> list[dict[str, Any]]:
         return [row for row in views[view] if row["incident"] == incident]
 
-    return IncidentView(rows[0], own("claims"), own("disputes"), own("links"))
+    assertions = own("claims")
+    for row in assertions:
+        row["magnitude"] = magnitude_ranges(values[row["report"]].get("magnitude"))
+    evidence = [
+        {"report": report, **{k: data.get(k) for k in EVIDENCE_FIELDS}}
+        for report, data in values.items()
+        if data.get("type") == "evidence" and data.get("incident") == incident
+    ]
+    return IncidentView(rows[0], assertions, own("disputes"), own("links"), evidence)
 
 
 def history(ledger: IncidentLedger, incident: str, cut: Cut | None = None) -> list[dict[str, Any]]:
@@ -78,6 +146,25 @@ def history(ledger: IncidentLedger, incident: str, cut: Cut | None = None) -> li
             continue
         rows.append({"position": position, **event.content(), "hash": event.hash})
     return rows
+
+
+def actor_history(
+    ledger: IncidentLedger, name: str, cut: Cut | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The aggregate id of the actor `name` resolves to now, and its events up to `cut`: each
+    line that registered or updated it (aliases, part_of, kind...), in order. Refused, with the
+    closest registered names, when `name` is no registered actor's."""
+    with translated(ledger.config, ledger.lock_timeout):
+        registry = ledger.registry()
+    actor = registry.resolve(name)
+    if actor not in registry:
+        close = ", ".join(f"'{s}'" for s in registry.suggest(name))
+        raise DomainRuleViolation(
+            f"no registered actor is named '{name}'" + (f"; did you mean {close}?" if close else "")
+        )
+    # A registry line is no statement: only the ledger's clocks cut it (as in `registry_for`).
+    held = None if cut is None else Cut(as_of=cut.as_of, at_position=cut.at_position)
+    return f"actor:{actor}", history(ledger, f"actor:{actor}", held)
 
 
 def diff(

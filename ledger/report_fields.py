@@ -14,7 +14,8 @@ from this table at start-up.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 # The kinds of value a field takes. The validation model of each kind (its lengths, patterns,
 # and limits) is in ledger/interchange.py `KIND_TYPES`; here is what a valid value is in plain
@@ -411,5 +412,18 @@ STATEMENT_TYPES = PARTY_TYPES | {"outcome"}
 # against the models' JSON schemas, so a new float field cannot slip in unnoticed.
 PLAIN_JSON_TYPES = frozenset(REPORT_TYPES) - {"incident", "correction"}
 
-# Fields a correction may not change: they identify the report or its place in the graph.
-UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "recorded_by"})
+# Fields a correction may not change: they identify the report or its place in the graph
+# (`supersedes` too: it is an edge of the reference index, checked for sides on input).
+UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "supersedes", "recorded_by"})
+
+# The keys whose report ids are edges of the reference index (the log's `ledger_references`,
+# the views' `report_refs`): what a report answers, and what it replaces. A status depends on
+# both, so whatever finds a report's referrers must find its superseders too.
+REFERENCE_KEYS = ("refers_to", "supersedes")
+
+
+def referenced(record: Mapping[str, Any]) -> list[str]:
+    """The report ids a record's `refers_to` and `supersedes` name, each once, in order."""
+    return list(
+        dict.fromkeys(t for key in REFERENCE_KEYS for t in record.get(key) or () if type(t) is str)
+    )

@@ -28,6 +28,7 @@ from ledger.application import IncidentLedger
 from ledger.fold import fold
 from ledger.integrity import SEALS_ID
 from ledger.registry import ActorLine
+from ledger.report_fields import referenced
 from ledger.store.config import StoreConfig
 from projections.columns import TABLE_COLUMNS
 from projections.rebuild import catch_up_in_bulk
@@ -127,11 +128,17 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
     # The registry as of the batch's end: a view shows what its names mean now.
     registry = load_registry(db)
     renamed: set[str] = set()  # name keys whose meaning the batch's actor lines changed
+    # Actor ids whose `actors` row the lines change: the actors updated, those whose side
+    # moved, and what a renamed key meant before (its old row goes or is summed anew).
+    rewritten: set[str] = set()
     if registry_changed:
         store_actor_lines(db, actor_lines)
         for line in actor_lines:
+            before = registry
             registry, change = registry.apply(ActorLine.from_record(line))
             renamed |= registry.affected_keys(change)
+            rewritten |= {change.actor, *change.lineage}
+            rewritten |= {before.resolve_key(key) for key in change.names}
     incidents: set[str] = set()
     corrected: set[str] = set()
     if records:
@@ -143,7 +150,7 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
         incidents = affected_incidents(
             db,
             {r["incident"] for r in records},
-            {t for r in records for t in r.get("refers_to", ())},
+            {t for r in records for t in referenced(r)},
         )
         corrected = {
             t for r in records if r["type"] == "correction" for t in r.get("refers_to", ())
@@ -152,7 +159,7 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
         incidents |= _naming_incidents(db, renamed)
     if not incidents:
         write_actor_names(db, registry)
-        recount_actors(db, None, registry)
+        recount_actors(db, renamed | rewritten, registry, also=rewritten)
         return
     closure = _closure(db, incidents, {r["report"]: r for r in records})
     views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False, registry=registry)
@@ -161,8 +168,10 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
     refresh_timeline_rows(db, views["timeline"], corrected)
     actors.update(row["actor"] for row in views["actor_tallies"] if row["incident"] in incidents)
     if registry_changed:
+        # The name table is small (a registry's spellings): written whole. The actors table
+        # is not: only the rows the lines and the re-derived incidents touch are summed again.
         write_actor_names(db, registry)
-        recount_actors(db, None, registry)
+        recount_actors(db, actors | renamed | rewritten, registry, also=rewritten)
     else:
         recount_actors(db, actors, registry)
 

@@ -15,10 +15,14 @@ from typing import Any
 
 from ledger.errors import StoreUnavailable
 from ledger.fold import INCIDENT_STATUS_ORDER
-from ledger.ids import actor_id
 from ledger.store.config import StoreConfig
 from ledger.timeutil import InvalidTime, earliest_instant
+from projections.actor_scope import ActorScope
 from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
+
+# Re-exported: other modules and tests import them from here.
+from projections.driver import driver_sql as driver_sql
+from projections.driver import run_sql as run_sql
 
 # What --status accepts: every status the fold gives an assertion or an incident.
 STATUSES = (*INCIDENT_STATUS_ORDER, "open")
@@ -44,22 +48,6 @@ def read_connection(store: StoreConfig) -> Iterator[Any]:
         yield connection
     finally:
         connection.close()
-
-
-def driver_sql(sql: str, *, postgres: bool) -> str:
-    """A statement written with `?` placeholders, as the driver takes it: psycopg's are `%s`."""
-    return sql.replace("?", "%s") if postgres else sql  # our SQL holds no other `?` (nor `%`)
-
-
-def run_sql(connection: Any, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    """Every row of one statement written with `?` placeholders, on either driver."""
-    cursor = connection.cursor()
-    try:
-        postgres = not isinstance(connection, sqlite3.Connection)
-        cursor.execute(driver_sql(sql, postgres=postgres), tuple(parameters))
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 def _instant(label: str, value: str | None) -> str | None:
@@ -141,7 +129,8 @@ def report_query(
     *,
     incident: Sequence[str] | None = None,
     status: str | None = None,
-    actor: str | None = None,
+    actor: str | ActorScope | None = None,
+    side: ActorScope | None = None,
     since: str | None = None,
     until: str | None = None,
     report: str | None = None,
@@ -149,10 +138,16 @@ def report_query(
 ) -> tuple[str, list[Any], str]:
     """(SQL, its parameters, the table it reads) of one report, the SQL ordered and with
     `COLUMNS` where its select list goes; ValueError for a bad filter value. `sort`: (column,
-    descending) pairs ordering the rows before the report's own order."""
+    descending) pairs ordering the rows before the report's own order.
+
+    `actor` and `side` are scopes resolved through the registry (projections.actor_scope); a
+    plain string `actor` is read as a name of its own, without the registry. Both given: rows
+    matching both."""
     status = _status(status)
     since_at, until_at = _instant("--since", since), _instant("--until", until)
-    who = actor_id(actor) if actor else None
+    if isinstance(actor, str):
+        actor = ActorScope.unregistered(actor) if actor else None
+    who = [scope for scope in (actor, side) if scope is not None]
     builders = {
         "incidents": lambda: _incidents(incident, status, who, since_at, until_at),
         "disputed": lambda: _incidents(incident, "disputed", who, since_at, until_at, recent=True),
@@ -215,7 +210,7 @@ def _in(column: str, values: Sequence[Any]) -> str:
 def _incidents(
     incident: Sequence[str] | None,
     status: str | None,
-    who: str | None,
+    who: Sequence[ActorScope],
     since: str | None,
     until: str | None,
     *,
@@ -229,13 +224,13 @@ def _incidents(
     if status:
         where.append("incidents.status = ?")
         parameters.append(status)
-    if who:
-        # Incidents where the actor said, denied, was accused of... anything (by actor id).
+    for scope in who:
+        # Incidents where the actor said, denied, was accused of... anything (by any name).
         where.append(
             f"incidents.incident IN (SELECT timeline.incident FROM timeline "
-            f"WHERE timeline.report IN ({_NAMED}))"
+            f"WHERE timeline.report IN ({_named(scope)}))"
         )
-        parameters.append(who)
+        parameters += scope.keys
     if since or until:
         stated = ["timeline.stated_from IS NOT NULL", "timeline.voided = ?"]
         parameters.append(False)
@@ -251,7 +246,7 @@ def _incidents(
 def _claims(
     incident: Sequence[str] | None,
     status: str | None,
-    who: str | None,
+    who: Sequence[ActorScope],
     since: str | None,
     until: str | None,
 ) -> Query:
@@ -263,15 +258,18 @@ def _claims(
     if status:
         where.append("claims.status = ?")
         parameters.append(status)
-    if who:
-        where.append(f"(claims.actor = ? OR claims.report IN ({_NAMED}))")
-        parameters += [who, who]
+    for scope in who:
+        where.append(f"({_in('claims.actor', scope.ids)} OR claims.report IN ({_named(scope)}))")
+        parameters += [*scope.ids, *scope.keys]
     sql = _select("claims") + _stated_between("claims.report", since, until, where, parameters)
     return _finish(sql, where, "claims.position"), parameters
 
 
 def _disputes(
-    incident: Sequence[str] | None, who: str | None, since: str | None, until: str | None
+    incident: Sequence[str] | None,
+    who: Sequence[ActorScope],
+    since: str | None,
+    until: str | None,
 ) -> Query:
     where: list[str] = []
     parameters: list[Any] = []
@@ -280,9 +278,10 @@ def _disputes(
             f"({_in('disputes.incident', incident)} OR {_in('disputes.denial_incident', incident)})"
         )
         parameters += [*incident, *incident]
-    if who:
-        where.append(f"(disputes.claim IN ({_NAMED}) OR disputes.denial IN ({_NAMED}))")
-        parameters += [who, who]
+    for scope in who:
+        named = _named(scope)
+        where.append(f"(disputes.claim IN ({named}) OR disputes.denial IN ({named}))")
+        parameters += [*scope.keys, *scope.keys]
     sql = _select("disputes") + _stated_between("disputes.denial", since, until, where, parameters)
     return _finish(sql, where, "disputes.claim, disputes.denial"), parameters
 
@@ -310,20 +309,27 @@ def _stated_range(
         parameters.append(until)
 
 
-# Reports whose current (corrected, not voided) values name the actor; one parameter, the id.
-_NAMED = "SELECT report_actors.report FROM report_actors WHERE report_actors.actor = ?"
+def _named(scope: ActorScope) -> str:
+    """Reports whose current (corrected, not voided) values name one of the scope's actors, by
+    any of its names; its parameters are `scope.keys`."""
+    return (
+        "SELECT report_actors.report FROM report_actors "
+        f"WHERE {_in('report_actors.actor', scope.keys)}"
+    )
 
 
-def _actors(who: str | None) -> Query:
+def _actors(who: Sequence[ActorScope]) -> Query:
     where: list[str] = []
     parameters: list[Any] = []
-    if who:
-        where.append("actors.actor = ?")
-        parameters.append(who)
+    for scope in who:
+        where.append(_in("actors.actor", scope.ids))
+        parameters += scope.ids
     return _finish(_select("actors"), where, "actors.actor"), parameters
 
 
-def _provenance(incident: Sequence[str] | None, who: str | None, report: str | None) -> Query:
+def _provenance(
+    incident: Sequence[str] | None, who: Sequence[ActorScope], report: str | None
+) -> Query:
     where: list[str] = []
     parameters: list[Any] = []
     if incident:
@@ -332,9 +338,9 @@ def _provenance(incident: Sequence[str] | None, who: str | None, report: str | N
     if report:
         where.append("provenance.report = ?")
         parameters.append(report)
-    if who:
-        where.append(f"provenance.report IN ({_NAMED})")
-        parameters.append(who)
+    for scope in who:
+        where.append(f"provenance.report IN ({_named(scope)})")
+        parameters += scope.keys
     return _finish(_select("provenance"), where, "provenance.report, provenance.hop"), parameters
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ import orjson
 from ledger.application import IncidentLedger
 from ledger.errors import UnprojectableEvent
 from ledger.registry import ActorLine, Registry
+from ledger.report_fields import referenced
 from ledger.store.config import StoreConfig
 from ledger.view_columns import ACTOR_COUNTS
 from ledger.view_rows import actor_name_rows, actors_summed, timeline_values
@@ -215,7 +216,7 @@ def without_duplicates(
     remaining = collections.Counter(references)
     for row, _ in dropped:
         said = orjson.loads(row[-1])
-        for target in dict.fromkeys(said.get("refers_to", ())):
+        for target in referenced(said):
             remaining[(row[_REPORT_AT], target, row[_INCIDENT_AT])] -= 1
     kept_references: list[Reference] = []
     for ref in references:
@@ -248,11 +249,7 @@ def stored_rows(records: Sequence[dict[str, Any]]) -> tuple[list[tuple[Any, ...]
         (*timeline_values(record), orjson.dumps(record, option=sort_keys).decode())
         for record in records
     ]
-    references = [
-        (r["report"], target, r["incident"])
-        for r in records
-        for target in dict.fromkeys(r.get("refers_to", ()))
-    ]
+    references = [(r["report"], target, r["incident"]) for r in records for target in referenced(r)]
     return rows, references
 
 
@@ -346,11 +343,14 @@ def tallied_actors(db: Connection, incidents: set[str]) -> set[str]:
     return set(db.column_in("SELECT actor FROM actor_tallies WHERE incident IN ({})", incidents))
 
 
-def recount_actors(db: Connection, keys: set[str] | None, registry: Registry) -> None:
+def recount_actors(
+    db: Connection, keys: set[str] | None, registry: Registry, *, also: Collection[str] = ()
+) -> None:
     """Rewrite the `actors` rows of the actors these name keys resolve to (None: every row),
-    summed from their tallies under every key that resolves to them, as the fold sums them
-    (ledger.view_rows.actors_summed). Cheap whatever the log's length: an actor has one tally
-    per incident and name that names it."""
+    and of the actor ids in `also` (a row a registry line may have emptied: what a key meant
+    before it became an alias), summed from their tallies under every key that resolves to
+    them, as the fold sums them (ledger.view_rows.actors_summed). Cheap whatever the log's
+    length: an actor has one tally per incident and name that names it."""
     counts = ", ".join(f'SUM("{column}")' for column in _ACTOR_COUNTS)
     grouped = (
         "SELECT actor, name, first_position, first_seq, ROW_NUMBER() OVER ("
@@ -366,7 +366,7 @@ def recount_actors(db: Connection, keys: set[str] | None, registry: Registry) ->
     else:
         if not keys:
             return
-        wanted = {registry.resolve_key(key) for key in keys}
+        wanted = {registry.resolve_key(key) for key in keys} | set(also)
         every_key = {k for actor in wanted for k in registry.keys_of(actor)}
         names = db.rows_in(
             f"SELECT actor, name, first_position, first_seq FROM ({grouped} "

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ledger.ids import actor_id
 from ledger.store.config import StoreConfig
 from ledger.timeutil import InvalidTime, earliest_instant
+from projections.actor_scope import ActorScope
 
 
 class Connection(Protocol):
@@ -172,7 +172,7 @@ def search_query(
     *,
     incident: Sequence[str] | None = None,
     types: Sequence[str] | None = None,
-    actor: str | None = None,
+    actor: str | ActorScope | None = None,
     since: str | None = None,
     until: str | None = None,
     limit: int = DEFAULT_LIMIT,
@@ -210,11 +210,14 @@ def search_query(
         where.append(f"t.type IN ({', '.join('?' * len(types))})")
         parameters += types
     if actor:
+        # A scope (projections.actor_scope) when the caller resolved the name through the
+        # registry; a plain name is an actor of its own.
+        scope = ActorScope.unregistered(actor) if isinstance(actor, str) else actor
         where.append(
             "t.report IN (SELECT report_actors.report FROM report_actors "
-            "WHERE report_actors.actor = ?)"
+            f"WHERE report_actors.actor IN ({', '.join('?' * len(scope.keys))}))"
         )
-        parameters.append(actor_id(actor))
+        parameters += scope.keys
     for label, value, operator in (("--since", since, ">="), ("--until", until, "<=")):
         if value is not None:
             try:
@@ -235,13 +238,20 @@ def search_query(
     return sql, parameters
 
 
-def search(store: StoreConfig, text: str, **filters: Any) -> list[dict[str, Any]]:
+def search(
+    store: StoreConfig,
+    text: str,
+    *,
+    on_unknown: Callable[[str], None] | None = None,
+    **filters: Any,
+) -> list[dict[str, Any]]:
     """The reports matching `text` (web-search syntax), best first, as dicts of `COLUMNS`.
 
     Joining every match to `timeline` cost seconds for a word in a third of a million-event
     log, so without filters the best matches are taken first, voided ones dropped, and four
     times as many again while too few remain. A filter may pass few of the best (taking more
-    until enough passed took 15 s for one incident): filtered, every match is ranked once."""
+    until enough passed took 15 s for one incident): filtered, every match is ranked once.
+    `actor` resolves through the registry; `on_unknown` gets the hint for a name nobody has."""
     from projections.queries import read_connection, run_sql
 
     postgres = store.backend != "sqlite"
@@ -250,6 +260,12 @@ def search(store: StoreConfig, text: str, **filters: Any) -> list[dict[str, Any]
     best: int | None = None if narrowed else limit + 16
     total: int | None = None
     with read_connection(store) as connection:
+        if isinstance(filters.get("actor"), str):
+            from projections.actor_scope import actor_scope
+
+            filters["actor"] = scope = actor_scope(connection, filters["actor"])
+            if not scope.known and on_unknown is not None:
+                on_unknown(scope.hint())
         while True:
             sql, parameters = search_query(postgres, text, best=best, **filters)
             found = run_sql(connection, sql, parameters)

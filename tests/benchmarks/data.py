@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 ACTORS = [
@@ -41,10 +42,15 @@ def _sources(rng: random.Random, by: str) -> list[dict[str, object]]:
 
 
 def _report(
-    rng: random.Random, incident: str, n: int, claims: list[str], denials: list[tuple[str, str]]
+    rng: random.Random,
+    incident: str,
+    n: int,
+    claims: list[str],
+    denials: list[tuple[str, str]],
+    actors: Sequence[str] = ACTORS,
 ) -> dict[str, object]:
     report = f"{incident}-r{n}"
-    by = rng.choice(ACTORS)
+    by = rng.choice(actors)
     roll = rng.random()
     day = f"2017-09-{rng.randint(10, 28):02d}"
     if roll < 0.35 or not claims:
@@ -56,7 +62,7 @@ def _report(
             "by": by,
             "speaker": rng.choice(SPEAKERS),
             "stance": "accuses",
-            "against": rng.sample([a for a in ACTORS if a != by], 2),
+            "against": rng.sample([a for a in actors[:50] if a != by], 2),
             "summary": "Positions came under mortar and rocket fire from the eastern bank",
             "quote": "have twice come under massive mortar and rocket artillery fire",
             "stated_at": day,
@@ -71,7 +77,7 @@ def _report(
             "incident": incident,
             "report": report,
             "by": by,
-            "addressee": rng.choice(ACTORS),
+            "addressee": rng.choice(actors),
             "summary": "Fire will be met with retaliation",
             "condition": "if fire continues",
             "stated_at": day,
@@ -143,8 +149,15 @@ def _report(
     }
 
 
-def write_dataset(path: Path, incidents: int, reports: int, seed: int = 2017) -> int:
-    """Write `incidents` incidents of `reports` lines each (the incident line included)."""
+def write_dataset(
+    path: Path,
+    incidents: int,
+    reports: int,
+    seed: int = 2017,
+    actors: Sequence[str] = ACTORS,
+) -> int:
+    """Write `incidents` incidents of `reports` lines each (the incident line included), the
+    reports' names drawn from `actors` (tests/benchmarks/registry.py passes registered ones)."""
     rng = random.Random(seed)
     lines = 0
     with path.open("w", encoding="utf-8") as out:
@@ -167,6 +180,7 @@ def write_dataset(path: Path, incidents: int, reports: int, seed: int = 2017) ->
             claims: list[str] = []
             denials: list[tuple[str, str]] = []
             for n in range(reports - 1):
-                out.write(json.dumps(_report(rng, incident, n, claims, denials)) + "\n")
+                report = _report(rng, incident, n, claims, denials, actors)
+                out.write(json.dumps(report) + "\n")
             lines += reports
     return lines

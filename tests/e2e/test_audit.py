@@ -44,7 +44,17 @@ SHELLING_STEPS = [
     ("mod-shelling-date-discrepancy", "discrepancy", None, None, "disputed"),
     ("mod-shelling-assessment", "assessment", "Ledger analyst", None, "disputed"),
 ]
-AUDIT_KEYS = {"report", "incident", "type", "status", "steps", "provenance", "verified", "chain"}
+AUDIT_KEYS = {
+    "report",
+    "incident",
+    "type",
+    "status",
+    "derived",
+    "steps",
+    "provenance",
+    "verified",
+    "chain",
+}
 STEP_KEYS = {
     "position",
     "report",

@@ -59,7 +59,7 @@ def read_only_ledger() -> Iterator[Path]:
         (("show", "deir-ez-zor-shelling-2017-09", "--format", "json"), '"report": "mod-shelling"'),
         (("audit", "mod-shelling", "--format", "json"), '"status": "disputed"'),
         (("history", "deir-ez-zor-shelling-2017-09", "--format", "csv"), "mod-shelling"),
-        (("verify",), "verified: 12 event(s) in 2 incident(s), 1 seal(s)"),
+        (("verify",), "verified: 16 event(s) in 2 incident(s) and 4 actor(s), 1 seal(s)"),
     ],
 )
 def test_reports_and_audits_work_on_a_read_only_file(
@@ -196,7 +196,7 @@ def test_a_read_only_copy_with_its_wal_and_shm_is_read_with_every_committed_even
     ledger = _read_only_copy_with_wal(scratch, with_shm=True)
     verified = _as_nobody("--db", str(ledger), "verify")
     assert verified.returncode == 0, verified.stderr
-    assert verified.stdout == "verified: 13 event(s) in 2 incident(s), 1 seal(s)\n"
+    assert verified.stdout == "verified: 17 event(s) in 2 incident(s) and 4 actor(s), 1 seal(s)\n"
     audited = _as_nobody("--db", str(ledger), "audit", "late-claim", "--format", "json")
     assert audited.returncode == 0, audited.stderr
 

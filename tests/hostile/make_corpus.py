@@ -723,12 +723,20 @@ def corpus() -> list[Case]:
             dumps(denial | {"refers_to": ["inc-a"]}),
             line=3,
         ),
-        refused(
+        stored(
             "denial-of-a-denial.jsonl",
-            "a denial may only refer to a claim or warning",
+            "a denial of a denial (version 2: a denial is an assertion, so it can be denied)",
             dumps(denial),
             dumps(denial | {"report": "d2", "refers_to": ["d1"], "by": "Russian MoD"}),
-            line=4,
+            report="d2",
+            field="refers_to",
+            value=["d1"],
+        ),
+        refused(
+            "supersedes-another-sides-statement.jsonl",
+            "one party 'revising' the other side's claim through supersedes",
+            dumps(claim(report="c2", by="Syrian Democratic Forces", supersedes=["c1"])),
+            line=3,
         ),
         refused(
             "report-id-reused-with-different-content.jsonl",

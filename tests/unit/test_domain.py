@@ -422,12 +422,12 @@ _STATEMENTS = "claim, corroboration, denial, outcome, retraction, warning"
 @pytest.mark.parametrize(
     ("report_type", "target_type", "allowed"),
     [
-        ("denial", "denial", "claim, warning"),
-        ("denial", "assessment", "claim, warning"),
-        ("corroboration", "corroboration", "claim, warning"),
-        ("corroboration", "link", "claim, warning"),
-        ("verdict", "verdict", "claim, warning"),
-        ("verdict", "denial", "claim, warning"),
+        ("denial", "corroboration", "claim, denial, warning"),
+        ("denial", "assessment", "claim, denial, warning"),
+        ("corroboration", "corroboration", "claim, denial, warning"),
+        ("corroboration", "link", "claim, denial, warning"),
+        ("verdict", "verdict", "claim, denial, warning"),
+        ("verdict", "retraction", "claim, denial, warning"),
         ("retraction", "assessment", _STATEMENTS),
         ("retraction", "verdict", _STATEMENTS),
         ("retraction", "discrepancy", _STATEMENTS),
