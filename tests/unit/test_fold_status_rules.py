@@ -489,6 +489,14 @@ def test_every_table_has_exactly_its_columns_in_order() -> None:
             denial("d1", "c1"),
             link("l1"),
             actor_line(SDF, aliases=["SDF"]),
+            {
+                "type": "evidence",
+                "incident": INC,
+                "report": "e1",
+                "kind": "video",
+                "sha256": "a" * 64,
+                "supports": ["c1"],
+            },
         )
     )
     assert list(tables) == list(COLUMNS)
