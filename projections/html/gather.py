@@ -34,7 +34,7 @@ from ledger.report_fields import PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections import schema
-from projections.html.history import LogTap, history, in_batches, stated_statuses
+from projections.html.history import LogTap, Statuses, history, in_batches, stated_statuses
 from projections.html.model import (
     AssertionView,
     Decoder,
@@ -248,8 +248,9 @@ class _Index:
             referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
         )
         touched = self.touching(report)
-        view.fold_history = partial(history, touched, report)
-        view.stated_statuses = stated_statuses(touched, report)
+        statuses = Statuses(report)  # the history, if a page shows it, reuses these folds
+        view.fold_history = partial(history, touched, report, statuses)
+        view.stated_statuses = stated_statuses(touched, report, statuses)
         view.withdrawn = withdrawn(touched)
         return view
 

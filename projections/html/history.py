@@ -76,12 +76,31 @@ class LogTap:
             return
 
 
-def history(touched: list[Row], report: str) -> list[Step]:
+class Statuses:
+    """One assertion's status over sets of the records touching it, each set folded once: its
+    history (every prefix in log order) and its stated-clock statuses (the records stated by
+    each instant) ask for many of the same sets, since reports are mostly stated in the order
+    they are recorded, and a fold is the costliest part of gathering."""
+
+    def __init__(self, report: str) -> None:
+        self.report = report
+        self.known: dict[tuple[int, ...], str | None] = {}
+
+    def __call__(self, records: list[Row]) -> str | None:
+        # Sets of one assertion's records, always in log order: the positions name the set.
+        key = tuple(int(r["position"]) for r in records)
+        if key not in self.known:
+            self.known[key] = status_of(records, self.report)
+        return self.known[key]
+
+
+def history(touched: list[Row], report: str, statuses: Statuses | None = None) -> list[Step]:
     """The assertion's status after each report that touched it, in log order."""
+    status_after = statuses or Statuses(report)
     steps: list[Step] = []
     previous: str | None = None
     for index, record in enumerate(touched):
-        status = status_of(touched[: index + 1], report)
+        status = status_after(touched[: index + 1])
         steps.append(
             Step(
                 position=int(record["position"]),
@@ -108,16 +127,18 @@ def _stated_key(record: Row) -> str | None:
         return None
 
 
-def stated_statuses(touched: list[Row], report: str) -> list[tuple[str | None, str]]:
+def stated_statuses(
+    touched: list[Row], report: str, statuses: Statuses | None = None
+) -> list[tuple[str | None, str]]:
     """The assertion's status on the stated clock: at each stated instant of a report touching
     it, its status over the reports stated by then (undated reports, None, come last)."""
-    keys = sorted({_stated_key(r) for r in touched}, key=lambda k: (k is None, k or ""))
+    status_over = statuses or Statuses(report)
+    stated = [(r, _stated_key(r)) for r in touched]  # parsed once, not once per instant
+    keys = sorted({k for _, k in stated}, key=lambda k: (k is None, k or ""))
     changes: list[tuple[str | None, str]] = []
     for key in keys:
-        admitted = [
-            r for r in touched if key is None or ((k := _stated_key(r)) is not None and k <= key)
-        ]
-        status = status_of(admitted, report)
+        admitted = [r for r, k in stated if key is None or (k is not None and k <= key)]
+        status = status_over(admitted)
         if status is not None and (not changes or changes[-1][1] != status):
             changes.append((key, status))
     return changes

@@ -11,6 +11,7 @@ live denial that the status beside it does not count.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -55,11 +56,22 @@ def _box(parts: list[tuple[str, str]], max_width: float, min_width: float = _MIN
     """Lines wrapped to fit `max_width`, and the box as wide as its widest line needs."""
     inner = max_width - 2 * _PAD
     lines: list[tuple[str, str]] = []
+    widest = 0.0
     for style, content in parts:
-        size, bold, _ = _STYLES[style]
-        lines += [(style, line) for line in wrap(plain(content), inner, size, bold=bold)]
-    widest = max(text_width(t, _STYLES[s][0], bold=_STYLES[s][1]) for s, t in lines)
+        wrapped, width = _wrapped(style, content, inner)
+        lines += wrapped
+        widest = max(widest, width)
     return _Box(lines, max(min_width, min(max_width, widest + 2 * _PAD)), None, "chain")
+
+
+@lru_cache(maxsize=8_192)
+def _wrapped(style: str, content: str, inner: float) -> tuple[tuple[tuple[str, str], ...], float]:
+    """One part of a box: its lines and the widest one's width. Cached: the same agents, roles
+    and outlets recur in box after box across a site's thousands of graphs."""
+    size, bold, _ = _STYLES[style]
+    lines = wrap(plain(content), inner, size, bold=bold)
+    widest = max(text_width(line, size, bold=bold) for line in lines)
+    return tuple((style, line) for line in lines), widest
 
 
 def _draw_box(box: _Box, x: float, y: float, height: float, klass: str = "node") -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from markupsafe import Markup, escape
 
@@ -74,25 +75,37 @@ def mark_of(report_type: str) -> Mark:
     return MARKS.get(report_type, OTHER)
 
 
+@lru_cache(maxsize=16_384)
 def num(value: float) -> str:
-    """A coordinate: an integer, or one decimal."""
+    """A coordinate: an integer, or one decimal. Cached: a site writes millions of
+    coordinates, most of them the same few thousand values (box corners, row baselines)."""
     rounded = round(value, 1)
     whole = int(rounded)
     return str(whole) if rounded == whole else str(rounded)
 
 
+@cache
+def _attribute(key: str) -> str:
+    """A keyword argument's name as the SVG attribute (class_ -> class, aria_label ->
+    aria-label), worked out once per name rather than once per element."""
+    return key.rstrip("_").replace("_", "-")
+
+
 def el(tag: str, attrs: dict[str, object] | None = None, *children: str) -> Markup:
     """An SVG element; float attribute values are rounded by `num`, None ones left out."""
-    parts = [tag]
-    for key, value in (attrs or {}).items():
-        if value is None:
-            continue
-        text = num(value) if isinstance(value, (float, int)) else escape(str(value))
-        parts.append(f'{key.rstrip("_").replace("_", "-")}="{text}"')
-    opening = "<" + " ".join(parts)
+    # One list of small strings joined once: ~250,000 elements on a site of 1,000 incidents.
+    parts = ["<", tag]
+    if attrs:
+        for key, value in attrs.items():
+            if value is None:
+                continue
+            text = num(value) if isinstance(value, (float, int)) else str(escape(str(value)))
+            parts += (" ", _attribute(key), '="', text, '"')
     if not children:
-        return Markup(opening + "/>")
-    return Markup(opening + ">" + "".join(children) + f"</{tag}>")
+        parts.append("/>")
+    else:
+        parts += (">", *children, "</", tag, ">")
+    return Markup("".join(parts))
 
 
 def text(x: float, y: float, content: str, class_: str | None = None, **attrs: object) -> str:
