@@ -30,6 +30,23 @@ EXAMPLE_IMPORTED = (
     f"added {EXAMPLE_REPORTS} report(s) to 2 incident(s) and {EXAMPLE_ACTORS} line(s) to "
     f"{EXAMPLE_ACTORS} actor(s); 0 already recorded"
 )
+
+
+def example_reports_only(folder: Path) -> Path:
+    """The worked example without its registry's actor lines, written into `folder`: for tests
+    that pin the incidents' events at positions 1-12 (the names then resolve as in version 1)."""
+    path = folder / "deir-ez-zor-2017-reports.jsonl"
+    path.write_text(
+        "".join(
+            line + "\n"
+            for line in EXAMPLE.read_text(encoding="utf-8").splitlines()
+            if json.loads(line)["type"] != "actor"
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
 _TEMPLATE = f"ledger_tmpl_{os.getpid()}"
 
 

@@ -22,4 +22,3 @@ def worked_example() -> Iterator[Path]:
     """The worked example as a file (the installed one; a copy only if imported from a zip)."""
     with resources.as_file(WORKED_EXAMPLE) as path:
         yield path
-

@@ -34,7 +34,7 @@ from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
 from ledger.timeutil import format_utc, utc_now
 from projections.queries import driver_sql
-from tests.conftest import EXAMPLE
+from tests.conftest import example_reports_only
 
 AIRSTRIKE = "deir-ez-zor-airstrike-2017-09-16"
 SHELLING = "deir-ez-zor-shelling-2017-09"
@@ -335,15 +335,7 @@ def build_sealed(url: str, keys: Keys | None = None) -> SealedLedger:
     positions these tests name; actor events' tampering is test_actor_log's."""
     unsigned = SealedLedger(url, root="", size=0, keys=keys)
     with tempfile.TemporaryDirectory(prefix="tamper-") as scratch:
-        reports = Path(scratch) / "example-reports.jsonl"
-        reports.write_text(
-            "".join(
-                line + "\n"
-                for line in EXAMPLE.read_text(encoding="utf-8").splitlines()
-                if json.loads(line)["type"] != "actor"
-            ),
-            encoding="utf-8",
-        )
+        reports = example_reports_only(Path(scratch))
         imported = unsigned.cli("import", str(reports), signed=True)
     assert imported.exit_code == EXIT_OK, imported.output
     sealed = unsigned.cli("seal", signed=True)
