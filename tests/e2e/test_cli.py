@@ -1008,7 +1008,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> RunCli:
         ("disputed", 2),
         ("claims", 6),  # v2: 4 claims and warnings, and the 2 denials
         ("disputes", 2),
-        ("actors", 8),
+        ("actors", 10),  # the 8 names the reports use, and 2 more the registry declares
         ("provenance", 28),
     ],
 )
@@ -1099,17 +1099,18 @@ def test_ledger_demo_loads_and_shows_both_example_incidents(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
-def test_ledger_import_with_a_bad_third_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
-    # Check a subprocess import: exit 2, one stderr line naming line 3, an empty log.
+def test_ledger_import_with_a_bad_claim_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    # Check a subprocess import: exit 2, one stderr line naming the line, an empty log (the
+    # registry's actor lines before it are not written either).
     db = tmp_path / "ledger.db"
     upgrade(resolve(str(db)))
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
-    broken = json.loads(lines[2])
+    at = next(i for i, line in enumerate(lines) if json.loads(line)["type"] == "claim")
+    broken = json.loads(lines[at])
     del broken["summary"]
     path = tmp_path / "broken.jsonl"
-    path.write_text("\n".join([*lines[:2], json.dumps(broken), *lines[3:]]) + "\n")
+    path.write_text("\n".join([*lines[:at], json.dumps(broken), *lines[at + 1 :]]) + "\n")
     result = run_ledger(["import", str(path)], db, tmp_path)
     assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith("error: line 3")
-    assert result.stderr == "error: line 3, field 'summary': required but missing\n"
+    assert result.stderr == f"error: line {at + 1}, field 'summary': required but missing\n"
     assert count_events(str(db)) == 0

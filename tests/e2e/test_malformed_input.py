@@ -19,7 +19,7 @@ from cli.main import app
 from ledger.interchange import MODEL_BY_TYPE
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, EXAMPLE_EVENTS
 
 VALID_LINES: list[str] = EXAMPLE.read_text(encoding="utf-8").splitlines()
 VALID: list[dict[str, Any]] = [json.loads(line) for line in VALID_LINES]
@@ -156,7 +156,7 @@ def test_the_valid_lines_alone_import_cleanly(tmp_path: Path) -> None:
     db = tmp_path / "ledger.db"
     result = invoke(str(db), "import", str(EXAMPLE))
     assert result.exit_code == 0, result.output
-    assert database_state(str(db))[:2] == (12, 12)
+    assert database_state(str(db))[:2] == (EXAMPLE_EVENTS, EXAMPLE_EVENTS)
 
 
 @settings(
