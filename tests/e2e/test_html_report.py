@@ -78,7 +78,7 @@ def names_in(incident: str) -> tuple[set[str], set[str]]:
     actors: set[str] = set()
     outlets: set[str] = set()
     for line in example_lines():
-        if line["incident"] != incident:
+        if line.get("incident") != incident:  # an actor line belongs to no incident
             continue
         for key in ("by", "speaker", "on_behalf_of", "addressee"):
             if line.get(key):
