@@ -41,15 +41,13 @@ def demo_command(wide: WideOption = False, pager: PagerOption = True) -> None:
     """
     from cli.views_commands import show_report
     from cli.writing import import_options, report_imported
-    from ledger.examples import WORKED_EXAMPLE, worked_example, worked_registry
+    from ledger.examples import WORKED_EXAMPLE, worked_example
     from ledger.importing import import_file
 
     if not WORKED_EXAMPLE.is_file():
         raise usage_error(f"the worked example is missing: {WORKED_EXAMPLE}")
-    # The registry first: the reports' names resolve through it ("SDF" is the Syrian
-    # Democratic Forces; the Russian MoD is part of the Government of Russia).
-    with worked_registry() as registry:
-        report_imported(import_file(settings().store, registry, **import_options(project=True)))
+    # One file: its actor lines come first, so the reports' names resolve through the registry
+    # ("SDF" is the Syrian Democratic Forces; the Russian MoD is part of the Government of Russia).
     with worked_example() as example:
         report_imported(import_file(settings().store, example, **import_options(project=True)))
     terminal.use(wide=wide, pager=pager)

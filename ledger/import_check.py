@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ledger.actors import LoggedRegistry
 from ledger.application import FLUSH_EVERY, IncidentLedger
 from ledger.batch import BatchDirectory, Mentions
 from ledger.domain import Incident
 from ledger.errors import DomainRuleViolation
 from ledger.interchange import InvalidLine, read_line
-from ledger.registry import Registry
 from ledger.timeutil import utc_now
 
 SHOWN = 100  # problems listed in full; the rest are counted
@@ -77,23 +77,35 @@ def check_import(path: Path, ledger: IncidentLedger, recorded_by: str) -> Import
     directory.prefetch(mentions)
     incidents: dict[str, Incident] = {}
     recorded_at = utc_now()
-    registry: Registry | None = None
+    # Read on the first actor line (or the first `supersedes`, whose same-side rule asks who is
+    # who), as an append reads it; the file's actor lines then update it as they would.
+    registry: LoggedRegistry | None = None
     for done, (number, fields) in enumerate(valid, start=1):
         fields = dict(fields)
         report_type = fields.pop("type")
-        if fields.get("supersedes") and registry is None:
-            registry = ledger.registry()  # the same-side rule asks who is who; read once
+        if (report_type == "actor" or fields.get("supersedes")) and registry is None:
+            registry = LoggedRegistry.from_events(ledger._actor_events())
         try:
             # The append's own per-line path: the same rules, worded in the same place.
-            event = ledger._apply_line(
-                report_type,
-                fields,
-                incidents,
-                directory,
-                recorded_at,
-                fields.get("recorded_by") or recorded_by,
-                registry=registry,
-            )
+            event: Any
+            if report_type == "actor":
+                assert registry is not None
+                event = registry.apply(
+                    fields,
+                    recorded_at=recorded_at,
+                    recorded_by=fields.get("recorded_by") or recorded_by,
+                    signer=None,
+                )
+            else:
+                event = ledger._apply_line(
+                    report_type,
+                    fields,
+                    incidents,
+                    directory,
+                    recorded_at,
+                    fields.get("recorded_by") or recorded_by,
+                    registry=None if registry is None else registry.history.now,
+                )
         except DomainRuleViolation as e:
             result.add(Problem(number, None, str(e)))
             continue

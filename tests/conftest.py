@@ -7,6 +7,7 @@ server answers they skip with the reason, except in CI (CI=true), where they fai
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,33 @@ import pytest
 PG_ADMIN_URL = os.environ.get("LEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "deir-ez-zor-2017.jsonl"
+# What the worked example holds, counted from the file: its actor registry's lines come first,
+# then the incidents and their reports (an incident line counts as a report when imported).
+_EXAMPLE_TYPES = [json.loads(line)["type"] for line in EXAMPLE.read_text("utf-8").splitlines()]
+EXAMPLE_ACTORS = _EXAMPLE_TYPES.count("actor")
+EXAMPLE_EVENTS = len(_EXAMPLE_TYPES)
+EXAMPLE_REPORTS = EXAMPLE_EVENTS - EXAMPLE_ACTORS
+EXAMPLE_IMPORTED = (
+    f"added {EXAMPLE_REPORTS} report(s) to 2 incident(s) and {EXAMPLE_ACTORS} line(s) to "
+    f"{EXAMPLE_ACTORS} actor(s); 0 already recorded"
+)
+
+
+def example_reports_only(folder: Path) -> Path:
+    """The worked example without its registry's actor lines, written into `folder`: for tests
+    that pin the incidents' events at positions 1-12 (the names then resolve as in version 1)."""
+    path = folder / "deir-ez-zor-2017-reports.jsonl"
+    path.write_text(
+        "".join(
+            line + "\n"
+            for line in EXAMPLE.read_text(encoding="utf-8").splitlines()
+            if json.loads(line)["type"] != "actor"
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
 _TEMPLATE = f"ledger_tmpl_{os.getpid()}"
 
 

@@ -1,8 +1,9 @@
 """`ledger audit`, `show`/`history` at cut-offs, `diff`, `proof`/`verify-proof` and `export`.
 
 Driven through the real Typer app. Most tests run on a copy of one SQLite ledger holding the
-worked example (so positions are known: the airstrike incident at 1-3, the shelling incident at
-4-12); a representative subset runs on both backends through `run_cli`.
+worked example's incidents without its registry (so positions are known: the airstrike incident
+at 1-3, the shelling incident at 4-12); a representative subset runs on both backends through
+`run_cli`, with the whole example.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from ledger.hashing import GENESIS_HASH, event_hash
 from ledger.signing import load_signature_check
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
-from tests.conftest import EXAMPLE
+from tests.conftest import (
+    EXAMPLE,
+    EXAMPLE_ACTORS,
+    EXAMPLE_EVENTS,
+    EXAMPLE_IMPORTED,
+    example_reports_only,
+)
 
 Cli = Callable[..., Result]
 
@@ -111,10 +118,11 @@ def recorded_at(cli: Cli, incident: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One SQLite ledger holding the worked example, imported through the CLI."""
+    """One SQLite ledger holding the worked example's incidents (without its registry's actor
+    lines, so the positions are as the tests name them), imported through the CLI."""
     path = tmp_path_factory.mktemp("pristine") / "ledger.db"
     upgrade(resolve(str(path)))
-    result = invoke(str(path), "import", str(EXAMPLE))
+    result = invoke(str(path), "import", str(example_reports_only(path.parent)))
     assert result.exit_code == EXIT_OK, result.output
     return str(path)
 
@@ -452,18 +460,22 @@ def test_a_proof_of_the_shelling_claim_verifies_offline_against_the_sealed_root(
         2,
         claim["position"],
     )
+    # The example's actor lines are leaves too, before the incidents' events.
+    leaf = EXAMPLE_ACTORS + 4
     assert (proof["leaf_index"], proof["tree_size"], proof["root"], proof["seal"]) == (
-        4,
-        12,
+        leaf,
+        EXAMPLE_EVENTS,
         root,
         1,
     )
     assert proof["event"] == {k: v for k, v in claim.items() if k not in ("position", "hash")}
     assert proof["hash"] == claim["hash"] == event_hash(proof["event"])
-    assert len(proof["proof"]) == 4  # the path up a 12-leaf tree from leaf 4
+    assert len(proof["proof"]) == 4  # the path up a 16-leaf tree
     checked = check_proof(imported, proof, tmp_path, "--root", root)
     assert checked.exit_code == EXIT_OK, checked.output
-    assert checked.stdout == f"valid: event mod-shelling is leaf 4 of 12 under root {root}\n"
+    assert checked.stdout == (
+        f"valid: event mod-shelling is leaf {leaf} of {EXAMPLE_EVENTS} under root {root}\n"
+    )
 
 
 def test_verify_proof_without_a_root_reminds_to_compare_it(example: Cli, tmp_path: Path) -> None:
@@ -619,13 +631,13 @@ def test_an_exported_ledger_reimported_elsewhere_derives_the_same_claims(
 ) -> None:
     exported = imported("export", "--format", "jsonl")
     assert exported.exit_code == EXIT_OK, exported.output
-    assert len(exported.stdout.splitlines()) == 12
+    assert len(exported.stdout.splitlines()) == EXAMPLE_EVENTS
     path = tmp_path / "export.jsonl"
     path.write_text(exported.stdout)
     elsewhere = str(tmp_path / "elsewhere.db")
     reimported = invoke(elsewhere, "import", str(path))
     assert reimported.exit_code == EXIT_OK, reimported.output
-    assert reimported.stderr == "added 12 report(s) to 2 incident(s); 0 already recorded\n"
+    assert reimported.stderr == EXAMPLE_IMPORTED + "\n"
     # Check every derived column agrees but the ledger's own clock.
     original = json_of(imported, "report", "claims", "--format", "json")
     copy = json_of(lambda *a: invoke(elsewhere, *a), "report", "claims", "--format", "json")

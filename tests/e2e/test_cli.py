@@ -26,7 +26,7 @@ from ledger.hashing import GENESIS_HASH, event_hash
 from ledger.interchange import report_fields, validate_report
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
-from tests.conftest import EXAMPLE, _admin_connect, _pg_url
+from tests.conftest import EXAMPLE, EXAMPLE_EVENTS, EXAMPLE_IMPORTED, _admin_connect, _pg_url
 
 RunCli = Callable[..., Result]
 
@@ -634,11 +634,13 @@ def test_import_then_reimport_reports_what_was_added(run_cli: RunCli, db_url: st
     # Check `import` of the worked example, and that a second import adds nothing.
     first = run_cli("import", str(EXAMPLE))
     assert first.exit_code == 0, first.output
-    assert first.stderr == "added 12 report(s) to 2 incident(s); 0 already recorded\n"
+    assert first.stderr == EXAMPLE_IMPORTED + "\n"
     second = run_cli("import", str(EXAMPLE))
     assert second.exit_code == 0, second.output
-    assert second.stderr == "added 0 report(s) to 0 incident(s); 12 already recorded\n"
-    assert count_events(db_url) == 12
+    # Every line is already recorded, the registry's actor lines too.
+    expected = f"added 0 report(s) to 0 incident(s); {EXAMPLE_EVENTS} already recorded\n"
+    assert second.stderr == expected
+    assert count_events(db_url) == EXAMPLE_EVENTS
 
 
 def test_append_reads_json_lines_from_stdin(shared: RunCli, shared_db: str) -> None:
@@ -1006,7 +1008,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> RunCli:
         ("disputed", 2),
         ("claims", 6),  # v2: 4 claims and warnings, and the 2 denials
         ("disputes", 2),
-        ("actors", 8),
+        ("actors", 10),  # the 8 names the reports use, and 2 more the registry declares
         ("provenance", 28),
     ],
 )
@@ -1097,17 +1099,18 @@ def test_ledger_demo_loads_and_shows_both_example_incidents(tmp_path: Path) -> N
     assert "Traceback" not in result.stderr
 
 
-def test_ledger_import_with_a_bad_third_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
-    # Check a subprocess import: exit 2, one stderr line naming line 3, an empty log.
+def test_ledger_import_with_a_bad_claim_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    # Check a subprocess import: exit 2, one stderr line naming the line, an empty log (the
+    # registry's actor lines before it are not written either).
     db = tmp_path / "ledger.db"
     upgrade(resolve(str(db)))
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
-    broken = json.loads(lines[2])
+    at = next(i for i, line in enumerate(lines) if json.loads(line)["type"] == "claim")
+    broken = json.loads(lines[at])
     del broken["summary"]
     path = tmp_path / "broken.jsonl"
-    path.write_text("\n".join([*lines[:2], json.dumps(broken), *lines[3:]]) + "\n")
+    path.write_text("\n".join([*lines[:at], json.dumps(broken), *lines[at + 1 :]]) + "\n")
     result = run_ledger(["import", str(path)], db, tmp_path)
     assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith("error: line 3")
-    assert result.stderr == "error: line 3, field 'summary': required but missing\n"
+    assert result.stderr == f"error: line {at + 1}, field 'summary': required but missing\n"
     assert count_events(str(db)) == 0

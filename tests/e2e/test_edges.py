@@ -10,41 +10,42 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, EXAMPLE_ACTORS, EXAMPLE_EVENTS
 
 SHELLING = "deir-ez-zor-shelling-2017-09"
 
 
 def test_a_bare_year_in_diff_is_a_stated_date_not_a_position(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("import", str(EXAMPLE)).exit_code == 0
-    # Check: by the end of 2017 everything had been stated, so nothing changes after that cut.
+    # Check: by the end of 2017 everything had been stated, so nothing changes after that cut
+    # (positions after the example's actor lines).
     result = run_cli("diff", SHELLING, "--from", "2017", "--format", "json")
     assert result.exit_code == 0, result.output
     changes = json.loads(result.stdout)
     assert changes["new_reports"] == [
         {
-            "position": 9,
+            "position": EXAMPLE_ACTORS + 9,
             "report": "mod-shelling-bank-discrepancy",
             "type": "discrepancy",
             "by": None,
             "stated_at": None,
         },
         {
-            "position": 10,
+            "position": EXAMPLE_ACTORS + 10,
             "report": "mod-shelling-date-discrepancy",
             "type": "discrepancy",
             "by": None,
             "stated_at": None,
         },
         {
-            "position": 11,
+            "position": EXAMPLE_ACTORS + 11,
             "report": "mod-shelling-assessment",
             "type": "assessment",
             "by": "Ledger analyst",
             "stated_at": None,
         },
         {
-            "position": 12,
+            "position": EXAMPLE_ACTORS + 12,
             "report": "shelling-context-airstrike",
             "type": "link",
             "by": None,
@@ -220,7 +221,7 @@ def test_a_ledger_path_that_looks_like_a_uri_is_still_a_path(
         "deir-ez-zor-airstrike-2017-09-16",
     ]
     ok("project", "--rebuild")
-    assert "verified: 12 event(s)" in ok("verify")
+    assert f"verified: {EXAMPLE_EVENTS} event(s)" in ok("verify")
     assert "mod-shelling" in ok("audit", "mod-shelling")
     ok("report", "html", "--output", "page.html")
     beside = sorted(p.name for p in tmp_path.iterdir())

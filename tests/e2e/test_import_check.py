@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledger.store.config import resolve
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, EXAMPLE_EVENTS
 
 AIRSTRIKE = "deir-ez-zor-airstrike-2017-09-16"
 
@@ -39,7 +39,8 @@ def test_a_good_file_checks_clean_and_creates_no_sqlite_file(tmp_path: Path) -> 
     result = _check(str(db), EXAMPLE)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
-        "checked 12 line(s) against a new ledger: 12 new, 0 already there; nothing written"
+        f"checked {EXAMPLE_EVENTS} line(s) against a new ledger: {EXAMPLE_EVENTS} new, "
+        "0 already there; nothing written"
     )
     assert not db.exists()
     assert list(tmp_path.iterdir()) == []
@@ -96,12 +97,18 @@ def test_every_bad_line_is_listed_with_its_field_and_nothing_is_written(
     result = run_cli("import", "--check", str(path))
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0] == "line 13, field 'by': string should have at least 1 character"
-    assert lines[1].startswith("line 14: not valid JSON")
-    assert lines[2].startswith("line 15: incident 'nowhere' does not exist")
-    assert lines[3] == "line 16: refers_to names report 'ghost', which is not in the ledger"
-    assert lines[4].startswith("line 17: ") and "sdf-airstrike-claim" in lines[4]
-    assert lines[5] == "error: 5 of 19 line(s) are bad; nothing written"
+    assert (
+        lines[0]
+        == f"line {EXAMPLE_EVENTS + 1}, field 'by': string should have at least 1 character"
+    )
+    assert lines[1].startswith(f"line {EXAMPLE_EVENTS + 2}: not valid JSON")
+    assert lines[2].startswith(f"line {EXAMPLE_EVENTS + 3}: incident 'nowhere' does not exist")
+    assert (
+        lines[3]
+        == f"line {EXAMPLE_EVENTS + 4}: refers_to names report 'ghost', which is not in the ledger"
+    )
+    assert lines[4].startswith(f"line {EXAMPLE_EVENTS + 5}: ") and "sdf-airstrike-claim" in lines[4]
+    assert lines[5] == f"error: 5 of {EXAMPLE_EVENTS + 7} line(s) are bad; nothing written"
     assert len(lines) == 6
     assert _events(run_cli) == before
 
@@ -123,4 +130,4 @@ def test_past_a_hundred_bad_lines_the_rest_are_counted(
 def test_standard_input_is_checked_too(run_cli) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("import", "--check", "-", input=EXAMPLE.read_text() + "[]\n")
     assert result.exit_code == 2
-    assert result.output.splitlines()[0].startswith("line 13: ")
+    assert result.output.splitlines()[0].startswith(f"line {EXAMPLE_EVENTS + 1}: ")

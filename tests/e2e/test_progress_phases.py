@@ -23,7 +23,8 @@ IMPORT_PHASES = ("parsing", "appending", "projecting")
 
 def _write_claims(path: Path, at_least: int) -> None:
     """Claims on the example's first incident, until the file holds `at_least` bytes."""
-    incident = json.loads(EXAMPLE.read_text(encoding="utf-8").splitlines()[0])["incident"]
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    incident = next(json.loads(line)["incident"] for line in lines if '"incident"' in line)
     with path.open("w", encoding="utf-8") as out:
         number = 0
         while out.tell() < at_least:

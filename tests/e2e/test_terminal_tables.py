@@ -65,7 +65,8 @@ def _table_lines(text: str) -> list[str]:
 def test_demo_fits_and_cuts_no_id_date_or_status(demo: dict[int, str], width: int) -> None:
     lines = _table_lines(demo[width])
     assert any("disputed" in line for line in lines), "the tables were shown"
-    assert max(len(line) for line in lines) <= width
+    # The import's one-line summary on stderr is prose a terminal wraps, not a table.
+    assert max(len(line) for line in lines if not line.startswith("added ")) <= width
     for line in lines:
         # A date, a status or an id is whole or cut with an ellipsis, never folded: a line
         # that starts or ends inside one would show a piece of it.

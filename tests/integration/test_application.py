@@ -34,7 +34,7 @@ from ledger.errors import (
 from ledger.hashing import GENESIS_HASH, event_hash
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
-from tests.conftest import _admin_connect, _pg_url, lines_of, read_lines
+from tests.conftest import EXAMPLE_EVENTS, _admin_connect, _pg_url, lines_of, read_lines
 
 AIRSTRIKE = "deir-ez-zor-airstrike-2017-09-16"
 SHELLING = "deir-ez-zor-shelling-2017-09"
@@ -126,15 +126,15 @@ def ledger_on(db_url: str) -> Iterator[IncidentLedger]:
 def test_appending_the_example_records_every_report(ledger: IncidentLedger, db_url: str) -> None:
     # Check the append result and the rows written for the worked example.
     result = ledger.append(read_lines(), recorded_by="tester")
-    assert (result.added, result.unchanged) == (12, 0)
+    assert (result.added, result.unchanged) == (EXAMPLE_EVENTS, 0)
     assert result.incidents == {AIRSTRIKE, SHELLING}
     assert result.reports == EXAMPLE_REPORTS[AIRSTRIKE] + EXAMPLE_REPORTS[SHELLING]
     assert row_counts(db_url) == {
-        "ledger_events": 12,
+        "ledger_events": EXAMPLE_EVENTS,
         "ledger_reports": 10,
         "ledger_references": 5,
     }
-    assert ledger.max_position() == 12
+    assert ledger.max_position() == EXAMPLE_EVENTS
 
 
 @pytest.fixture(
@@ -268,7 +268,7 @@ def test_appending_the_same_lines_again_adds_nothing(ledger: IncidentLedger, db_
     ledger.append(read_lines(), recorded_by="tester")
     before = row_counts(db_url)
     result = ledger.append(read_lines(), recorded_by="someone else")
-    assert (result.added, result.unchanged, result.reports) == (0, 12, [])
+    assert (result.added, result.unchanged, result.reports) == (0, EXAMPLE_EVENTS, [])
     assert row_counts(db_url) == before
 
 
@@ -893,7 +893,7 @@ def test_a_record_read_from_stored_json_is_its_decoded_events_old_versions_inclu
 
     ledger.append(read_lines(), recorded_by="tester")
     log = ledger.recorder.select_notifications(start=0, limit=1000)
-    assert len(log) == 12
+    assert len(log) == EXAMPLE_EVENTS
     for n in log:
         # Check the straight path gives the decoded event's record, keys in the same order.
         straight, decoded = ledger.record_of(n.id, n), to_record(n.id, ledger.decode(n))

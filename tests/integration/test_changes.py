@@ -15,7 +15,7 @@ from ledger.replay import incident_state
 from ledger.store.config import resolve
 from projections.catchup import catch_up
 from projections.changes import changes
-from tests.conftest import EXAMPLE, read_lines
+from tests.conftest import EXAMPLE, EXAMPLE_ACTORS, EXAMPLE_EVENTS, read_lines
 from tests.integration.test_projections import ALL_INCIDENTS, MORE_REPORTS, append
 
 # Positions, stated dates (day, month, year) and recorded moments, around the two appends.
@@ -84,8 +84,13 @@ def test_changes_between_any_two_cuts_are_what_diff_says_incident_by_incident(
 
 def test_changes_prints_table_csv_and_json(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert run_cli("import", str(EXAMPLE)).exit_code == 0
-    rows = json.loads(run_cli("changes", "--since", "#6", "--format", "json").output)
-    assert [r["position"] for r in rows if r["change"] == "new"] == list(range(7, 13))
+    # The example's actor lines come first: the incidents' events follow them.
+    rows = json.loads(
+        run_cli("changes", "--since", f"#{EXAMPLE_ACTORS + 6}", "--format", "json").output
+    )
+    assert [r["position"] for r in rows if r["change"] == "new"] == list(
+        range(EXAMPLE_ACTORS + 7, EXAMPLE_EVENTS + 1)
+    )
     assert {
         "position": None,
         "change": "status",
@@ -97,12 +102,16 @@ def test_changes_prints_table_csv_and_json(run_cli) -> None:  # type: ignore[no-
         "to": "disputed",
         "summary": rows[-1]["summary"],
     } in rows
-    csv = run_cli("changes", "--since", "#6", "--until", "#8", "--format", "csv").output
+    since, until = f"#{EXAMPLE_ACTORS + 6}", f"#{EXAMPLE_ACTORS + 8}"
+    csv = run_cli("changes", "--since", since, "--until", until, "--format", "csv").output
     assert csv.splitlines()[0] == "position,change,incident,report,type,by,from,to,summary"
     import csv as csv_module
 
     parsed = list(csv_module.DictReader(csv.splitlines()))
-    assert [r["position"] for r in parsed if r["change"] == "new"] == ["7", "8"]
+    assert [r["position"] for r in parsed if r["change"] == "new"] == [
+        str(EXAMPLE_ACTORS + 7),
+        str(EXAMPLE_ACTORS + 8),
+    ]
     assert ("mod-shelling", "unverified", "disputed") in {
         (r["report"], r["from"], r["to"]) for r in parsed if r["change"] == "status"
     }

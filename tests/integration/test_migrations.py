@@ -71,7 +71,7 @@ def test_plain_sql_cannot_update_or_delete_the_log_on_sqlite(
     from typer.testing import CliRunner
 
     from cli.main import app
-    from tests.conftest import EXAMPLE
+    from tests.conftest import EXAMPLE, EXAMPLE_EVENTS
 
     result = CliRunner().invoke(app, ["--db", sqlite_url, "import", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
@@ -80,7 +80,11 @@ def test_plain_sql_cannot_update_or_delete_the_log_on_sqlite(
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         connection.execute(statement)
     connection.rollback()
-    assert connection.execute("SELECT count(*) FROM ledger_events").fetchone()[0] == before == 12
+    assert (
+        connection.execute("SELECT count(*) FROM ledger_events").fetchone()[0]
+        == before
+        == EXAMPLE_EVENTS
+    )
 
 
 @pytest.mark.postgres
@@ -100,7 +104,7 @@ def test_plain_sql_cannot_update_or_delete_the_log_on_postgres(pg_url: str, stat
 
     from cli.main import app
     from ledger.store.config import resolve
-    from tests.conftest import EXAMPLE
+    from tests.conftest import EXAMPLE, EXAMPLE_EVENTS
 
     result = CliRunner().invoke(app, ["--db", pg_url, "import", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
@@ -111,7 +115,7 @@ def test_plain_sql_cannot_update_or_delete_the_log_on_postgres(pg_url: str, stat
         with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
             connection.execute(statement)
         count = connection.execute("SELECT count(*) FROM ledger_events").fetchone()
-        assert count is not None and count[0] == 12
+        assert count is not None and count[0] == EXAMPLE_EVENTS
 
 
 def test_the_databases_sql_views_are_the_schemas(db_url: str) -> None:

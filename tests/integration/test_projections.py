@@ -37,7 +37,17 @@ from projections import schema
 from projections.catchup import InjectedFailure, catch_up, connect
 from projections.rebuild import catch_up_in_bulk, rebuild
 from projections.staleness import tracked_position
-from tests.conftest import EXAMPLE, PG_ADMIN_URL, ROOT, lines_of, read_lines
+from tests.conftest import (
+    EXAMPLE,
+    EXAMPLE_ACTORS,
+    EXAMPLE_EVENTS,
+    EXAMPLE_IMPORTED,
+    EXAMPLE_REPORTS,
+    PG_ADMIN_URL,
+    ROOT,
+    lines_of,
+    read_lines,
+)
 
 Row = dict[str, Any]
 Tables = dict[str, list[Row]]
@@ -46,7 +56,6 @@ CliInvoke = Callable[..., Any]
 AIRSTRIKE = "deir-ez-zor-airstrike-2017-09-16"
 SHELLING = "deir-ez-zor-shelling-2017-09"
 EXAMPLE_INCIDENTS = (AIRSTRIKE, SHELLING)
-EXAMPLE_EVENTS = 12
 
 # The tables a reader queries, and the bookkeeping tables that keep them current.
 PROJECTION_TABLES = ("incidents", "claims", "disputes", "actors", "provenance", "links", "timeline")
@@ -126,12 +135,14 @@ def views_of(url: str) -> Tables:
 def records_of(
     app: IncidentLedger, incidents: Sequence[str], *, up_to: int | None = None
 ) -> list[Row]:
-    """Every record of the incidents, replayed from the log, in log order."""
+    """Every record of the incidents, and every actor record (the registry the views resolve
+    names through), replayed from the log, in log order."""
     records = [
         to_record(position, event)
         for slug in incidents
         for position, event in app.positioned_events(slug)
     ]
+    records += app.actor_records()
     if up_to is not None:
         records = [r for r in records if r["position"] <= up_to]
     return sorted(records, key=lambda r: r["position"])
@@ -324,7 +335,7 @@ def imported(
         run_cli = cli_on(url)
         result = run_cli("import", str(EXAMPLE))
         assert result.exit_code == 0, result.output
-        assert "added 12 report(s) to 2 incident(s); 0 already recorded" in result.stderr
+        assert EXAMPLE_IMPORTED in result.stderr
         yield run_cli
 
 
@@ -356,11 +367,12 @@ def test_the_worked_example_gives_each_assertion_its_documented_status(
 
 
 def test_disputed_incidents_are_listed_most_recently_active_first(imported: CliInvoke) -> None:
-    # Check both incidents are disputed, the shelling one (appended last) first.
+    # Check both incidents are disputed, the shelling one (appended last) first; the example's
+    # actor lines come before its incidents' events.
     rows = cli_json(imported, "report", "disputed")
     assert [(r["incident"], r["status"], r["last_position"]) for r in rows] == [
-        (SHELLING, "disputed", 12),
-        (AIRSTRIKE, "disputed", 3),
+        (SHELLING, "disputed", EXAMPLE_EVENTS),
+        (AIRSTRIKE, "disputed", EXAMPLE_ACTORS + 3),
     ]
     # Check the counts of the shelling incident: 3 assertions, 1 disputed, 9 reports.
     assert (rows[0]["assertions"], rows[0]["disputed"], rows[0]["reports"]) == (3, 1, 9)
@@ -396,7 +408,7 @@ def test_the_actors_report_counts_what_each_actor_said_and_was_accused_of(
     imported: CliInvoke,
 ) -> None:
     rows = cli_json(imported, "report", "actors")
-    # Check every actor named anywhere, by id, with its tallies.
+    # Check every actor named anywhere or registered, by id, with its tallies.
     assert [
         (
             r["actor"],
@@ -410,12 +422,14 @@ def test_the_actors_report_counts_what_each_actor_said_and_was_accused_of(
         )
         for r in rows
     ] == [
+        ("government-of-russia", "Government of Russia", 0, 0, 0, 0, 0, 0),
         ("ledger-analyst", "Ledger analyst", 0, 0, 0, 0, 0, 0),
         ("maj-gen-igor-konashenkov", "Maj Gen Igor Konashenkov", 0, 0, 0, 0, 0, 0),
         ("russian-air-force", "Russian Air Force", 0, 0, 0, 1, 0, 0),
         ("russian-ministry-of-defence", "Russian Ministry of Defence", 2, 1, 1, 0, 0, 0),
         ("syrian-democratic-forces", "Syrian Democratic Forces", 1, 0, 1, 2, 0, 0),
         ("syrian-government-forces", "Syrian government forces", 0, 0, 0, 1, 0, 0),
+        ("us-led-coalition", "US-led coalition", 0, 0, 0, 0, 0, 0),
         ("us-military-command", "US military command", 0, 0, 0, 0, 0, 0),
         ("us-special-forces", "US special forces", 0, 0, 0, 1, 0, 0),
     ]
@@ -1041,7 +1055,8 @@ def test_a_crash_inside_a_batch_leaves_the_views_at_the_last_committed_batch(
     assert catch_up(ledger, store, batch=3) == len(MORE_REPORTS) - 3 * whole_batches
     resumed = read_tables(db_url, ALL_TABLES)
     assert views_of(db_url) == fold_tables(records_of(ledger, ALL_INCIDENTS))
-    assert rebuild(ledger, store) == EXAMPLE_EVENTS + len(MORE_REPORTS)
+    # A rebuild counts the reports it applies, not the registry's lines it stores.
+    assert rebuild(ledger, store) == EXAMPLE_REPORTS + len(MORE_REPORTS)
     assert read_tables(db_url, ALL_TABLES) == resumed
 
 
@@ -1066,17 +1081,19 @@ def test_project_rebuild_leaves_the_tables_as_incremental_appends_left_them(
     # Check a full rebuild replays every event and leaves every table exactly as it was.
     result = run_cli("project", "--rebuild")
     assert result.exit_code == 0, result.output
-    assert f"projections: applied {total} event(s)" in result.stderr.splitlines()
+    # (It counts the reports it applies, not the registry's lines it stores.)
+    rebuilt = EXAMPLE_REPORTS + len(MORE_REPORTS)
+    assert f"projections: applied {rebuilt} event(s)" in result.stderr.splitlines()
     assert read_tables(db_url, ALL_TABLES) == incremental
 
 
 def test_projecting_twice_applies_nothing_the_second_time(run_cli: CliInvoke, db_url: str) -> None:
     result = run_cli("import", "--no-project", str(EXAMPLE))
     assert result.exit_code == 0, result.output
-    # Check the first run applies all 12 events, the second none.
+    # Check the first run applies all the example's events (its actor lines too), the second none.
     first = run_cli("project")
     assert first.exit_code == 0, first.output
-    assert "projections: applied 12 event(s)" in first.stderr.splitlines()
+    assert f"projections: applied {EXAMPLE_EVENTS} event(s)" in first.stderr.splitlines()
     second = run_cli("project")
     assert second.exit_code == 0, second.output
     assert "projections: applied 0 event(s)" in second.stderr.splitlines()
@@ -1087,12 +1104,13 @@ def test_projecting_twice_applies_nothing_the_second_time(run_cli: CliInvoke, db
 def test_importing_without_projecting_warns_until_projected(run_cli: CliInvoke) -> None:
     result = run_cli("import", "--no-project", str(EXAMPLE))
     assert result.exit_code == 0, result.output
-    # Check the report is empty and says on stderr that the views are 12 events behind.
+    # Check the report is empty and says on stderr that the views are the whole example behind.
     behind = run_cli("report", "claims", "--format", "json")
     assert behind.exit_code == 0, behind.output
     assert json.loads(behind.stdout) == []
     assert behind.stderr.splitlines() == [
-        "warning: the projections are 12 event(s) behind the log; run 'ledger project'"
+        f"warning: the projections are {EXAMPLE_EVENTS} event(s) behind the log; "
+        "run 'ledger project'"
     ]
     # Check `ledger project` fills the views, after which no warning is printed.
     assert run_cli("project").exit_code == 0

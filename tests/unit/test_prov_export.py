@@ -27,6 +27,7 @@ from prov.model import (
     ProvRecord,
 )
 
+from ledger.ids import actor_id
 from ledger.interchange import parse_line, report_fields
 from ledger.prov_export import FORMATS, build_document, serialize
 
@@ -47,6 +48,11 @@ def example_records() -> list[dict[str, Any]]:
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     for position, line in enumerate(lines, start=1):
         fields = report_fields(parse_line(line, position))
+        if fields["type"] == "actor":
+            # A registry line (the example's first): its own aggregate, and no bundle.
+            records.append({**fields, "incident": f"actor:{actor_id(fields['actor'])}"})
+            records[-1]["position"] = position
+            continue
         incident = fields["incident"]
         versions[incident] += 1
         records.append(
@@ -287,12 +293,17 @@ def test_every_event_is_a_bundle_attributed_to_its_recorder(
 ) -> None:
     recorder_ids = {AIRSTRIKE: "recorder:alice", SHELLING: "recorder:bob-smith"}
     expected = {
-        (f"event:{r['incident']}/{r['version']}", recorder_ids[r["incident"]]) for r in records
+        (f"event:{r['incident']}/{r['version']}", recorder_ids[r["incident"]])
+        for r in records
+        if r["type"] != "actor"  # registry lines are agents, not bundles
     }
     assert {str(b.identifier) for b in parsed.bundles} == {event for event, _ in expected}
     assert _attributions(parsed) == expected
-    recorders = {str(a.identifier): a for a in _records(parsed, ProvAgent)}
+    agents = {str(a.identifier): a for a in _records(parsed, ProvAgent)}
+    recorders = {i: a for i, a in agents.items() if not i.startswith("actor:")}
     assert set(recorders) == {"recorder:alice", "recorder:bob-smith"}
+    # The other top-level agents are the registry's actors.
+    assert set(agents) - set(recorders) == {r["incident"] for r in records if r["type"] == "actor"}
     assert _types(recorders["recorder:bob-smith"]) == {"ledger:Recorder"}
     assert _attribute(recorders["recorder:bob-smith"], PROV_LABEL) == "Bob Smith"
 
@@ -301,16 +312,22 @@ def test_each_bundle_holds_its_own_event_entity(
     parsed: ProvDocument, records: list[dict[str, Any]]
 ) -> None:
     for r in records:
+        if r["type"] == "actor":
+            continue  # a registry line is an agent, not a bundle
         bundle = _bundle(parsed, f"event:{r['incident']}/{r['version']}")
         own = f"incident:{r['incident']}" if r["type"] == "incident" else f"report:{r['report']}"
         assert _types(_entity(bundle, own)) == {f"ledger:{r['type'].capitalize()}"}
 
 
-def test_bundle_entity_carries_position_and_recording_time(parsed: ProvDocument) -> None:
+def test_bundle_entity_carries_position_and_recording_time(
+    parsed: ProvDocument, records: list[dict[str, Any]]
+) -> None:
     event = _entity(parsed, f"event:{SHELLING}/2")
-    recorded = datetime(2024, 5, 1, 10, 0, 5, tzinfo=UTC)
+    # The shelling incident's second event, after the registry's lines and the airstrike's.
+    (position,) = [r["position"] for r in records if r.get("report") == "mod-shelling"]
+    recorded = datetime(2024, 5, 1, 10, 0, position, tzinfo=UTC)
     assert _types(event) == {"prov:Bundle"}
-    assert _attribute(event, "ledger:position") == 5
+    assert _attribute(event, "ledger:position") == position
     assert _attribute(event, "ledger:recordedAt") == recorded
     generations = [
         g for g in _records(parsed, ProvGeneration) if str(g.args[0]) == str(event.identifier)
