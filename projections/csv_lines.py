@@ -3,8 +3,9 @@
 A report of 80,000 claims is two million cells. Through the driver each cell becomes a Python
 object, and then the csv module copies every character: 0.37 s and 0.39 s for those 80,000
 claims at 1,000,000 events. Here SQLite's `printf` builds each row's line in one piece, quoting
-each text field as the csv module would, and Python only joins the lines. A long report is read
-in two halves, by this process and the forked worker at once (`ledger.infra.parallel`).
+each text field as the csv module would, and Python only joins the lines. (A long report used
+to be read in two halves, here and in the forked worker; measured with and without on an idle
+machine it gained 1.04x, under the 15% bar, and went: docs/performance.md.)
 
 The lines are those `cli.output.csv_text` writes with the csv module, byte for byte
 (QUOTE_MINIMAL, "\\n" line ends): a text field is quoted when it holds a comma, a double quote,
@@ -18,20 +19,13 @@ Three cases are not written this way (`None`: the caller takes `csv_text`'s way)
 - a single column, where the csv module writes an empty field as `""`;
 - PostgreSQL.
 
-This process counts the rows and reads the first half in one read transaction. The worker
-reads the second half into a temporary file, in a read transaction of its own, and first checks
-that the projection position is the one the rows were counted at: so both halves show the
-views as one projector commit left them. The projector changes view rows only in a transaction
-that also moves that position forward, or, in a rebuild at the same position, writes the same
-rows again. If a projector commits in between, this process reads the second half too, in its
-transaction.
+The lines are read in one read transaction, so they show the views as one projector commit
+left them.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -39,11 +33,7 @@ from ledger.store.config import StoreConfig
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, READABLE_COLUMNS
 from projections.formulas import neutralised_sql
 from projections.queries import COLUMNS, boolean_text, read_connection, report_query
-from projections.staleness import tracked_position
 
-# A report of this many rows or more is read in two halves, one on each core. Below it, forking
-# the worker costs more than it saves.
-PARALLEL_FROM = 20_000
 # printf's format counts as one argument; SQLite allows 100 by default.
 _MAX_COLUMNS = 99
 
@@ -70,43 +60,18 @@ def report_csv_lines(
     if lines[0] is None or lines[1] is None:
         return None
     selects = (sql.replace(COLUMNS, lines[0], 1), sql.replace(COLUMNS, lines[1], 1))
-    count_sql = f"SELECT count(*) FROM ({sql.replace(COLUMNS, '1', 1)})"
-    return _pieces(store, selects, count_sql, parameters, limit)
+    return _pieces(store, selects, parameters, limit)
 
 
 def _pieces(
     store: StoreConfig,
     selects: tuple[str, str],
-    count_sql: str,
     parameters: Sequence[Any],
     limit: int | None,
 ) -> Iterator[bytes]:
     with read_connection(store) as connection:
-        # One read transaction: the count, this process's half, and the worker's if the views
-        # moved on before the worker could read them.
-        connection.execute("BEGIN")
-        position = tracked_position(connection)
-        (count,) = connection.execute(count_sql, parameters).fetchone()
-        if limit is not None:
-            count = min(count, limit)
-        if count < PARALLEL_FROM:
-            yield _lines(connection, selects, parameters, -1 if limit is None else count, 0)
-            return
-        from ledger.infra.parallel import Worker
-
-        half = count // 2
-        rest = -1 if limit is None else count - half  # the second half's rows (-1: all)
-        # The worker writes its half to a temporary file it inherits: through the result
-        # pipe, a megabyte at a time, 15 MB took 0.05 s after both halves were done.
-        with tempfile.TemporaryFile() as spill, Worker() as worker:
-            second = (spill.fileno(), store.sqlite_reader_uri(), selects, list(parameters))
-            written = worker.start((_slice_into, (*second, position, rest, half)))
-            yield _lines(connection, selects, parameters, half, 0)
-            if written() is None:
-                yield _lines(connection, selects, parameters, rest, half)
-            else:
-                spill.seek(0)
-                yield spill.read()
+        connection.execute("BEGIN")  # one read transaction: one projector commit's views
+        yield _lines(connection, selects, parameters, -1 if limit is None else limit, 0)
 
 
 def csv_line_sql(
@@ -145,31 +110,6 @@ def _cell(table: str, column: str, special: Sequence[str], escape_formulas: bool
     return f"CASE WHEN {holds} THEN '\"' || replace({value}, '\"', '\"\"') || '\"' ELSE {value} END"
 
 
-def _slice_into(
-    fd: int,
-    uri: str,
-    selects: tuple[str, str],
-    parameters: list[Any],
-    position: int | None,
-    limit: int,
-    offset: int,
-) -> int | None:
-    """The lines of one slice of the report (`limit` rows after the first `offset`), written
-    to the open file `fd`; the bytes written, or None (nothing written) when the views are no
-    longer at `position`. The worker runs it, on a connection of its own."""
-    connection = sqlite3.connect(uri, uri=True)
-    try:
-        connection.execute("BEGIN")
-        if tracked_position(connection) != position:
-            return None
-        lines = _lines(connection, selects, parameters, limit, offset)
-    finally:
-        connection.close()
-    with os.fdopen(os.dup(fd), "wb") as out:  # a duplicate: the caller's stays open
-        out.write(lines)
-    return len(lines)
-
-
 def _lines(
     connection: sqlite3.Connection,
     selects: tuple[str, str],
@@ -177,7 +117,7 @@ def _lines(
     limit: int,
     offset: int,
 ) -> bytes:
-    """The lines, in UTF-8 (stdout and the worker's file take them as they are), of `limit`
+    """The lines, in UTF-8 (stdout takes them as they are), of `limit`
     rows (-1: all) after the first `offset`: quoted for commas and quotes only, unless a field
     holds a line break (a line then holds LF or CR): then read again with every field checked
     for those too."""

@@ -1,12 +1,12 @@
 """Does each piece of speed machinery pay for itself? Each figure with and without the piece.
 
     python -m tests.benchmarks.ab [--incidents 1000] [--reports 100] [--runs 5]
-                                  [--pieces worker,csv-halves,...] [--csv-report provenance]
+                                  [--pieces worker,pipe-size,...]
                                   [--postgres URL] [--json bench-results/ab.json]
 
 For every piece (issue 18, item 5), the figure it speeds up is timed as a whole `ledger`
 process, once as shipped and once with the piece disabled, on the same data in the same run;
-with `--postgres`, again on PostgreSQL (all but the CSV report, which is SQLite's own path).
+with `--postgres`, again on PostgreSQL.
 The product has no switch for any of them: `tests/benchmarks/launch.py` patches the one name
 that turns the piece on, then runs the command, and reports what it saw (forks, pipe
 sizes). A pair whose probes do not show the piece on in one and off in the other stops the
@@ -73,7 +73,6 @@ PIECES = (
         "workers in-process",
     ),
     Piece("pipe-size", "1 MB pipes", ("rebuild", "verify"), "pipes widened", "pipes left"),
-    Piece("csv-halves", "two-process CSV report", ("csv report",), "forks"),
     Piece("validating-child", "validating child of the import", ("import --no-project",), "forks"),
 )
 
@@ -131,10 +130,6 @@ class Bench:
     data: Path
     db: str  # the imported, projected ledger that rebuild, verify and the report read
     fresh: Callable[[], str]  # a new ledger with its schema, for each import
-    csv_report: str
-
-    def serves(self, figure: str) -> bool:
-        return figure != "csv report" or self.backend == "SQLite"  # SQLite's own path
 
     def command(self, figure: str) -> tuple[list[str], Callable[[], str]]:
         """(the ledger's arguments, a function giving the ledger to run them on, called
@@ -143,8 +138,6 @@ class Bench:
             return ["project", "--rebuild"], lambda: self.db
         if figure == "verify":
             return ["verify"], lambda: self.db
-        if figure == "csv report":
-            return ["report", self.csv_report, "-f", "csv"], lambda: self.db
         if figure == "import --no-project":
             # What the validating child serves: a big file into a ledger that has its schema.
             return ["import", str(self.data), "--no-project"], self.fresh
@@ -210,7 +203,7 @@ def check(piece: Piece, disable: bool, seen: Counter[str], figure: str) -> None:
 def measure(bench: Bench, pieces: list[Piece], runs: int) -> list[Result]:
     results = []
     for piece in pieces:
-        for figure in filter(bench.serves, piece.figures):
+        for figure in piece.figures:
             result = Result(bench.backend, piece, figure)
             # One untimed run each way first: warms the caches, and checks both probes before
             # any time is spent on pairs.
@@ -274,9 +267,7 @@ def ledger_bench(
     and a new ledger named `…import` for each timed import."""
     db = fresh(f"ab_{os.getpid()}_ledger")
     subprocess.run([LEDGER, "import", str(data)], env=_env(db), check=True, capture_output=True)
-    return Bench(
-        backend, folder, data, db, lambda: fresh(f"ab_{os.getpid()}_import"), args.csv_report
-    )
+    return Bench(backend, folder, data, db, lambda: fresh(f"ab_{os.getpid()}_import"))
 
 
 def load() -> str:
@@ -292,11 +283,6 @@ def main() -> None:
         "--pieces",
         default=",".join(p.name for p in PIECES),
         help="comma-separated, of: " + ", ".join(p.name for p in PIECES),
-    )
-    parser.add_argument(
-        "--csv-report",
-        default="provenance",
-        help="the report the CSV figure writes (it must reach 20,000 rows at this size)",
     )
     parser.add_argument(
         "--postgres",

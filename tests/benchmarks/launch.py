@@ -125,15 +125,6 @@ def _pipe_bytes(writer: Any) -> int:
         return 0
 
 
-def csv_halves(disable: bool) -> None:
-    """A CSV report of PARALLEL_FROM rows or more read in two halves, here and in the worker:
-    without it, this process reads it all."""
-    module, _ = attribute("projections.csv_lines", "PARALLEL_FROM")
-    if disable:
-        module.PARALLEL_FROM = sys.maxsize
-    count_forks()
-
-
 def validating_child(disable: bool) -> None:
     """A big file on a ledger with its schema validated in a forked child beside the append:
     without it, validated first, then appended (the path a new ledger takes)."""
@@ -146,7 +137,6 @@ def validating_child(disable: bool) -> None:
 PIECES: dict[str, Callable[[bool], None]] = {
     "worker": worker,
     "pipe-size": pipe_size,
-    "csv-halves": csv_halves,
     "validating-child": validating_child,
 }
 

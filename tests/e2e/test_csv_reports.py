@@ -9,9 +9,7 @@ import csv
 import io
 
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
 from cli.output import Format, emit, emit_csv_rows
 from ledger.store.config import resolve
 from projections.queries import REPORT_TABLES, as_dicts, report_columns, report_rows
@@ -81,13 +79,8 @@ def test_the_cli_writes_that_text_for_a_csv_report(with_corrections: str, run_cl
         assert result.stdout.count("\n") == len(found) + 1
 
 
-@pytest.mark.parametrize("halves_from", [1, 10**9], ids=["two halves", "one piece"])
-def test_every_csv_report_is_that_text_with_fields_to_quote(
-    with_corrections: str, run_cli, monkeypatch: pytest.MonkeyPatch, halves_from: int
-) -> None:  # type: ignore[no-untyped-def]
-    # On SQLite the database writes the lines (projections.csv_lines), in two halves on two
-    # processes from `PARALLEL_FROM` rows: here from one row, or never.
-    monkeypatch.setattr("projections.csv_lines.PARALLEL_FROM", halves_from)
+def test_every_csv_report_is_that_text_with_fields_to_quote(with_corrections: str, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # On SQLite the database writes the lines (projections.csv_lines).
     result = run_cli(
         "claim", "deir-ez-zor-shelling-2017-09", "--report", "awkward",
         "--by", 'Ministry, "Press" Office', "--summary", 'first line\nsecond, "quoted"',
@@ -112,28 +105,6 @@ def test_every_csv_report_is_that_text_with_fields_to_quote(
     assert all(len(row) == len(header) for row in read.values())
 
 
-def _refused(*args: object) -> None:
-    """The worker's half, as `_slice_into` gives it when the views moved on (module level: the
-    task travels to the worker by name)."""
-    return None
-
-
-def test_a_half_read_after_the_views_moved_on_is_read_again_in_the_first_ones_transaction(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import projections.csv_lines
-
-    runner = CliRunner()
-    assert runner.invoke(app, ["--db", sqlite_url, "import", str(EXAMPLE)]).exit_code == 0
-    monkeypatch.setattr(projections.csv_lines, "PARALLEL_FROM", 1)
-    # As if a projector had committed before the worker read its half: it refuses it.
-    monkeypatch.setattr(projections.csv_lines, "_slice_into", _refused)
-    columns, found, booleans = report_rows(resolve(sqlite_url), "claims")
-    result = runner.invoke(app, ["--db", sqlite_url, "report", "claims", "-f", "csv"])
-    assert result.exit_code == 0, result.output
-    assert result.stdout == _captured(emit, as_dicts(columns, found, booleans), columns, Format.csv)
-
-
 @pytest.mark.parametrize("fmt", ["csv", "table", "json"])
 def test_columns_naming_no_column_is_a_usage_error(
     with_corrections: str, run_cli, fmt: str
@@ -144,11 +115,7 @@ def test_columns_naming_no_column_is_a_usage_error(
     assert "--columns: name at least one column of claims" in result.output
 
 
-@pytest.mark.parametrize("halves_from", [1, 10**9], ids=["two halves", "one piece"])
-def test_a_csv_report_escapes_formulas_unless_told_not_to(
-    with_corrections: str, run_cli, monkeypatch: pytest.MonkeyPatch, halves_from: int
-) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("projections.csv_lines.PARALLEL_FROM", halves_from)
+def test_a_csv_report_escapes_formulas_unless_told_not_to(with_corrections: str, run_cli) -> None:  # type: ignore[no-untyped-def]
     opened = run_cli("open", "formula-1", "--title", '=HYPERLINK("http://x","y")')
     assert opened.exit_code == 0, opened.output
     claimed = run_cli(

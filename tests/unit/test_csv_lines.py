@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from cli.output import csv_text, formulas_escaped
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, TABLE_COLUMNS
-from projections.csv_lines import _lines, _slice_into, csv_line_sql
+from projections.csv_lines import _lines, csv_line_sql
 from projections.formulas import neutralised_sql
 
 TABLE = "claims"
@@ -128,25 +128,6 @@ def test_columns_it_cannot_write_as_the_csv_module_would_are_left_to_it() -> Non
     assert csv_line_sql("incidents", ["incident", "title"]) is not None
     with pytest.raises(ValueError, match="no column 'nope' in claims"):
         csv_line_sql("claims", ["report", "nope"])
-
-
-def test_the_worker_reads_no_half_of_views_that_moved_on(tmp_path: Any) -> None:
-    path = tmp_path / "views.db"
-    connection = _table([tuple(0 if c in INTEGERS else "x" for c in COLUMNS)] * 3)
-    connection.execute("CREATE TABLE projection_tracking (projection TEXT, position INTEGER)")
-    connection.execute("INSERT INTO projection_tracking VALUES ('views', 7)")
-    connection.commit()
-    connection.execute(f"VACUUM INTO '{path}'")
-    columns = ["report", "position"]
-    select = _select(columns, line_breaks=False)
-    selects = (select, _select(columns, line_breaks=True))
-    uri = f"{path.as_uri()}?mode=ro"
-    with (tmp_path / "half").open("w+b") as spill:
-        assert _slice_into(spill.fileno(), uri, selects, [], 6, -1, 1) is None
-        assert spill.read() == b""  # nothing written
-        assert _slice_into(spill.fileno(), uri, selects, [], 7, -1, 1) == 8
-        spill.seek(0)
-        assert spill.read() == b"x,0\nx,0\n"
 
 
 @pytest.mark.parametrize(
