@@ -25,11 +25,12 @@ import orjson
 
 from ledger.fold import INCIDENT_STATUS_ORDER, fold
 from ledger.records import Cut
+from ledger.registry import Registry
 from ledger.status_rules import INCIDENT_ASSERTION_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections.queries import read_connection
-from projections.rows import Connection, affected_incidents, closure_data
+from projections.rows import Connection, affected_incidents, closure_data, load_registry
 
 COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to", "summary")
 TABLE_COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to")
@@ -47,10 +48,13 @@ def changes(store: StoreConfig, since: Cut, until: Cut | None = None) -> list[di
         new = _new_records(db, since, later)
         if not new:
             return []
+        # Names resolve through the registry the views were built with, on both sides: the
+        # later state is the views' own, so the earlier one must read names as they do.
+        registry = load_registry(db)
         if until is None:
-            before, after = _since(db, new, since)
+            before, after = _since(db, new, since, registry)
         else:
-            before, after = _between(db, new, since, later)
+            before, after = _between(db, new, since, later, registry)
     rows = [_new_row(r) for r in new]
     for key in sorted(after.keys() & before.keys(), key=lambda k: (k[0], k[1] or "")):
         old, current = before[key], after[key]  # only in `after`: new, listed above
@@ -77,7 +81,7 @@ States = dict[tuple[str, str | None], tuple[Any, ...]]
 
 
 def _between(
-    db: Connection, new: list[dict[str, Any]], since: Cut, until: Cut
+    db: Connection, new: list[dict[str, Any]], since: Cut, until: Cut, registry: Registry
 ) -> tuple[States, States]:
     """Both states of the incidents the new reports touch, each folded whole as of its cut."""
     touched = affected_incidents(
@@ -87,10 +91,15 @@ def _between(
         (orjson.loads(data) for data in closure_data(db, touched).values()),
         key=lambda r: r["position"],
     )
-    return _states(closure, since, touched), _states(closure, until, touched)
+    return (
+        _states(closure, since, touched, registry),
+        _states(closure, until, touched, registry),
+    )
 
 
-def _since(db: Connection, new: list[dict[str, Any]], since: Cut) -> tuple[States, States]:
+def _since(
+    db: Connection, new: list[dict[str, Any]], since: Cut, registry: Registry
+) -> tuple[States, States]:
     """Up to now: the later state is the views' own rows (the fold of the whole log), and the
     earlier one differs from it only for the assertions the new reports refer to, up to four
     hops (a correction voiding the retraction of a denial of a claim). An assertion's status
@@ -115,7 +124,7 @@ def _since(db: Connection, new: list[dict[str, Any]], since: Cut) -> tuple[State
     earlier = [r for r in local if since.admits(r)]
     folded = {
         (row["incident"], row["report"]): (row["status"], row["type"], row["by"], row["summary"])
-        for row in fold(earlier, tables=("claims",))["claims"]
+        for row in fold(earlier, tables=("claims",), registry=registry)["claims"]
         if row["report"] in moved
     }
     before: States = {}
@@ -182,9 +191,12 @@ def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]
     return [r for r in records if until.admits(r) and not since.admits(r)]
 
 
-def _states(closure: Sequence[dict[str, Any]], cut: Cut, incidents: set[str]) -> States:
+def _states(
+    closure: Sequence[dict[str, Any]], cut: Cut, incidents: set[str], registry: Registry
+) -> States:
     """(incident, report or None for the incident) -> (status, type, by, summary) as of `cut`."""
-    views = fold([r for r in closure if cut.admits(r)], tables=("incidents", "claims"))
+    admitted = [r for r in closure if cut.admits(r)]
+    views = fold(admitted, tables=("incidents", "claims"), registry=registry)
     states: dict[tuple[str, str | None], tuple[Any, ...]] = {}
     for row in views["incidents"]:
         if row["incident"] in incidents:

@@ -125,3 +125,56 @@ def test_a_bad_cut_is_a_usage_error(run_cli, cut: str) -> None:  # type: ignore[
     result = run_cli("changes", "--since", cut)
     assert result.exit_code == 2, result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_statuses_before_the_cut_resolve_names_as_the_views_do(
+    ledger: IncidentLedger, db_url: str
+) -> None:
+    # The SDF denying, under its alias, a claim made under its full name is an internal denial,
+    # not a dispute (DOMAIN.md rule 4): the views say so, and the earlier state must too, or a
+    # report that changes nothing would show the claim as moving from "disputed".
+    append(
+        ledger,
+        {"type": "actor", "actor": "Syrian Democratic Forces", "aliases": ["SDF"]},
+        {"type": "incident", "incident": "river-crossing", "title": "River crossing"},
+        {
+            "type": "claim",
+            "incident": "river-crossing",
+            "report": "sdf-claim",
+            "by": "Syrian Democratic Forces",
+            "summary": "We crossed the river",
+        },
+        {
+            "type": "denial",
+            "incident": "river-crossing",
+            "report": "sdf-denial",
+            "by": "SDF",
+            "refers_to": ["sdf-claim"],
+            "summary": "No crossing yet",
+        },
+    )
+    cut = Cut(at_position=ledger.max_position())
+    append(
+        ledger,
+        {
+            "type": "discrepancy",
+            "incident": "river-crossing",
+            "report": "counts-differ",
+            "refers_to": ["sdf-claim"],
+            "field": "killed",
+            "variants": [
+                {"value": "3", "sources": [{"outlet": "AP"}]},
+                {"value": "5", "sources": [{"outlet": "Reuters"}]},
+            ],
+        },
+    )
+    catch_up(ledger, resolve(db_url))
+    before = incident_state(ledger, "river-crossing", cut)
+    after = incident_state(ledger, "river-crossing", None)
+    diff = _changes("river-crossing", before, after)
+    expected = {
+        ("river-crossing", c["report"], c["before"], c["after"])
+        for c in diff["assertions"]
+        if c["field"] == "status"
+    }
+    assert _ledger_wide(db_url, cut, None) == ({"counts-differ"}, expected)
