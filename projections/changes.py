@@ -30,7 +30,13 @@ from ledger.status_rules import INCIDENT_ASSERTION_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections.queries import read_connection
-from projections.rows import Connection, affected_incidents, closure_data, load_registry
+from projections.rows import (
+    Connection,
+    affected_incidents,
+    closure_data,
+    load_registry,
+    with_referrers,
+)
 
 COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to", "summary")
 TABLE_COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to")
@@ -149,16 +155,8 @@ def _since(
 def _with_referrers(db: Connection, reports: set[str]) -> list[dict[str, Any]]:
     """The reports and every report referring to them, four hops up, in log order."""
     chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", reports))
-    frontier = set(chosen)
-    for _ in range(4):
-        sources = db.column_in("SELECT source FROM report_refs WHERE target IN ({})", frontier)
-        frontier = set(sources) - set(chosen)
-        if not frontier:
-            break
-        chosen.update(
-            db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", frontier)
-        )
-    return sorted((orjson.loads(data) for data in chosen.values()), key=lambda r: r["position"])
+    gathered = with_referrers(db, chosen, hops=4)
+    return sorted((orjson.loads(data) for data in gathered.values()), key=lambda r: r["position"])
 
 
 def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]:

@@ -303,8 +303,14 @@ def closure_data(db: Connection, incidents: set[str]) -> dict[str, str]:
     referring to them, three hops up (denial -> its retraction -> a correction voiding that
     retraction): everything a fold of these incidents needs."""
     chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE incident IN ({})", incidents))
+    return with_referrers(db, chosen, hops=3)
+
+
+def with_referrers(db: Connection, chosen: dict[str, str], *, hops: int) -> dict[str, str]:
+    """`chosen` (report -> stored record) with every report referring to one of them, up to
+    `hops` references up, read from `report_refs` and `timeline`."""
     frontier = set(chosen)
-    for _ in range(3):
+    for _ in range(hops):
         sources = db.column_in("SELECT source FROM report_refs WHERE target IN ({})", frontier)
         frontier = set(sources) - set(chosen)
         if not frontier:
