@@ -402,13 +402,7 @@ class Incident(BaseAggregate[str]):
                 **own,
             },
         )
-        # What `event.mutate(self)` does (`IncidentEvent.apply`, then the version and the
-        # moment), without the library's checks of the id and the version, which hold here by
-        # construction, and without its three calls per event.
-        self.reports[report] = FiledReport(report, report_type, shared(own.get("by")))
-        self.last_hash = digest
-        self._version = version
-        self._modified_on = recorded_at
+        event.mutate(self)
         self._pending_events.append(event)
         # Kept beside the pending events (not in the aggregate's state) so the application can
         # index the report without fingerprinting its content a second time.
