@@ -1,7 +1,5 @@
 """`ledger actor` (one `actor` line, typed) and `ledger actors` (the registry as it stands)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

@@ -1,7 +1,5 @@
 """`ledger init`, `ledger demo` and `ledger project`."""
 
-from __future__ import annotations
-
 import signal
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """`ledger audit`, `ledger diff` and `ledger export`: replaying history for people and tools."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional

@@ -5,8 +5,6 @@ terminal closing, the child's own exit), and the temporary folder holding its me
 with it: a `browse` killed with SIGTERM used to leave Datasette serving and its file behind.
 """
 
-from __future__ import annotations
-
 import importlib.util
 import json
 import shutil

@@ -1,7 +1,5 @@
 """`ledger changes`: what changed ledger-wide between two cuts (projections.changes)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

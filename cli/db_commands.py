@@ -1,7 +1,5 @@
 """`ledger db roles`: least-privilege roles on PostgreSQL."""
 
-from __future__ import annotations
-
 import typer
 
 from cli.context import guarded, say, settings, usage_error

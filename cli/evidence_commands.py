@@ -1,11 +1,8 @@
 """`ledger attach` (store a file and append its evidence report) and `ledger evidence` (give a
 stored file back, or list the evidence): the evidence store (ledger/evidence.py)."""
 
-from __future__ import annotations
-
 import contextlib
 import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -47,7 +44,7 @@ LIST_COLUMNS = (
 )
 
 
-def evidence_store_of(folder: Path | None) -> EvidenceStore:
+def evidence_store_of(folder: Path | None) -> "EvidenceStore":
     from ledger.evidence import evidence_store
 
     return evidence_store(settings().store, folder)
@@ -204,6 +201,8 @@ def evidence_command(
 
 
 def _give_back(report: str, output: Path, force: bool, folder: Path | None) -> None:
+    from secrets import token_hex  # here, not at start-up: ledger --help loaded it
+
     from ledger.errors import DomainRuleViolation
     from ledger.evidence import evidence_records
 
@@ -224,7 +223,7 @@ def _give_back(report: str, output: Path, force: bool, folder: Path | None) -> N
         raise DomainRuleViolation(f"evidence '{report}' names no file (only a URL)")
     # Written beside the target and renamed over it only once the hash matched: an altered
     # object never reaches the output's name.
-    temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
+    temporary = output.with_name(f".{output.name}.{token_hex(4)}.tmp")
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as out:

@@ -1,7 +1,5 @@
 """`ledger report html` (one self-contained HTML page); registers `ledger browse` (Datasette)."""
 
-from __future__ import annotations
-
 import contextlib
 import re
 import sys

@@ -1,7 +1,5 @@
 """`ledger seal`, `verify`, `proof`, `verify-proof` and `keygen`: tamper evidence."""
 
-from __future__ import annotations
-
 import json
 import sys
 from dataclasses import dataclass, field
@@ -169,7 +167,7 @@ def verify_command(
         raise fail(f"{len(result.findings)} integrity problem(s) in {summary}", EXIT_INTEGRITY)
 
 
-def _check_views(ledger: IncidentLedger, result: Verification) -> str:
+def _check_views(ledger: "IncidentLedger", result: "Verification") -> str:
     """Add a finding for each view row the log does not give; the summary's words for it."""
     from ledger.errors import IntegrityFailure
     from ledger.integrity import Finding
@@ -213,7 +211,7 @@ class _EvidenceCheck:
 
 
 def _check_evidence(
-    ledger: IncidentLedger, result: Verification, folder: Path | None, require: bool
+    ledger: "IncidentLedger", result: "Verification", folder: Path | None, require: bool
 ) -> _EvidenceCheck:
     """Re-hash each stored file the log names: altered or truncated is a finding; missing is
     a note, or a finding with --require-evidence. A report with only a URL names no file."""

@@ -1,7 +1,5 @@
 """`ledger import FILE` and `ledger append` (JSON Lines on stdin)."""
 
-from __future__ import annotations
-
 import contextlib
 import shutil
 import sys

@@ -4,8 +4,6 @@ Heavy imports (SQLAlchemy, eventsourcing, pydantic) happen inside commands, so `
 starts fast.
 """
 
-from __future__ import annotations
-
 import math
 from typing import Annotated, Optional
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -107,12 +106,14 @@ def write_outputs(files: Sequence[tuple[Path, bytes, bool]]) -> None:
     """Write each (path, content, private) whole, or none of them: every file goes to a
     temporary name beside its target first (a private one readable by its owner only), and
     only when all are written are they renamed into place."""
+    from secrets import token_hex  # here, not at start-up: ledger --help loaded it
+
     written: list[tuple[Path, Path]] = []
     target = files[0][0] if files else Path()
     try:
         for path, content, private in files:
             target = path
-            temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+            temporary = path.with_name(f".{path.name}.{token_hex(4)}.tmp")
             # O_EXCL: never follow a link or reuse a file someone else put at that name.
             mode = 0o600 if private else 0o666  # the umask applies, as to any new file
             fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)

@@ -1,7 +1,5 @@
 """`ledger show` and `ledger history`: state and events replayed from the log, at any cut."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Optional
 
 import typer

@@ -5,8 +5,6 @@ validated models the importer uses: a typed command and the equivalent JSON line
 refused identically.
 """
 
-from __future__ import annotations
-
 import inspect
 from collections.abc import Callable
 from enum import Enum, StrEnum

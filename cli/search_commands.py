@@ -1,7 +1,5 @@
 """`ledger search TEXT`: the reports whose text matches, best first (projections.search)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Optional
 
 import typer

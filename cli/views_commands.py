@@ -1,7 +1,5 @@
 """`ledger report ...`: the projection tables, filtered, as a table, CSV, JSON or JSON Lines."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated, Any, Optional
 

@@ -41,12 +41,14 @@ def validate_file(
 
 
 def validated_chunks(
-    path: Path, out: BinaryIO, chunk: int | None
+    path: Path, out: BinaryIO, chunk: int | None, first: int | None = None
 ) -> Iterator[tuple[int, int, Mentions]]:
-    """(spool bytes, lines so far, ids the chunk names) after every `chunk`
-    lines and at the end; raises InvalidLine on the first bad line."""
+    """(spool bytes, lines so far, ids the chunk names) after the first `first` lines (default
+    `chunk`), then after every `chunk` lines, and at the end; raises InvalidLine on the first
+    bad line."""
     count = 0
     since = 0
+    limit = first or chunk
     mentions = Mentions()
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -65,10 +67,10 @@ def validated_chunks(
             mentions.add(fields["type"], fields)
             count += 1
             since += 1
-            if chunk is not None and since >= chunk:
+            if limit is not None and since >= limit:
                 out.flush()
                 yield out.tell(), count, mentions
-                mentions, since = Mentions(), 0
+                mentions, since, limit = Mentions(), 0, chunk
         out.flush()
         yield out.tell(), count, mentions
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 CHUNK = 2_000  # lines per message from the child: enough to keep both processes busy
+# The first message comes sooner: the appending process has nothing to do until it arrives.
+FIRST_CHUNK = 200
 
 
 def _child(path: Path, spool: BinaryIO, sender: Connection, parents_end: Connection) -> None:
@@ -37,7 +39,7 @@ def _child(path: Path, spool: BinaryIO, sender: Connection, parents_end: Connect
     parents_end.close()
     try:
         try:
-            for end, _, mentions in validated_chunks(path, spool, CHUNK):
+            for end, _, mentions in validated_chunks(path, spool, CHUNK, FIRST_CHUNK):
                 sender.send(("chunk", end, mentions))
             sender.send(("done",))
         except InvalidLine as e:
