@@ -60,14 +60,16 @@ class Connection:
         filled on SQLite a chunk of the sorted values at a time (SQLite caps the parameters of
         one statement). PostgreSQL takes them all as one array (`= ANY(...)`): an `IN` list of
         500 parameters cost it milliseconds per query to bind and plan, and a PostgreSQL
-        rebuild reads its closures with thousands of these."""
+        rebuild reads its closures with thousands of these. The array goes in binary (`%b`):
+        psycopg's text dumper escapes each element in Python, at 2.5x the client CPU per id
+        (1.7 against 0.7 us, 30,000 report ids)."""
         ordered = sorted(set(values))
         if self.postgres:
             if not ordered:
                 return []
             if statement.count("IN ({})") != 1:
                 raise ValueError(f"rows_in needs one 'IN ({{}})' to fill: {statement}")
-            return self.rows(statement.replace("IN ({})", "= ANY(?)"), [ordered])
+            return self.rows(statement.replace("IN ({})", "= ANY(%b)"), [ordered])
         found: list[tuple[Any, ...]] = []
         for chunk in chunks(ordered):
             found += self.rows(statement.format(qmarks(chunk)), chunk)
