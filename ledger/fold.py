@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.registry import ActorLine, Registry
 from ledger.report_fields import DECLARED
@@ -25,12 +24,14 @@ from ledger.status_rules import (
 )
 from ledger.view_rows import (
     COLUMNS,
+    Row,
     actor_key,
     actor_name_rows,
     actor_rows,
     actor_tally_rows,
     as_list,
     claim_rows,
+    declared,
     dispute_rows,
     evidence_rows,
     link_rows,
@@ -108,9 +109,9 @@ class _Report:
         return self.data
 
 
-@dataclass  # no slots: `vars` makes its claims columns
-class _Derived:
-    """The status rules' result for one assertion, and the counts the rules do not need."""
+class _Derived(NamedTuple):
+    """The status rules' result for one assertion, and the counts the rules do not need: the
+    `claims` columns from `status` to `outcome`, in their order (a claim's row unpacks it)."""
 
     status: str
     denials: int
@@ -223,34 +224,53 @@ def fold(
 
     `timeline_of` limits the timeline rows to those reports: a catch-up writes each report's
     timeline row once, when it arrives, and needs the fold's only for reports just corrected.
-    `shaped=False` leaves each row's keys in the order they were built: a catch-up picks the
-    columns when it inserts (a missing one raises there just the same).
+    Each row has exactly its view's columns, in order (`shaped` no longer changes that: it was
+    the choice to skip the reordering, and rows are now built in order).
 
     Actor-valued fields resolve through `registry`; without one, through the registry the
     input's own `actor` records build (none: every name is an actor of its own, as in v1).
     `actor` records never make rows of the per-incident views.
     """
+    views = fold_rows(reports, timeline_of=timeline_of, tables=tables, registry=registry)
+    return {
+        name: [dict(zip(COLUMNS[name], row, strict=True)) for row in rows]
+        for name, rows in views.items()
+    }
+
+
+def fold_rows(
+    reports: Iterable[Mapping[str, Any]],
+    *,
+    timeline_of: Collection[str] | None = None,
+    tables: Collection[str] = tuple(COLUMNS),
+    registry: Registry | None = None,
+) -> dict[str, list[Row]]:
+    """`fold`'s rows as tuples of their values in column order (`COLUMNS`): what a rebuild
+    inserts, without a dict per row built and picked apart again."""
     records, lines = split_actor_records(reports)
     if registry is None:
         registry = Registry.from_lines(lines)
     ledger = _Ledger(records, registry)
     derived = {a.id: _derive(ledger, a) for a in ledger.live() if a.type in ASSERTION_TYPES}
-    builders: dict[str, Callable[[], list[dict[str, Any]]]] = {
+    builders: dict[str, Callable[[], list[Row]]] = {
         "incidents": lambda: _incident_rows(ledger, derived),
         "claims": lambda: claim_rows(ledger, derived),
         "disputes": lambda: dispute_rows(ledger),
-        "actors": lambda: actor_rows(ledger),
-        "actor_names": lambda: actor_name_rows(registry),
+        "actors": lambda: _values("actors", actor_rows(ledger)),
+        "actor_names": lambda: _values("actor_names", actor_name_rows(registry)),
         "actor_tallies": lambda: actor_tally_rows(ledger),
-        "provenance": lambda: provenance_rows(ledger),
+        "provenance": lambda: _values("provenance", provenance_rows(ledger)),
         "provenance_chains": lambda: provenance_chain_rows(ledger),
         "links": lambda: link_rows(ledger),
         "evidence": lambda: evidence_rows(ledger),
         "timeline": lambda: timeline_rows(ledger, timeline_of),
     }
-    if not shaped:
-        return {name: builders[name]() for name in tables}
-    return {name: [shape(name, row) for row in builders[name]()] for name in tables}
+    return {name: builders[name]() for name in tables}
+
+
+def _values(table: str, rows: Iterable[Mapping[str, Any]]) -> list[Row]:
+    """Rows built as dicts (the views no rebuild writes per incident), as tuples in order."""
+    return [tuple(shape(table, row).values()) for row in rows]
 
 
 def withdrawn(reports: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -308,7 +328,16 @@ def _derive(ledger: _Ledger, assertion: _Report) -> _Derived:
     )
 
 
-def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[str, Any]]:
+_INCIDENTS = declared(
+    "incidents",
+    "incident",
+    *_INCIDENT_FIELDS,
+    *("status", "assertions", "disputed", "reports", "first_stated_at", "last_stated_at"),
+    *("last_recorded_at", "last_position", "version", "corrected"),
+)
+
+
+def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[Row]:
     own: dict[str, list[_Report]] = defaultdict(list)
     # An incident changes when any of its own reports is appended, and also when a report
     # elsewhere refers into it (a cross-incident denial), so both bump its last_* columns.
@@ -320,7 +349,7 @@ def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dic
             if target.incident != report.incident:
                 touched[target.incident].append(report)
 
-    rows = []
+    rows: list[Row] = []
     for head in ledger.live():
         if head.type != "incident":
             continue
@@ -329,22 +358,23 @@ def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dic
         statuses = [derived[r.id].status for r in live if r.type in INCIDENT_ASSERTION_TYPES]
         first_stated, last_stated = _stated_span(live)
         rows.append(
-            {
-                **{k: head.get(k) for k in _INCIDENT_FIELDS},
-                "incident": head.incident,
-                "status": next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open"),
-                "assertions": len(statuses),
-                "disputed": statuses.count("disputed"),
-                "reports": len(live),
-                "first_stated_at": first_stated,
-                "last_stated_at": last_stated,
-                "last_recorded_at": max(r.get("recorded_at") for r in touched[head.incident]),
-                "last_position": max(r.position for r in touched[head.incident]),
-                "version": max(r.get("version") for r in own[head.incident]),
-                "corrected": head.corrected,
-            }
+            (
+                head.incident,
+                *map(head.get, _INCIDENT_FIELDS),
+                next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open"),
+                len(statuses),
+                statuses.count("disputed"),
+                len(live),
+                first_stated,
+                last_stated,
+                max(r.get("recorded_at") for r in touched[head.incident]),
+                max(r.position for r in touched[head.incident]),
+                max(r.get("version") for r in own[head.incident]),
+                head.corrected,
+            )
         )
-    return sorted(rows, key=lambda row: row["incident"])
+    rows.sort(key=lambda row: row[0])  # incident
+    return rows
 
 
 def _stated_span(reports: Iterable[_Report]) -> tuple[str | None, str | None]:

@@ -349,7 +349,16 @@ class Registry:
 
 
 def _unpickled_registry(state: bytes) -> Registry:
-    """The registry `Registry.__reduce__` pickled."""
+    """The registry `Registry.__reduce__` pickled; the last one again when `state` is the same.
+
+    A rebuild sends the same registry with each of its hundreds of fold tasks: building 1,000
+    actors again per task cost the worker more than the tasks' folding with the registry did,
+    and lost the ancestors each task had asked for. A registry never changes once built
+    (`apply` makes a new one), so sharing it between tasks is safe."""
+    global _last_unpickled
+    last = _last_unpickled
+    if last is not None and last[0] == state:
+        return last[1]
     import orjson
 
     actors, names = orjson.loads(state)
@@ -359,7 +368,11 @@ def _unpickled_registry(state: bytes) -> Registry:
     }
     registry._names = names
     registry._pickled = (state,)
+    _last_unpickled = (state, registry)
     return registry
+
+
+_last_unpickled: tuple[bytes, Registry] | None = None
 
 
 class RegistryHistory:

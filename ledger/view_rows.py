@@ -8,6 +8,7 @@ Pure Python, no I/O, like the fold that calls it (the status rules stay in ledge
 from __future__ import annotations
 
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     view.name: tuple(c.name for c in view.columns if c.folded) for view in VIEWS if view.folded
 }
 
+Row = tuple[Any, ...]
+
+
+def declared(table: str, *names: str) -> tuple[str, ...]:
+    """The order a builder writes a row's values in, checked at import against the view's
+    declared columns: each builder makes its rows as tuples in exactly that order (no dict per
+    row, nothing to pick apart again), and `ledger.fold` zips them with the names."""
+    if names != COLUMNS[table]:
+        raise AssertionError(f"{table}: built as {names}, declared as {COLUMNS[table]}")
+    return names
+
+
 # Source kinds that carry the words out of the speaker's mouth (not where they were read).
 CHANNEL_KINDS = frozenset({"statement", "briefing", "interview", "document"})
 # Which field gives a timeline row its one line of text.
@@ -48,34 +61,50 @@ _TIMELINE_TEXT = {
 }
 
 
-def claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[dict[str, Any]]:
+_CLAIMS = declared(
+    "claims",
+    *("report", "incident", "type", "by", "actor", "side", "speaker", "on_behalf_of", "stance"),
+    *("against", "targets", "addressee", "summary", "quote", "stated_at"),
+    # ledger.fold._Derived's fields, in its order:
+    *("status", "denials", "internal_denials", "acknowledgements", "corroborations"),
+    *("other_corroborations", "discrepancies", "reliability", "credibility", "verdict"),
+    *("superseded_by", "outcome"),
+    *("corrected", "recorded_at", "position"),
+)
+
+
+def claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[Row]:
     rows = []
+    side = ledger.registry.side
     for a in ledger.live():
         if a.type not in ASSERTION_TYPES:
             continue
-        d = derived[a.id]
-        actor = a.actor
-        stance = (a.get("stance") or "alleges") if a.type == "claim" else None
+        get, actor = a.get, a.actor
         rows.append(
-            {
-                **{k: a.get(k) for k in ("by", "speaker", "on_behalf_of", "addressee", "summary")},
-                **{k: a.get(k) for k in ("quote", "stated_at", "recorded_at", "position")},
-                "report": a.id,
-                "incident": a.incident,
-                "type": a.type,
-                "actor": actor,
-                "side": None if actor is None else ledger.registry.side(actor),
-                "stance": stance,
-                "against": _json_list(a.get("against")),
-                "targets": _json_list(a.get("targets")),
-                **vars(d),
-                "corrected": a.corrected,
-            }
+            (
+                *(a.id, a.incident, a.type, get("by"), actor),
+                None if actor is None else side(actor),
+                *(get("speaker"), get("on_behalf_of")),
+                (get("stance") or "alleges") if a.type == "claim" else None,
+                _json_list(get("against")),
+                _json_list(get("targets")),
+                *(get("addressee"), get("summary"), get("quote"), get("stated_at")),
+                *derived[a.id],
+                *(a.corrected, get("recorded_at"), get("position")),
+            )
         )
-    return sorted(rows, key=lambda row: row["position"])
+    rows.sort(key=operator.itemgetter(_CLAIMS.index("position")))
+    return rows
 
 
-def dispute_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+_DISPUTES = declared(
+    "disputes",
+    *("claim", "denial", "incident", "denial_incident", "claimant", "denier"),
+    *("claimant_actor", "denier_actor", "internal", "denial_stated_at", "scope", "retracted"),
+)
+
+
+def dispute_rows(ledger: _Ledger) -> list[Row]:
     rows = []
     registry = ledger.registry
     for denial in ledger.live():
@@ -86,23 +115,18 @@ def dispute_rows(ledger: _Ledger) -> list[dict[str, Any]]:
             if claim.voided or claim.type not in ASSERTION_TYPES or claim.actor == denial.actor:
                 continue
             rows.append(
-                {
-                    "claim": claim.id,
-                    "denial": denial.id,
-                    "incident": claim.incident,
-                    "denial_incident": denial.incident,
-                    "claimant": claim.get("by"),
-                    "denier": denial.get("by"),
-                    "claimant_actor": claim.actor,
-                    "denier_actor": denial.actor,
-                    # One side contradicting itself (counted in `internal_denials`, not a dispute).
-                    "internal": registry.same_side(claim.actor, denial.actor),
-                    "denial_stated_at": denial.get("stated_at"),
-                    "scope": denial.get("scope"),
-                    "retracted": not ledger.stands(denial),
-                }
+                (
+                    *(claim.id, denial.id, claim.incident, denial.incident),
+                    *(claim.get("by"), denial.get("by"), claim.actor, denial.actor),
+                    # One side contradicting itself (counted in `internal_denials`, not a
+                    # dispute).
+                    registry.same_side(claim.actor, denial.actor),
+                    *(denial.get("stated_at"), denial.get("scope")),
+                    not ledger.stands(denial),
+                )
             )
-    return sorted(rows, key=lambda row: (row["claim"], row["denial"]))
+    rows.sort(key=operator.itemgetter(0, 1))  # claim, denial
+    return rows
 
 
 ISSUED_COUNTS = {
@@ -177,7 +201,7 @@ def actor_name_rows(registry: Registry) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row["name"])
 
 
-def actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+def actor_tally_rows(ledger: _Ledger) -> list[Row]:
     # Per (incident, actor): [name, first_position, first_seq, *counts, reports], a list
     # until the end: a rebuild builds this for every report, and the dicts cost a quarter more.
     tallies: dict[tuple[str, str], list[Any]] = {}
@@ -200,18 +224,17 @@ def actor_tally_rows(ledger: _Ledger) -> list[dict[str, Any]]:
             for aid in _accused(report):
                 tallies[(incident, aid)][_ACCUSED_AT] += 1
     return [
-        dict(
-            zip(
-                _TALLY_KEYS,
-                (incident, aid, *tally[:reports_at], _json(tally[reports_at])),
-                strict=True,
-            )
-        )
+        (incident, aid, *tally[:reports_at], _json(tally[reports_at]))
         for (incident, aid), tally in sorted(tallies.items())
     ]
 
 
-_TALLY_KEYS = COLUMNS["actor_tallies"]
+_TALLIES = declared(
+    "actor_tallies",
+    *("incident", "actor", "name", "first_position", "first_seq"),
+    *ACTOR_COUNTS,
+    "reports",
+)
 _ZERO_COUNTS = (0,) * len(ACTOR_COUNTS)
 # Where each count sits in a tally list (after name, first_position and first_seq).
 _ISSUED_AT = {kind: 3 + ACTOR_COUNTS.index(count) for kind, count in ISSUED_COUNTS.items()}
@@ -254,12 +277,16 @@ def provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (row["report"], row["hop"]))
 
 
-def provenance_chain_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+_CHAINS = declared("provenance_chains", "report", "incident", "chain")
+
+
+def provenance_chain_rows(ledger: _Ledger) -> list[Row]:
     rows = []
     for report in ledger.live():
         if report.type in PARTY_TYPES and (chain := _chain(report)):
-            rows.append({"report": report.id, "incident": report.incident, "chain": _json(chain)})
-    return sorted(rows, key=lambda row: row["report"])
+            rows.append((report.id, report.incident, _json(chain)))
+    rows.sort(key=operator.itemgetter(0))  # report
+    return rows
 
 
 # A hop's values, in the order of a chain's lists and of the provenance view's columns.
@@ -280,13 +307,21 @@ def _chain(report: _Report) -> list[list[Any]]:
     elif by:
         hops.append([by, "source", None, None, None, None])
 
-    sources = [s for s in get("sources") or () if isinstance(s, Mapping)]
+    given = get("sources")
+    if not given:
+        return hops
+    # (A plain dict is tested first: the ABC's isinstance costs more than the rest of a hop.)
+    sources = [s for s in given if type(s) is dict or isinstance(s, Mapping)]
+    kinds = [s.get("kind") for s in sources]
     # Channels are how the words left the speaker; the last hop past them is where they were read.
-    carriers = [i for i, s in enumerate(sources) if s.get("kind") not in CHANNEL_KINDS]
-    outlet_at = carriers[-1] if carriers else -1
+    outlet_at = -1
+    for i in range(len(kinds) - 1, -1, -1):
+        if kinds[i] not in CHANNEL_KINDS:
+            outlet_at = i
+            break
     for i, source in enumerate(sources):
         field = source.get
-        kind = field("kind")
+        kind = kinds[i]
         role = "channel" if kind in CHANNEL_KINDS else "outlet" if i == outlet_at else "relay"
         hops.append(
             [field("outlet"), role, kind, field("url"), field("published_at"), field("quote_mode")]
@@ -294,62 +329,56 @@ def _chain(report: _Report) -> list[list[Any]]:
     return hops
 
 
-def link_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+_LINKS = declared("links", "report", "incident", "other", "relation", "note")
+
+
+def link_rows(ledger: _Ledger) -> list[Row]:
     rows = [
-        {
-            "report": r.id,
-            "incident": r.incident,
-            "other": r.get("other"),
-            "relation": r.get("relation"),
-            "note": r.get("note"),
-        }
+        (r.id, r.incident, r.get("other"), r.get("relation"), r.get("note"))
         for r in ledger.live()
         if r.type == "link"
     ]
-    return sorted(
-        rows,
-        key=lambda row: (
-            _text(row["incident"]),
-            _text(row["other"]),
-            _text(row["relation"]),
-            row["report"],
-        ),
-    )
+    # By incident, other, relation, then report.
+    rows.sort(key=lambda row: (_text(row[1]), _text(row[2]), _text(row[3]), row[0]))
+    return rows
 
 
-def evidence_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+_EVIDENCE = declared(
+    "evidence",
+    *("report", "incident", "kind", "title", "sha256", "bytes", "media_type", "url"),
+    *("archived_url", "captured_at", "supports", "contradicts", "corrected", "position"),
+)
+_EVIDENCE_FIELDS = _EVIDENCE[2:10]  # kind .. captured_at: as the record says
+
+
+def evidence_rows(ledger: _Ledger) -> list[Row]:
     rows = [
-        {
-            "report": r.id,
-            "incident": r.incident,
-            "kind": r.get("kind"),
-            "title": r.get("title"),
-            "sha256": r.get("sha256"),
-            "bytes": r.get("bytes"),
-            "media_type": r.get("media_type"),
-            "url": r.get("url"),
-            "archived_url": r.get("archived_url"),
-            "captured_at": r.get("captured_at"),
-            "supports": _json_list(r.get("supports")),
-            "contradicts": _json_list(r.get("contradicts")),
-            "corrected": r.corrected,
-            "position": r.position,
-        }
+        (
+            r.id,
+            r.incident,
+            *map(r.get, _EVIDENCE_FIELDS),
+            _json_list(r.get("supports")),
+            _json_list(r.get("contradicts")),
+            r.corrected,
+            r.position,
+        )
         for r in ledger.live()
         if r.type == "evidence"
     ]
-    return sorted(rows, key=lambda row: (_text(row["incident"]), row["position"]))
+    rows.sort(key=lambda row: (_text(row[1]), row[-1]))  # incident, position
+    return rows
 
 
-def timeline_rows(ledger: _Ledger, only: Collection[str] | None) -> list[dict[str, Any]]:
+def timeline_rows(ledger: _Ledger, only: Collection[str] | None) -> list[Row]:
     # The log itself, voided reports included, so an audit can see what was struck and when;
     # values are the current (corrected) ones, flagged by `corrected`.
     rows = [
-        timeline_row(r.data, voided=r.voided, corrected=r.corrected)
+        timeline_values(r.data, r.voided, r.corrected)
         for r in ledger.reports
         if only is None or r.id in only
     ]
-    return sorted(rows, key=lambda row: row["position"])
+    rows.sort(key=operator.itemgetter(0))  # position
+    return rows
 
 
 def timeline_row(
@@ -386,7 +415,21 @@ def timeline_values(
 
 
 def actor_key(name: Any) -> str | None:
+    """`actor_id` of a name, None for a blank or a non-name. Remembered per spelling: a fold
+    asks about four times per report for the same few names."""
+    if type(name) is str:
+        try:
+            return _KEYS[name]
+        except KeyError:
+            key = actor_id(name) if name.strip() else None
+            if len(_KEYS) < _KEYS_HELD:
+                _KEYS[name] = key
+            return key
     return actor_id(name) if isinstance(name, str) and name.strip() else None
+
+
+_KEYS: dict[str, str | None] = {}
+_KEYS_HELD = 65_536  # as actor_id's own cache: hostile input cannot grow it without bound
 
 
 def as_list(value: Any) -> list[Any]:

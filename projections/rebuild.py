@@ -29,7 +29,6 @@ readers see the old views until the new ones are complete, and a crash leaves th
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -38,13 +37,14 @@ from eventsourcing.persistence import StoredEvent
 
 from ledger import stops
 from ledger.application import IncidentLedger
-from ledger.fold import fold
+from ledger.fold import fold_rows
 from ledger.infra.collector import collector_paused
 from ledger.infra.parallel import Task, Worker, shared
 from ledger.integrity import SEALS_ID
 from ledger.registry import Registry
 from ledger.store.config import StoreConfig
 from ledger.store.recorders import read_stored_rows, readers_closed
+from ledger.view_rows import COLUMNS
 from projections import search
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 from projections.rows import (
@@ -313,15 +313,25 @@ def _folded_rows(
     corrected = {
         target for r in closure if r["type"] == "correction" for target in r.get("refers_to", ())
     }
-    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False, registry=registry)
-    incident_of = {r["report"]: r["incident"] for r in closure}
+    views = fold_rows(closure, timeline_of=corrected, tables=FOLDED, registry=registry)
     rows: Rows = {}
     for name in INCIDENT_SCOPED:
-        pick = operator.itemgetter(*TABLE_COLUMNS[name])
-        rows[name] = [pick(row) for row in views[name] if row["incident"] in incidents]
-    own = {report for report, incident in incident_of.items() if incident in incidents}
-    refreshed = [row for row in views["timeline"] if row["report"] in own]
+        # The fold's rows are the table's columns in order (checked below, at import).
+        at = _INCIDENT_AT[name]
+        rows[name] = [row for row in views[name] if row[at] in incidents]
+    refreshed = [
+        dict(zip(TIMELINE_COLUMNS, row, strict=True))
+        for row in views["timeline"]
+        if row[TIMELINE_INCIDENT] in incidents
+    ]
     return rows, refreshed, incidents, count
+
+
+# `fold_rows` builds each incident-scoped table's rows in its columns' order.
+if any(COLUMNS[name] != TABLE_COLUMNS[name] for name in INCIDENT_SCOPED):
+    raise AssertionError("a folded view's columns differ from its table's")
+_INCIDENT_AT = {name: TABLE_COLUMNS[name].index("incident") for name in INCIDENT_SCOPED}
+TIMELINE_COLUMNS = COLUMNS["timeline"]
 
 
 # ---------------------------------------------------------------------------------------------

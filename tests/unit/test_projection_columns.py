@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import BigInteger, Boolean, Float, Integer, Text
 
 from ledger.view_columns import VIEWS
-from ledger.view_rows import COLUMNS, timeline_row, timeline_values
+from ledger.view_rows import COLUMNS, declared, timeline_row, timeline_values
 from projections import schema
 from projections.columns import (
     BOOLEAN_COLUMNS,
@@ -83,3 +84,14 @@ def test_docs_views_lists_every_declared_column_in_order() -> None:
         mentioned = list(dict.fromkeys(n for n in named if n in view.column_names))
         assert mentioned == list(view.column_names), view.name
         assert set(named) - set(view.column_names) <= {v.name for v in VIEWS} | {"open"}, view.name
+
+
+def test_a_builder_whose_value_order_is_not_its_views_columns_is_refused_at_import() -> None:
+    # The fold builds rows as tuples in the order each builder declares; a builder declaring
+    # another order than the view's columns would put values under the wrong names.
+    assert declared("links", *COLUMNS["links"]) == COLUMNS["links"]
+    swapped = (COLUMNS["links"][1], COLUMNS["links"][0], *COLUMNS["links"][2:])
+    with pytest.raises(AssertionError, match="links"):
+        declared("links", *swapped)
+    with pytest.raises(AssertionError):
+        declared("links", *COLUMNS["links"][:-1])

@@ -272,3 +272,20 @@ def test_every_accepted_line_keeps_the_registry_consistent(lines: list[ActorLine
         # Check applying the same line again changes nothing.
         assert not new.apply(line)[1].changed
         r = new
+
+
+def test_a_pickled_registry_comes_back_equal_and_the_same_bytes_give_the_one_kept() -> None:
+    # A rebuild sends its registry with every fold task: the worker builds it once and keeps
+    # it for the same bytes, and builds another only for other bytes.
+    import pickle
+
+    first, second = registry(RUSSIA, MOD, SDF), registry(RUSSIA, MFA)
+    one = pickle.loads(pickle.dumps(first))
+    assert one == first
+    assert one.resolve("Russian MoD") == first.resolve("Russian MoD")
+    assert one.side(actor_id("Russian Ministry of Defence")) == actor_id("Government of Russia")
+    assert pickle.loads(pickle.dumps(first)) is one
+    other = pickle.loads(pickle.dumps(second))
+    assert other == second
+    assert other != one
+    assert other.names() == second.names()
