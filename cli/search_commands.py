@@ -65,6 +65,7 @@ def search_command(
             until=until,
             limit=limit,
             on_unknown=say,
+            on_capped=say,
         )
     except ValueError as e:
         raise usage_error(str(e)) from None

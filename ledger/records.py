@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ledger.domain import IncidentEvent
 from ledger.timeutil import parse_earliest, parse_latest
+
+if TYPE_CHECKING:  # annotations only: a cut is read by commands that never load the domain
+    from ledger.domain import IncidentEvent
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ The views are read as they stand: when they are behind the log, the changes stop
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -126,30 +126,53 @@ def _since(
     moved -= fresh
     local = _with_referrers(db, moved)
     touched = {r["incident"] for r in new} | {r["incident"] for r in local if r["report"] in moved}
-    after = _stored_states(db, touched)
-    earlier = [r for r in local if since.admits(r)]
-    folded = {
+    # Only the moved assertions and the touched incidents can differ: every other assertion's
+    # earlier state is its later one. So only their rows are read, and each incident's earlier
+    # status from what its other assertions hold now, counted by SQL.
+    after = _stored_states(db, touched, moved)
+    admitted = _admits(since)
+    earlier = [r for r in local if admitted(r)]
+    before: States = {
         (row["incident"], row["report"]): (row["status"], row["type"], row["by"], row["summary"])
         for row in fold(earlier, tables=("claims",), registry=registry)["claims"]
         if row["report"] in moved
     }
-    before: States = {}
-    for (incident, report), state in after.items():
-        if report is not None and report not in fresh and report not in moved:
-            before[(incident, report)] = state  # nothing new refers to it: as it was
-    before.update(folded)
-    statuses: dict[str, list[str]] = {}
+    held = _held_statuses(db, touched, fresh | moved)
     for (incident, _), state in before.items():
         # An incident's status is its claims' and warnings' (denials are assertions too, but
         # do not count there: version 2's rule, as the fold applies it).
         if state[1] in INCIDENT_ASSERTION_TYPES:
-            statuses.setdefault(incident, []).append(state[0])
-    for (incident, report), state in after.items():
+            held.setdefault(incident, set()).add(state[0])
+    for (incident, report), state in list(after.items()):
         if report is None and incident not in fresh:  # the incident was open before the cut
-            held = statuses.get(incident, [])
-            status = next((s for s in INCIDENT_STATUS_ORDER if s in held), "open")
+            statuses = held.get(incident, set())
+            status = next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open")
             before[(incident, None)] = (status, *state[1:])
     return before, after
+
+
+def _held_statuses(db: Connection, incidents: set[str], left_out: set[str]) -> dict[str, set[str]]:
+    """incident -> the statuses its claims and warnings hold in the views, those of the
+    `left_out` reports aside: counted by SQL per incident and status, then the left-out rows'
+    own taken off (they are a few thousand; the incidents' assertions, a hundred thousand)."""
+    kinds = sorted(INCIDENT_ASSERTION_TYPES)
+    counts: dict[tuple[str, str], int] = {}
+    for incident, status, count in db.rows_in(
+        "SELECT incident, status, count(*) FROM claims WHERE incident IN ({}) "
+        f"AND type IN ({', '.join(repr(k) for k in kinds)}) GROUP BY incident, status",
+        incidents,
+    ):
+        counts[(incident, status)] = int(count)
+    for incident, status, report_type in db.rows_in(
+        "SELECT incident, status, type FROM claims WHERE report IN ({})", left_out
+    ):
+        if report_type in INCIDENT_ASSERTION_TYPES and (incident, status) in counts:
+            counts[(incident, status)] -= 1
+    held: dict[str, set[str]] = {}
+    for (incident, status), count in counts.items():
+        if count > 0:
+            held.setdefault(incident, set()).add(status)
+    return held
 
 
 def _with_referrers(db: Connection, reports: set[str]) -> list[dict[str, Any]]:
@@ -186,7 +209,32 @@ def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]
             where, parameters = f"{where} AND position <= ?", [*parameters, until.at_position]
         found.update(db.rows(f"SELECT position, data FROM timeline WHERE {where}", parameters))
     records = [orjson.loads(found[position]) for position in sorted(found)]
-    return [r for r in records if until.admits(r) and not since.admits(r)]
+    later, earlier = _admits(until), _admits(since)
+    return [r for r in records if later(r) and not earlier(r)]
+
+
+def _admits(cut: Cut) -> Callable[[dict[str, Any]], bool]:
+    """`cut.admits`, asked once per combination of what it reads: the events of one append
+    share their `recorded_at`, and most reports one of a few stated days, so a week's reports
+    and the closures they reach are a few hundred combinations, not thousands of parses."""
+    if cut.is_open:
+        return lambda record: True
+    by_position = cut.at_position is not None
+    known: dict[tuple[Any, ...], bool] = {}
+
+    def admits(record: dict[str, Any]) -> bool:
+        key = (
+            record["position"] if by_position else None,
+            record["recorded_at"],
+            record["type"] == "incident",
+            record.get("stated_at"),
+        )
+        found = known.get(key)
+        if found is None:
+            found = known[key] = cut.admits(record)
+        return found
+
+    return admits
 
 
 def _states(
@@ -211,19 +259,23 @@ def _states(
 
 
 def _stored_states(
-    db: Connection, incidents: set[str]
+    db: Connection, incidents: set[str], reports: set[str] | None = None
 ) -> dict[tuple[str, str | None], tuple[Any, ...]]:
-    """`_states` as the views hold them now."""
+    """`_states` as the views hold them now: the incidents, and their assertions (only those
+    of `reports` when given)."""
     states: dict[tuple[str, str | None], tuple[Any, ...]] = {}
     for incident, status, title in db.rows_in(
         "SELECT incident, status, title FROM incidents WHERE incident IN ({})", incidents
     ):
         states[(incident, None)] = (status, "incident", None, title)
+    chosen = ("report", reports) if reports is not None else ("incident", incidents)
     for incident, report, status, report_type, by, summary in db.rows_in(
-        'SELECT incident, report, status, type, "by", summary FROM claims WHERE incident IN ({})',
-        incidents,
+        'SELECT incident, report, status, type, "by", summary FROM claims '
+        f"WHERE {chosen[0]} IN ({{}})",
+        chosen[1],
     ):
-        states[(incident, report)] = (status, report_type, by, summary)
+        if incident in incidents:
+            states[(incident, report)] = (status, report_type, by, summary)
     return states
 
 

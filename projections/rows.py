@@ -13,11 +13,10 @@ import collections
 import contextlib
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ledger.application import IncidentLedger
 from ledger.errors import UnprojectableEvent
 from ledger.registry import ActorLine, Registry
 from ledger.report_fields import referenced
@@ -28,6 +27,9 @@ from projections import search
 from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
 from projections.queries import driver_sql
 from projections.staleness import PROJECTION
+
+if TYPE_CHECKING:  # annotations only: `ledger changes` reads rows without the application
+    from ledger.application import IncidentLedger
 
 # The tables whose rows belong to one incident: a catch-up replaces a touched incident's rows.
 INCIDENT_SCOPED = (

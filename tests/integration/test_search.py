@@ -286,3 +286,37 @@ def test_taking_the_best_matches_first_gives_what_ranking_them_all_gives(
             assert paged == every, (text, filters)
             compared += len(every)
     assert compared >= 20
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+def test_a_word_matching_too_many_ranks_the_latest_matches_and_says_so(
+    ledger: IncidentLedger, db_url: str, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections.queries import read_connection, run_sql
+
+    _projected(ledger, db_url)
+    store = resolve(db_url)
+    postgres = store.backend != "sqlite"
+    monkeypatch.setattr(search, "RANKED", 2)  # ranks max(RANKED, limit) of the latest
+    ranked = max(2, limit)
+    capped = 0
+    for text in (*QUERIES, "the OR of OR a OR in OR to", "russian"):
+        with read_connection(store) as connection:
+            latest = search._latest_matches(connection, postgres, text, 100_000)
+            sql, parameters = search.search_query(postgres, text, limit=100_000)
+            every = [(row[1], row[-1]) for row in run_sql(connection, sql, parameters)]
+        assert latest == sorted(latest, reverse=True)
+        window = set(latest[:ranked])
+        expected = [report for report, position in every if position in window][:limit]
+        notes: list[str] = []
+        shown = [
+            r["report"] for r in search.search(store, text, limit=limit, on_capped=notes.append)
+        ]
+        if len(latest) > ranked and len(expected) == limit:
+            capped += 1
+            assert shown == expected, text
+            assert notes and f"the latest {ranked}" in notes[0]
+        elif len(latest) <= ranked:
+            assert shown == [report for report, _ in every][:limit], text
+            assert not notes
+    assert capped >= 1
