@@ -18,6 +18,7 @@ and importing SQLAlchemy would cost a quarter of a second of a one-line append.
 from __future__ import annotations
 
 import operator
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,6 +39,7 @@ from projections.rows import (
     INCIDENT_SCOPED,
     Connection,
     affected_incidents,
+    chunks,
     closure_data,
     connect,
     delete_incident_rows,
@@ -45,6 +47,7 @@ from projections.rows import (
     insert_view_rows,
     load_registry,
     lock_and_read_position,
+    qmarks,
     recount_actors,
     refresh_timeline_rows,
     split_actor_records,
@@ -163,17 +166,21 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
         return
     closure = _closure(db, incidents, {r["report"]: r for r in records})
     views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False, registry=registry)
+    if registry_changed:
+        # A registry line changes how names resolve, not the log: most of the re-derived
+        # incidents' rows come out as they were. Only the rows that differ are written, and
+        # only the actors whose tallies differ are summed again (with those the lines change).
+        actors = _rewrite_changed_rows(db, incidents, views)
+        refresh_timeline_rows(db, views["timeline"], corrected)
+        # The name table is small (a registry's spellings): written whole.
+        write_actor_names(db, registry)
+        recount_actors(db, actors | renamed | rewritten, registry, also=rewritten)
+        return
     actors = tallied_actors(db, incidents)
     _replace_incident_rows(db, incidents, views)
     refresh_timeline_rows(db, views["timeline"], corrected)
     actors.update(row["actor"] for row in views["actor_tallies"] if row["incident"] in incidents)
-    if registry_changed:
-        # The name table is small (a registry's spellings): written whole. The actors table
-        # is not: only the rows the lines and the re-derived incidents touch are summed again.
-        write_actor_names(db, registry)
-        recount_actors(db, actors | renamed | rewritten, registry, also=rewritten)
-    else:
-        recount_actors(db, actors, registry)
+    recount_actors(db, actors, registry)
 
 
 def _naming_incidents(db: Connection, keys: set[str]) -> set[str]:
@@ -205,6 +212,42 @@ def _replace_incident_rows(
     delete_incident_rows(db, incidents)
     for name in INCIDENT_SCOPED:
         _bulk_insert(db, name, [row for row in views[name] if row["incident"] in incidents])
+
+
+def _rewrite_changed_rows(
+    db: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
+) -> set[str]:
+    """Write the incidents' new rows table by table, but only for the incidents whose rows in
+    that table differ from the stored ones (compared as the driver reads them back: a value
+    stored otherwise than the fold made it only counts as a change, never hides one). Returns
+    the actor keys of the `actor_tallies` rows that went or came."""
+    actors: set[str] = set()
+    for name in INCIDENT_SCOPED:
+        columns = TABLE_COLUMNS[name]
+        at = columns.index("incident")
+        pick = operator.itemgetter(*columns)
+        new: dict[str, Counter[tuple[Any, ...]]] = defaultdict(Counter)
+        for row in views[name]:
+            if row["incident"] in incidents:
+                new[row["incident"]][pick(row)] += 1
+        old: dict[str, Counter[tuple[Any, ...]]] = defaultdict(Counter)
+        listed = ", ".join(f'"{column}"' for column in columns)
+        query = f"SELECT {listed} FROM {name} WHERE incident IN ({{}})"
+        for stored in db.rows_in(query, incidents):
+            old[stored[at]][tuple(stored)] += 1
+        stale = sorted(i for i in incidents if old.get(i, _NONE) != new.get(i, _NONE))
+        for chunk in chunks(stale):
+            db.run(f"DELETE FROM {name} WHERE incident IN ({qmarks(chunk)})", chunk)
+        insert_view_rows(db, name, [row for i in stale for row in new.get(i, _NONE).elements()])
+        if name == "actor_tallies":
+            key_at = columns.index("actor")
+            for i in stale:
+                before, after = old.get(i, _NONE), new.get(i, _NONE)
+                actors.update(row[key_at] for row in (before - after) + (after - before))
+    return actors
+
+
+_NONE: Counter[tuple[Any, ...]] = Counter()
 
 
 def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
