@@ -62,6 +62,11 @@ from projections.staleness import tracked_position
 
 BATCH = 5_000
 BULK_FROM = 20_000
+# The incident-scoped views whose rows resolve names through the registry (an actor, a side,
+# a status that a same-side denial moves). The others (`actor_tallies` and
+# `provenance_chains` key names as written, `links`, `evidence`, `timeline`) are functions
+# of the reports alone: tests/unit/test_fold_registry.py holds the fold to that.
+RESOLVING = ("incidents", "claims", "disputes")
 
 
 class InjectedFailure(RuntimeError):
@@ -165,13 +170,17 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
         recount_actors(db, renamed | rewritten, registry, also=rewritten)
         return
     closure = _closure(db, incidents, {r["report"]: r for r in records})
-    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False, registry=registry)
+    # A batch of registry lines alone changes how names resolve, not the reports: only the
+    # views that resolve names can change (`RESOLVING`), and only they are folded again.
+    tables = FOLDED if records else RESOLVING
+    views = fold(closure, timeline_of=corrected, tables=tables, shaped=False, registry=registry)
     if registry_changed:
-        # A registry line changes how names resolve, not the log: most of the re-derived
-        # incidents' rows come out as they were. Only the rows that differ are written, and
-        # only the actors whose tallies differ are summed again (with those the lines change).
+        # Most of the re-derived incidents' rows come out as they were: only the rows that
+        # differ are written, and only the actors whose tallies differ are summed again (with
+        # those the lines change).
         actors = _rewrite_changed_rows(db, incidents, views)
-        refresh_timeline_rows(db, views["timeline"], corrected)
+        if records:
+            refresh_timeline_rows(db, views["timeline"], corrected)
         # The name table is small (a registry's spellings): written whole.
         write_actor_names(db, registry)
         recount_actors(db, actors | renamed | rewritten, registry, also=rewritten)
@@ -223,31 +232,40 @@ def _rewrite_changed_rows(
     the actor keys of the `actor_tallies` rows that went or came."""
     actors: set[str] = set()
     for name in INCIDENT_SCOPED:
+        if name not in views:
+            continue  # not folded: its rows cannot have changed
         columns = TABLE_COLUMNS[name]
         at = columns.index("incident")
         pick = operator.itemgetter(*columns)
-        new: dict[str, Counter[tuple[Any, ...]]] = defaultdict(Counter)
+        new: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for row in views[name]:
             if row["incident"] in incidents:
-                new[row["incident"]][pick(row)] += 1
-        old: dict[str, Counter[tuple[Any, ...]]] = defaultdict(Counter)
+                new[row["incident"]].append(pick(row))
+        old: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         listed = ", ".join(f'"{column}"' for column in columns)
         query = f"SELECT {listed} FROM {name} WHERE incident IN ({{}})"
         for stored in db.rows_in(query, incidents):
-            old[stored[at]][tuple(stored)] += 1
-        stale = sorted(i for i in incidents if old.get(i, _NONE) != new.get(i, _NONE))
+            old[stored[at]].append(tuple(stored))
+        stale = sorted(i for i in incidents if not _same_rows(old.get(i, []), new.get(i, [])))
         for chunk in chunks(stale):
             db.run(f"DELETE FROM {name} WHERE incident IN ({qmarks(chunk)})", chunk)
-        insert_view_rows(db, name, [row for i in stale for row in new.get(i, _NONE).elements()])
+        insert_view_rows(db, name, [row for i in stale for row in new.get(i, [])])
         if name == "actor_tallies":
             key_at = columns.index("actor")
             for i in stale:
-                before, after = old.get(i, _NONE), new.get(i, _NONE)
-                actors.update(row[key_at] for row in (before - after) + (after - before))
+                before, after = set(old.get(i, [])), set(new.get(i, []))
+                actors.update(row[key_at] for row in before ^ after)
     return actors
 
 
-_NONE: Counter[tuple[Any, ...]] = Counter()
+def _same_rows(old: list[tuple[Any, ...]], new: list[tuple[Any, ...]]) -> bool:
+    """Whether two lists hold the same rows, in any order, as many times each."""
+    if len(old) != len(new):
+        return False
+    distinct = set(new)
+    if len(distinct) == len(new):  # the usual case: a table's rows are keyed
+        return distinct == set(old)
+    return Counter(old) == Counter(new)
 
 
 def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
