@@ -18,7 +18,6 @@ and importing SQLAlchemy would cost a quarter of a second of a one-line append.
 from __future__ import annotations
 
 import operator
-from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,7 +30,9 @@ from ledger.integrity import SEALS_ID
 from ledger.registry import ActorLine
 from ledger.report_fields import referenced
 from ledger.store.config import StoreConfig
+from ledger.view_columns import VIEWS
 from projections.columns import TABLE_COLUMNS
+from projections.queries import driver_sql
 from projections.rebuild import catch_up_in_bulk
 from projections.rows import (
     _POSITION_AT,
@@ -226,46 +227,60 @@ def _replace_incident_rows(
 def _rewrite_changed_rows(
     db: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
 ) -> set[str]:
-    """Write the incidents' new rows table by table, but only for the incidents whose rows in
-    that table differ from the stored ones (compared as the driver reads them back: a value
-    stored otherwise than the fold made it only counts as a change, never hides one). Returns
-    the actor keys of the `actor_tallies` rows that went or came."""
+    """Write the incidents' rows that differ from the stored ones, row by row: a stored row the
+    fold no longer makes is deleted by its primary key, a row it makes that is not stored is
+    inserted. Rows are compared as the driver reads them back, so a value stored otherwise than
+    the fold made it only counts as a change, never hides one. Returns the actor keys of the
+    `actor_tallies` rows that went or came."""
     actors: set[str] = set()
     for name in INCIDENT_SCOPED:
         if name not in views:
             continue  # not folded: its rows cannot have changed
         columns = TABLE_COLUMNS[name]
-        at = columns.index("incident")
         pick = operator.itemgetter(*columns)
-        new: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        for row in views[name]:
-            if row["incident"] in incidents:
-                new[row["incident"]].append(pick(row))
-        old: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        new = [pick(row) for row in views[name] if row["incident"] in incidents]
         listed = ", ".join(f'"{column}"' for column in columns)
         query = f"SELECT {listed} FROM {name} WHERE incident IN ({{}})"
-        for stored in db.rows_in(query, incidents):
-            old[stored[at]].append(tuple(stored))
-        stale = sorted(i for i in incidents if not _same_rows(old.get(i, []), new.get(i, [])))
-        for chunk in chunks(stale):
-            db.run(f"DELETE FROM {name} WHERE incident IN ({qmarks(chunk)})", chunk)
-        insert_view_rows(db, name, [row for i in stale for row in new.get(i, [])])
+        old = {tuple(stored) for stored in db.rows_in(query, incidents)}
+        made = set(new)
+        if len(made) < len(new):
+            # A row twice: the table's key refuses it, and the full write says which event.
+            _delete_incident_rows(db, name, incidents)
+            insert_view_rows(db, name, new)
+            continue
+        gone = old - made
+        came = [row for row in new if row not in old]
+        at = [columns.index(key) for key in _KEYS[name]]
+        _delete_by_key(db, name, _KEYS[name], [tuple(row[i] for i in at) for row in gone])
+        insert_view_rows(db, name, came)
         if name == "actor_tallies":
-            key_at = columns.index("actor")
-            for i in stale:
-                before, after = set(old.get(i, [])), set(new.get(i, []))
-                actors.update(row[key_at] for row in before ^ after)
+            actor_at = columns.index("actor")
+            actors.update(row[actor_at] for row in (*gone, *came))
     return actors
 
 
-def _same_rows(old: list[tuple[Any, ...]], new: list[tuple[Any, ...]]) -> bool:
-    """Whether two lists hold the same rows, in any order, as many times each."""
-    if len(old) != len(new):
-        return False
-    distinct = set(new)
-    if len(distinct) == len(new):  # the usual case: a table's rows are keyed
-        return distinct == set(old)
-    return Counter(old) == Counter(new)
+# Each table's primary key columns.
+_KEYS = {view.name: tuple(c.name for c in view.columns if c.key) for view in VIEWS}
+
+
+def _delete_by_key(
+    db: Connection, table: str, keys: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> None:
+    if not values:
+        return
+    where = " AND ".join(f'"{key}" = ?' for key in keys)
+    cursor = db.raw.cursor()
+    try:
+        cursor.executemany(
+            driver_sql(f"DELETE FROM {table} WHERE {where}", postgres=db.postgres), values
+        )
+    finally:
+        cursor.close()
+
+
+def _delete_incident_rows(db: Connection, table: str, incidents: set[str]) -> None:
+    for chunk in chunks(sorted(incidents)):
+        db.run(f"DELETE FROM {table} WHERE incident IN ({qmarks(chunk)})", chunk)
 
 
 def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
