@@ -30,7 +30,9 @@ from ledger.integrity import SEALS_ID
 from ledger.registry import ActorLine
 from ledger.report_fields import referenced
 from ledger.store.config import StoreConfig
+from ledger.view_columns import VIEWS
 from projections.columns import TABLE_COLUMNS
+from projections.queries import driver_sql
 from projections.rebuild import catch_up_in_bulk
 from projections.rows import (
     _POSITION_AT,
@@ -38,6 +40,7 @@ from projections.rows import (
     INCIDENT_SCOPED,
     Connection,
     affected_incidents,
+    chunks,
     closure_data,
     connect,
     delete_incident_rows,
@@ -45,6 +48,7 @@ from projections.rows import (
     insert_view_rows,
     load_registry,
     lock_and_read_position,
+    qmarks,
     recount_actors,
     refresh_timeline_rows,
     split_actor_records,
@@ -59,6 +63,11 @@ from projections.staleness import tracked_position
 
 BATCH = 5_000
 BULK_FROM = 20_000
+# The incident-scoped views whose rows resolve names through the registry (an actor, a side,
+# a status that a same-side denial moves). The others (`actor_tallies` and
+# `provenance_chains` key names as written, `links`, `evidence`, `timeline`) are functions
+# of the reports alone: tests/unit/test_fold_registry.py holds the fold to that.
+RESOLVING = ("incidents", "claims", "disputes")
 
 
 class InjectedFailure(RuntimeError):
@@ -162,18 +171,26 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
         recount_actors(db, renamed | rewritten, registry, also=rewritten)
         return
     closure = _closure(db, incidents, {r["report"]: r for r in records})
-    views = fold(closure, timeline_of=corrected, tables=FOLDED, shaped=False, registry=registry)
+    # A batch of registry lines alone changes how names resolve, not the reports: only the
+    # views that resolve names can change (`RESOLVING`), and only they are folded again.
+    tables = FOLDED if records else RESOLVING
+    views = fold(closure, timeline_of=corrected, tables=tables, shaped=False, registry=registry)
+    if registry_changed:
+        # Most of the re-derived incidents' rows come out as they were: only the rows that
+        # differ are written, and only the actors whose tallies differ are summed again (with
+        # those the lines change).
+        actors = _rewrite_changed_rows(db, incidents, views)
+        if records:
+            refresh_timeline_rows(db, views["timeline"], corrected)
+        # The name table is small (a registry's spellings): written whole.
+        write_actor_names(db, registry)
+        recount_actors(db, actors | renamed | rewritten, registry, also=rewritten)
+        return
     actors = tallied_actors(db, incidents)
     _replace_incident_rows(db, incidents, views)
     refresh_timeline_rows(db, views["timeline"], corrected)
     actors.update(row["actor"] for row in views["actor_tallies"] if row["incident"] in incidents)
-    if registry_changed:
-        # The name table is small (a registry's spellings): written whole. The actors table
-        # is not: only the rows the lines and the re-derived incidents touch are summed again.
-        write_actor_names(db, registry)
-        recount_actors(db, actors | renamed | rewritten, registry, also=rewritten)
-    else:
-        recount_actors(db, actors, registry)
+    recount_actors(db, actors, registry)
 
 
 def _naming_incidents(db: Connection, keys: set[str]) -> set[str]:
@@ -205,6 +222,65 @@ def _replace_incident_rows(
     delete_incident_rows(db, incidents)
     for name in INCIDENT_SCOPED:
         _bulk_insert(db, name, [row for row in views[name] if row["incident"] in incidents])
+
+
+def _rewrite_changed_rows(
+    db: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
+) -> set[str]:
+    """Write the incidents' rows that differ from the stored ones, row by row: a stored row the
+    fold no longer makes is deleted by its primary key, a row it makes that is not stored is
+    inserted. Rows are compared as the driver reads them back, so a value stored otherwise than
+    the fold made it only counts as a change, never hides one. Returns the actor keys of the
+    `actor_tallies` rows that went or came."""
+    actors: set[str] = set()
+    for name in INCIDENT_SCOPED:
+        if name not in views:
+            continue  # not folded: its rows cannot have changed
+        columns = TABLE_COLUMNS[name]
+        pick = operator.itemgetter(*columns)
+        new = [pick(row) for row in views[name] if row["incident"] in incidents]
+        listed = ", ".join(f'"{column}"' for column in columns)
+        query = f"SELECT {listed} FROM {name} WHERE incident IN ({{}})"
+        old = {tuple(stored) for stored in db.rows_in(query, incidents)}
+        made = set(new)
+        if len(made) < len(new):
+            # A row twice: the table's key refuses it, and the full write says which event.
+            _delete_incident_rows(db, name, incidents)
+            insert_view_rows(db, name, new)
+            continue
+        gone = old - made
+        came = [row for row in new if row not in old]
+        at = [columns.index(key) for key in _KEYS[name]]
+        _delete_by_key(db, name, _KEYS[name], [tuple(row[i] for i in at) for row in gone])
+        insert_view_rows(db, name, came)
+        if name == "actor_tallies":
+            actor_at = columns.index("actor")
+            actors.update(row[actor_at] for row in (*gone, *came))
+    return actors
+
+
+# Each table's primary key columns.
+_KEYS = {view.name: tuple(c.name for c in view.columns if c.key) for view in VIEWS}
+
+
+def _delete_by_key(
+    db: Connection, table: str, keys: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> None:
+    if not values:
+        return
+    where = " AND ".join(f'"{key}" = ?' for key in keys)
+    cursor = db.raw.cursor()
+    try:
+        cursor.executemany(
+            driver_sql(f"DELETE FROM {table} WHERE {where}", postgres=db.postgres), values
+        )
+    finally:
+        cursor.close()
+
+
+def _delete_incident_rows(db: Connection, table: str, incidents: set[str]) -> None:
+    for chunk in chunks(sorted(incidents)):
+        db.run(f"DELETE FROM {table} WHERE incident IN ({qmarks(chunk)})", chunk)
 
 
 def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:

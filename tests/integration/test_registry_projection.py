@@ -101,6 +101,41 @@ def test_a_registry_line_rederives_the_views_as_the_fold_does(
     assert views_of(db_url) == without(fold_tables(records), data)
 
 
+def test_a_batch_of_reports_and_registry_lines_rederives_as_the_fold_does(
+    ledger: IncidentLedger, db_url: str
+) -> None:
+    # One batch holding a new report and the lines that change what its names mean: every
+    # view is folded again, and only the rows that differ are written (projections.catchup).
+    store = resolve(db_url)
+    ledger.append(read_lines(), recorded_by="tester")
+    catch_up(ledger, store)
+    append(
+        ledger,
+        {
+            "type": "denial",
+            "incident": SHELLING,
+            "report": "russia-denies-shelling",
+            "by": "Russia",
+            "refers_to": ["mod-shelling"],
+            "summary": "no such fire",
+        },
+    )
+    (denial,) = [
+        r for r in records_of(ledger, EXAMPLE_INCIDENTS) if r["report"] == "russia-denies-shelling"
+    ]
+    lines = [
+        actor_record(1001, "Government of Russia", aliases=["Russia"]),
+        actor_record(1002, "Russian Ministry of Defence", part_of="Government of Russia"),
+    ]
+    with connect(store) as db, db.transaction():
+        lock_and_read_position(db)
+        _apply(db, ledger, [denial, *lines])
+    records = [*records_of(ledger, EXAMPLE_INCIDENTS), *lines]
+    assert views_of(db_url) == without(fold_tables(records), frozenset({"data"}))
+    claims = {r["report"]: r for r in read_tables(db_url, ("claims",))["claims"]}
+    assert claims["mod-shelling"]["internal_denials"] >= 1
+
+
 def test_folded_tables_cover_the_registry_views() -> None:
     # The comparison above must include the views the registry changes.
     assert {"claims", "disputes", "actors"} <= set(FOLDED_TABLES)
