@@ -147,7 +147,7 @@ def project_command(
                     applied = catch_up(ledger, store, on_progress=progress)
             finally:
                 progress.close()
-            say(f"projections: applied {applied} event(s)")
+            say(f"projections: applied {applied.describe()}")
         if stop is not None:
             from projections.follow import Follower
 

@@ -20,7 +20,14 @@ from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import register_topic
 
-from ledger.domain import ACTOR_PREFIX, TYPE_BY_TOPIC, Signer, event_content
+from ledger.domain import (
+    ACTOR_PREFIX,
+    ACTOR_REGISTERED,
+    ACTOR_TOPICS,
+    TYPE_BY_TOPIC,
+    Signer,
+    event_content,
+)
 from ledger.errors import IntegrityFailure
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
 from ledger.index_check import IndexCheck, IndexFacts, index_facts
@@ -122,6 +129,8 @@ def decode_incident_row(
     report_type = TYPE_BY_TOPIC.get(notification.topic)
     if report_type is None:
         raise ValueError(f"unknown event topic {notification.topic!r}")
+    if notification.topic in ACTOR_TOPICS:
+        _check_actor_topic(notification.topic, notification.originator_version)
     state = _load_state(notification)
     fields = {k: v for k, v in state.items() if v is not None and k not in _NOT_CONTENT}
     try:
@@ -139,6 +148,22 @@ def decode_incident_row(
     except KeyError as e:
         raise ValueError(f"event lacks {e.args[0]!r}") from None
     return report_type, content, str(stored), state.get("signature")
+
+
+def _check_actor_topic(topic: str, version: Any) -> None:
+    """An actor's two topics name events of one type, which is what the hash covers: the topic
+    must say what the version does (Actor.Registered the first event, Actor.Updated the rest),
+    so that no stored column changes unseen."""
+    first = str(version) == "1"
+    if first and topic != ACTOR_REGISTERED:
+        raise ValueError(
+            f"topic {topic!r} on an actor's version 1 (its first event is Actor.Registered)"
+        )
+    if not first and topic == ACTOR_REGISTERED:
+        raise ValueError(
+            f"topic {topic!r} on an actor's version {version} "
+            "(only its first event is Actor.Registered)"
+        )
 
 
 def stored_hash(notification: Notification) -> str:

@@ -400,6 +400,15 @@ class RegistryHistory:
     def now(self) -> Registry:
         return self._now
 
+    @property
+    def positions(self) -> list[int]:
+        """The log position of each line applied, in order (not to be changed)."""
+        return self._positions
+
+    def count_at(self, position: int) -> int:
+        """How many lines the registry at `position` holds: equal counts, the same registry."""
+        return bisect.bisect_right(self._positions, position)
+
     def at(self, position: int) -> Registry:
         """The registry after every line at or before `position`."""
         count = bisect.bisect_right(self._positions, position)

@@ -31,6 +31,7 @@ from ledger.registry import ActorLine
 from ledger.report_fields import referenced
 from ledger.store.config import StoreConfig
 from ledger.view_columns import VIEWS
+from projections.applied import Applied
 from projections.columns import TABLE_COLUMNS
 from projections.queries import driver_sql
 from projections.rebuild import catch_up_in_bulk
@@ -83,13 +84,14 @@ def catch_up(
     fail_after: int | None = None,
     lock_timeout: float = 30.0,
     bulk_from: int = BULK_FROM,
-) -> int:
-    """Apply every event after the tracked position; returns how many were applied.
+) -> Applied:
+    """Apply every event after the tracked position; returns how many were applied (reports
+    and actor lines: seals are no view's).
 
     A backlog of `bulk_from` events or more (a big import, a long pause) is applied in one
     transaction by `projections.rebuild.catch_up_in_bulk`, which folds each incident it
     touches once; a shorter one in transactions of `batch` events."""
-    applied = 0
+    applied = Applied()
     target = ledger.max_position()
     # The tracked position costs a connection of its own: read only when the log is long
     # enough to hold such a backlog.
@@ -116,7 +118,8 @@ def catch_up(
                 _apply(db, ledger, records)
                 stops.step("catch-up.applied")
                 write_position(db, notifications[-1].id)
-            applied += len(records)
+            actor_lines = sum(1 for r in records if r["type"] == "actor")
+            applied += Applied(len(records) - actor_lines, actor_lines)
             if on_progress is not None:
                 on_progress(notifications[-1].id, target)
 

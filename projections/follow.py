@@ -28,6 +28,7 @@ from typing import Any
 from ledger.application import IncidentLedger
 from ledger.store.config import StoreConfig
 from ledger.store.names import EVENTS_TABLE
+from projections.applied import Applied
 from projections.catchup import catch_up
 from projections.rows import connect
 from projections.staleness import PROJECTION
@@ -85,7 +86,7 @@ class Follower:
                         if self.error_recorded:
                             self.error_recorded = not clear_error(self.store, self.lock_timeout)
                         if applied:
-                            self.say(f"projections: applied {applied} event(s)")
+                            self.say(f"projections: applied {applied.describe()}")
                         wait()
             except Exception as e:
                 if not connection_lost(e):
@@ -102,10 +103,10 @@ class Follower:
                 retry = min(retry * 2, LAST_RETRY_S)
         return ledger
 
-    def _catch_up(self, ledger: IncidentLedger) -> int:
+    def _catch_up(self, ledger: IncidentLedger) -> Applied:
         """Catch up, but stop after the batch that commits once a stop is requested: under a
         steady stream of appends a catch-up may never run out of events."""
-        applied = 0
+        applied = Applied()
 
         def progress(_position: int, _target: int) -> None:
             if self.stopped():

@@ -46,6 +46,7 @@ from ledger.store.config import StoreConfig
 from ledger.store.recorders import read_stored_rows, readers_closed
 from ledger.view_rows import COLUMNS
 from projections import search
+from projections.applied import Applied
 from projections.columns import TABLE_COLUMNS, VIEW_TABLE_NAMES
 from projections.rows import (
     FOLDED,
@@ -103,8 +104,9 @@ def rebuild(
     batch: int | None = None,
     fold_chunk: int | None = None,
     workers: bool = True,
-) -> int:
-    """Empty every view and replay the whole log into them; returns the events applied. Tasks
+) -> Applied:
+    """Empty every view and replay the whole log into them; returns the events applied (reports
+    and actor lines, as a catch-up counts them). Tasks
     of `batch` events and `fold_chunk` reports (by default, the backend's sizes)."""
     passes = _TwoPasses(ledger, store, batch, fold_chunk, workers, on_progress)
     return passes.run(from_scratch=True)
@@ -119,7 +121,7 @@ def catch_up_in_bulk(
     fold_chunk: int | None = None,
     workers: bool = True,
     lock_timeout: float = 30.0,
-) -> int:
+) -> Applied:
     """Apply a long backlog in one transaction and the same two passes, folding each incident
     the backlog touches once (not once per batch that touches it); returns the events applied."""
     passes = _TwoPasses(ledger, store, batch, fold_chunk, workers, on_progress, lock_timeout)
@@ -147,8 +149,9 @@ class _TwoPasses:
         self.on_progress, self.lock_timeout = on_progress, lock_timeout
         self.start = self.span = 0
         self.registry_changed = False
+        self.actor_lines = 0  # stored by the first pass
 
-    def run(self, *, from_scratch: bool) -> int:
+    def run(self, *, from_scratch: bool) -> Applied:
         target = self.ledger.max_position()
         # The worker is forked before the projector's connection opens, so it holds none.
         with (
@@ -193,7 +196,7 @@ class _TwoPasses:
                 recount_actors(db, actors, registry)
             if from_scratch or last > position:
                 write_position(db, last)
-        return applied
+        return Applied(applied, self.actor_lines)
 
     def _progress(self, done: int) -> None:
         if self.on_progress is not None:
@@ -229,6 +232,7 @@ class _TwoPasses:
             if actor_lines:
                 store_actor_lines(db, actor_lines)
                 self.registry_changed = True
+                self.actor_lines += len(actor_lines)
             rows, references = without_duplicates(db, self.ledger, rows, references)
             insert_reports(db, rows, references)
             stops.step("rebuild.stored")

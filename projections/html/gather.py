@@ -34,7 +34,14 @@ from ledger.report_fields import PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections import schema
-from projections.html.history import LogTap, Statuses, history, in_batches, stated_statuses
+from projections.html.history import (
+    LogTap,
+    RegistryLog,
+    Statuses,
+    history,
+    in_batches,
+    stated_statuses,
+)
 from projections.html.model import (
     AssertionView,
     Decoder,
@@ -187,8 +194,9 @@ def _parties(claims: list[Row], entries: list[Entry]) -> list[str]:
 class _Index:
     """Lookups built once, so that assembling many incidents stays linear in their size."""
 
-    def __init__(self, projected: _Projected, records: list[Row]) -> None:
+    def __init__(self, projected: _Projected, records: list[Row], registry: RegistryLog) -> None:
         self.projected = projected
+        self.registry = registry
         self.entries: dict[str, list[Entry]] = defaultdict(list)
         for entry in projected.entries.values():
             self.entries[entry.incident].append(entry)
@@ -248,7 +256,8 @@ class _Index:
             referrer_hops={e.report: hops.get(e.report, []) for e in referrers},
         )
         touched = self.touching(report)
-        statuses = Statuses(report)  # the history, if a page shows it, reuses these folds
+        # The history, if a page shows it, reuses these folds.
+        statuses = Statuses(report, self.registry)
         view.fold_history = partial(history, touched, report, statuses)
         view.stated_statuses = stated_statuses(touched, report, statuses)
         view.withdrawn = withdrawn(touched)
@@ -330,7 +339,7 @@ def gather(
         tap = LogTap(decode, found, related, log_size(connection), on_progress)
         verification = verify(in_batches(tap(notifications(connection))))
     tap.records.sort(key=lambda r: int(r["position"]))
-    index = _Index(projected, tap.records)
+    index = _Index(projected, tap.records, tap.registry)
     views = [_incident_view(row, index) for row in projected.incidents]
     return _report_data(views, tap, verification, store, _describe_filters(incidents, status), lag)
 
@@ -365,11 +374,11 @@ def gather_site(
             overview, tap, verification, store, _describe_filters(incidents, status), lag
         )
         slugs = [str(row["incident"]) for row in rows]
-        yield data, _batched_views(connection, decode, slugs, batch)
+        yield data, _batched_views(connection, decode, slugs, batch, tap.registry)
 
 
 def _batched_views(
-    connection: Connection, decode: Decoder, slugs: list[str], batch: int
+    connection: Connection, decode: Decoder, slugs: list[str], batch: int, registry: RegistryLog
 ) -> Iterator[IncidentView]:
     for start in range(0, len(slugs), batch):
         chunk = slugs[start : start + batch]
@@ -379,7 +388,7 @@ def _batched_views(
         tap = LogTap(decode, found, related, 0, None)
         for _ in tap(notifications_of(connection, found | related[0])):
             pass
-        index = _Index(projected, tap.records)  # notifications_of reads in log order
+        index = _Index(projected, tap.records, registry)  # notifications_of: in log order
         for row in projected.incidents:
             yield _incident_view(row, index)
 

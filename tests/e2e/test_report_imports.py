@@ -46,9 +46,9 @@ def test_a_report_on_sqlite_imports_neither_sqlalchemy_nor_psycopg_nor_pydantic(
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        # The demo loads its registry too: a rebuild applies its 12 reports, verify reads
-        # those and the 4 actor lines.
-        (("project", "--rebuild"), "projections: applied 12 event(s)"),
+        # The demo loads its registry too: a rebuild applies its 12 reports and 4 actor lines,
+        # verify reads those 16 events.
+        (("project", "--rebuild"), "projections: applied 12 report(s) and 4 actor line(s)"),
         (("verify",), "verified: 16 event(s) in 2 incident(s)"),
         (("audit", "mod-shelling"), "claim mod-shelling in deir-ez-zor-shelling-2017-09"),
     ],

@@ -198,3 +198,40 @@ def test_the_worked_examples_registry_heads_the_example_and_verifies(run_cli: An
     verified = run_cli("verify")
     assert verified.exit_code == EXIT_OK
     assert f"{len(lines)} event(s) in 2 incident(s) and {actors} actor(s)" in verified.stdout
+
+
+def test_an_actor_event_whose_topic_swapped_with_another_is_a_finding(
+    run_cli: Any, db_url: str, tmp_path: Path
+) -> None:
+    # An actor's two topics name events of one type ("actor"), so the hash alone cannot tell
+    # them apart: verify checks that `Actor.Registered` is an actor's first event, and only that.
+    run_cli("import", str(_write(tmp_path / "r.jsonl", REGISTRY)))
+    door = Backdoor(db_url)
+    try:
+        door.drop_triggers()
+        # Position 5 is the SDF's update (its version 2), position 3 the SDF's registration.
+        door.execute(
+            "UPDATE ledger_events SET topic = 'incident-ledger:Actor.Registered' "
+            "WHERE notification_id = 5"
+        )
+        door.execute(
+            "UPDATE ledger_events SET topic = 'incident-ledger:Actor.Updated' "
+            "WHERE notification_id = 3"
+        )
+    finally:
+        door.close()
+    tampered = run_cli("verify", "--format", "json")
+    assert tampered.exit_code == EXIT_INTEGRITY, tampered.output
+    problems = {(f["position"], f["problem"]) for f in json.loads(tampered.stdout)["findings"]}
+    assert problems == {
+        (
+            3,
+            "undecodable event: topic 'incident-ledger:Actor.Updated' on an actor's version 1 "
+            "(its first event is Actor.Registered)",
+        ),
+        (
+            5,
+            "undecodable event: topic 'incident-ledger:Actor.Registered' on an actor's version 2 "
+            "(only its first event is Actor.Registered)",
+        ),
+    }

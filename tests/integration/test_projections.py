@@ -1055,8 +1055,8 @@ def test_a_crash_inside_a_batch_leaves_the_views_at_the_last_committed_batch(
     assert catch_up(ledger, store, batch=3) == len(MORE_REPORTS) - 3 * whole_batches
     resumed = read_tables(db_url, ALL_TABLES)
     assert views_of(db_url) == fold_tables(records_of(ledger, ALL_INCIDENTS))
-    # A rebuild counts the reports it applies, not the registry's lines it stores.
-    assert rebuild(ledger, store) == EXAMPLE_REPORTS + len(MORE_REPORTS)
+    # A rebuild counts what a catch-up counts: the reports and the registry's lines.
+    assert rebuild(ledger, store) == EXAMPLE_EVENTS + len(MORE_REPORTS)
     assert read_tables(db_url, ALL_TABLES) == resumed
 
 
@@ -1081,10 +1081,27 @@ def test_project_rebuild_leaves_the_tables_as_incremental_appends_left_them(
     # Check a full rebuild replays every event and leaves every table exactly as it was.
     result = run_cli("project", "--rebuild")
     assert result.exit_code == 0, result.output
-    # (It counts the reports it applies, not the registry's lines it stores.)
-    rebuilt = EXAMPLE_REPORTS + len(MORE_REPORTS)
-    assert f"projections: applied {rebuilt} event(s)" in result.stderr.splitlines()
+    # (It counts the reports and the registry's lines, as a catch-up does.)
+    rebuilt = f"{EXAMPLE_REPORTS + len(MORE_REPORTS)} report(s) and {EXAMPLE_ACTORS} actor line(s)"
+    assert f"projections: applied {rebuilt}" in result.stderr.splitlines()
     assert read_tables(db_url, ALL_TABLES) == incremental
+
+
+def test_a_catch_up_and_a_rebuild_count_the_same_things_in_the_same_words(
+    run_cli: CliInvoke,
+) -> None:
+    result = run_cli("import", "--no-project", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    # The example's log: 12 reports (its 2 incident lines among them, as `import` counts) and
+    # 4 actor lines; its seal, no view's, is counted by neither.
+    assert run_cli("seal").exit_code == 0
+    said = "projections: applied 12 report(s) and 4 actor line(s)"
+    caught_up = run_cli("project")
+    assert caught_up.exit_code == 0, caught_up.output
+    assert said in caught_up.stderr.splitlines()
+    rebuilt = run_cli("project", "--rebuild")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert said in rebuilt.stderr.splitlines()
 
 
 def test_projecting_twice_applies_nothing_the_second_time(run_cli: CliInvoke, db_url: str) -> None:
@@ -1093,10 +1110,11 @@ def test_projecting_twice_applies_nothing_the_second_time(run_cli: CliInvoke, db
     # Check the first run applies all the example's events (its actor lines too), the second none.
     first = run_cli("project")
     assert first.exit_code == 0, first.output
-    assert f"projections: applied {EXAMPLE_EVENTS} event(s)" in first.stderr.splitlines()
+    said = f"projections: applied {EXAMPLE_REPORTS} report(s) and {EXAMPLE_ACTORS} actor line(s)"
+    assert said in first.stderr.splitlines()
     second = run_cli("project")
     assert second.exit_code == 0, second.output
-    assert "projections: applied 0 event(s)" in second.stderr.splitlines()
+    assert "projections: applied 0 report(s) and 0 actor line(s)" in second.stderr.splitlines()
     with connect(resolve(db_url)) as db:
         assert tracked_position(db.raw) == EXAMPLE_EVENTS
 

@@ -14,7 +14,7 @@ from ledger.store.config import resolve
 from projections.catchup import catch_up, connect
 from projections.rebuild import rebuild
 from projections.staleness import tracked_position
-from tests.conftest import EXAMPLE_REPORTS, read_lines
+from tests.conftest import EXAMPLE_ACTORS, EXAMPLE_REPORTS, read_lines
 from tests.integration.test_projections import (
     ALL_INCIDENTS,
     ALL_TABLES,
@@ -28,8 +28,7 @@ from tests.integration.test_projections import (
 )
 
 ALL_EVENTS = EXAMPLE_EVENTS + len(MORE_REPORTS)
-# A rebuild counts the reports it applies, not the registry's lines it stores (a catch-up counts
-# every event it reads, those lines too).
+# A rebuild and a catch-up count alike: the reports, and the registry's lines.
 ALL_REPORTS = EXAMPLE_REPORTS + len(MORE_REPORTS)
 
 
@@ -52,7 +51,8 @@ def test_a_rebuild_in_any_chunking_with_or_without_a_worker_leaves_the_caught_up
     caught_up = _example_projected(ledger, db_url)
     applied = rebuild(ledger, resolve(db_url), batch=2, fold_chunk=fold_chunk, workers=workers)
     # Check every event was applied, and every table is exactly what the catch-up wrote.
-    assert applied == ALL_REPORTS
+    assert applied == ALL_EVENTS
+    assert (applied.reports, applied.actor_lines) == (ALL_REPORTS, EXAMPLE_ACTORS)
     assert read_tables(db_url, ALL_TABLES) == caught_up
     assert views_of(db_url) == fold_tables(records_of(ledger, ALL_INCIDENTS))
 
@@ -157,5 +157,5 @@ def test_a_backlog_caught_up_in_bulk_leaves_the_tables_a_batch_by_batch_catch_up
     # by the property tests) leaves; and that nothing is left to apply.
     assert views_of(db_url) == fold_tables(records_of(ledger, ALL_INCIDENTS))
     assert catch_up(ledger, store, bulk_from=1) == 0
-    assert rebuild(ledger, store) == ALL_REPORTS
+    assert rebuild(ledger, store) == ALL_EVENTS
     assert read_tables(db_url, ALL_TABLES) == bulk

@@ -98,7 +98,7 @@ def test_the_projector_writes_only_the_views(logins: dict[str, str]) -> None:
     )
     code, output = _cli(projector, "project")
     assert code == 0, output
-    assert "applied 1 event(s)" in output
+    assert "applied 1 report(s) and 0 actor line(s)" in output
     for statement in (
         "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
         "VALUES ('x', 1, 't', 'x')",

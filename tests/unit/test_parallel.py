@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -103,8 +104,10 @@ def test_a_worker_ends_when_its_parent_is_killed() -> None:
     worker_pid = int(parent.stdout.readline())
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
-    # Check the orphaned worker sees the pipe end and exits, instead of waiting forever.
-    deadline = time.monotonic() + 10
+    # Check the orphaned worker sees the pipe end and exits, instead of waiting forever (the
+    # minute bounds a failing run: a passing one ends as soon as the worker does, and a busy
+    # machine may keep the orphan unscheduled for seconds).
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             os.kill(worker_pid, 0)
@@ -119,27 +122,41 @@ def test_a_worker_ends_when_its_parent_is_killed() -> None:
     pytest.fail("the worker outlived its killed parent")
 
 
-def slow_square(n: int) -> tuple[int, int]:
-    time.sleep(0.02)
-    return n * n, os.getpid()
-
-
 PARENT = os.getpid()  # the forked worker inherits this value and has another pid
 
 
-def fail_where_run(n: int, bad: int) -> int:
-    """Slow in the worker, instant here: so here takes the tasks after the worker's first ones."""
-    if os.getpid() != PARENT:
-        time.sleep(0.05)
+def _wait_for_here(marks: str, count: int) -> None:
+    """In this process, mark a task run here; in the worker, wait until `count` tasks have run
+    here: what each process runs is then decided by the test, never by the machine's speed (a
+    sleep in the worker raced a busy machine, where this process could be descheduled past it).
+    The minute's limit only ends a broken run."""
+    if os.getpid() == PARENT:
+        with open(os.path.join(marks, str(len(os.listdir(marks)))), "x"):
+            return
+    deadline = time.monotonic() + 60
+    while len(os.listdir(marks)) < count and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def slow_square(n: int, marks: str) -> tuple[int, int]:
+    """Held in the worker until this process has run one task itself."""
+    _wait_for_here(marks, 1)
+    return n * n, os.getpid()
+
+
+def fail_where_run(n: int, bad: int, marks: str) -> int:
+    """Held in the worker until this process has run as many tasks as it may run ahead (4):
+    so here takes the tasks after the worker's first ones."""
+    _wait_for_here(marks, 4)
     if n == bad:
         raise ValueError(f"task {n} is bad in {os.getpid()}")
     return n
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no worker process on a single core")
-def test_a_shared_run_does_tasks_in_both_processes_and_keeps_their_order() -> None:
+def test_a_shared_run_does_tasks_in_both_processes_and_keeps_their_order(tmp_path: Path) -> None:
     with Worker() as worker:
-        results = list(worker.ordered(tasks(slow_square, 40), share=True))
+        results = list(worker.ordered(tasks(slow_square, 40, str(tmp_path)), share=True))
     assert [value for value, _ in results] == [n * n for n in range(40)]
     # Check this process took tasks while the worker was busy, and the worker did too.
     pids = [pid for _, pid in results]
@@ -149,11 +166,13 @@ def test_a_shared_run_does_tasks_in_both_processes_and_keeps_their_order() -> No
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="no worker process on a single core")
 @pytest.mark.parametrize(("bad", "here"), [(0, False), (1, False), (3, True), (5, True)])
-def test_a_shared_task_that_raises_raises_after_the_results_before_it(bad: int, here: bool) -> None:
-    # The worker gets tasks 0-2 first; while it sleeps on task 0, this process runs 3-6.
+def test_a_shared_task_that_raises_raises_after_the_results_before_it(
+    bad: int, here: bool, tmp_path: Path
+) -> None:
+    # The worker gets tasks 0-2 first; while it is held on task 0, this process runs 3-6.
     received: list[int] = []
     with Worker() as worker, pytest.raises(ValueError, match=f"task {bad} is bad") as raised:
-        for value in worker.ordered(tasks(fail_where_run, 12, bad), share=True):
+        for value in worker.ordered(tasks(fail_where_run, 12, bad, str(tmp_path)), share=True):
             received.append(value)
     # Check the results before the bad task came first, whichever process ran it...
     assert received == list(range(bad))
