@@ -217,15 +217,13 @@ def fold(
     *,
     timeline_of: Collection[str] | None = None,
     tables: Collection[str] = tuple(COLUMNS),
-    shaped: bool = True,
     registry: Registry | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The rows of every current-state view (or of `tables`), from report records in log order.
 
     `timeline_of` limits the timeline rows to those reports: a catch-up writes each report's
     timeline row once, when it arrives, and needs the fold's only for reports just corrected.
-    Each row has exactly its view's columns, in order (`shaped` no longer changes that: it was
-    the choice to skip the reordering, and rows are now built in order).
+    Each row has exactly its view's columns, in order.
 
     Actor-valued fields resolve through `registry`; without one, through the registry the
     input's own `actor` records build (none: every name is an actor of its own, as in v1).

@@ -17,7 +17,6 @@ and importing SQLAlchemy would cost a quarter of a second of a one-line append.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ import orjson
 
 from ledger import stops
 from ledger.application import IncidentLedger
-from ledger.fold import fold
+from ledger.fold import fold_rows
 from ledger.integrity import SEALS_ID
 from ledger.registry import ActorLine
 from ledger.report_fields import referenced
@@ -34,7 +33,7 @@ from ledger.view_columns import VIEWS
 from projections.applied import Applied
 from projections.columns import TABLE_COLUMNS
 from projections.queries import driver_sql
-from projections.rebuild import catch_up_in_bulk
+from projections.rebuild import INCIDENT_AT, TIMELINE_COLUMNS, catch_up_in_bulk
 from projections.rows import (
     _POSITION_AT,
     FOLDED,
@@ -177,22 +176,28 @@ def _apply(db: Connection, ledger: IncidentLedger, records: Sequence[dict[str, A
     # A batch of registry lines alone changes how names resolve, not the reports: only the
     # views that resolve names can change (`RESOLVING`), and only they are folded again.
     tables = FOLDED if records else RESOLVING
-    views = fold(closure, timeline_of=corrected, tables=tables, shaped=False, registry=registry)
+    views = fold_rows(closure, timeline_of=corrected, tables=tables, registry=registry)
+    # Each incident-scoped table's rows come in its columns' order (checked in rebuild.py).
+    for name in INCIDENT_SCOPED:
+        if name in views:
+            at = INCIDENT_AT[name]
+            views[name] = [row for row in views[name] if row[at] in incidents]
+    refreshed = [dict(zip(TIMELINE_COLUMNS, row, strict=True)) for row in views.get("timeline", ())]
     if registry_changed:
         # Most of the re-derived incidents' rows come out as they were: only the rows that
         # differ are written, and only the actors whose tallies differ are summed again (with
         # those the lines change).
         actors = _rewrite_changed_rows(db, incidents, views)
         if records:
-            refresh_timeline_rows(db, views["timeline"], corrected)
+            refresh_timeline_rows(db, refreshed, corrected)
         # The name table is small (a registry's spellings): written whole.
         write_actor_names(db, registry)
         recount_actors(db, actors | renamed | rewritten, registry, also=rewritten)
         return
     actors = tallied_actors(db, incidents)
     _replace_incident_rows(db, incidents, views)
-    refresh_timeline_rows(db, views["timeline"], corrected)
-    actors.update(row["actor"] for row in views["actor_tallies"] if row["incident"] in incidents)
+    refresh_timeline_rows(db, refreshed, corrected)
+    actors.update(row[_TALLY_ACTOR_AT] for row in views["actor_tallies"])
     recount_actors(db, actors, registry)
 
 
@@ -220,15 +225,15 @@ def _closure(
 
 
 def _replace_incident_rows(
-    db: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
+    db: Connection, incidents: set[str], views: dict[str, list[tuple[Any, ...]]]
 ) -> None:
     delete_incident_rows(db, incidents)
     for name in INCIDENT_SCOPED:
-        _bulk_insert(db, name, [row for row in views[name] if row["incident"] in incidents])
+        insert_view_rows(db, name, views[name])
 
 
 def _rewrite_changed_rows(
-    db: Connection, incidents: set[str], views: dict[str, list[dict[str, Any]]]
+    db: Connection, incidents: set[str], views: dict[str, list[tuple[Any, ...]]]
 ) -> set[str]:
     """Write the incidents' rows that differ from the stored ones, row by row: a stored row the
     fold no longer makes is deleted by its primary key, a row it makes that is not stored is
@@ -240,8 +245,7 @@ def _rewrite_changed_rows(
         if name not in views:
             continue  # not folded: its rows cannot have changed
         columns = TABLE_COLUMNS[name]
-        pick = operator.itemgetter(*columns)
-        new = [pick(row) for row in views[name] if row["incident"] in incidents]
+        new = views[name]
         listed = ", ".join(f'"{column}"' for column in columns)
         query = f"SELECT {listed} FROM {name} WHERE incident IN ({{}})"
         old = {tuple(stored) for stored in db.rows_in(query, incidents)}
@@ -262,6 +266,7 @@ def _rewrite_changed_rows(
     return actors
 
 
+_TALLY_ACTOR_AT = TABLE_COLUMNS["actor_tallies"].index("actor")
 # Each table's primary key columns.
 _KEYS = {view.name: tuple(c.name for c in view.columns if c.key) for view in VIEWS}
 
@@ -284,10 +289,3 @@ def _delete_by_key(
 def _delete_incident_rows(db: Connection, table: str, incidents: set[str]) -> None:
     for chunk in chunks(sorted(incidents)):
         db.run(f"DELETE FROM {table} WHERE incident IN ({qmarks(chunk)})", chunk)
-
-
-def _bulk_insert(db: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows carry exactly the table's columns (or more), picked here in the table's order."""
-    if rows:
-        pick = operator.itemgetter(*TABLE_COLUMNS[table])
-        insert_view_rows(db, table, [pick(row) for row in rows])

@@ -321,7 +321,7 @@ def _folded_rows(
     rows: Rows = {}
     for name in INCIDENT_SCOPED:
         # The fold's rows are the table's columns in order (checked below, at import).
-        at = _INCIDENT_AT[name]
+        at = INCIDENT_AT[name]
         rows[name] = [row for row in views[name] if row[at] in incidents]
     refreshed = [
         dict(zip(TIMELINE_COLUMNS, row, strict=True))
@@ -334,7 +334,7 @@ def _folded_rows(
 # `fold_rows` builds each incident-scoped table's rows in its columns' order.
 if any(COLUMNS[name] != TABLE_COLUMNS[name] for name in INCIDENT_SCOPED):
     raise AssertionError("a folded view's columns differ from its table's")
-_INCIDENT_AT = {name: TABLE_COLUMNS[name].index("incident") for name in INCIDENT_SCOPED}
+INCIDENT_AT = {name: TABLE_COLUMNS[name].index("incident") for name in INCIDENT_SCOPED}
 TIMELINE_COLUMNS = COLUMNS["timeline"]
 
 
