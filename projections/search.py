@@ -8,7 +8,8 @@ On SQLite the index is an FTS5 table over the SQL view `report_search_source`; F
 a view change, so the projector writes the index itself, in the transaction that writes
 `timeline` (`index_reports`, `refreshing`, `clear`): a crash leaves both at the same batch,
 and a rebuild refills it with the rest. On PostgreSQL the index is a GIN index over a `tsvector`
-expression of `timeline`'s own columns, which the database keeps current with the rows.
+of `timeline`'s own columns (a function of the row since migration 0008), which the database
+keeps current with the rows.
 
 A query takes web-search syntax on both backends (words, "a phrase", `OR`, `-word`), which on
 SQLite is turned into an FTS5 expression of quoted terms: no input is an FTS5 syntax error.
@@ -49,17 +50,28 @@ SQLITE_SOURCE = (
     "coalesce(json_extract(data, '$.changes'), '') AS more "
     "FROM timeline"
 )
-POSTGRES_DOCUMENT = (
-    "to_tsvector('simple'::regconfig, coalesce(summary, '') || ' ' || "
-    "coalesce(data::jsonb ->> 'quote', '') || ' ' || coalesce(\"by\", '') || ' ' || "
-    "coalesce(data::jsonb ->> 'speaker', '') || ' ' || "
-    "coalesce(data::jsonb ->> 'on_behalf_of', '') || ' ' || "
-    "coalesce(data::jsonb ->> 'addressee', '') || ' ' || "
-    "coalesce(data::jsonb ->> 'against', '') || ' ' || "
-    "coalesce(data::jsonb ->> 'description', '') || ' ' || "
-    "coalesce(data::jsonb ->> 'location', '') || ' ' || "
-    "coalesce(data::jsonb ->> 'changes', ''))"
-)
+# PostgreSQL's document: a function of the row (migration 0008 defines it, and froze this copy)
+# that parses `data` once; revision 0004's expression cast it to jsonb for each of eight fields,
+# and that was most of what the GIN index cost each row the projector wrote. The index is over
+# this very call, so the queries below use it.
+POSTGRES_FUNCTION = """\
+CREATE FUNCTION ledger_search_document(summary text, "by" text, data text) RETURNS tsvector
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    parsed jsonb := data::jsonb;
+BEGIN
+    RETURN to_tsvector('simple'::regconfig, coalesce(summary, '') || ' ' ||
+        coalesce(parsed ->> 'quote', '') || ' ' || coalesce("by", '') || ' ' ||
+        coalesce(parsed ->> 'speaker', '') || ' ' ||
+        coalesce(parsed ->> 'on_behalf_of', '') || ' ' ||
+        coalesce(parsed ->> 'addressee', '') || ' ' ||
+        coalesce(parsed ->> 'against', '') || ' ' ||
+        coalesce(parsed ->> 'description', '') || ' ' ||
+        coalesce(parsed ->> 'location', '') || ' ' ||
+        coalesce(parsed ->> 'changes', ''));
+END
+$$"""
+POSTGRES_DOCUMENT = 'ledger_search_document(summary, "by", data)'
 INDEX = "report_search"
 _FIELDS = "summary, quote, names, more"
 

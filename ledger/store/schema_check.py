@@ -9,7 +9,7 @@ from ledger.errors import StoreUnavailable
 from ledger.store.config import StoreConfig
 
 # The newest migration; a test checks it against Alembic's head.
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 
 
 def revision(store: StoreConfig) -> str | None:

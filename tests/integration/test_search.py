@@ -135,7 +135,36 @@ def test_the_migrations_definitions_are_the_codes(db_url: str) -> None:
 
     migration = importlib.import_module("migrations.versions.0004_search")
     assert migration.SQLITE_SOURCE == search.SQLITE_SOURCE
-    assert migration.POSTGRES_DOCUMENT == search.POSTGRES_DOCUMENT
+    # PostgreSQL's document moved into a function in revision 0008.
+    document = importlib.import_module("migrations.versions.0008_search_document")
+    assert document.POSTGRES_FUNCTION == search.POSTGRES_FUNCTION
+    assert document.POSTGRES_DOCUMENT == search.POSTGRES_DOCUMENT
+    assert document._DOCUMENT_0004 == migration.POSTGRES_DOCUMENT
+
+
+def test_the_function_gives_revision_0004s_document(db_url: str, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Revision 0008's function and 0004's expression: the same lexemes at the same positions
+    (so the same matches and the same ts_rank) for every row."""
+    import importlib
+
+    import psycopg
+
+    if resolve(db_url).backend == "sqlite":
+        pytest.skip("PostgreSQL's document only")
+    old = importlib.import_module("migrations.versions.0004_search").POSTGRES_DOCUMENT
+    assert run_cli("import", str(EXAMPLE)).exit_code == 0
+    store = resolve(db_url)
+    with psycopg.connect(
+        host=store.host, port=store.port, user=store.user, dbname=store.dbname
+    ) as connection:
+        row = connection.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {search.POSTGRES_DOCUMENT} "
+            f"IS DISTINCT FROM {old}), count(*) FILTER (WHERE {old} <> ''::tsvector) "
+            "FROM timeline"
+        ).fetchone()
+    assert row is not None
+    rows, different, documents = row
+    assert rows > 0 and documents > 0 and different == 0
 
 
 def test_the_migration_indexes_the_rows_already_there(db_url: str, run_cli) -> None:  # type: ignore[no-untyped-def]
