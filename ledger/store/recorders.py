@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import Notification
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
+from ledger.store.many_rows import insert_many
 from ledger.store.names import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 
 IndexRow = tuple[
@@ -302,8 +303,11 @@ class _SQLiteSession:
         reports: Sequence[IndexRow],
         references: Sequence[ReferenceRow],
     ) -> None:
-        if reports:
-            self.raw.executemany(_INSERT_REPORT.format(p="?"), reports)
-        if references:
-            self.raw.executemany(_INSERT_REFERENCE.format(p="?"), references)
-        self.raw.executemany(_INSERT_EVENT.format(p="?"), events)
+        _insert_rows(self.raw, _INSERT_REPORT, reports)
+        _insert_rows(self.raw, _INSERT_REFERENCE, references)
+        _insert_rows(self.raw, _INSERT_EVENT, events)
+
+
+def _insert_rows(raw: sqlite3.Connection, insert: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`insert` (one row of `{p}` placeholders) for every row, 100 rows to a statement."""
+    insert_many(raw, insert.partition(" VALUES")[0], insert.count("{p}"), rows)
