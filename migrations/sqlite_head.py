@@ -22,6 +22,7 @@ HEADER = (
 )
 # Alembic's reads (its version table, reflection): they change nothing, so are not replayed.
 _READS = ("PRAGMA ", "SELECT ")
+_RETURNING = " RETURNING version_num"
 
 
 def path() -> Path:
@@ -41,7 +42,9 @@ def record() -> str:
         if parameters:  # the file holds plain SQL: a bound value would be lost
             raise ValueError(f"a migration ran SQL with parameters: {statement!r}")
         if not statement.lstrip().startswith(_READS):
-            statements.append(statement.strip())
+            # SQLAlchemy asks for the version row back where this SQLite has RETURNING
+            # (3.35+); the file leaves it out, so an older SQLite replays it too.
+            statements.append(statement.strip().removesuffix(_RETURNING))
 
     with tempfile.TemporaryDirectory(prefix="ledger-record-") as folder:
         engine = migrate.engine_for(resolve(str(Path(folder) / "new.db")))

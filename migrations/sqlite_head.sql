@@ -182,7 +182,7 @@ CREATE TRIGGER ledger_reports_no_update BEFORE UPDATE ON ledger_reports BEGIN SE
 CREATE TRIGGER ledger_reports_no_delete BEFORE DELETE ON ledger_reports BEGIN SELECT RAISE(ABORT, 'ledger_reports is append-only: DELETE refused'); END;
 CREATE TRIGGER ledger_references_no_update BEFORE UPDATE ON ledger_references BEGIN SELECT RAISE(ABORT, 'ledger_references is append-only: UPDATE refused'); END;
 CREATE TRIGGER ledger_references_no_delete BEFORE DELETE ON ledger_references BEGIN SELECT RAISE(ABORT, 'ledger_references is append-only: DELETE refused'); END;
-INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING version_num;
+INSERT INTO alembic_version (version_num) VALUES ('0001');
 DELETE FROM incidents;
 DELETE FROM claims;
 DELETE FROM disputes;
