@@ -86,5 +86,5 @@ def seal(ledger: IncidentLedger, *, sealed_by: str) -> SealInfo:
             sealed_by=sealed_by,
             signer=ledger.signer,
         )
-        session.insert([ledger.mapper.to_stored_event(event)], [], [])
+        session.insert(ledger.event_rows([event]), [], [])
     return seals(ledger)[-1]

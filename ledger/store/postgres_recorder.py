@@ -34,6 +34,7 @@ from ledger.store.recorders import (
     _INSERT_REPORT,
     INDEX_TABLES,
     ConflictingWrite,
+    EventRow,
     IndexRow,
     ReferenceRow,
     WriteSession,
@@ -223,7 +224,7 @@ class _PostgresSession:
 
     def insert(
         self,
-        events: Sequence[StoredEvent],
+        events: Sequence[EventRow],
         reports: Sequence[IndexRow],
         references: Sequence[ReferenceRow],
     ) -> None:
@@ -232,10 +233,7 @@ class _PostgresSession:
                 curs.executemany(_INSERT_REPORT.format(p="%s"), reports)
             if references:
                 curs.executemany(_INSERT_REFERENCE.format(p="%s"), references)
-            curs.executemany(
-                _INSERT_EVENT.format(p="%s"),
-                [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
-            )
+            curs.executemany(_INSERT_EVENT.format(p="%s"), events)
 
 
 def _lock_and_notify(curs: Any, lock_table_statements: Sequence[Any]) -> None:

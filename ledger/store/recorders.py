@@ -17,15 +17,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import Notification
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
+from ledger.store.many_rows import insert_many
 from ledger.store.names import EVENTS_TABLE, REFERENCES_TABLE, REPORTS_TABLE
 
 IndexRow = tuple[
     str, str, str, str | None, str, int
 ]  # report, incident, type, by, fingerprint, version
 ReferenceRow = tuple[str, str, str]  # source report, target report, source incident
+# A log row as the library's StoredEvent holds it: originator id, version, topic, state.
+EventRow = tuple[str, int, str, bytes]
 
 _INSERT_EVENT = (
     f"INSERT INTO {EVENTS_TABLE} (originator_id, originator_version, topic, state) "
@@ -47,7 +50,7 @@ class ConflictingWrite(Exception):
 class WriteSession(Protocol):
     def insert(
         self,
-        events: Sequence[StoredEvent],
+        events: Sequence[EventRow],
         reports: Sequence[IndexRow],
         references: Sequence[ReferenceRow],
     ) -> None: ...
@@ -296,15 +299,15 @@ class _SQLiteSession:
 
     def insert(
         self,
-        events: Sequence[StoredEvent],
+        events: Sequence[EventRow],
         reports: Sequence[IndexRow],
         references: Sequence[ReferenceRow],
     ) -> None:
-        if reports:
-            self.raw.executemany(_INSERT_REPORT.format(p="?"), reports)
-        if references:
-            self.raw.executemany(_INSERT_REFERENCE.format(p="?"), references)
-        self.raw.executemany(
-            _INSERT_EVENT.format(p="?"),
-            [(e.originator_id, e.originator_version, e.topic, e.state) for e in events],
-        )
+        _insert_rows(self.raw, _INSERT_REPORT, reports)
+        _insert_rows(self.raw, _INSERT_REFERENCE, references)
+        _insert_rows(self.raw, _INSERT_EVENT, events)
+
+
+def _insert_rows(raw: sqlite3.Connection, insert: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`insert` (one row of `{p}` placeholders) for every row, 100 rows to a statement."""
+    insert_many(raw, insert.partition(" VALUES")[0], insert.count("{p}"), rows)

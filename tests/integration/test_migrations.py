@@ -223,3 +223,52 @@ def test_a_new_sqlite_ledger_has_large_pages_and_an_existing_one_keeps_its_own(
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         finally:
             connection.close()
+
+
+def test_the_sqlite_file_init_replays_is_what_the_migrations_run() -> None:
+    # After a new migration: `python -m migrations.sqlite_head` writes the file again.
+    from migrations import sqlite_head
+
+    assert sqlite_head.path().read_text(encoding="utf-8") == sqlite_head.record()
+
+
+def test_a_new_sqlite_ledger_is_the_database_the_migrations_build(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ledger.store.migrate import engine_for, migrate_with_alembic, upgrade
+
+    by_alembic, replayed, empty = tmp_path / "alembic.db", tmp_path / "replayed.db", tmp_path / "e"
+    engine = engine_for(resolve(str(by_alembic)))
+    try:
+        assert migrate_with_alembic(engine) == (None, SCHEMA_HEAD)
+    finally:
+        engine.dispose()
+    assert upgrade(resolve(str(replayed))) == (None, SCHEMA_HEAD)
+    sqlite3.connect(empty).close()  # a file with no tables yet (SQLite makes it 0 bytes)
+    assert upgrade(resolve(str(empty))) == (None, SCHEMA_HEAD)
+    assert upgrade(resolve(str(replayed))) == (SCHEMA_HEAD, SCHEMA_HEAD)  # Alembic's, now
+    expected = _whole_database(by_alembic)
+    assert expected["master"]  # the comparison compares something
+    assert _whole_database(replayed) == expected
+    assert _whole_database(empty) == expected
+
+
+def _whole_database(path) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Everything SQLite keeps: the schema as stored (pages included), every table's rows
+    (the search index's shadow tables and sqlite_sequence too), and the file's settings."""
+    connection = sqlite3.connect(path)
+    try:
+        found: dict[str, object] = {
+            "master": connection.execute(
+                "SELECT type, name, tbl_name, rootpage, sql FROM sqlite_master ORDER BY rowid"
+            ).fetchall()
+        }
+        tables = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%'"
+        ).fetchall()
+        for (table,) in tables:
+            found[table] = connection.execute(f'SELECT * FROM "{table}"').fetchall()
+        for pragma in ("page_size", "journal_mode", "user_version", "auto_vacuum", "encoding"):
+            found[pragma] = connection.execute(f"PRAGMA {pragma}").fetchall()
+        found["page_count"] = connection.execute("PRAGMA page_count").fetchall()
+        return found
+    finally:
+        connection.close()
