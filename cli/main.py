@@ -1,7 +1,7 @@
 """The `ledger` command: a thin Typer front over the application (see README for a tour).
 
-Heavy imports (SQLAlchemy, eventsourcing, pydantic) happen inside commands, so `ledger --help`
-starts fast.
+Heavy imports (SQLAlchemy, eventsourcing, pydantic) happen inside commands, and a command's
+module is imported only when that command runs (cli/lazy.py), so every command starts fast.
 """
 
 import math
@@ -9,23 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli import (
-    actor_commands,
-    admin_commands,
-    audit_commands,
-    changes_commands,
-    db_commands,
-    evidence_commands,
-    html_commands,
-    integrity_commands,
-    io_commands,
-    read_commands,
-    report_commands,
-    search_commands,
-    terminal,
-    views_commands,
-)
+from cli import terminal
+from cli.commands import COMMANDS, REPORT_APP, REPORTS
 from cli.context import Settings, usage_error, use_settings
+from cli.lazy import lazy_group
 
 MAX_LOCK_TIMEOUT = 86_400  # a day: longer is no timeout at all, and overflows some drivers
 
@@ -109,19 +96,8 @@ def main(
     ctx.call_on_close(terminal.end)
 
 
-report_commands.register(app)
-actor_commands.register(app)
-io_commands.register(app)
-read_commands.register(app)
-admin_commands.register(app)
-integrity_commands.register(app)
-evidence_commands.register(app)
-audit_commands.register(app)
-search_commands.register(app)
-changes_commands.register(app)
-app.add_typer(views_commands.report_app, name="report")
-html_commands.register(views_commands.report_app, app)
-app.add_typer(db_commands.db_app, name="db")
+app.info.cls = lazy_group(COMMANDS, app)
+REPORT_APP.info.cls = lazy_group(REPORTS, app)
 
 
 def run() -> None:
