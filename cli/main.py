@@ -4,6 +4,7 @@ Heavy imports (SQLAlchemy, eventsourcing, pydantic) happen inside commands, and 
 module is imported only when that command runs (cli/lazy.py), so every command starts fast.
 """
 
+import gc
 import math
 from typing import Annotated, Optional
 
@@ -101,6 +102,9 @@ REPORT_APP.info.cls = lazy_group(REPORTS, app)
 
 
 def run() -> None:
+    # What the imports so far made (Typer, click, these modules' functions) lives until the
+    # process ends: frozen, the collector's full passes, and the one at exit, skip it.
+    gc.freeze()
     app()
 
 
