@@ -1,7 +1,9 @@
 """Every command of `ledger`: its name, what registers it, and its help's first sentence.
 
 The command group (cli/lazy.py) imports a command's module only when that command runs; this
-table is all that `ledger --help`, a typo's suggestion and shell completion need.
+table is all that `ledger --help`, a typo's suggestion and shell completion need. A new command
+needs its line here, else it never runs: tests/e2e/test_startup.py checks every module the table
+names registers only commands it lists, and that each line matches the command's own help.
 """
 
 from collections.abc import Callable
