@@ -2,15 +2,16 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from cli import terminal
 from cli.context import guarded, open_ledger, say, settings, usage_error
+from cli.cuts import make_cut, parse_cut
 from cli.evidence_commands import EvidenceDirOption
 from cli.output import RecordFormat, emit_json, print_table
-from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy, make_cut
+from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy
 from cli.terminal import PagerOption, WideOption
 
 STEP_COLUMNS = (
@@ -67,22 +68,6 @@ def audit_command(
         screen.echo("; ".join(shown))
     screen.echo(f"status: {result.status or '-'}")
     screen.echo(f"hash chain of {result.incident}: {verdict}, {chain.events} event(s)")
-
-
-def parse_cut(value: str, option: str) -> Any:
-    """'#N' is a log position, '@TIME' what the ledger held then, 'DATE' what had been stated.
-
-    A position needs its '#': a bare 2017 is a year, not position 2017.
-    """
-    if value.startswith("#"):
-        if not value[1:].isdigit():
-            raise usage_error(f"{option}: '{value}' is not '#' followed by a log position")
-        return make_cut(None, None, int(value[1:]))
-    if value.startswith("@"):
-        return make_cut(None, value[1:], None)
-    if not value:
-        raise usage_error(f"{option} is empty")
-    return make_cut(value, None, None)
 
 
 @guarded

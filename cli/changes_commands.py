@@ -4,8 +4,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.audit_commands import parse_cut
 from cli.context import guarded, say, settings
+from cli.cuts import parse_cut
 from cli.output import Format, emit
 from cli.views_commands import EscapeOption, FormatOption
 

@@ -6,6 +6,7 @@ import typer
 
 from cli import terminal
 from cli.context import guarded, open_ledger, usage_error
+from cli.cuts import make_cut
 from cli.output import Format, RecordFormat, emit, emit_json, print_table
 from cli.tables import print_fields
 from cli.terminal import PagerOption, WideOption
@@ -84,21 +85,6 @@ def magnitude_text(magnitude: dict[str, Any] | None) -> str | None:
     if magnitude.get("civilians"):
         parts.append("civilians")
     return "; ".join(parts)
-
-
-def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None) -> Any:
-    from ledger.records import Cut
-    from ledger.timeutil import InvalidTime, parse_latest
-
-    try:
-        # "By 2017-09-21" means by the end of that day (of that month, or year).
-        return Cut(
-            reported_by=parse_latest(reported_by) if reported_by else None,
-            as_of=parse_latest(as_of) if as_of else None,
-            at_position=at_position,
-        )
-    except InvalidTime as e:
-        raise usage_error(f"cut-off: {e}") from None
 
 
 @guarded

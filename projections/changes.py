@@ -18,7 +18,7 @@ The views are read as they stand: when they are behind the log, the changes stop
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import orjson
@@ -124,7 +124,9 @@ def _since(
             db.column_in("SELECT target FROM report_refs WHERE source IN ({})", frontier)
         )
     moved -= fresh
-    local = _with_referrers(db, moved)
+    # The new reports among the referrers are left out: the earlier cut admits none of them,
+    # and they are in no assertion's earlier state (parsing them again was a tenth of this).
+    local = _with_referrers(db, moved, leave_out=fresh)
     touched = {r["incident"] for r in new} | {r["incident"] for r in local if r["report"] in moved}
     # Only the moved assertions and the touched incidents can differ: every other assertion's
     # earlier state is its later one. So only their rows are read, and each incident's earlier
@@ -175,11 +177,17 @@ def _held_statuses(db: Connection, incidents: set[str], left_out: set[str]) -> d
     return held
 
 
-def _with_referrers(db: Connection, reports: set[str]) -> list[dict[str, Any]]:
-    """The reports and every report referring to them, four hops up, in log order."""
+def _with_referrers(
+    db: Connection, reports: set[str], leave_out: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """The reports and every report referring to them, four hops up, in log order, but for
+    those of `leave_out` (still followed to what refers to them)."""
     chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", reports))
     gathered = with_referrers(db, chosen, hops=4)
-    return sorted((orjson.loads(data) for data in gathered.values()), key=lambda r: r["position"])
+    return sorted(
+        (orjson.loads(data) for report, data in gathered.items() if report not in leave_out),
+        key=lambda r: r["position"],
+    )
 
 
 def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]:

@@ -7,13 +7,9 @@ parameter; the SQL is written with `?` and turned into `%s` for psycopg.
 
 from __future__ import annotations
 
-import os
-import sqlite3
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from ledger.errors import StoreUnavailable
 from ledger.fold import INCIDENT_STATUS_ORDER
 from ledger.store.config import StoreConfig
 from ledger.timeutil import InvalidTime, earliest_instant
@@ -22,6 +18,7 @@ from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 
 # Re-exported: other modules and tests import them from here.
 from projections.driver import driver_sql as driver_sql
+from projections.driver import read_connection as read_connection
 from projections.driver import run_sql as run_sql
 
 # What --status accepts: every status the fold gives an assertion or an incident.
@@ -30,24 +27,6 @@ STATUSES = (*INCIDENT_STATUS_ORDER, "open")
 
 # A query: SQL with `?` placeholders (and `COLUMNS` for its select list), its parameters.
 Query = tuple[str, list[Any]]
-
-
-@contextmanager
-def read_connection(store: StoreConfig) -> Iterator[Any]:
-    """A DB-API connection, read-only where the backend allows it (so reports work on a
-    read-only ledger file), closed on exit. Its SQL takes `?` placeholders on SQLite and `%s`
-    on PostgreSQL; `run_sql` takes `?` on both."""
-    if store.backend == "sqlite":
-        if not os.path.exists(store.sqlite_path):
-            # Else SQLite would create an empty file (`immutable=1` without `mode=ro` may).
-            raise StoreUnavailable(f"{store.display} holds no ledger yet: run 'ledger init' first")
-        connection: Any = sqlite3.connect(store.sqlite_reader_uri(), uri=True)
-    else:
-        connection = store.connect_postgres(autocommit=True)  # reads only
-    try:
-        yield connection
-    finally:
-        connection.close()
 
 
 def _instant(label: str, value: str | None) -> str | None:

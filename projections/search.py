@@ -21,11 +21,13 @@ import contextlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ledger.store.config import StoreConfig
 from ledger.timeutil import InvalidTime, earliest_instant
-from projections.actor_scope import ActorScope
+
+if TYPE_CHECKING:  # imported where used: a search without --actor needs no registry
+    from ledger.store.config import StoreConfig
+    from projections.actor_scope import ActorScope
 
 
 class Connection(Protocol):
@@ -232,7 +234,12 @@ def search_query(
     if actor:
         # A scope (projections.actor_scope) when the caller resolved the name through the
         # registry; a plain name is an actor of its own.
-        scope = ActorScope.unregistered(actor) if isinstance(actor, str) else actor
+        if isinstance(actor, str):
+            from projections.actor_scope import ActorScope
+
+            scope = ActorScope.unregistered(actor)
+        else:
+            scope = actor
         where.append(
             "t.report IN (SELECT report_actors.report FROM report_actors "
             f"WHERE report_actors.actor IN ({', '.join('?' * len(scope.keys))}))"
@@ -275,7 +282,7 @@ def search(
     the best (taking more until enough passed took 15 s for one incident): filtered, every
     match is ranked once. `actor` resolves through the registry; `on_unknown` gets the hint for
     a name nobody has."""
-    from projections.queries import read_connection, run_sql
+    from projections.driver import read_connection, run_sql
 
     postgres = store.backend != "sqlite"
     search_query(postgres, text, **filters)  # a query with no word, a bad filter: refused first
@@ -330,7 +337,7 @@ def search(
 def _latest_matches(connection: Any, postgres: bool, text: str, count: int) -> list[int]:
     """The positions of the latest `count` documents matching, filters aside, latest first:
     read in the index's own order, without ranking them."""
-    from projections.queries import run_sql
+    from projections.driver import run_sql
 
     if postgres:
         sql = (
@@ -346,7 +353,7 @@ def _latest_matches(connection: Any, postgres: bool, text: str, count: int) -> l
 
 def _matches(connection: Any, postgres: bool, text: str) -> int:
     """How many documents match, filters aside."""
-    from projections.queries import run_sql
+    from projections.driver import run_sql
 
     if postgres:
         sql = (

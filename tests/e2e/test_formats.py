@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import typer
@@ -167,12 +168,16 @@ def test_shell_completion_is_offered() -> None:
     assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
 
 
-def _commands(group: typer.Typer, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for info in group.registered_commands:
-        yield (*path, info.name or "")
-    for sub in group.registered_groups:
-        assert sub.typer_instance is not None and sub.name
-        yield from _commands(sub.typer_instance, (*path, sub.name))
+def _commands(group: typer.Typer) -> Iterator[tuple[str, ...]]:
+    # The click commands, as they run: cli/main.py registers each only when it is asked for.
+    import typer.main
+
+    root: Any = typer.main.get_command(group)
+    for name, command in root.commands.items():
+        if hasattr(command, "commands"):
+            yield from ((name, sub) for sub in command.commands)
+        else:
+            yield (name,)
 
 
 def _choice_options(command: tuple[str, ...]) -> dict[str, list[str]]:
