@@ -61,7 +61,11 @@ from projections.staleness import tracked_position
 
 
 def _rows(connection: Connection, query: Select[Any]) -> list[Row]:
-    return [dict(row._mapping) for row in connection.execute(query)]
+    # The same dicts as dict(row._mapping), which built a mapping view per row: ~6% of a
+    # site's CPU, for ~15,000 rows per batch of 50 incidents.
+    result = connection.execute(query)
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _chosen(incidents: Sequence[str] | None, status: str | None) -> Select[Any]:

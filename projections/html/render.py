@@ -37,9 +37,24 @@ def _static(name: str) -> str:
     return files("projections.html").joinpath("static", name).read_text(encoding="utf-8")
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja2's environment, reading `row.column` from a plain dict without the failed
+    attribute lookup (an AttributeError raised and caught) that Jinja tries first: the
+    templates read the projection rows this way thousands of times per page. Same answers:
+    a name dict itself has (items, get ...) still goes to Jinja's own lookup."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @cache
 def _environment() -> Environment:
-    return Environment(
+    return _Environment(
         loader=PackageLoader("projections.html", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
