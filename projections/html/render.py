@@ -47,8 +47,14 @@ class _Environment(Environment):
     a name dict itself has (items, get ...) still goes to Jinja's own lookup."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
-            return obj[attribute]
+        if type(obj) is dict:
+            if attribute not in _DICT_ATTRIBUTES and attribute in obj:
+                return obj[attribute]
+        else:  # Jinja's first try, without a call through super() for every dataclass field
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
         return super().getattr(obj, attribute)
 
 
