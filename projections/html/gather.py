@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Select, select
@@ -61,7 +62,11 @@ from projections.staleness import tracked_position
 
 
 def _rows(connection: Connection, query: Select[Any]) -> list[Row]:
-    return [dict(row._mapping) for row in connection.execute(query)]
+    # The same dicts as dict(row._mapping), which built a mapping view per row: ~6% of a
+    # site's CPU, for ~15,000 rows per batch of 50 incidents.
+    result = connection.execute(query)
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _chosen(incidents: Sequence[str] | None, status: str | None) -> Select[Any]:
@@ -93,16 +98,20 @@ def _entry(row: Row) -> Entry:
     )
 
 
-def _hop(row: Row) -> Hop:
-    return Hop(
-        hop=int(row["hop"]),
-        agent=str(row["agent"]),
-        role=str(row["role"]),
-        kind=row["kind"],
-        url=row["url"],
-        published_at=row["published_at"],
-        quote_mode=row["quote_mode"],
-    )
+_HOP_COLUMNS = ("hop", "agent", "role", "kind", "url", "published_at", "quote_mode")
+
+
+def _hop(
+    hop: int,
+    agent: str,
+    role: str,
+    kind: str | None,
+    url: str | None,
+    published_at: str | None,
+    quote_mode: str | None,
+) -> Hop:
+    """A hop from a `provenance` row's columns (_HOP_COLUMNS, in that order)."""
+    return Hop(int(hop), str(agent), str(role), kind, url, published_at, quote_mode)
 
 
 @dataclass
@@ -136,8 +145,13 @@ def _read_projections(connection: Connection, chosen: Select[Any]) -> _Projected
         .where(provenance.c.incident.in_(slugs) | provenance.c.report.in_(foreign))
         .order_by(provenance.c.report, provenance.c.hop)
     )
-    for row in _rows(connection, hop_query):
-        hops.setdefault(str(row["report"]), []).append(_hop(row))
+    # Hops straight from the result's tuples, not through a dict each (nor Row attributes,
+    # slower still): a batch of 50 incidents reads ~15,000 of them.
+    result = connection.execute(hop_query)
+    column = {name: index for index, name in enumerate(result.keys())}
+    at = itemgetter(*(column[name] for name in _HOP_COLUMNS))
+    for row in result:
+        hops.setdefault(str(row[column["report"]]), []).append(_hop(*at(row)))
     claims, links = schema.claims, schema.links
     return _Projected(
         incidents=_rows(connection, chosen),
