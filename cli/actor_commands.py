@@ -44,8 +44,8 @@ def actor_command(
         ledger actor "Russian Ministry of Defence" --alias "Russian MoD" --part-of Russia
     """
     from cli.writing import option_error, report_appended, write_options
+    from ledger.errors import InvalidLine
     from ledger.importing import append_report
-    from ledger.interchange import InvalidLine
 
     line = {
         "type": "actor",

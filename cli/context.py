@@ -36,13 +36,17 @@ class Settings:
     @property
     def recorder_name(self) -> str:
         """--as, else $LEDGER_USER, else the OS login; held to the rules of `recorded_by`."""
+        from ledger.application import default_recorder
+        from ledger.importing.actor_line import plain_name
+
+        name = self.recorded_as or default_recorder()
+        if plain_name(name):
+            return name  # certainly valid: no pydantic to import (ledger/importing/actor_line.py)
         from pydantic import TypeAdapter, ValidationError
 
-        from ledger.application import default_recorder
         from ledger.errors import InvalidInput
         from ledger.interchange import Name
 
-        name = self.recorded_as or default_recorder()
         try:
             TypeAdapter(Name).validate_python(name)
         except ValidationError as e:

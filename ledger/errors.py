@@ -143,6 +143,20 @@ class InvalidInput(LedgerError):
     exit_code = EXIT_BAD_INPUT
 
 
+class InvalidLine(InvalidInput):
+    """A line that is not a valid version-1 report; the message names the line and field."""
+
+    def __init__(self, line_no: int | None, field: str | None, problem: str):
+        self.line_no = line_no
+        # A field name may be the user's own (an unknown key): never echo control characters.
+        field = field if field is None or field.isprintable() else ascii(field)[1:-1]
+        self.field = field
+        self.problem = problem
+        where = f"line {line_no}" if line_no is not None else "input"
+        what = f", field '{field}'" if field else ""
+        super().__init__(f"{where}{what}: {problem}")
+
+
 class IntegrityFailure(LedgerError):
     exit_code = EXIT_INTEGRITY
 

@@ -29,7 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from ledger.errors import InvalidInput
+# InvalidLine lives beside the other errors, so a caller can catch it without importing pydantic.
+from ledger.errors import InvalidLine as InvalidLine
 from ledger.ids import SLUG_PATTERN
 from ledger.report_fields import (
     ACTOR_FIELDS,
@@ -405,20 +406,6 @@ ReportLine: Any = Annotated[
 @functools.cache
 def _adapter() -> TypeAdapter[Any]:
     return TypeAdapter(ReportLine)
-
-
-class InvalidLine(InvalidInput):
-    """A line that is not a valid version-1 report; the message names the line and field."""
-
-    def __init__(self, line_no: int | None, field: str | None, problem: str):
-        self.line_no = line_no
-        # A field name may be the user's own (an unknown key): never echo control characters.
-        field = field if field is None or field.isprintable() else ascii(field)[1:-1]
-        self.field = field
-        self.problem = problem
-        where = f"line {line_no}" if line_no is not None else "input"
-        what = f", field '{field}'" if field else ""
-        super().__init__(f"{where}{what}: {problem}")
 
 
 def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
