@@ -88,7 +88,7 @@ def _create_new_sqlite(store: StoreConfig) -> bool:
     holds tables: an existing ledger is upgraded by Alembic."""
     script = (resources.files("migrations") / "sqlite_head.sql").read_text(encoding="utf-8")
     try:
-        connection = sqlite3.connect(store.sqlite_path, isolation_level=None)
+        connection = sqlite3.connect(store.sqlite_file, isolation_level=None)
     except sqlite3.Error as e:
         raise StoreUnavailable(f"cannot initialise {store.display}: {e}") from None
     try:

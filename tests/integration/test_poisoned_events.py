@@ -53,7 +53,7 @@ def plant(ledger: IncidentLedger, fields: dict[str, Any]) -> None:
         if indexed:
             ledger._flush(session, [event], {incident.slug: incident})
         else:
-            session.insert([ledger.mapper.to_stored_event(event)], [], [])
+            session.insert(ledger.event_rows([event]), [], [])
 
 
 @pytest.fixture
