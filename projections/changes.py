@@ -26,7 +26,7 @@ import orjson
 from ledger.fold import INCIDENT_STATUS_ORDER, fold
 from ledger.records import Cut
 from ledger.registry import Registry
-from ledger.status_rules import INCIDENT_ASSERTION_TYPES
+from ledger.status_rules import INCIDENT_ASSERTION_TYPES, STATUS_INPUT_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections.queries import read_connection
@@ -35,7 +35,6 @@ from projections.rows import (
     affected_incidents,
     closure_data,
     load_registry,
-    with_referrers,
 )
 
 COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to", "summary")
@@ -180,12 +179,26 @@ def _held_statuses(db: Connection, incidents: set[str], left_out: set[str]) -> d
 def _with_referrers(
     db: Connection, reports: set[str], leave_out: Collection[str] = ()
 ) -> list[dict[str, Any]]:
-    """The reports and every report referring to them, four hops up, in log order, but for
-    those of `leave_out` (still followed to what refers to them)."""
+    """The reports and every report referring to them that a status can depend on
+    (`STATUS_INPUT_TYPES`), four hops up, in log order, but for those of `leave_out` (still
+    followed to what refers to them). Each hop is one join of `report_refs` to `timeline`,
+    filtered by type: assessments and discrepancies (a fifth of a week's referrers here) are
+    neither read, parsed nor folded, nor is what refers to them."""
     chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", reports))
-    gathered = with_referrers(db, chosen, hops=4)
+    kinds = ", ".join(repr(k) for k in sorted(STATUS_INPUT_TYPES))
+    frontier = set(chosen)
+    for _ in range(4):
+        found = db.rows_in(
+            "SELECT t.report, t.data FROM report_refs r JOIN timeline t ON t.report = r.source "
+            f"WHERE r.target IN ({{}}) AND t.type IN ({kinds})",
+            frontier,
+        )
+        frontier = {report for report, _ in found} - chosen.keys()
+        if not frontier:
+            break
+        chosen.update((report, data) for report, data in found if report in frontier)
     return sorted(
-        (orjson.loads(data) for report, data in gathered.items() if report not in leave_out),
+        (orjson.loads(data) for report, data in chosen.items() if report not in leave_out),
         key=lambda r: r["position"],
     )
 
