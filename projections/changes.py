@@ -123,8 +123,8 @@ def _since(
             db.column_in("SELECT target FROM report_refs WHERE source IN ({})", frontier)
         )
     moved -= fresh
-    # The new reports among the referrers are left out: the earlier cut admits none of them,
-    # and they are in no assertion's earlier state (parsing them again was a tenth of this).
+    # The new reports among the referrers are left out, and what refers to them: the earlier
+    # cut admits none of them, so they are in no assertion's earlier state.
     local = _with_referrers(db, moved, leave_out=fresh)
     touched = {r["incident"] for r in new} | {r["incident"] for r in local if r["report"] in moved}
     # Only the moved assertions and the touched incidents can differ: every other assertion's
@@ -138,7 +138,18 @@ def _since(
         for row in fold(earlier, tables=("claims",), registry=registry)["claims"]
         if row["report"] in moved
     }
-    held = _held_statuses(db, touched, fresh | moved)
+    # Left out of the count: the new claims and warnings (the cut admits none), and the moved
+    # ones, whose statuses now are in `after` already (types are never corrected).
+    held = _held_statuses(
+        db,
+        touched,
+        {r["report"] for r in new if r["type"] in INCIDENT_ASSERTION_TYPES},
+        [
+            (incident, state[0])
+            for (incident, report), state in after.items()
+            if report is not None and state[1] in INCIDENT_ASSERTION_TYPES
+        ],
+    )
     for (incident, _), state in before.items():
         # An incident's status is its claims' and warnings' (denials are assertions too, but
         # do not count there: version 2's rule, as the fold applies it).
@@ -152,10 +163,16 @@ def _since(
     return before, after
 
 
-def _held_statuses(db: Connection, incidents: set[str], left_out: set[str]) -> dict[str, set[str]]:
-    """incident -> the statuses its claims and warnings hold in the views, those of the
-    `left_out` reports aside: counted by SQL per incident and status, then the left-out rows'
-    own taken off (they are a few thousand; the incidents' assertions, a hundred thousand)."""
+def _held_statuses(
+    db: Connection,
+    incidents: set[str],
+    left_out: set[str],
+    also_left_out: Collection[tuple[str, str]],
+) -> dict[str, set[str]]:
+    """incident -> the statuses its claims and warnings hold in the views, but for the claims
+    and warnings of `left_out` and those `also_left_out` (incident, status) names: counted by
+    SQL per incident and status, then the left-out rows' own taken off (they are a few
+    thousand; the incidents' assertions, a hundred thousand)."""
     kinds = sorted(INCIDENT_ASSERTION_TYPES)
     counts: dict[tuple[str, str], int] = {}
     for incident, status, count in db.rows_in(
@@ -164,11 +181,15 @@ def _held_statuses(db: Connection, incidents: set[str], left_out: set[str]) -> d
         incidents,
     ):
         counts[(incident, status)] = int(count)
+    taken = list(also_left_out)
     for incident, status, report_type in db.rows_in(
         "SELECT incident, status, type FROM claims WHERE report IN ({})", left_out
     ):
-        if report_type in INCIDENT_ASSERTION_TYPES and (incident, status) in counts:
-            counts[(incident, status)] -= 1
+        if report_type in INCIDENT_ASSERTION_TYPES:
+            taken.append((incident, status))
+    for key in taken:
+        if key in counts:
+            counts[key] -= 1
     held: dict[str, set[str]] = {}
     for (incident, status), count in counts.items():
         if count > 0:
@@ -180,10 +201,12 @@ def _with_referrers(
     db: Connection, reports: set[str], leave_out: Collection[str] = ()
 ) -> list[dict[str, Any]]:
     """The reports and every report referring to them that a status can depend on
-    (`STATUS_INPUT_TYPES`), four hops up, in log order, but for those of `leave_out` (still
-    followed to what refers to them). Each hop is one join of `report_refs` to `timeline`,
-    filtered by type: assessments and discrepancies (a fifth of a week's referrers here) are
-    neither read, parsed nor folded, nor is what refers to them."""
+    (`STATUS_INPUT_TYPES`), four hops up, in log order, but for those of `leave_out` and what
+    reaches them only through those: a report missing from a fold bears on nothing through it
+    (a retraction of a denial the cut does not admit changes no claim), and what also refers
+    to a kept report is found from that one. Each hop is one join of `report_refs` to
+    `timeline`, filtered by type: assessments and discrepancies (a fifth of a week's
+    referrers here) are neither read, parsed nor folded, nor is what refers to them."""
     chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", reports))
     kinds = ", ".join(repr(k) for k in sorted(STATUS_INPUT_TYPES))
     frontier = set(chosen)
@@ -193,14 +216,11 @@ def _with_referrers(
             f"WHERE r.target IN ({{}}) AND t.type IN ({kinds})",
             frontier,
         )
-        frontier = {report for report, _ in found} - chosen.keys()
+        frontier = {report for report, _ in found} - chosen.keys() - set(leave_out)
         if not frontier:
             break
         chosen.update((report, data) for report, data in found if report in frontier)
-    return sorted(
-        (orjson.loads(data) for report, data in chosen.items() if report not in leave_out),
-        key=lambda r: r["position"],
-    )
+    return sorted((orjson.loads(data) for data in chosen.values()), key=lambda r: r["position"])
 
 
 def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]:
