@@ -23,10 +23,11 @@ from typing import Any
 
 import orjson
 
-from ledger.fold import INCIDENT_STATUS_ORDER, fold
+from ledger.fold import COLUMNS as VIEW_COLUMNS
+from ledger.fold import INCIDENT_STATUS_ORDER, fold, fold_rows
 from ledger.records import Cut
 from ledger.registry import Registry
-from ledger.status_rules import INCIDENT_ASSERTION_TYPES
+from ledger.status_rules import INCIDENT_ASSERTION_TYPES, STATUS_INPUT_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections.queries import read_connection
@@ -35,7 +36,6 @@ from projections.rows import (
     affected_incidents,
     closure_data,
     load_registry,
-    with_referrers,
 )
 
 COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to", "summary")
@@ -84,6 +84,10 @@ def changes(store: StoreConfig, since: Cut, until: Cut | None = None) -> list[di
 
 
 States = dict[tuple[str, str | None], tuple[Any, ...]]
+# Where `_since` finds what it reads in a `claims` row of `fold_rows`.
+_CLAIM_COLUMNS = tuple(
+    map(VIEW_COLUMNS["claims"].index, ("report", "incident", "status", "type", "by", "summary"))
+)
 
 
 def _between(
@@ -124,8 +128,8 @@ def _since(
             db.column_in("SELECT target FROM report_refs WHERE source IN ({})", frontier)
         )
     moved -= fresh
-    # The new reports among the referrers are left out: the earlier cut admits none of them,
-    # and they are in no assertion's earlier state (parsing them again was a tenth of this).
+    # The new reports among the referrers are left out, and what refers to them: the earlier
+    # cut admits none of them, so they are in no assertion's earlier state.
     local = _with_referrers(db, moved, leave_out=fresh)
     touched = {r["incident"] for r in new} | {r["incident"] for r in local if r["report"] in moved}
     # Only the moved assertions and the touched incidents can differ: every other assertion's
@@ -134,12 +138,26 @@ def _since(
     after = _stored_states(db, touched, moved)
     admitted = _admits(since)
     earlier = [r for r in local if admitted(r)]
+    # The fold's rows as tuples: a dict per row of 6,500, for four of its 30 columns, was a
+    # sixth of the fold.
+    at_report, at_incident, *at_state = _CLAIM_COLUMNS
     before: States = {
-        (row["incident"], row["report"]): (row["status"], row["type"], row["by"], row["summary"])
-        for row in fold(earlier, tables=("claims",), registry=registry)["claims"]
-        if row["report"] in moved
+        (row[at_incident], row[at_report]): tuple(row[i] for i in at_state)
+        for row in fold_rows(earlier, tables=("claims",), registry=registry)["claims"]
+        if row[at_report] in moved
     }
-    held = _held_statuses(db, touched, fresh | moved)
+    # Left out of the count: the new claims and warnings (the cut admits none), and the moved
+    # ones, whose statuses now are in `after` already (types are never corrected).
+    held = _held_statuses(
+        db,
+        touched,
+        {r["report"] for r in new if r["type"] in INCIDENT_ASSERTION_TYPES},
+        [
+            (incident, state[0])
+            for (incident, report), state in after.items()
+            if report is not None and state[1] in INCIDENT_ASSERTION_TYPES
+        ],
+    )
     for (incident, _), state in before.items():
         # An incident's status is its claims' and warnings' (denials are assertions too, but
         # do not count there: version 2's rule, as the fold applies it).
@@ -153,10 +171,16 @@ def _since(
     return before, after
 
 
-def _held_statuses(db: Connection, incidents: set[str], left_out: set[str]) -> dict[str, set[str]]:
-    """incident -> the statuses its claims and warnings hold in the views, those of the
-    `left_out` reports aside: counted by SQL per incident and status, then the left-out rows'
-    own taken off (they are a few thousand; the incidents' assertions, a hundred thousand)."""
+def _held_statuses(
+    db: Connection,
+    incidents: set[str],
+    left_out: set[str],
+    also_left_out: Collection[tuple[str, str]],
+) -> dict[str, set[str]]:
+    """incident -> the statuses its claims and warnings hold in the views, but for the claims
+    and warnings of `left_out` and those `also_left_out` (incident, status) names: counted by
+    SQL per incident and status, then the left-out rows' own taken off (they are a few
+    thousand; the incidents' assertions, a hundred thousand)."""
     kinds = sorted(INCIDENT_ASSERTION_TYPES)
     counts: dict[tuple[str, str], int] = {}
     for incident, status, count in db.rows_in(
@@ -165,11 +189,15 @@ def _held_statuses(db: Connection, incidents: set[str], left_out: set[str]) -> d
         incidents,
     ):
         counts[(incident, status)] = int(count)
+    taken = list(also_left_out)
     for incident, status, report_type in db.rows_in(
         "SELECT incident, status, type FROM claims WHERE report IN ({})", left_out
     ):
-        if report_type in INCIDENT_ASSERTION_TYPES and (incident, status) in counts:
-            counts[(incident, status)] -= 1
+        if report_type in INCIDENT_ASSERTION_TYPES:
+            taken.append((incident, status))
+    for key in taken:
+        if key in counts:
+            counts[key] -= 1
     held: dict[str, set[str]] = {}
     for (incident, status), count in counts.items():
         if count > 0:
@@ -180,14 +208,27 @@ def _held_statuses(db: Connection, incidents: set[str], left_out: set[str]) -> d
 def _with_referrers(
     db: Connection, reports: set[str], leave_out: Collection[str] = ()
 ) -> list[dict[str, Any]]:
-    """The reports and every report referring to them, four hops up, in log order, but for
-    those of `leave_out` (still followed to what refers to them)."""
+    """The reports and every report referring to them that a status can depend on
+    (`STATUS_INPUT_TYPES`), four hops up, in log order, but for those of `leave_out` and what
+    reaches them only through those: a report missing from a fold bears on nothing through it
+    (a retraction of a denial the cut does not admit changes no claim), and what also refers
+    to a kept report is found from that one. Each hop is one join of `report_refs` to
+    `timeline`, filtered by type: assessments and discrepancies (a fifth of a week's
+    referrers here) are neither read, parsed nor folded, nor is what refers to them."""
     chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", reports))
-    gathered = with_referrers(db, chosen, hops=4)
-    return sorted(
-        (orjson.loads(data) for report, data in gathered.items() if report not in leave_out),
-        key=lambda r: r["position"],
-    )
+    kinds = ", ".join(repr(k) for k in sorted(STATUS_INPUT_TYPES))
+    frontier = set(chosen)
+    for _ in range(4):
+        found = db.rows_in(
+            "SELECT t.report, t.data FROM report_refs r JOIN timeline t ON t.report = r.source "
+            f"WHERE r.target IN ({{}}) AND t.type IN ({kinds})",
+            frontier,
+        )
+        frontier = {report for report, _ in found} - chosen.keys() - set(leave_out)
+        if not frontier:
+            break
+        chosen.update((report, data) for report, data in found if report in frontier)
+    return sorted((orjson.loads(data) for data in chosen.values()), key=lambda r: r["position"])
 
 
 def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ledger.fold import COLUMNS, fold
+from ledger.status_rules import STATUS_INPUT_TYPES
 from ledger.view_columns import ACTOR_COUNTS
 
 INC = "deir-ez-zor-shelling-2017-09"
@@ -893,3 +894,19 @@ def test_provenance_chains_hold_the_provenance_rows() -> None:
     ]
     assert expanded == tables["provenance"]
     assert [r["report"] for r in tables["provenance_chains"]] == ["c1", "d1"]
+
+
+@pytest.mark.parametrize(("ledger", "expected"), CASES)
+def test_statuses_need_only_the_status_input_types(
+    ledger: list[dict[str, Any]], expected: dict[str, Any]
+) -> None:
+    """`ledger changes` folds an assertion with only its referrers of `STATUS_INPUT_TYPES`:
+    leaving every other report out must leave every assertion's status as it is."""
+    records = _log(*ledger)
+    # Incident lines and actor lines stay: `changes` has the registry and its incidents apart.
+    kept = [r for r in records if r["type"] in STATUS_INPUT_TYPES | {"incident", "actor"}]
+
+    def statuses(reports: list[dict[str, Any]]) -> dict[str, str]:
+        return {row["report"]: row["status"] for row in fold(reports, tables=("claims",))["claims"]}
+
+    assert statuses(kept) == statuses(records)
