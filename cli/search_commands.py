@@ -69,8 +69,11 @@ def search_command(
         )
     except ValueError as e:
         raise usage_error(str(e)) from None
-    columns = search.TABLE_COLUMNS if fmt is Format.table else search.COLUMNS
-    emit(rows, columns, fmt, escape_formulas=escape_formulas)
+    if fmt is Format.table:
+        rows = [{**row, "score": round(row["score"], 2)} for row in rows]
+        emit(rows, search.TABLE_COLUMNS, fmt, escape_formulas=escape_formulas)
+    else:
+        emit(rows, search.COLUMNS, fmt, escape_formulas=escape_formulas)
 
 
 def register(app: typer.Typer) -> None:

@@ -81,7 +81,9 @@ _FIELDS = "summary, quote, names, more"
 COLUMNS = (
     "score", "report", "incident", "type", "by", "stated_at", "status", "summary", "position"
 )  # fmt: skip
-TABLE_COLUMNS = ("score", "report", "incident", "type", "by", "stated_at", "status", "summary")
+# At a terminal the report leads (the first column is never given up, and an id is what a
+# reader copies; the rows are already in score order) and the score, to two places, follows.
+TABLE_COLUMNS = ("report", "incident", "type", "by", "stated_at", "status", "score", "summary")
 DEFAULT_LIMIT = 50
 # Without filters, a query matching more reports than this ranks only the latest this many (in
 # log order): ranking every match of a word in a third of a million-event log cost 0.4 s.

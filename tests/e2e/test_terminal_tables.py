@@ -154,3 +154,15 @@ def test_long_output_on_a_terminal_goes_to_the_pager(
     shown = _in_a_terminal(["--db", db, "show", IDS[2], "--no-pager"], 80, 10, with_pager)
     assert not (tmp_path / "paged").exists()
     assert "mod-shelling" in shown
+
+
+def test_search_at_a_terminal_leads_with_the_report_and_rounds_the_score(
+    db: str, demo: dict[int, str]
+) -> None:
+    """The first column is the one never given up: a search's is the report id a reader copies,
+    not its score, which the rows' order already gives (two places at a terminal, all in JSON)."""
+    lines = _table_lines(_in_a_terminal(["--db", db, "search", "shelled"], 80))
+    assert lines[0].split()[0] == "report", lines[0]
+    assert lines[2].split()[0] in ("mod-shelling", "sdf-shelling-denial"), lines[2]
+    assert re.search(r"\s\d+\.\d{2}\s", lines[2]), lines[2]
+    assert max(len(line) for line in lines) <= 80
