@@ -93,6 +93,9 @@ _READ_BY_FOLD = frozenset({"timeline_incident_idx", "report_refs_target_idx"})
 
 Rows = dict[str, list[tuple[Any, ...]]]
 TIMELINE_INCIDENT = TABLE_COLUMNS["timeline"].index("incident")
+TIMELINE_POSITION = TABLE_COLUMNS["timeline"].index("position")
+TIMELINE_SUMMARY = TABLE_COLUMNS["timeline"].index("summary")
+TIMELINE_BY = TABLE_COLUMNS["timeline"].index("by")
 TALLY_ACTOR = TABLE_COLUMNS["actor_tallies"].index("actor")
 
 
@@ -228,13 +231,19 @@ class _TwoPasses:
                 reports = [row for row in stored if _is_report(row[1])]
                 yield _decoded_rows, (reports, last)
 
-        for rows, references, actor_lines, position in worker.ordered(tasks(), share=True):
+        for rows, references, actor_lines, position, documents in worker.ordered(
+            tasks(), share=True
+        ):
             if actor_lines:
                 store_actor_lines(db, actor_lines)
                 self.registry_changed = True
                 self.actor_lines += len(actor_lines)
+            decoded = len(rows)
             rows, references = without_duplicates(db, self.ledger, rows, references)
-            insert_reports(db, rows, references)
+            if documents is not None and len(rows) < decoded:
+                kept = {row[TIMELINE_POSITION] for row in rows}
+                documents = [d for d in documents if d is not None and d[0] in kept]
+            insert_reports(db, rows, references, documents)
             stops.step("rebuild.stored")
             if affected is not None:
                 own = {row[TIMELINE_INCIDENT] for row in rows}
@@ -281,20 +290,29 @@ class _TwoPasses:
 # nothing.
 
 
-def _read_decoded_rows(
-    uri: str, after: int, stop: int
-) -> tuple[list[tuple[Any, ...]], list[Reference], list[dict[str, Any]], int]:
+Decoded = tuple[
+    list[tuple[Any, ...]],
+    list[Reference],
+    list[dict[str, Any]],
+    int,
+    "list[search.Document | None] | None",
+]
+
+
+def _read_decoded_rows(uri: str, after: int, stop: int) -> Decoded:
     """`_decoded_rows` of the events in (after, stop], read from the SQLite file at `uri` by
-    whichever process runs the task, on a read-only connection of that process's own."""
+    whichever process runs the task, on a read-only connection of that process's own; with
+    the rows' search documents (SQLite's index is written by the projector)."""
     events = [row for row in read_stored_rows(uri, after, stop) if _is_report(row[1])]
-    return _decoded_rows(events, stop)
+    return _decoded_rows(events, stop, documents=True)
 
 
 def _decoded_rows(
-    events: Sequence[tuple[int, str, int, str, bytes]], position: int
-) -> tuple[list[tuple[Any, ...]], list[Reference], list[dict[str, Any]], int]:
+    events: Sequence[tuple[int, str, int, str, bytes]], position: int, documents: bool = False
+) -> Decoded:
     """Timeline rows and references of (position, incident, version, topic, state) events, and
-    the records of the registry's actor lines among them (no timeline rows of their own)."""
+    the records of the registry's actor lines among them (no timeline rows of their own); and
+    if asked, the rows' search documents, built here so the writer only inserts them."""
     record_of = shared()  # the ledger's `record_of`
     records = [
         record_of(at, StoredEvent(incident, version, topic, state))
@@ -302,7 +320,13 @@ def _decoded_rows(
     ]
     records, actor_lines = split_actor_records(records)
     rows, references = stored_rows(records)
-    return rows, references, actor_lines, position
+    if not documents:
+        return rows, references, actor_lines, position, None
+    built = [
+        search.document(record, row[TIMELINE_SUMMARY], row[TIMELINE_BY])
+        for record, row in zip(records, rows, strict=True)
+    ]
+    return rows, references, actor_lines, position, built
 
 
 def _folded_rows(

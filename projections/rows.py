@@ -83,6 +83,9 @@ class Connection:
     def run(self, statement: str, params: Sequence[Any] = ()) -> None:
         self.raw.execute(self._sql(statement), params)
 
+    def run_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.raw.executemany(self._sql(statement), rows)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction: SQLite's takes the write lock up front (see module docstring)."""
@@ -258,8 +261,13 @@ def stored_rows(records: Sequence[dict[str, Any]]) -> tuple[list[tuple[Any, ...]
 
 
 def insert_reports(
-    db: Connection, rows: Sequence[tuple[Any, ...]], references: Sequence[Reference]
+    db: Connection,
+    rows: Sequence[tuple[Any, ...]],
+    references: Sequence[Reference],
+    documents: Sequence[search.Document | None] | None = None,
 ) -> None:
+    """The reports' timeline rows, their search documents (built already, by a rebuild's
+    worker, or here from the rows) and their references."""
     columns = TABLE_COLUMNS["timeline"]
     report_at, incident_at = columns.index("report"), columns.index("incident")
     known = {row[report_at]: row[incident_at] for row in rows}
@@ -267,7 +275,10 @@ def insert_reports(
     incident_of.update(known)
     insert_tuples(db, "timeline", rows)
     # The search index in the same transaction as the rows it indexes (SQLite; see search).
-    search.index_reports(db, [row[_POSITION_AT] for row in rows])
+    if documents is None:
+        search.index_reports(db, [row[_POSITION_AT] for row in rows])
+    else:
+        search.index_documents(db, documents, [row[_POSITION_AT] for row in rows])
     insert_tuples(
         db,
         "report_refs",

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+import orjson
+
 from ledger.timeutil import InvalidTime, earliest_instant
 
 if TYPE_CHECKING:  # imported where used: a search without --actor needs no registry
@@ -37,6 +39,8 @@ class Connection(Protocol):
     postgres: bool
 
     def run(self, statement: str, params: Sequence[Any] = ()) -> None: ...
+
+    def run_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
 
 # The definitions migration 0004 froze (tests/integration/test_search.py compares them).
@@ -103,6 +107,56 @@ def index_reports(db: Connection, positions: Sequence[int]) -> None:
         "FROM report_search_source WHERE position BETWEEN ? AND ?",
         (min(positions), max(positions)),
     )
+
+
+# A document as `index_documents` takes it: rowid (the position), then the fields in order.
+Document = tuple[int, Any, Any, str, str]
+_NAMES = ("speaker", "on_behalf_of", "addressee", "against")
+_MORE = ("description", "location", "changes")
+
+
+def document(record: dict[str, Any], summary: Any, by: Any) -> Document | None:
+    """The report's document exactly as `report_search_source` gives it, built from the record
+    where the row's JSON is (so a rebuild's worker builds it, not the writer's SQL); None when a
+    value is one whose SQL text this does not reproduce (a number, a boolean): the view then.
+    The corrections' refresh deletes a document by the view's text, so the two must agree
+    (FTS5's 'integrity-check' with rank 1 compares the index with the view)."""
+    values = [record.get(key) for key in ("quote", *_NAMES, *_MORE)]
+    texts: list[str] = []
+    for value in values:
+        if value is None or isinstance(value, str):
+            texts.append(value or "")
+        elif isinstance(value, dict | list):
+            # json_extract gives an object or array as its minified JSON text, which the
+            # record's own (sorted, minified) serialization holds verbatim.
+            texts.append(orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
+        else:
+            return None
+    if not (summary is None or isinstance(summary, str)) or not (by is None or isinstance(by, str)):
+        return None
+    quote = values[0] if values[0] is None else texts[0]
+    names = " ".join((by or "", *texts[1:5]))
+    more = " ".join(texts[5:])
+    return int(record["position"]), summary, quote, names, more
+
+
+def index_documents(
+    db: Connection, documents: Sequence[Document | None], positions: Sequence[int]
+) -> None:
+    """`index_reports` of rows whose documents (`document`, None where it gave none) are
+    already built: those go straight in, the rest through the view."""
+    if db.postgres:
+        return
+    ready = [d for d in documents if d is not None]
+    db.run_many(f"INSERT INTO {INDEX} (rowid, {_FIELDS}) VALUES (?, ?, ?, ?, ?)", ready)
+    if len(ready) < len(positions):
+        rest = sorted(set(positions) - {d[0] for d in ready})
+        for position in rest:
+            db.run(
+                f"INSERT INTO {INDEX} (rowid, {_FIELDS}) SELECT position, {_FIELDS} "
+                "FROM report_search_source WHERE position = ?",
+                (position,),
+            )
 
 
 @contextlib.contextmanager
