@@ -140,6 +140,10 @@ def alive(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie has ended; only its parent's wait is due
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def wait_for(condition: Any, what: str) -> None:
     deadline = time.monotonic() + DEADLINE
     while not condition():
@@ -171,6 +175,9 @@ def test_browse_opens_the_browser_then_stops_datasette_on_a_signal(
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             start_new_session=True,
+            # As a terminal's Ctrl-C finds it: a suite started in the background by a
+            # non-interactive shell (`.ci/run &`) inherits SIGINT ignored, and so would `browse`.
+            preexec_fn=_default_sigint,
         )
     url = f"http://127.0.0.1:{port}/ledger/claims.json?status=disputed&_shape=array"
     try:
