@@ -34,28 +34,28 @@ from ledger.errors import InvalidLine as InvalidLine
 from ledger.ids import SLUG_PATTERN
 from ledger.report_fields import (
     ACTOR_FIELDS,
+    CONTROL_CHARACTERS,
     DECLARED,
     MAGNITUDE_FLAGS,
     MAGNITUDE_PARTS,
+    MAX_LIST,
+    MAX_NAME,
+    MAX_TEXT,
     REPORT_TYPES,
     ReportField,
 )
 from ledger.timeutil import InvalidTime, parse_earliest
 
-# Limits on free text, documented in docs/format.md ("Limits"). They keep one hostile line from
-# filling the database and keep every row printable.
-MAX_NAME = 200
+# Limits on free text, documented in docs/format.md ("Limits"); MAX_NAME, MAX_TEXT and
+# MAX_LIST are ledger/report_fields.py's.
 MAX_TITLE = 300
 MAX_SUMMARY = 2_000
-MAX_TEXT = 10_000
-MAX_LIST = 100
 MAX_LINE_BYTES = 1_000_000
 MAX_DEPTH = 16  # JSON nesting; the deepest legitimate line (discrepancy variants) needs 5
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (and JavaScript) cannot represent larger integers
 
 
-# Tabs and newlines are legitimate in quotes; other C0/C1 controls only hide text.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def _no_control_chars(text: str) -> str:

@@ -17,6 +17,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+# Limits on free text, documented in docs/format.md ("Limits"). They keep one hostile line from
+# filling the database and keep every row printable. Here, not in ledger/interchange.py, so
+# that a check without pydantic (ledger/importing/actor_line.py) holds the very same ones.
+MAX_NAME = 200
+MAX_TEXT = 10_000
+MAX_LIST = 100
+# Tabs and newlines are legitimate in quotes; other C0/C1 controls only hide text (a regex
+# character class's contents).
+CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+
 # The kinds of value a field takes. The validation model of each kind (its lengths, patterns,
 # and limits) is in ledger/interchange.py `KIND_TYPES`; here is what a valid value is in plain
 # JSON, which the event classes' field types and the typed commands' option types follow.

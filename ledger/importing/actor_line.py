@@ -14,17 +14,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ledger.report_fields import ACTOR_FIELDS, ACTOR_KINDS
+from ledger.report_fields import (
+    ACTOR_FIELDS,
+    ACTOR_KINDS,
+    CONTROL_CHARACTERS,
+    MAX_LIST,
+    MAX_NAME,
+    MAX_TEXT,
+)
 
-# The interchange's limits (ledger/interchange.py: MAX_NAME, MAX_TEXT, MAX_LIST), repeated
-# here so this module need not import it; the unit test checks they agree.
-MAX_NAME = 200
-MAX_TEXT = 10_000
-MAX_LIST = 100
-# The interchange's control characters (`_CONTROL`), and lone surrogates (an argument that was
-# not UTF-8: the model refuses them as no string); then one printable ASCII character but the
-# space: a name with one is visible (`_visible`), a name without one takes the model's path.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# The interchange's control characters, and lone surrogates (an argument that was not UTF-8:
+# the model refuses them as no string); then one printable ASCII character but the space: a
+# name with one is visible (`_visible`), a name without one takes the model's path.
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}\ud800-\udfff]")
 _ASCII_VISIBLE = re.compile("[!-~]")
 _COUNTRY = re.compile("[A-Z]{2}")
 _KINDS = frozenset(ACTOR_KINDS)

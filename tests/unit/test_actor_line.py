@@ -17,8 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from ledger import interchange
-from ledger.importing import actor_line
 from ledger.importing.actor_line import plain_actor_fields, plain_name
 from ledger.interchange import InvalidLine, Name, report_fields, validate_report
 from ledger.report_fields import ACTOR_FIELDS, ACTOR_KINDS
@@ -40,13 +38,6 @@ def check(line: dict[str, Any]) -> dict[str, Any] | None:
         assert expected is not None, line
         assert list(plain.items()) == list(expected.items())
     return plain
-
-
-def test_the_limits_are_the_interchanges() -> None:
-    assert actor_line.MAX_NAME == interchange.MAX_NAME
-    assert actor_line.MAX_TEXT == interchange.MAX_TEXT
-    assert actor_line.MAX_LIST == interchange.MAX_LIST
-    assert actor_line._CONTROL.pattern.startswith(interchange._CONTROL.pattern[:-1])
 
 
 def corpus_actor_lines() -> list[dict[str, Any]]:
