@@ -151,12 +151,11 @@ def index_documents(
     db.run_many(f"INSERT INTO {INDEX} (rowid, {_FIELDS}) VALUES (?, ?, ?, ?, ?)", ready)
     if len(ready) < len(positions):
         rest = sorted(set(positions) - {d[0] for d in ready})
-        for position in rest:
-            db.run(
-                f"INSERT INTO {INDEX} (rowid, {_FIELDS}) SELECT position, {_FIELDS} "
-                "FROM report_search_source WHERE position = ?",
-                (position,),
-            )
+        db.run(
+            f"INSERT INTO {INDEX} (rowid, {_FIELDS}) SELECT position, {_FIELDS} "
+            f"FROM report_search_source WHERE position IN ({', '.join('?' * len(rest))})",
+            rest,
+        )
 
 
 @contextlib.contextmanager
