@@ -9,9 +9,9 @@ import typer
 from cli import terminal
 from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.cuts import make_cut, parse_cut
-from cli.evidence_commands import EvidenceDirOption
+from cli.evidence_commands import EvidenceDirOption, evidence_store_of
 from cli.output import RecordFormat, emit_json, print_table
-from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy
+from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy, magnitude_text
 from cli.terminal import PagerOption, WideOption
 
 STEP_COLUMNS = (
@@ -61,8 +61,6 @@ def audit_command(
     verdict = "verified" if result.verified else f"BROKEN ({len(chain.findings)} problem(s))"
     if result.derived is not None:
         # The picture beside the headline (counts that are zero left out), then the verdicts.
-        from cli.read_commands import magnitude_text
-
         picture = {**result.derived, "magnitude": magnitude_text(result.derived["magnitude"])}
         shown = [f"{k}: {v}" for k, v in picture.items() if v not in (None, 0)]
         screen.echo("; ".join(shown))
@@ -173,7 +171,6 @@ def export_command(
 
 
 def _copy_evidence(folder: Path, incidents: list[str], store_folder: Path | None) -> None:
-    from cli.evidence_commands import evidence_store_of
     from ledger.evidence import export_files, named_files
 
     store = evidence_store_of(store_folder)

@@ -12,7 +12,13 @@ from cli.context import fail, guarded, open_ledger, say, settings, usage_error
 from cli.output import Format, emit
 from cli.output_files import ForceOption, check_output
 from cli.report_commands import _choices
-from ledger.errors import EXIT_INTEGRITY
+from ledger.errors import (
+    EXIT_INTEGRITY,
+    DomainRuleViolation,
+    IncidentNotFound,
+    InvalidInput,
+    InvalidLine,
+)
 from ledger.report_fields import EVIDENCE_KINDS
 
 if TYPE_CHECKING:
@@ -118,7 +124,6 @@ def attach_command(
     from cli.writing import option_error, write_options
     from ledger.evidence import attach
     from ledger.importing import append_report
-    from ledger.interchange import InvalidLine
 
     store = evidence_store_of(evidence_dir)
     given: dict[str, Any] = {
@@ -203,7 +208,6 @@ def evidence_command(
 def _give_back(report: str, output: Path, force: bool, folder: Path | None) -> None:
     from secrets import token_hex  # here, not at start-up: ledger --help loaded it
 
-    from ledger.errors import DomainRuleViolation
     from ledger.evidence import evidence_records
 
     store = evidence_store_of(folder)
@@ -244,7 +248,6 @@ def _give_back(report: str, output: Path, force: bool, folder: Path | None) -> N
 
 
 def _list(incidents: list[str], fmt: Format, folder: Path | None) -> None:
-    from ledger.errors import IncidentNotFound, InvalidInput
     from ledger.evidence import evidence_records
 
     ledger = open_ledger()

@@ -10,10 +10,10 @@ import typer
 
 from cli import terminal
 from cli.context import fail, guarded, open_ledger, say, settings, usage_error
-from cli.evidence_commands import EvidenceDirOption
+from cli.evidence_commands import EvidenceDirOption, evidence_store_of
 from cli.output import RecordFormat, emit_json, print_table
 from cli.output_files import ForceOption, check_output, write_outputs
-from ledger.errors import EXIT_INTEGRITY
+from ledger.errors import EXIT_INTEGRITY, DomainRuleViolation, IntegrityFailure, InvalidInput
 
 if TYPE_CHECKING:
     from ledger.application import IncidentLedger
@@ -169,7 +169,6 @@ def verify_command(
 
 def _check_views(ledger: "IncidentLedger", result: "Verification") -> str:
     """Add a finding for each view row the log does not give; the summary's words for it."""
-    from ledger.errors import IntegrityFailure
     from ledger.integrity import Finding
     from projections.view_check import check_views
 
@@ -215,8 +214,6 @@ def _check_evidence(
 ) -> _EvidenceCheck:
     """Re-hash each stored file the log names: altered or truncated is a finding; missing is
     a note, or a finding with --require-evidence. A report with only a URL names no file."""
-    from cli.evidence_commands import evidence_store_of
-    from ledger.errors import InvalidInput
     from ledger.evidence import check_files, named_files
     from ledger.integrity import Finding
 
@@ -262,7 +259,6 @@ def proof_command(
 
         ledger proof mod-shelling > mod-shelling.proof.json
     """
-    from ledger.errors import DomainRuleViolation, IntegrityFailure
     from ledger.integrity import decode_incident_row
     from ledger.merkle import inclusion_proof
     from ledger.merkle import root as merkle_root

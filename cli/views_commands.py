@@ -9,7 +9,7 @@ from cli import terminal
 from cli.context import guarded, say, settings, usage_error
 from cli.output import Format, emit, emit_csv_lines, emit_csv_rows
 from cli.terminal import PagerOption, WideOption
-from projections.columns import READABLE_COLUMNS, REPORT_TABLES
+from projections.columns import LIST_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 
 # Holds the reports; the `ledger report` group itself is cli.commands.REPORT_APP, which builds
 # only the report that runs.
@@ -171,7 +171,6 @@ def show_report(
     **filters: Any,
 ) -> None:
     """Run one report against the projection tables and print it."""
-    from projections.columns import LIST_COLUMNS
     from projections.csv_lines import report_csv_lines
     from projections.queries import as_dicts, report_columns, report_rows
     from projections.staleness import staleness

@@ -23,7 +23,7 @@ from typing import Any
 
 from ledger.application import IncidentLedger
 from ledger.domain import TYPE_BY_TOPIC
-from ledger.errors import IncidentNotFound, InvalidInput, ReportNotFound
+from ledger.errors import IncidentNotFound, IntegrityFailure, InvalidInput, ReportNotFound
 from ledger.evidence_store import EvidenceStore, ObjectCheck, open_source
 from ledger.records import to_record
 from ledger.store.config import StoreConfig
@@ -231,8 +231,6 @@ def export_files(store: EvidenceStore, files: Iterable[NamedFile], folder: Path)
     """Copy each named file the store holds into `folder` under its content address (the
     store's own layout, `sha256/ab/abcdef…`), checking its hash on the way; (copied, missing).
     A file already there with the right hash is kept."""
-    from ledger.errors import IntegrityFailure
-
     copied = missing = 0
     target_store = EvidenceStore(folder)
     for sha256 in dict.fromkeys(f.sha256 for f in files):
