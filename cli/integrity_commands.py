@@ -1,6 +1,5 @@
 """`ledger seal`, `verify`, `proof`, `verify-proof` and `keygen`: tamper evidence."""
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ from cli.context import fail, guarded, open_ledger, say, settings, usage_error
 from cli.evidence_commands import EvidenceDirOption, evidence_store_of
 from cli.output import RecordFormat, emit_json, print_table
 from cli.output_files import ForceOption, check_output, write_outputs
-from ledger.errors import EXIT_INTEGRITY, DomainRuleViolation, IntegrityFailure, InvalidInput
+from ledger.errors import EXIT_INTEGRITY, IntegrityFailure, InvalidInput
 
 if TYPE_CHECKING:
     from ledger.application import IncidentLedger
@@ -259,58 +258,9 @@ def proof_command(
 
         ledger proof mod-shelling > mod-shelling.proof.json
     """
-    from ledger.integrity import decode_incident_row
-    from ledger.merkle import inclusion_proof
-    from ledger.merkle import root as merkle_root
-    from ledger.seals import event_hashes, seals
+    from ledger.proofs import inclusion_proof
 
-    ledger = open_ledger()
-    entry = ledger.find_reports([report]).get(report)
-    incident, version = (entry.incident, None) if entry else (report, 1)
-    events = ledger.recorder.select_positioned(incident)  # type: ignore[attr-defined]
-    if not events:
-        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
-    if entry is not None:
-        wanted = next(n for n in events if ledger.decode(n).report == report)
-    else:
-        wanted = events[0]
-    version = wanted.originator_version
-    existing = seals(ledger)
-    if not existing or existing[-1].position < wanted.id:
-        raise DomainRuleViolation(
-            f"'{report}' is not covered by a seal yet: run 'ledger seal' first"
-        )
-    latest = existing[-1]
-    leaves: list[bytes] = []
-    index = -1
-    for position, digest in event_hashes(ledger, up_to=latest.position):
-        if position == wanted.id:
-            index = len(leaves)
-        leaves.append(bytes.fromhex(digest))
-    # The seal's size and root are what the proof is checked against: a tree built from the
-    # log up to the seal's position must be that tree, or the seal says of itself what the log
-    # contradicts, and a proof from it would prove nothing.
-    if len(leaves) != latest.size or merkle_root(leaves).hex() != latest.root:
-        raise IntegrityFailure(
-            f"seal {latest.version} does not match the log up to its position "
-            f"{latest.position}: run 'ledger verify'"
-        )
-    _, content, stored, _ = decode_incident_row(wanted)
-    emit_json(
-        {
-            "report": report,
-            "incident": incident,
-            "version": version,
-            "position": wanted.id,
-            "leaf_index": index,
-            "tree_size": latest.size,
-            "root": latest.root,
-            "seal": latest.version,
-            "event": content,
-            "hash": stored,
-            "proof": [p.hex() for p in inclusion_proof(leaves, index)],
-        }
-    )
+    emit_json(inclusion_proof(open_ledger(), report))
 
 
 @guarded
@@ -329,44 +279,18 @@ def verify_proof_command(
 
         ledger verify-proof mod-shelling.proof.json --root 5dc9da79...4328
     """
-    from ledger.hashing import event_hash
-    from ledger.merkle import verify_inclusion
+    from ledger.proofs import MalformedProof, check_proof
 
     text = sys.stdin.read() if file == "-" else _read(file)
     try:
-        proof = json.loads(text)
-        leaf = bytes.fromhex(proof["hash"])
-        path = [bytes.fromhex(p) for p in proof["proof"]]
-        claimed_root = bytes.fromhex(proof["root"])
-        index, size = int(proof["leaf_index"]), int(proof["tree_size"])
-        content = proof["event"]
-        if not isinstance(content, dict):
-            raise TypeError("'event' is not an object")
-    except (ValueError, KeyError, TypeError) as e:
-        raise usage_error(f"{file} is not a proof from 'ledger proof' ({e})") from None
-    problems: list[str] = []
-    try:
-        if event_hash(content) != proof["hash"]:
-            problems.append("the event's content does not match its hash")
-    except (ValueError, TypeError):
-        problems.append("the event's content cannot be canonicalised (RFC 8785)")
-    # The labels outside `event` are not covered by the hash: they must agree with it.
-    labels = {
-        "report": content.get("report", content.get("incident")),
-        "incident": content.get("incident"),
-        "version": content.get("version"),
-    }
-    for key, value in labels.items():
-        if key in proof and proof[key] != value:
-            problems.append(f"the proof's {key} does not match the proven event")
-    if not verify_inclusion(leaf, index, size, path, claimed_root):
-        problems.append("the path does not lead from the event to the root")
-    if root is not None and root.lower() != proof["root"]:
-        problems.append("the proof's root is not the root you gave")
-    if problems:
-        raise fail("; ".join(problems), EXIT_INTEGRITY)
+        checked = check_proof(text, root)
+    except MalformedProof as e:
+        raise usage_error(f"{file} is not a proof from 'ledger proof' ({e.reason})") from None
+    if not checked.ok:
+        raise fail("; ".join(checked.problems), EXIT_INTEGRITY)
     typer.echo(
-        f"valid: event {labels['report']} is leaf {index} of {size} under root {proof['root']}"
+        f"valid: event {checked.report} is leaf {checked.index} of {checked.size} "
+        f"under root {checked.root}"
     )
     if root is None:
         say("note: compare that root with one you kept elsewhere (or pass --root)")

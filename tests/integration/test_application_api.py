@@ -1,0 +1,57 @@
+"""What the commands do, done through the Python API (docs/python.md): the command line only
+renders what these functions return, so a program gets the same answers."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ledger.application import IncidentLedger
+from ledger.errors import DomainRuleViolation
+from ledger.importing import import_file
+from ledger.opening import open_ledger
+from ledger.proofs import MalformedProof, check_proof, inclusion_proof
+from ledger.seals import seal
+from ledger.store.config import StoreConfig, resolve
+from projections.after_write import ProjectAfterWrite
+from tests.conftest import EXAMPLE
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> StoreConfig:
+    """The worked example in a SQLite ledger, its views up to date."""
+    config = resolve(str(tmp_path / "ledger.db"))
+    import_file(config, EXAMPLE, recorded_by="tester", project=ProjectAfterWrite())
+    return config
+
+
+@pytest.fixture
+def ledger(store: StoreConfig) -> Iterator[IncidentLedger]:
+    with contextlib.closing(open_ledger(store, write=True)) as opened:
+        yield opened
+
+
+def test_a_proof_made_through_the_api_checks_against_the_sealed_root(
+    ledger: IncidentLedger,
+) -> None:
+    with pytest.raises(DomainRuleViolation, match="not covered by a seal yet"):
+        inclusion_proof(ledger, "mod-shelling")
+    sealed = seal(ledger, sealed_by="tester")
+    proof = inclusion_proof(ledger, "mod-shelling")
+    assert (proof["report"], proof["root"], proof["tree_size"]) == (
+        "mod-shelling",
+        sealed.root,
+        sealed.size,
+    )
+    checked = check_proof(json.dumps(proof), sealed.root.upper())
+    assert checked.ok and checked.report == "mod-shelling"
+    proof["event"]["summary"] = "something else"
+    assert "the event's content does not match its hash" in check_proof(json.dumps(proof)).problems
+    assert not check_proof(json.dumps(inclusion_proof(ledger, "mod-shelling")), "00" * 32).ok
+    with pytest.raises(MalformedProof) as refused:
+        check_proof("{}")
+    assert refused.value.reason == "'hash'" and refused.value.exit_code == 2
