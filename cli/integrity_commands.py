@@ -1,7 +1,6 @@
 """`ledger seal`, `verify`, `proof`, `verify-proof` and `keygen`: tamper evidence."""
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -9,14 +8,14 @@ import typer
 
 from cli import terminal
 from cli.context import fail, guarded, open_ledger, say, settings, usage_error
-from cli.evidence_commands import EvidenceDirOption, evidence_store_of
+from cli.evidence_commands import EvidenceDirOption
 from cli.output import RecordFormat, emit_json, print_table
 from cli.output_files import ForceOption, check_output, write_outputs
-from ledger.errors import EXIT_INTEGRITY, IntegrityFailure, InvalidInput
+from ledger.errors import EXIT_INTEGRITY
 
 if TYPE_CHECKING:
-    from ledger.application import IncidentLedger
-    from ledger.integrity import Verification
+    from ledger.verification import EvidenceCheck
+    from projections.verification import LedgerVerification
 
 FINDING_COLUMNS = ("position", "incident", "version", "problem")
 
@@ -98,9 +97,8 @@ def verify_command(
 
         ledger verify --root 5dc9da79...4328 --size 12 --public-key ledger.pub --views
     """
-    from ledger.index_check import IndexCheck
-    from ledger.integrity import verify, verify_sqlite
     from ledger.signing import load_signature_check
+    from projections.verification import verify_ledger
 
     if (root is None) != (size is None):
         raise usage_error("--root and --size go together")
@@ -113,35 +111,21 @@ def verify_command(
         raise usage_error(
             "--require-evidence on a PostgreSQL ledger needs --evidence-dir or LEDGER_EVIDENCE_DIR"
         )
-    ledger = open_ledger()
-    index = IndexCheck(ledger.recorder)  # type: ignore[arg-type]
-    if store.backend == "sqlite":
-        # Each process reads the ranges of the log it examines: this one only follows chains.
-        result = verify_sqlite(
-            store.sqlite_reader_uri(),
-            ledger.max_position(),
-            signature_check=check,
-            expected_root=expected,
-            index=index,
-        )
-    else:
-        result = verify(
-            ledger.iter_notifications(after=None, batch=2_000),
-            signature_check=check,
-            expected_root=expected,
-            parallel=True,
-            index=index,
-        )
-    summary = (
-        f"{result.events} event(s) in {result.incidents} incident(s)"
-        + (f" and {result.actors} actor(s)" if result.actors else "")
-        + f", {result.seals} seal(s)"
-        + (f", {result.signatures} signature(s)" if check else "")
+    verified = verify_ledger(
+        open_ledger(),
+        store,
+        signature_check=check,
+        expected_root=expected,
+        views=views,
+        evidence_dir=evidence_dir,
+        require_evidence=require_evidence,
     )
-    if views:
-        summary += _check_views(ledger, result)
-    evidence = _check_evidence(ledger, result, evidence_dir, require_evidence)
-    summary += evidence.summary
+    result, evidence = verified.log, verified.evidence
+    if evidence.unchecked:
+        say(f"note: {evidence.files} evidence file(s) not checked: give --evidence-dir")
+    for note in evidence.notes:
+        say(f"note: {note}")
+    summary = _summary(verified)
     if fmt is RecordFormat.json:
         emit_json(
             {
@@ -153,7 +137,7 @@ def verify_command(
                 "seals": result.seals,
                 "signatures": result.signatures,
                 # Named only when the log names evidence files: older output stays as it was.
-                **evidence.as_json(),
+                **_evidence_json(evidence),
                 "findings": [f.as_dict() for f in result.findings],
             }
         )
@@ -166,79 +150,40 @@ def verify_command(
         raise fail(f"{len(result.findings)} integrity problem(s) in {summary}", EXIT_INTEGRITY)
 
 
-def _check_views(ledger: "IncidentLedger", result: "Verification") -> str:
-    """Add a finding for each view row the log does not give; the summary's words for it."""
-    from ledger.integrity import Finding
-    from projections.view_check import check_views
-
-    try:
-        check = check_views(ledger, settings().store)
-    except IntegrityFailure as e:  # an undecodable row: the log's findings name it too
-        result.findings.append(Finding(None, None, None, f"the views cannot be recomputed: {e}"))
-        return ", views not recomputed"
-    for difference in check.differences:
-        problem = f"view {difference.table} row {difference.key}: {difference.problem}"
-        result.findings.append(Finding(None, None, None, problem))
-    return f", {check.rows} view row(s) at position {check.position}"
-
-
-@dataclass
-class _EvidenceCheck:
-    files: int = 0
-    missing: list[dict[str, Any]] = field(default_factory=list)
-    unchecked: bool = False  # PostgreSQL without a store named: nothing to re-hash
-
-    @property
-    def summary(self) -> str:
-        if not self.files:
-            return ""
-        if self.unchecked:
-            return f", {self.files} evidence file(s) not checked (no --evidence-dir)"
-        return f", {self.files} evidence file(s)" + (
-            f" ({len(self.missing)} not stored)" if self.missing else ""
+def _summary(verified: "LedgerVerification") -> str:
+    """What was checked, in one line: the log's counts, then the views', then the evidence's."""
+    result, evidence = verified.log, verified.evidence
+    summary = (
+        f"{result.events} event(s) in {result.incidents} incident(s)"
+        + (f" and {result.actors} actor(s)" if result.actors else "")
+        + f", {result.seals} seal(s)"
+        + (f", {result.signatures} signature(s)" if verified.signatures_checked else "")
+    )
+    if verified.views is not None:
+        summary += (
+            f", {verified.views.rows} view row(s) at position {verified.views.position}"
+            if verified.views.recomputed
+            else ", views not recomputed"
         )
+    if not evidence.files:
+        return summary
+    if evidence.unchecked:
+        return summary + f", {evidence.files} evidence file(s) not checked (no --evidence-dir)"
+    return (
+        summary
+        + f", {evidence.files} evidence file(s)"
+        + (f" ({len(evidence.missing)} not stored)" if evidence.missing else "")
+    )
 
-    def as_json(self) -> dict[str, Any]:
-        if not self.files:
-            return {}
-        return {
-            "evidence_files": self.files,
-            "evidence_checked": not self.unchecked,
-            "missing_evidence": self.missing,
-        }
 
-
-def _check_evidence(
-    ledger: "IncidentLedger", result: "Verification", folder: Path | None, require: bool
-) -> _EvidenceCheck:
-    """Re-hash each stored file the log names: altered or truncated is a finding; missing is
-    a note, or a finding with --require-evidence. A report with only a URL names no file."""
-    from ledger.evidence import check_files, named_files
-    from ledger.integrity import Finding
-
-    files = named_files(ledger)
-    outcome = _EvidenceCheck(files=len(files))
-    if not files:
-        return outcome
-    try:
-        store = evidence_store_of(folder)
-    except InvalidInput:  # PostgreSQL, no store named, not required (checked before)
-        outcome.unchecked = True
-        say(f"note: {len(files)} evidence file(s) not checked: give --evidence-dir")
-        return outcome
-    for named, checked in check_files(store, files):
-        if checked.state == "ok":
-            continue
-        problem = f"evidence {named.sha256} of report '{named.report}': {checked.problem}"
-        if checked.state == "missing":
-            outcome.missing.append(
-                {"report": named.report, "incident": named.incident, "sha256": named.sha256}
-            )
-            if not require:
-                say(f"note: {problem}")
-                continue
-        result.findings.append(Finding(named.position, named.incident, None, problem))
-    return outcome
+def _evidence_json(evidence: "EvidenceCheck") -> dict[str, Any]:
+    if not evidence.files:
+        return {}
+    return {
+        "evidence_files": evidence.files,
+        "evidence_checked": not evidence.unchecked,
+        "missing_evidence": evidence.missing,
+    }
 
 
 def _is_hex32(text: str) -> bool:

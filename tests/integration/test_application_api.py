@@ -12,12 +12,14 @@ import pytest
 
 from ledger.application import IncidentLedger
 from ledger.errors import DomainRuleViolation
-from ledger.importing import import_file
+from ledger.evidence import attach, evidence_store
+from ledger.importing import append_report, import_file
 from ledger.opening import open_ledger
 from ledger.proofs import MalformedProof, check_proof, inclusion_proof
 from ledger.seals import seal
 from ledger.store.config import StoreConfig, resolve
 from projections.after_write import ProjectAfterWrite
+from projections.verification import verify_ledger
 from tests.conftest import EXAMPLE
 
 
@@ -55,3 +57,32 @@ def test_a_proof_made_through_the_api_checks_against_the_sealed_root(
     with pytest.raises(MalformedProof) as refused:
         check_proof("{}")
     assert refused.value.reason == "'hash'" and refused.value.exit_code == 2
+
+
+def test_verify_ledger_checks_what_the_command_checks(
+    store: StoreConfig, ledger: IncidentLedger, tmp_path: Path
+) -> None:
+    evidence = tmp_path / "shot.png"
+    evidence.write_bytes(b"not really a picture")
+    files = evidence_store(store, None)
+    attach(
+        store,
+        files,
+        "deir-ez-zor-shelling-2017-09",
+        evidence,
+        {},
+        lambda line: append_report(store, line, recorded_by="tester", project=ProjectAfterWrite()),
+    )
+    whole = verify_ledger(ledger, store, views=True)
+    assert whole.ok and whole.views is not None and whole.views.recomputed
+    assert whole.views.rows > 0 and whole.evidence.files == 1 and not whole.evidence.missing
+    (stored,) = [p for p in (files.root / "sha256").rglob("*") if p.is_file()]
+    stored.chmod(0o600)
+    stored.write_bytes(b"altered")
+    altered = verify_ledger(ledger, store)
+    assert not altered.ok and altered.views is None
+    assert "evidence" in altered.findings[0].problem
+    stored.unlink()
+    missing = verify_ledger(ledger, store)
+    assert missing.ok and len(missing.evidence.missing) == 1 and missing.evidence.notes
+    assert not verify_ledger(ledger, store, require_evidence=True).ok
