@@ -9,7 +9,7 @@ import typer
 from cli import terminal
 from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.cuts import make_cut, parse_cut
-from cli.evidence_commands import EvidenceDirOption, evidence_store_of
+from cli.evidence_commands import EvidenceDirOption
 from cli.output import RecordFormat, emit_json, print_table
 from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy, magnitude_text
 from cli.terminal import PagerOption, WideOption
@@ -171,9 +171,9 @@ def export_command(
 
 
 def _copy_evidence(folder: Path, incidents: list[str], store_folder: Path | None) -> None:
-    from ledger.evidence import export_files, named_files
+    from ledger.evidence import evidence_store, export_files, named_files
 
-    store = evidence_store_of(store_folder)
+    store = evidence_store(settings().store, store_folder)
     target = folder.resolve()
     root = store.root.resolve()
     if target.is_relative_to(root) or settings().store.owns(target):

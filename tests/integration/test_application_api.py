@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ledger.application import IncidentLedger
-from ledger.errors import DomainRuleViolation
-from ledger.evidence import attach, evidence_store
+from ledger.errors import DomainRuleViolation, IncidentNotFound, IntegrityFailure
+from ledger.evidence import attach, evidence_listing, evidence_store, give_back
 from ledger.importing import append_report, import_file
 from ledger.opening import open_ledger
 from ledger.proofs import MalformedProof, check_proof, inclusion_proof
@@ -86,3 +86,35 @@ def test_verify_ledger_checks_what_the_command_checks(
     missing = verify_ledger(ledger, store)
     assert missing.ok and len(missing.evidence.missing) == 1 and missing.evidence.notes
     assert not verify_ledger(ledger, store, require_evidence=True).ok
+
+
+def test_evidence_is_given_back_and_listed_through_the_api(
+    store: StoreConfig, ledger: IncidentLedger, tmp_path: Path
+) -> None:
+    source = tmp_path / "shot.png"
+    source.write_bytes(b"a picture")
+    files = evidence_store(store, None)
+    attached = attach(
+        store,
+        files,
+        "deir-ez-zor-shelling-2017-09",
+        source,
+        {},
+        lambda line: append_report(store, line, recorded_by="tester"),
+    )
+    assert attached.report is not None
+    (row,) = evidence_listing(ledger, store, None, [])
+    assert (row["report"], row["stored"], row["sha256"]) == (attached.report, True, attached.sha256)
+    with pytest.raises(IncidentNotFound):
+        evidence_listing(ledger, store, None, ["no-such-incident"])
+    out = tmp_path / "back.png"
+    assert give_back(ledger, files, attached.report, out) == attached.sha256
+    assert out.read_bytes() == b"a picture"
+    with pytest.raises(DomainRuleViolation, match="not a \\(live\\) evidence report"):
+        give_back(ledger, files, "mod-shelling", tmp_path / "other")
+    stored = files.path_of(attached.sha256)
+    stored.chmod(0o600)
+    stored.write_bytes(b"a pictur!")
+    with pytest.raises(IntegrityFailure, match="was altered"):
+        give_back(ledger, files, attached.report, tmp_path / "altered.png")
+    assert not (tmp_path / "altered.png").exists()
