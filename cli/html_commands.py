@@ -79,8 +79,6 @@ def html_command(
         data = gather(
             settings().store, decoder, incidents=incident, status=status, on_progress=progress
         )
-    except ValueError as e:
-        raise usage_error(str(e)) from None
     finally:
         progress.close()
         decoder.close()
@@ -138,8 +136,6 @@ def _write_site(
                 write_outputs([(target, content, False)])
                 written.append(relative)
                 largest = max(largest, (len(content), relative))
-    except ValueError as e:
-        raise usage_error(str(e)) from None
     finally:
         progress.close()
         if drawing is not None:

@@ -183,35 +183,34 @@ def show_report(
     chosen = _choose_columns(name, available, fmt, columns)
     filters["sort"] = _sort_keys(name, available, sort or [])
     as_csv = fmt is Format.csv
-    try:
-        # On SQLite the database writes a CSV report's lines itself (projections.csv_lines).
-        lines = (
-            report_csv_lines(
-                settings().store,
-                name,
-                chosen,
-                escape_formulas=escape_formulas,
-                limit=limit,
-                **filters,
-            )
-            if as_csv
-            else None
-        )
-        if lines is not None:
-            emit_csv_lines(chosen, lines)
-            return
-        # Elsewhere a CSV report takes only its columns from the database, booleans already
-        # as text: the csv module then writes the driver's rows without Python touching each.
-        _, found, booleans = report_rows(
+    # A bad filter is projections' InvalidFilter (exit 2), raised before any line is written.
+    # On SQLite the database writes a CSV report's lines itself (projections.csv_lines).
+    lines = (
+        report_csv_lines(
             settings().store,
             name,
-            columns=chosen,
-            booleans_as_text=as_csv,
+            chosen,
+            escape_formulas=escape_formulas,
             limit=limit,
             **filters,
         )
-    except ValueError as e:
-        raise usage_error(str(e)) from None
+        if as_csv
+        else None
+    )
+    if lines is not None:
+        emit_csv_lines(chosen, lines)
+        return
+    # Elsewhere a CSV report takes only its columns from the database, booleans already
+    # as text: the csv module then writes the driver's rows without Python touching each.
+    _, found, booleans = report_rows(
+        settings().store,
+        name,
+        columns=chosen,
+        booleans_as_text=as_csv,
+        limit=limit,
+        lock_timeout=settings().lock_timeout,
+        **filters,
+    )
     if as_csv:
         emit_csv_rows(chosen, found, escape_formulas=escape_formulas)
         return

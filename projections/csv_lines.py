@@ -29,6 +29,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ledger.errors import InvalidFilter
 from ledger.store.config import StoreConfig
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, READABLE_COLUMNS
 from projections.formulas import neutralised_sql
@@ -49,7 +50,7 @@ def report_csv_lines(
 ) -> Iterator[bytes] | None:
     """The report's CSV lines in UTF-8, each ending in "\\n", without the header, in pieces;
     None where SQLite cannot write them as the csv module would (see the module's docstring).
-    ValueError for a bad filter value or an unknown column, before any line."""
+    InvalidFilter for a bad filter value or an unknown column, before any line."""
     if store.backend != "sqlite":
         return None
     sql, parameters, table = report_query(name, **filters)
@@ -89,7 +90,7 @@ def csv_line_sql(
     `cli.output` does on the csv module's way."""
     unknown = [c for c in columns if c not in READABLE_COLUMNS[table]]
     if unknown:
-        raise ValueError(f"no column {unknown[0]!r} in {table}")
+        raise InvalidFilter(f"no column {unknown[0]!r} in {table}")
     floats = FLOAT_COLUMNS.get(table, frozenset())
     if not 2 <= len(columns) <= _MAX_COLUMNS or floats.intersection(columns):
         return None

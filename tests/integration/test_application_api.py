@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ledger.application import IncidentLedger
-from ledger.errors import DomainRuleViolation, IncidentNotFound, IntegrityFailure
+from ledger.errors import (
+    DomainRuleViolation,
+    IncidentNotFound,
+    IntegrityFailure,
+    InvalidFilter,
+    LedgerError,
+    StoreUnavailable,
+)
 from ledger.evidence import attach, evidence_listing, evidence_store, give_back
 from ledger.importing import append_report, import_file
 from ledger.opening import open_ledger
@@ -19,6 +27,7 @@ from ledger.proofs import MalformedProof, check_proof, inclusion_proof
 from ledger.seals import seal
 from ledger.store.config import StoreConfig, resolve
 from projections.after_write import ProjectAfterWrite
+from projections.queries import report_rows
 from projections.verification import verify_ledger
 from tests.conftest import EXAMPLE
 
@@ -118,3 +127,23 @@ def test_evidence_is_given_back_and_listed_through_the_api(
     with pytest.raises(IntegrityFailure, match="was altered"):
         give_back(ledger, files, attached.report, tmp_path / "altered.png")
     assert not (tmp_path / "altered.png").exists()
+
+
+def test_the_reports_errors_are_the_ledgers_own(store: StoreConfig, tmp_path: Path) -> None:
+    with pytest.raises(InvalidFilter, match="--status must be one of") as refused:
+        report_rows(store, "claims", status="nonsense")
+    assert refused.value.exit_code == 2 and isinstance(refused.value, ValueError)
+    with pytest.raises(InvalidFilter, match="no column 'nope' in claims"):
+        report_rows(store, "claims", columns=["nope"])
+    with pytest.raises(InvalidFilter, match="--since: "):
+        report_rows(store, "claims", since="yesterday-ish")
+    # A SQLite file that is not a ledger: the database's error, translated where it arises.
+    bare = resolve(str(tmp_path / "bare.db"))
+    sqlite3.connect(bare.sqlite_path).close()
+    with pytest.raises(StoreUnavailable, match="holds no ledger yet"):
+        report_rows(bare, "claims")
+    other = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(other)) as connection:
+        connection.execute("CREATE TABLE unrelated (x)")
+    with pytest.raises(LedgerError):
+        report_rows(resolve(str(other)), "claims")
