@@ -172,13 +172,14 @@ def show_report(
 ) -> None:
     """Run one report against the projection tables and print it."""
     from projections.csv_lines import report_csv_lines
-    from projections.queries import as_dicts, report_columns, report_rows
+    from projections.queries import as_dicts, report_columns, report_rows, resolved_filters
     from projections.staleness import staleness
 
     behind = staleness(settings().store)
     if behind and behind.events:
         say(behind.warning())
-    _resolve_actor_filters(filters)
+    # Resolved once here, so the hint for an unknown name comes before any other complaint.
+    filters = resolved_filters(settings().store, filters, say)
     available = report_columns(name)
     chosen = _choose_columns(name, available, fmt, columns)
     filters["sort"] = _sort_keys(name, available, sort or [])
@@ -216,24 +217,6 @@ def show_report(
         return
     lists = LIST_COLUMNS.get(REPORT_TABLES[name], frozenset())
     emit(as_dicts(chosen, found, booleans, lists), chosen, fmt, title=title)
-
-
-def _resolve_actor_filters(filters: dict[str, Any]) -> None:
-    """--actor and --side as scopes through the registry (projections.actor_scope), in place.
-    An unknown name still runs the report (an empty result), with a one-line hint on stderr."""
-    names = {k: filters.get(k) for k in ("actor", "side")}
-    if not any(names.values()):
-        return
-    from projections.actor_scope import actor_scope
-    from projections.queries import read_connection
-
-    with read_connection(settings().store) as connection:
-        for key, name in names.items():
-            if name:
-                scope = actor_scope(connection, name, side=key == "side")
-                if not scope.known:
-                    say(scope.hint())
-                filters[key] = scope
 
 
 def _sort_keys(name: str, available: list[str], wanted: list[str]) -> list[tuple[str, bool]]:

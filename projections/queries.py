@@ -7,7 +7,7 @@ parameter; the SQL is written with `?` and turned into `%s` for psycopg.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from ledger.errors import InvalidFilter
@@ -15,7 +15,7 @@ from ledger.fold import INCIDENT_STATUS_ORDER
 from ledger.store.config import StoreConfig
 from ledger.store.errors import translated
 from ledger.timeutil import InvalidTime, earliest_instant
-from projections.actor_scope import ActorScope
+from projections.actor_scope import ActorScope, actor_scope
 from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 
 # Re-exported: other modules and tests import them from here.
@@ -76,6 +76,29 @@ def as_dicts(
     return rows
 
 
+def resolved_filters(
+    store: StoreConfig,
+    filters: dict[str, Any],
+    on_unknown: Callable[[str], object] | None = None,
+) -> dict[str, Any]:
+    """`filters` with `actor` and `side`, when given as names, resolved through the registry
+    into scopes (projections.actor_scope): `actor="SDF"` means every name of the actor SDF
+    resolves to, as `ledger report --actor SDF` does. A name nobody in the ledger has still
+    runs the report (an empty result), and `on_unknown` gets a one-line hint for it. Values
+    already scopes are kept, so resolving twice reads the registry once."""
+    names = {k: v for k in ("actor", "side") if isinstance(v := filters.get(k), str) and v}
+    if not names:
+        return filters
+    resolved = dict(filters)
+    with read_connection(store) as connection:
+        for key, name in names.items():
+            scope = actor_scope(connection, name, side=key == "side")
+            if not scope.known and on_unknown is not None:
+                on_unknown(scope.hint())
+            resolved[key] = scope
+    return resolved
+
+
 def report_rows(
     store: StoreConfig,
     name: str,
@@ -84,6 +107,7 @@ def report_rows(
     booleans_as_text: bool = False,
     limit: int | None = None,
     lock_timeout: float = 30.0,
+    on_unknown: Callable[[str], object] | None = None,
     **filters: Any,
 ) -> tuple[list[str], list[tuple[Any, ...]], frozenset[str]]:
     """(columns, rows as the driver gives them, the boolean columns) of one report: what a
@@ -92,9 +116,13 @@ def report_rows(
     `columns` picks and orders the columns (default: all, in table order); with
     `booleans_as_text` the database writes booleans as 'true'/'false', so that a CSV writer can
     take the rows as they come, without Python touching each one. `limit`: at most that many
-    rows, the first in the report's order. InvalidFilter for a bad filter, column or report;
+    rows, the first in the report's order. `actor` and `side` name actors through the
+    registry, as on the command line (`resolved_filters`; `on_unknown` gets the hint for a
+    name nobody has). InvalidFilter for a bad filter, column or report;
     the database's errors (a file without views, say) as StoreUnavailable, which names
     `lock_timeout` if the views stayed locked."""
+    with translated(store, lock_timeout):
+        filters = resolved_filters(store, filters, on_unknown)
     sql, parameters, table = report_query(name, **filters)
     if columns is not None and not columns:
         raise InvalidFilter("name at least one column")
@@ -124,9 +152,9 @@ def report_query(
     `COLUMNS` where its select list goes; InvalidFilter for a bad filter value. `sort`: (column,
     descending) pairs ordering the rows before the report's own order.
 
-    `actor` and `side` are scopes resolved through the registry (projections.actor_scope); a
-    plain string `actor` is read as a name of its own, without the registry. Both given: rows
-    matching both."""
+    `actor` and `side` are scopes resolved through the registry (`resolved_filters`); here a
+    plain string `actor` is read as a name of its own, without the registry (`report_rows`
+    resolves it first). Both given: rows matching both."""
     status = _status(status)
     since_at, until_at = _instant("--since", since), _instant("--until", until)
     if isinstance(actor, str):

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from ledger.application import IncidentLedger
 from ledger.errors import (
     DomainRuleViolation,
@@ -27,7 +29,8 @@ from ledger.proofs import MalformedProof, check_proof, inclusion_proof
 from ledger.seals import seal
 from ledger.store.config import StoreConfig, resolve
 from projections.after_write import ProjectAfterWrite
-from projections.queries import report_rows
+from projections.csv_lines import report_csv_lines
+from projections.queries import as_dicts, report_rows
 from projections.verification import verify_ledger
 from tests.conftest import EXAMPLE
 
@@ -147,3 +150,27 @@ def test_the_reports_errors_are_the_ledgers_own(store: StoreConfig, tmp_path: Pa
         connection.execute("CREATE TABLE unrelated (x)")
     with pytest.raises(LedgerError):
         report_rows(resolve(str(other)), "claims")
+
+
+def test_report_rows_reads_an_actor_through_the_registry_as_the_cli_does(
+    store: StoreConfig,
+) -> None:
+    by_alias = as_dicts(*report_rows(store, "claims", actor="SDF"))
+    by_name = as_dicts(*report_rows(store, "claims", actor="Syrian Democratic Forces"))
+    assert by_alias and by_alias == by_name
+    result = CliRunner().invoke(
+        app, ["--db", store.sqlite_path, "report", "claims", "--actor", "SDF", "-f", "json"]
+    )
+    assert result.exit_code == 0
+    assert [r["report"] for r in json.loads(result.stdout)] == [r["report"] for r in by_alias]
+    # A side: the actor and every actor part of it; as CSV lines too.
+    side = as_dicts(*report_rows(store, "claims", side="Russia"))
+    assert {r["report"] for r in side} >= {
+        r["report"] for r in as_dicts(*report_rows(store, "claims", actor="Russian MoD"))
+    }
+    lines = report_csv_lines(store, "claims", ["report", "actor"], actor="QSD")
+    assert lines is not None
+    assert b"".join(lines).decode().count("\n") == len(by_alias)
+    hints: list[str] = []
+    assert report_rows(store, "claims", actor="Nobody At All", on_unknown=hints.append)[1] == []
+    assert hints == ["--actor: no actor named 'Nobody At All' in the ledger"]
