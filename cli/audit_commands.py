@@ -152,17 +152,10 @@ def export_command(
 
         ledger export --incident deir-ez-zor-shelling-2017-09 > shelling.jsonl
     """
-    from ledger.export import FORMATS, export
+    from projections.exports import check_format, export
 
-    if fmt == "acled":
-        # In projections/, not ledger/: its cells go through the project's formula escaping.
-        from projections.acled import acled_csv
-
-        pieces = acled_csv(open_ledger(), incident)
-    elif fmt in FORMATS:
-        pieces = export(open_ledger(), incident, fmt)
-    else:
-        raise usage_error(f"--format must be one of {', '.join((*FORMATS, 'acled'))}")
+    check_format(fmt)  # before the ledger is opened: a typo is named first
+    pieces = export(open_ledger(), incident, fmt)
     if with_evidence is not None:
         # Before the export is written: a refused folder or an altered file leaves stdout empty.
         _copy_evidence(with_evidence, incident or [], evidence_dir)

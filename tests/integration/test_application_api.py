@@ -13,16 +13,18 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from ledger.application import IncidentLedger
+from ledger.application import IncidentLedger, LazyDecoder
 from ledger.errors import (
     DomainRuleViolation,
     IncidentNotFound,
     IntegrityFailure,
     InvalidFilter,
+    InvalidInput,
     LedgerError,
     StoreUnavailable,
 )
 from ledger.evidence import attach, evidence_listing, evidence_store, give_back
+from ledger.import_check import check_import_file
 from ledger.importing import append_report, import_file
 from ledger.opening import open_ledger
 from ledger.proofs import MalformedProof, check_proof, inclusion_proof
@@ -30,6 +32,7 @@ from ledger.seals import seal
 from ledger.store.config import StoreConfig, resolve
 from projections.after_write import ProjectAfterWrite
 from projections.csv_lines import report_csv_lines
+from projections.exports import check_format, export
 from projections.queries import as_dicts, report_rows
 from projections.verification import verify_ledger
 from tests.conftest import EXAMPLE
@@ -174,3 +177,23 @@ def test_report_rows_reads_an_actor_through_the_registry_as_the_cli_does(
     hints: list[str] = []
     assert report_rows(store, "claims", actor="Nobody At All", on_unknown=hints.append)[1] == []
     assert hints == ["--actor: no actor named 'Nobody At All' in the ledger"]
+
+
+def test_an_import_check_and_an_export_need_no_command_line(
+    store: StoreConfig, ledger: IncidentLedger, tmp_path: Path
+) -> None:
+    checked = check_import_file(store, EXAMPLE, "tester")
+    assert not checked.new_ledger and checked.failed == 0 and checked.new == 0
+    fresh = check_import_file(resolve(str(tmp_path / "none.db")), EXAMPLE, lambda: "tester")
+    assert fresh.new_ledger and fresh.new == fresh.lines
+    assert not (tmp_path / "none.db").exists()
+    with pytest.raises(InvalidInput, match=r"--format must be one of .*acled"):
+        check_format("xml")
+    acled = "".join(export(ledger, ["deir-ez-zor-shelling-2017-09"], "acled"))
+    assert acled.count("\n") == 2  # the header and the incident
+    decoder = LazyDecoder(store)
+    try:
+        first = next(iter(ledger.iter_notifications(after=None, batch=10)))[0]
+        assert decoder(first).originator_id == first.originator_id
+    finally:
+        decoder.close()
