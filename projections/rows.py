@@ -331,7 +331,8 @@ def with_referrers(
 ) -> dict[str, str]:
     """`chosen` (report -> stored record) with every report referring to one of them, up to
     `hops` references up, read from `report_refs` and `timeline`: only referrers of `types`
-    (None: of any type), and none of `leave_out` nor what reaches `chosen` only through them.
+    (None: of any type; the ledger's own type names, written into the SQL as literals), and
+    none of `leave_out` nor what reaches `chosen` only through them.
 
     Two queries a hop: the referrers' ids (joined to `timeline` for their type when `types` is
     given), then the records of those not read yet. Most referrers of a rebuild's chunk are in
