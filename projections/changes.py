@@ -36,6 +36,7 @@ from projections.rows import (
     affected_incidents,
     closure_data,
     load_registry,
+    with_referrers,
 )
 
 COLUMNS = ("position", "change", "incident", "report", "type", "by", "from", "to", "summary")
@@ -212,23 +213,12 @@ def _with_referrers(
     (`STATUS_INPUT_TYPES`), four hops up, in log order, but for those of `leave_out` and what
     reaches them only through those: a report missing from a fold bears on nothing through it
     (a retraction of a denial the cut does not admit changes no claim), and what also refers
-    to a kept report is found from that one. Each hop is one join of `report_refs` to
-    `timeline`, filtered by type: assessments and discrepancies (a fifth of a week's
-    referrers here) are neither read, parsed nor folded, nor is what refers to them."""
+    to a kept report is found from that one. Filtered by type in SQL: assessments and
+    discrepancies (a fifth of a week's referrers here) are neither read, parsed nor folded,
+    nor is what refers to them."""
     chosen = dict(db.rows_in("SELECT report, data FROM timeline WHERE report IN ({})", reports))
-    kinds = ", ".join(repr(k) for k in sorted(STATUS_INPUT_TYPES))
-    frontier = set(chosen)
-    for _ in range(4):
-        found = db.rows_in(
-            "SELECT t.report, t.data FROM report_refs r JOIN timeline t ON t.report = r.source "
-            f"WHERE r.target IN ({{}}) AND t.type IN ({kinds})",
-            frontier,
-        )
-        frontier = {report for report, _ in found} - chosen.keys() - set(leave_out)
-        if not frontier:
-            break
-        chosen.update((report, data) for report, data in found if report in frontier)
-    return sorted((orjson.loads(data) for data in chosen.values()), key=lambda r: r["position"])
+    found = with_referrers(db, chosen, hops=4, types=STATUS_INPUT_TYPES, leave_out=leave_out)
+    return sorted((orjson.loads(data) for data in found.values()), key=lambda r: r["position"])
 
 
 def _new_records(db: Connection, since: Cut, until: Cut) -> list[dict[str, Any]]:

@@ -321,13 +321,36 @@ def closure_data(db: Connection, incidents: set[str]) -> dict[str, str]:
     return with_referrers(db, chosen, hops=3)
 
 
-def with_referrers(db: Connection, chosen: dict[str, str], *, hops: int) -> dict[str, str]:
+def with_referrers(
+    db: Connection,
+    chosen: dict[str, str],
+    *,
+    hops: int,
+    types: Collection[str] | None = None,
+    leave_out: Collection[str] = (),
+) -> dict[str, str]:
     """`chosen` (report -> stored record) with every report referring to one of them, up to
-    `hops` references up, read from `report_refs` and `timeline`."""
+    `hops` references up, read from `report_refs` and `timeline`: only referrers of `types`
+    (None: of any type; the ledger's own type names, written into the SQL as literals), and
+    none of `leave_out` nor what reaches `chosen` only through them.
+
+    Two queries a hop: the referrers' ids (joined to `timeline` for their type when `types` is
+    given), then the records of those not read yet. Most referrers of a rebuild's chunk are in
+    the chunk already (a denial and the claim it denies share an incident), so their records
+    are not read twice: one join returning the records took a third more CPU over a rebuild's
+    chunks, and was no faster for `ledger changes` (docs/performance.md, branch `sqrb`)."""
+    if types is None:
+        query = "SELECT source FROM report_refs WHERE target IN ({})"
+    else:
+        kinds = ", ".join(repr(k) for k in sorted(types))
+        query = (
+            "SELECT r.source FROM report_refs r JOIN timeline t ON t.report = r.source "
+            f"WHERE r.target IN ({{}}) AND t.type IN ({kinds})"
+        )
+    skipped = set(leave_out)
     frontier = set(chosen)
     for _ in range(hops):
-        sources = db.column_in("SELECT source FROM report_refs WHERE target IN ({})", frontier)
-        frontier = set(sources) - set(chosen)
+        frontier = set(db.column_in(query, frontier)) - chosen.keys() - skipped
         if not frontier:
             break
         chosen.update(
