@@ -45,15 +45,12 @@ if TYPE_CHECKING:
 
 TOPIC_PREFIX = "incident-ledger:Incident"
 
-# Version 2: a denial is an assertion too, so it can itself be denied (the hostile case: the
-# accuser denies the denial), corroborated and judged (DOMAIN.md, "Concepts").
-ANSWERABLE_TYPES = ASSERTION_TYPES | {"denial"}
-
-# What each kind of reference may point at (None: any report).
+# What each kind of reference may point at (None: any report). Denials, corroborations and
+# verdicts answer assertions: since version 2, denials included (ASSERTION_TYPES).
 REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
-    "denial": ANSWERABLE_TYPES,
-    "corroboration": ANSWERABLE_TYPES,
-    "verdict": ANSWERABLE_TYPES,
+    "denial": ASSERTION_TYPES,
+    "corroboration": ASSERTION_TYPES,
+    "verdict": ASSERTION_TYPES,
     "discrepancy": None,
     "assessment": None,
     "retraction": STATEMENT_TYPES,

@@ -13,10 +13,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from ledger.registry import ActorLine, Registry
-from ledger.report_fields import DECLARED
+from ledger.report_fields import ASSERTION_TYPES, DECLARED, INCIDENT_ASSERTION_TYPES
 from ledger.status_rules import (
-    ASSERTION_TYPES,
-    INCIDENT_ASSERTION_TYPES,
     INCIDENT_STATUS_ORDER,
     Derived,
     derive,

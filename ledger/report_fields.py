@@ -403,11 +403,17 @@ REPORT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
 REPORT_TYPES = tuple(DECLARED)
 
 
-# Assertions: the reports whose status the views derive (docs/format.md, "Status of an assertion").
-ASSERTION_TYPES = frozenset({"claim", "warning"})
+# The assertions an incident's status is made of: claims and warnings. Denials answer claims;
+# they have a status of their own but make no incident's.
+INCIDENT_ASSERTION_TYPES = frozenset({"claim", "warning"})
+# Assertions: the reports whose status the views derive (docs/format.md, "Status of an
+# assertion"). Version 2 made a denial one too, so it can itself be denied (the hostile case:
+# the accuser denies the denial), corroborated and judged (DOMAIN.md, "Concepts"): these are
+# also what a denial, corroboration or verdict may refer to (ledger/domain.py).
+ASSERTION_TYPES = INCIDENT_ASSERTION_TYPES | {"denial"}
 # Reports made by an identifiable actor (version 1: the only ones a retraction could name; a
 # retraction may now take back any of `STATEMENT_TYPES`).
-STATED_TYPES = ASSERTION_TYPES | {"denial", "corroboration"}
+STATED_TYPES = ASSERTION_TYPES | {"corroboration"}
 # Reports whose `by` is a party to the incident, with a provenance chain (an analyst's
 # assessment or verdict is neither).
 PARTY_TYPES = STATED_TYPES | {"retraction"}

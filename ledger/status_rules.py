@@ -13,17 +13,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from ledger.registry import Registry
+from ledger.report_fields import (
+    # Declared in ledger/report_fields.py; named here too for the readers that still take it
+    # from this module (projections/changes.py).
+    INCIDENT_ASSERTION_TYPES as INCIDENT_ASSERTION_TYPES,
+)
 from ledger.report_fields import STATEMENT_TYPES
 
-ASSERTION_TYPES = frozenset({"claim", "warning", "denial"})
 # The reports an assertion's status can depend on, besides itself: what `derive` asks for by
 # type (denials, corroborations, retractions, verdicts), every statement (any may name it in
 # `supersedes`) and corrections (the fold applies them first). An assessment, a discrepancy, a
 # link or evidence only counts in its target's other columns, so a reader after statuses
 # alone (`ledger changes`) need not fold them, nor what refers to them.
 STATUS_INPUT_TYPES = STATEMENT_TYPES | {"verdict", "correction"}
-# Which assertions make an incident's status: denials answer claims, they are not the incident.
-INCIDENT_ASSERTION_TYPES = frozenset({"claim", "warning"})
 # An incident shows the most contested state any of its claims and warnings is in.
 INCIDENT_STATUS_ORDER = (
     "disputed",

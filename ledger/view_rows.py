@@ -17,8 +17,7 @@ import orjson
 
 from ledger.ids import actor_id
 from ledger.registry import Registry
-from ledger.report_fields import PARTY_TYPES
-from ledger.status_rules import ASSERTION_TYPES
+from ledger.report_fields import ASSERTION_TYPES, PARTY_TYPES
 from ledger.timeutil import earliest_instant
 from ledger.view_columns import ACTOR_COUNTS, VIEWS
 

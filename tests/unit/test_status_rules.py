@@ -15,9 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.registry import ActorLine, Registry, RegistryHistory
+from ledger.report_fields import ASSERTION_TYPES, INCIDENT_ASSERTION_TYPES
 from ledger.status_rules import (
-    ASSERTION_TYPES,
-    INCIDENT_ASSERTION_TYPES,
     Derived,
     derive,
     incident_status,
