@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 from ledger.registry import ActorLine, Registry
 from ledger.report_fields import ASSERTION_TYPES, DECLARED, INCIDENT_ASSERTION_TYPES
 from ledger.status_rules import (
-    INCIDENT_STATUS_ORDER,
-    Derived,
-    derive,
-    stands,
+    # Declared in ledger/status_rules.py; named here too for the readers that still take it
+    # from this module (projections/queries.py, projections/changes.py).
+    INCIDENT_STATUS_ORDER as INCIDENT_STATUS_ORDER,
 )
+from ledger.status_rules import Derived, derive, incident_status, stands
 from ledger.view_rows import (
     COLUMNS,
     Row,
@@ -357,7 +357,7 @@ def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[Row
             (
                 head.incident,
                 *map(head.get, _INCIDENT_FIELDS),
-                next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open"),
+                incident_status(statuses),
                 len(statuses),
                 statuses.count("disputed"),
                 len(live),
