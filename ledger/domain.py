@@ -31,6 +31,7 @@ from ledger.registry import Registry
 from ledger.report_fields import (
     ACTOR_FIELDS,
     ASSERTION_TYPES,
+    BEARING_KEYS,
     DECLARED,
     PLAIN_JSON_TYPES,
     REPORT_TYPES,
@@ -425,7 +426,7 @@ class Incident(BaseAggregate[str]):
         other = fields.get("other")  # an outcome's: where the warning was carried out
         if other and other != self.id and not directory.incident_exists(other):
             raise DomainRuleViolation(f"other names incident '{other}', which does not exist")
-        for key in ("supports", "contradicts"):  # evidence: what the material bears on
+        for key in BEARING_KEYS:  # evidence: what the material bears on
             for target_id in fields.get(key) or ():
                 if directory.find(target_id) is None:
                     raise ReportNotFound(target_id, key)

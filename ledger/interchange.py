@@ -41,6 +41,7 @@ from ledger.report_fields import (
     MAX_LIST,
     MAX_NAME,
     MAX_TEXT,
+    REPORT_ID_KEYS,
     REPORT_TYPES,
     ReportField,
 )
@@ -452,9 +453,7 @@ def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str,
 
 
 _SLUG_FIELDS = {"incident", "report", "other"} | {
-    f"{key}.{i}"
-    for key in ("refers_to", "supports", "contradicts", "supersedes")
-    for i in range(MAX_LIST)
+    f"{key}.{i}" for key in REPORT_ID_KEYS for i in range(MAX_LIST)
 }
 
 

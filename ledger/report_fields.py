@@ -436,6 +436,20 @@ UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "supersede
 # the views' `report_refs`): what a report answers, and what it replaces. A status depends on
 # both, so whatever finds a report's referrers must find its superseders too.
 REFERENCE_KEYS = ("refers_to", "supersedes")
+# Every key whose value names other reports (kinds `refers_to` and `report_ids`), in the order
+# DECLARED first names them (supersedes, refers_to, supports, contradicts): each named report
+# must exist.
+REPORT_ID_KEYS = tuple(
+    dict.fromkeys(
+        f.name
+        for fields in DECLARED.values()
+        for f in fields
+        if f.kind in ("refers_to", "report_ids")
+    )
+)
+# The rest: how evidence names what the material bears on (supports, contradicts). They are
+# no edges of the reference index, so an assertion's referrers do not list its evidence.
+BEARING_KEYS = tuple(k for k in REPORT_ID_KEYS if k not in REFERENCE_KEYS)
 
 
 def referenced(record: Mapping[str, Any]) -> list[str]:

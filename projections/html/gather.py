@@ -31,7 +31,7 @@ from ledger.log_queries import (
     notifications_of,
     referring_from_elsewhere,
 )
-from ledger.report_fields import PARTY_TYPES
+from ledger.report_fields import BEARING_KEYS, PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections import schema
@@ -227,7 +227,7 @@ class _Index:
         self.evidence: dict[str, list[str]] = defaultdict(list)
         for entry in projected.entries.values():
             if entry.type == "evidence":
-                for key in ("supports", "contradicts"):
+                for key in BEARING_KEYS:
                     for target in dict.fromkeys(entry.data.get(key) or ()):
                         self.evidence[str(target)].append(entry.report)
         self.links: dict[str, list[Row]] = defaultdict(list)
