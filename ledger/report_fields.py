@@ -411,6 +411,10 @@ INCIDENT_ASSERTION_TYPES = frozenset({"claim", "warning"})
 # the accuser denies the denial), corroborated and judged (DOMAIN.md, "Concepts"): these are
 # also what a denial, corroboration or verdict may refer to (ledger/domain.py).
 ASSERTION_TYPES = INCIDENT_ASSERTION_TYPES | {"denial"}
+# The names on an assertion that it accuses: `against` on claims; a warning names no
+# perpetrator, so the party it threatens is the one whose admission acknowledges it (as the v1
+# tallies do). A denial accuses nobody, so nobody can acknowledge it.
+ACCUSED_FIELDS = ("against", "threatened_party")
 # Reports made by an identifiable actor (version 1: the only ones a retraction could name; a
 # retraction may now take back any of `STATEMENT_TYPES`).
 STATED_TYPES = ASSERTION_TYPES | {"corroboration"}

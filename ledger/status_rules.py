@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from ledger.registry import Registry
+from ledger.report_fields import ACCUSED_FIELDS, STATEMENT_TYPES
 from ledger.report_fields import (
     # Declared in ledger/report_fields.py; named here too for the readers that still take it
     # from this module (projections/changes.py).
     INCIDENT_ASSERTION_TYPES as INCIDENT_ASSERTION_TYPES,
 )
-from ledger.report_fields import STATEMENT_TYPES
 
 # The reports an assertion's status can depend on, besides itself: what `derive` asks for by
 # type (denials, corroborations, retractions, verdicts), every statement (any may name it in
@@ -38,9 +38,6 @@ INCIDENT_STATUS_ORDER = (
     "superseded",
     "retracted",
 )
-# Names on an assertion that it accuses: `against` on claims; a warning names no perpetrator,
-# so the party it threatens is the one whose admission acknowledges it (as the v1 tallies do).
-_ACCUSED_FIELDS = ("against", "threatened_party")
 
 
 class Report(Protocol):
@@ -209,10 +206,14 @@ def _outcome(warning: R, index: Referrals[R], registry: Registry) -> str:
 
 
 def accused(assertion: Report, registry: Registry) -> set[str]:
-    """The resolved actor ids an assertion accuses (`against`, or a warning's threatened party);
-    a denial accuses nobody, so nobody can acknowledge it."""
+    """The resolved actor ids an assertion accuses (`ACCUSED_FIELDS`: `against`, or a warning's
+    threatened party); a denial accuses nobody, so nobody can acknowledge it.
+
+    Resolved through `registry` (an alias is its actor): the rules compare the accused's side
+    with a corroborator's, as the registry stands at the cut. The views' tallies key the same
+    names by spelling instead (ledger/view_rows.py `_accused`)."""
     found: set[str] = set()
-    for key in _ACCUSED_FIELDS:
+    for key in ACCUSED_FIELDS:
         value = assertion.get(key)
         for name in (value,) if isinstance(value, str) else value or ():
             if isinstance(name, str) and name.strip():

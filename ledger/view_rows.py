@@ -17,7 +17,7 @@ import orjson
 
 from ledger.ids import actor_id
 from ledger.registry import Registry
-from ledger.report_fields import ASSERTION_TYPES, PARTY_TYPES
+from ledger.report_fields import ACCUSED_FIELDS, ASSERTION_TYPES, PARTY_TYPES
 from ledger.timeutil import earliest_instant
 from ledger.view_columns import ACTOR_COUNTS, VIEWS
 
@@ -260,8 +260,14 @@ def _actor_names(report: _Report) -> list[Any]:
 
 
 def _accused(assertion: _Report) -> set[str]:
-    # A warning names no perpetrator; the party it threatens is the one it accuses.
-    names = as_list(assertion.get("against")) + as_list(assertion.get("threatened_party"))
+    """The name keys (`actor_id` of each spelling, no registry) of whom an assertion accuses
+    (`ACCUSED_FIELDS`). Unlike ledger/status_rules.py `accused`, which resolves names through
+    the registry to compare sides, the tallies count per spelling and are summed per resolved
+    actor afterwards (`actors_summed`; projections.rows.recount_actors from `actor_tallies`),
+    so a registry line re-sums them without refolding the log."""
+    names: list[Any] = []
+    for key in ACCUSED_FIELDS:
+        names += as_list(assertion.get(key))
     return {aid for aid in map(actor_key, names) if aid is not None}
 
 
