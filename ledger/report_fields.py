@@ -17,12 +17,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-# Limits on free text, documented in docs/format.md ("Limits"). They keep one hostile line from
+# Limits on input, documented in docs/format.md ("Limits"). They keep one hostile line from
 # filling the database and keep every row printable. Here, not in ledger/interchange.py, so
 # that a check without pydantic (ledger/importing/actor_line.py) holds the very same ones.
 MAX_NAME = 200
+MAX_TITLE = 300
+MAX_SUMMARY = 2_000
 MAX_TEXT = 10_000
 MAX_LIST = 100
+MAX_LINE_BYTES = 1_000_000
+MAX_DEPTH = 16  # JSON nesting; the deepest legitimate line (discrepancy variants) needs 5
+MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (and JavaScript) cannot represent larger integers
 # Tabs and newlines are legitimate in quotes; other C0/C1 controls only hide text (a regex
 # character class's contents).
 CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -351,7 +356,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("title", "title"),
         F("archived_url", "url", help="A preserved copy (e.g. web.archive.org)."),
         F("media_type", "media_type", help="MIME type of the material (video/mp4)."),
-        F("bytes", "integer", bounds=(0, 2**53 - 1), help="Size of the material in bytes."),
+        F("bytes", "integer", bounds=(0, MAX_SAFE_INTEGER), help="Size of the material in bytes."),
         F("captured_at", "time"),
         F("captured_by", "name"),
         F("published_at", "time"),
