@@ -19,6 +19,7 @@ from ledger.report_fields import (
     # from this module (projections/changes.py).
     INCIDENT_ASSERTION_TYPES as INCIDENT_ASSERTION_TYPES,
 )
+from ledger.statuses import INCIDENT_STATUS_ORDER, OPEN
 
 # The reports an assertion's status can depend on, besides itself: what `derive` asks for by
 # type (denials, corroborations, retractions, verdicts), every statement (any may name it in
@@ -26,18 +27,6 @@ from ledger.report_fields import (
 # link or evidence only counts in its target's other columns, so a reader after statuses
 # alone (`ledger changes`) need not fold them, nor what refers to them.
 STATUS_INPUT_TYPES = STATEMENT_TYPES | {"verdict", "correction"}
-# An incident shows the most contested state any of its claims and warnings is in.
-INCIDENT_STATUS_ORDER = (
-    "disputed",
-    "unverified",
-    "corroborated",
-    "unverifiable",
-    "acknowledged",
-    "confirmed",
-    "refuted",
-    "superseded",
-    "retracted",
-)
 
 
 class Report(Protocol):
@@ -225,4 +214,4 @@ def incident_status(statuses: Iterable[str]) -> str:
     """The first status in INCIDENT_STATUS_ORDER that any of the incident's claims and warnings
     holds (the caller leaves out denials); `open` when it has none."""
     held: Collection[str] = set(statuses)
-    return next((s for s in INCIDENT_STATUS_ORDER if s in held), "open")
+    return next((s for s in INCIDENT_STATUS_ORDER if s in held), OPEN)
