@@ -18,6 +18,9 @@ from ledger.store.names import EVENTS_TABLE, SEALS_ID
 from projections.driver import read_connection, run_sql
 
 PROJECTION = "views"  # this projection's row in projection_tracking
+# The last log position the views hold (`?` placeholders; the parameter is PROJECTION): read
+# here, by projections/follow.py and by the projector (projections/rows.py).
+TRACKED_POSITION = "SELECT position FROM projection_tracking WHERE projection = ?"
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,7 @@ def staleness(store: StoreConfig) -> Staleness | None:
 def tracked_position(connection: Any) -> int:
     """The last log position the views hold, read on a DB-API connection of either driver (in
     the caller's transaction, if it has one); 0 before the first catch-up."""
-    found = run_sql(
-        connection, "SELECT position FROM projection_tracking WHERE projection = ?", [PROJECTION]
-    )
+    found = run_sql(connection, TRACKED_POSITION, [PROJECTION])
     return int(found[0][0] or 0) if found else 0
 
 
