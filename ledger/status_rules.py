@@ -30,7 +30,7 @@ STATUS_INPUT_TYPES = STATEMENT_TYPES | {"verdict", "correction"}
 
 
 class Report(Protocol):
-    """What the rules read of a report; ledger/fold.py's `_Report` has exactly this shape."""
+    """What the rules read of a report; ledger/fold.py's `FoldedReport` has exactly this shape."""
 
     @property
     def id(self) -> str: ...

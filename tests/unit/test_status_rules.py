@@ -87,7 +87,7 @@ def void(report: str, refers_to: str) -> dict[str, Any]:
 
 @dataclass(slots=True)
 class Rep:
-    """A report as the rules read it (the fold's `_Report` has the same shape)."""
+    """A report as the rules read it (the fold's `FoldedReport` has the same shape)."""
 
     id: str
     type: str
