@@ -65,7 +65,7 @@ VALUE_TYPES: dict[str, type] = {
 # A magnitude's counts and their upper bounds (each at least 0); the typed commands give each
 # its own option.
 # Version 2: each count is an integer or a range {"low", "best", "high"} (see
-# ledger/interchange.py `Count`), and `civilians` (a flag) says the figures are of civilians.
+# ledger/interchange.py `_count`), and `civilians` (a flag) says the figures are of civilians.
 MAGNITUDE_PARTS: dict[str, int] = {
     "occurrences": 1_000_000,
     "killed": 10_000_000,

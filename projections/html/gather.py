@@ -240,8 +240,11 @@ class _Index:
                 self.children[str(target)].append(str(record["report"]))
 
     def touching(self, report: str) -> list[Row]:
-        """The report and every record referring to it, or to one of those, in log order (as
-        `ledger.audit.touching`, without scanning every record for every assertion)."""
+        """The report and every record referring to it, or to one of those, in log order, from
+        the records in hand without scanning them all for every assertion. Like
+        `ledger.replay.records_touching`, which an audit reads through the reference index
+        (that one also follows `supersedes`, and stops four hops deep); this follows
+        `refers_to`, to any depth."""
         found, frontier = {report}, [report]
         while frontier:
             frontier = [c for r in frontier for c in self.children.get(r, ()) if c not in found]
