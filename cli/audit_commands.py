@@ -11,7 +11,7 @@ from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.cuts import make_cut, parse_cut
 from cli.evidence_commands import EvidenceDirOption
 from cli.output import RecordFormat, emit_json, print_table
-from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy
+from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy, magnitude_text
 from cli.terminal import PagerOption, WideOption
 
 STEP_COLUMNS = (
@@ -61,8 +61,6 @@ def audit_command(
     verdict = "verified" if result.verified else f"BROKEN ({len(chain.findings)} problem(s))"
     if result.derived is not None:
         # The picture beside the headline (counts that are zero left out), then the verdicts.
-        from cli.read_commands import magnitude_text
-
         picture = {**result.derived, "magnitude": magnitude_text(result.derived["magnitude"])}
         shown = [f"{k}: {v}" for k, v in picture.items() if v not in (None, 0)]
         screen.echo("; ".join(shown))
@@ -154,17 +152,10 @@ def export_command(
 
         ledger export --incident deir-ez-zor-shelling-2017-09 > shelling.jsonl
     """
-    from ledger.export import FORMATS, export
+    from projections.exports import check_format, export
 
-    if fmt == "acled":
-        # In projections/, not ledger/: its cells go through the project's formula escaping.
-        from projections.acled import acled_csv
-
-        pieces = acled_csv(open_ledger(), incident)
-    elif fmt in FORMATS:
-        pieces = export(open_ledger(), incident, fmt)
-    else:
-        raise usage_error(f"--format must be one of {', '.join((*FORMATS, 'acled'))}")
+    check_format(fmt)  # before the ledger is opened: a typo is named first
+    pieces = export(open_ledger(), incident, fmt)
     if with_evidence is not None:
         # Before the export is written: a refused folder or an altered file leaves stdout empty.
         _copy_evidence(with_evidence, incident or [], evidence_dir)
@@ -173,10 +164,9 @@ def export_command(
 
 
 def _copy_evidence(folder: Path, incidents: list[str], store_folder: Path | None) -> None:
-    from cli.evidence_commands import evidence_store_of
-    from ledger.evidence import export_files, named_files
+    from ledger.evidence import evidence_store, export_files, named_files
 
-    store = evidence_store_of(store_folder)
+    store = evidence_store(settings().store, store_folder)
     target = folder.resolve()
     root = store.root.resolve()
     if target.is_relative_to(root) or settings().store.owns(target):

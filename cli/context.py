@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from ledger.errors import EXIT_BAD_INPUT, LedgerError
+from ledger.errors import EXIT_BAD_INPUT, IntegrityFailure, InvalidInput, LedgerError
 
 if TYPE_CHECKING:
     from ledger.application import IncidentLedger
@@ -44,7 +44,6 @@ class Settings:
             return name  # certainly valid: no pydantic to import (ledger/importing/actor_line.py)
         from pydantic import TypeAdapter, ValidationError
 
-        from ledger.errors import InvalidInput
         from ledger.interchange import Name
 
         try:
@@ -121,8 +120,6 @@ def _undecodable(error: BaseException) -> LedgerError | None:
     """A stored event the library cannot decode (met while replaying an incident): the log was
     tampered with or damaged, so an integrity failure, naming the event, never a traceback."""
     from eventsourcing.persistence import MapperDeserialisationError
-
-    from ledger.errors import IntegrityFailure
 
     if not isinstance(error, MapperDeserialisationError):
         return None

@@ -1,22 +1,17 @@
 """`ledger attach` (store a file and append its evidence report) and `ledger evidence` (give a
 stored file back, or list the evidence): the evidence store (ledger/evidence.py)."""
 
-import contextlib
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from cli.context import fail, guarded, open_ledger, say, settings, usage_error
+from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.output import Format, emit
 from cli.output_files import ForceOption, check_output
 from cli.report_commands import _choices
-from ledger.errors import EXIT_INTEGRITY
+from ledger.errors import InvalidLine
 from ledger.report_fields import EVIDENCE_KINDS
-
-if TYPE_CHECKING:
-    from ledger.evidence_store import EvidenceStore
 
 EvidenceDirOption = Annotated[
     Optional[Path],  # noqa: UP045 - Typer needs a runtime type here
@@ -29,25 +24,6 @@ EvidenceDirOption = Annotated[
     ),
 ]
 _Kind = _choices("kind", EVIDENCE_KINDS)
-LIST_COLUMNS = (
-    "report",
-    "incident",
-    "kind",
-    "title",
-    "sha256",
-    "bytes",
-    "media_type",
-    "url",
-    "supports",
-    "contradicts",
-    "stored",
-)
-
-
-def evidence_store_of(folder: Path | None) -> "EvidenceStore":
-    from ledger.evidence import evidence_store
-
-    return evidence_store(settings().store, folder)
 
 
 @guarded
@@ -116,11 +92,10 @@ def attach_command(
         ledger attach deir-ez-zor-shelling-2017-09 strike.mp4 --supports mod-shelling
     """
     from cli.writing import option_error, write_options
-    from ledger.evidence import attach
+    from ledger.evidence import attach, evidence_store
     from ledger.importing import append_report
-    from ledger.interchange import InvalidLine
 
-    store = evidence_store_of(evidence_dir)
+    store = evidence_store(settings().store, evidence_dir)
     given: dict[str, Any] = {
         "report": report,
         "kind": getattr(kind, "value", None),  # an Enum member of EVIDENCE_KINDS
@@ -201,70 +176,20 @@ def evidence_command(
 
 
 def _give_back(report: str, output: Path, force: bool, folder: Path | None) -> None:
-    from secrets import token_hex  # here, not at start-up: ledger --help loaded it
+    from ledger.evidence import evidence_store, give_back
 
-    from ledger.errors import DomainRuleViolation
-    from ledger.evidence import evidence_records
-
-    store = evidence_store_of(folder)
+    store = evidence_store(settings().store, folder)
     check_output(output, force=force, label="--output")
     if output.resolve().is_relative_to(store.root.resolve()):
         raise usage_error(f"--output: {str(output)!r} is inside the evidence store")
-    ledger = open_ledger()
-    entry = ledger.find_reports([report]).get(report)
-    if entry is None:
-        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
-    _, current = evidence_records(ledger, [entry.incident])
-    record = current.get(report)
-    if record is None:
-        raise DomainRuleViolation(f"report '{report}' is not a (live) evidence report")
-    sha256 = record.get("sha256")
-    if not sha256:
-        raise DomainRuleViolation(f"evidence '{report}' names no file (only a URL)")
-    # Written beside the target and renamed over it only once the hash matched: an altered
-    # object never reaches the output's name.
-    temporary = output.with_name(f".{output.name}.{token_hex(4)}.tmp")
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as out:
-            digest = store.copy_out(sha256, out.write)
-        if digest != sha256:
-            raise fail(
-                f"stored evidence for '{report}' was altered: it hashes to {digest}, the log "
-                f"says {sha256}; nothing written",
-                EXIT_INTEGRITY,
-            )
-        os.replace(temporary, output)
-    except OSError as e:
-        raise usage_error(f"cannot write {str(output)!r}: {e.strerror}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+    sha256 = give_back(open_ledger(), store, report, output)
     say(f"wrote {output} ({sha256})")
 
 
 def _list(incidents: list[str], fmt: Format, folder: Path | None) -> None:
-    from ledger.errors import IncidentNotFound, InvalidInput
-    from ledger.evidence import evidence_records
+    from ledger.evidence import LIST_COLUMNS, evidence_listing
 
-    ledger = open_ledger()
-    missing = set(incidents) - ledger.recorder.existing_incidents(incidents)  # type: ignore[attr-defined]
-    if missing:
-        raise IncidentNotFound(sorted(missing)[0])
-    try:
-        store: EvidenceStore | None = evidence_store_of(folder)
-    except InvalidInput:  # PostgreSQL without a store: the listing says "unknown"
-        store = None
-    _, current = evidence_records(ledger, incidents)
-    rows = []
-    for record in sorted(current.values(), key=lambda r: r["position"]):
-        sha256 = record.get("sha256")
-        row = {c: record.get(c) for c in LIST_COLUMNS}
-        row["supports"] = record.get("supports") or []
-        row["contradicts"] = record.get("contradicts") or []
-        # Whether the store holds the file is the filesystem's, not the log's: looked up now.
-        row["stored"] = None if store is None else bool(sha256) and store.contains(str(sha256))
-        rows.append(row)
+    rows = evidence_listing(open_ledger(), settings().store, folder, incidents)
     emit(rows, LIST_COLUMNS, fmt, "evidence")
 
 

@@ -5,7 +5,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -64,6 +64,7 @@ def html_command(
     """
     # Imported here, not at the top: this module is imported on every start-up (`--help`
     # included), and the report's package brings SQLAlchemy and Jinja2.
+    from ledger.application import LazyDecoder
     from projections.html import gather, render
 
     started = time.monotonic()
@@ -74,13 +75,11 @@ def html_command(
     if target is not None:
         check_output(target, force=force, label="--output")
     progress = ProgressBar("reading and verifying the log", started=started)
-    decoder = _Decoder()
+    decoder = LazyDecoder(settings().store, settings().lock_timeout)
     try:
         data = gather(
             settings().store, decoder, incidents=incident, status=status, on_progress=progress
         )
-    except ValueError as e:
-        raise usage_error(str(e)) from None
     finally:
         progress.close()
         decoder.close()
@@ -114,13 +113,14 @@ def _write_site(
 ) -> None:
     """The site, page by page: each incident's page is written as soon as it is drawn, the
     index last, then the manifest; pages an earlier site here had and this one lacks go."""
+    from ledger.application import LazyDecoder
     from projections.html import gather_site, site_pages
 
     earlier = check_output_folder(folder, force=force, label="--output")
     store = settings().store
     progress = ProgressBar("reading and verifying the log", started=started)
     drawing: ProgressBar | None = None
-    decoder = _Decoder()
+    decoder = LazyDecoder(settings().store, settings().lock_timeout)
     written: list[str] = []
     largest = (0, "")
     try:
@@ -138,8 +138,6 @@ def _write_site(
                 write_outputs([(target, content, False)])
                 written.append(relative)
                 largest = max(largest, (len(content), relative))
-    except ValueError as e:
-        raise usage_error(str(e)) from None
     finally:
         progress.close()
         if drawing is not None:
@@ -181,27 +179,6 @@ def _write(page: str, target: Path | None) -> None:
         sys.stdout.flush()
         return
     write_outputs([(target, page.encode(), False)])
-
-
-class _Decoder:
-    """The application's own mapper turns log rows into events (upcasting old versions). On
-    SQLite the application opens no connection for that; on PostgreSQL it holds a small pool,
-    closed afterwards."""
-
-    def __init__(self) -> None:
-        self.ledger: Any = None
-
-    def __call__(self, notification: Any) -> Any:
-        if self.ledger is None:
-            from ledger.application import IncidentLedger
-
-            current = settings()
-            self.ledger = IncidentLedger(current.store, lock_timeout=current.lock_timeout)
-        return self.ledger.decode(notification)
-
-    def close(self) -> None:
-        if self.ledger is not None:
-            self.ledger.close()
 
 
 def register(report_app: typer.Typer, app: typer.Typer) -> None:

@@ -1,8 +1,6 @@
 """`ledger seal`, `verify`, `proof`, `verify-proof` and `keygen`: tamper evidence."""
 
-import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -16,8 +14,8 @@ from cli.output_files import ForceOption, check_output, write_outputs
 from ledger.errors import EXIT_INTEGRITY
 
 if TYPE_CHECKING:
-    from ledger.application import IncidentLedger
-    from ledger.integrity import Verification
+    from ledger.verification import EvidenceCheck
+    from projections.verification import LedgerVerification
 
 FINDING_COLUMNS = ("position", "incident", "version", "problem")
 
@@ -99,9 +97,8 @@ def verify_command(
 
         ledger verify --root 5dc9da79...4328 --size 12 --public-key ledger.pub --views
     """
-    from ledger.index_check import IndexCheck
-    from ledger.integrity import verify, verify_sqlite
     from ledger.signing import load_signature_check
+    from projections.verification import verify_ledger
 
     if (root is None) != (size is None):
         raise usage_error("--root and --size go together")
@@ -114,35 +111,21 @@ def verify_command(
         raise usage_error(
             "--require-evidence on a PostgreSQL ledger needs --evidence-dir or LEDGER_EVIDENCE_DIR"
         )
-    ledger = open_ledger()
-    index = IndexCheck(ledger.recorder)  # type: ignore[arg-type]
-    if store.backend == "sqlite":
-        # Each process reads the ranges of the log it examines: this one only follows chains.
-        result = verify_sqlite(
-            store.sqlite_reader_uri(),
-            ledger.max_position(),
-            signature_check=check,
-            expected_root=expected,
-            index=index,
-        )
-    else:
-        result = verify(
-            ledger.iter_notifications(after=None, batch=2_000),
-            signature_check=check,
-            expected_root=expected,
-            parallel=True,
-            index=index,
-        )
-    summary = (
-        f"{result.events} event(s) in {result.incidents} incident(s)"
-        + (f" and {result.actors} actor(s)" if result.actors else "")
-        + f", {result.seals} seal(s)"
-        + (f", {result.signatures} signature(s)" if check else "")
+    verified = verify_ledger(
+        open_ledger(),
+        store,
+        signature_check=check,
+        expected_root=expected,
+        views=views,
+        evidence_dir=evidence_dir,
+        require_evidence=require_evidence,
     )
-    if views:
-        summary += _check_views(ledger, result)
-    evidence = _check_evidence(ledger, result, evidence_dir, require_evidence)
-    summary += evidence.summary
+    result, evidence = verified.log, verified.evidence
+    if evidence.unchecked:
+        say(f"note: {evidence.files} evidence file(s) not checked: give --evidence-dir")
+    for note in evidence.notes:
+        say(f"note: {note}")
+    summary = _summary(verified)
     if fmt is RecordFormat.json:
         emit_json(
             {
@@ -154,7 +137,7 @@ def verify_command(
                 "seals": result.seals,
                 "signatures": result.signatures,
                 # Named only when the log names evidence files: older output stays as it was.
-                **evidence.as_json(),
+                **_evidence_json(evidence),
                 "findings": [f.as_dict() for f in result.findings],
             }
         )
@@ -167,82 +150,40 @@ def verify_command(
         raise fail(f"{len(result.findings)} integrity problem(s) in {summary}", EXIT_INTEGRITY)
 
 
-def _check_views(ledger: "IncidentLedger", result: "Verification") -> str:
-    """Add a finding for each view row the log does not give; the summary's words for it."""
-    from ledger.errors import IntegrityFailure
-    from ledger.integrity import Finding
-    from projections.view_check import check_views
-
-    try:
-        check = check_views(ledger, settings().store)
-    except IntegrityFailure as e:  # an undecodable row: the log's findings name it too
-        result.findings.append(Finding(None, None, None, f"the views cannot be recomputed: {e}"))
-        return ", views not recomputed"
-    for difference in check.differences:
-        problem = f"view {difference.table} row {difference.key}: {difference.problem}"
-        result.findings.append(Finding(None, None, None, problem))
-    return f", {check.rows} view row(s) at position {check.position}"
-
-
-@dataclass
-class _EvidenceCheck:
-    files: int = 0
-    missing: list[dict[str, Any]] = field(default_factory=list)
-    unchecked: bool = False  # PostgreSQL without a store named: nothing to re-hash
-
-    @property
-    def summary(self) -> str:
-        if not self.files:
-            return ""
-        if self.unchecked:
-            return f", {self.files} evidence file(s) not checked (no --evidence-dir)"
-        return f", {self.files} evidence file(s)" + (
-            f" ({len(self.missing)} not stored)" if self.missing else ""
+def _summary(verified: "LedgerVerification") -> str:
+    """What was checked, in one line: the log's counts, then the views', then the evidence's."""
+    result, evidence = verified.log, verified.evidence
+    summary = (
+        f"{result.events} event(s) in {result.incidents} incident(s)"
+        + (f" and {result.actors} actor(s)" if result.actors else "")
+        + f", {result.seals} seal(s)"
+        + (f", {result.signatures} signature(s)" if verified.signatures_checked else "")
+    )
+    if verified.views is not None:
+        summary += (
+            f", {verified.views.rows} view row(s) at position {verified.views.position}"
+            if verified.views.recomputed
+            else ", views not recomputed"
         )
+    if not evidence.files:
+        return summary
+    if evidence.unchecked:
+        return summary + f", {evidence.files} evidence file(s) not checked (no --evidence-dir)"
+    return (
+        summary
+        + f", {evidence.files} evidence file(s)"
+        + (f" ({len(evidence.missing)} not stored)" if evidence.missing else "")
+    )
 
-    def as_json(self) -> dict[str, Any]:
-        if not self.files:
-            return {}
-        return {
-            "evidence_files": self.files,
-            "evidence_checked": not self.unchecked,
-            "missing_evidence": self.missing,
-        }
 
-
-def _check_evidence(
-    ledger: "IncidentLedger", result: "Verification", folder: Path | None, require: bool
-) -> _EvidenceCheck:
-    """Re-hash each stored file the log names: altered or truncated is a finding; missing is
-    a note, or a finding with --require-evidence. A report with only a URL names no file."""
-    from cli.evidence_commands import evidence_store_of
-    from ledger.errors import InvalidInput
-    from ledger.evidence import check_files, named_files
-    from ledger.integrity import Finding
-
-    files = named_files(ledger)
-    outcome = _EvidenceCheck(files=len(files))
-    if not files:
-        return outcome
-    try:
-        store = evidence_store_of(folder)
-    except InvalidInput:  # PostgreSQL, no store named, not required (checked before)
-        outcome.unchecked = True
-        say(f"note: {len(files)} evidence file(s) not checked: give --evidence-dir")
-        return outcome
-    for named, checked in check_files(store, files):
-        if checked.state == "ok":
-            continue
-        problem = f"evidence {named.sha256} of report '{named.report}': {checked.problem}"
-        if checked.state == "missing":
-            outcome.missing.append(
-                {"report": named.report, "incident": named.incident, "sha256": named.sha256}
-            )
-            if not require:
-                say(f"note: {problem}")
-                continue
-        result.findings.append(Finding(named.position, named.incident, None, problem))
-    return outcome
+def _evidence_json(evidence: "EvidenceCheck") -> dict[str, Any]:
+    if not evidence.files:
+        return {}
+    return {
+        "evidence_files": evidence.files,
+        "evidence_checked": not evidence.unchecked,
+        "missing_evidence": evidence.missing,
+    }
 
 
 def _is_hex32(text: str) -> bool:
@@ -262,59 +203,9 @@ def proof_command(
 
         ledger proof mod-shelling > mod-shelling.proof.json
     """
-    from ledger.errors import DomainRuleViolation, IntegrityFailure
-    from ledger.integrity import decode_incident_row
-    from ledger.merkle import inclusion_proof
-    from ledger.merkle import root as merkle_root
-    from ledger.seals import event_hashes, seals
+    from ledger.proofs import inclusion_proof
 
-    ledger = open_ledger()
-    entry = ledger.find_reports([report]).get(report)
-    incident, version = (entry.incident, None) if entry else (report, 1)
-    events = ledger.recorder.select_positioned(incident)  # type: ignore[attr-defined]
-    if not events:
-        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
-    if entry is not None:
-        wanted = next(n for n in events if ledger.decode(n).report == report)
-    else:
-        wanted = events[0]
-    version = wanted.originator_version
-    existing = seals(ledger)
-    if not existing or existing[-1].position < wanted.id:
-        raise DomainRuleViolation(
-            f"'{report}' is not covered by a seal yet: run 'ledger seal' first"
-        )
-    latest = existing[-1]
-    leaves: list[bytes] = []
-    index = -1
-    for position, digest in event_hashes(ledger, up_to=latest.position):
-        if position == wanted.id:
-            index = len(leaves)
-        leaves.append(bytes.fromhex(digest))
-    # The seal's size and root are what the proof is checked against: a tree built from the
-    # log up to the seal's position must be that tree, or the seal says of itself what the log
-    # contradicts, and a proof from it would prove nothing.
-    if len(leaves) != latest.size or merkle_root(leaves).hex() != latest.root:
-        raise IntegrityFailure(
-            f"seal {latest.version} does not match the log up to its position "
-            f"{latest.position}: run 'ledger verify'"
-        )
-    _, content, stored, _ = decode_incident_row(wanted)
-    emit_json(
-        {
-            "report": report,
-            "incident": incident,
-            "version": version,
-            "position": wanted.id,
-            "leaf_index": index,
-            "tree_size": latest.size,
-            "root": latest.root,
-            "seal": latest.version,
-            "event": content,
-            "hash": stored,
-            "proof": [p.hex() for p in inclusion_proof(leaves, index)],
-        }
-    )
+    emit_json(inclusion_proof(open_ledger(), report))
 
 
 @guarded
@@ -333,44 +224,18 @@ def verify_proof_command(
 
         ledger verify-proof mod-shelling.proof.json --root 5dc9da79...4328
     """
-    from ledger.hashing import event_hash
-    from ledger.merkle import verify_inclusion
+    from ledger.proofs import MalformedProof, check_proof
 
     text = sys.stdin.read() if file == "-" else _read(file)
     try:
-        proof = json.loads(text)
-        leaf = bytes.fromhex(proof["hash"])
-        path = [bytes.fromhex(p) for p in proof["proof"]]
-        claimed_root = bytes.fromhex(proof["root"])
-        index, size = int(proof["leaf_index"]), int(proof["tree_size"])
-        content = proof["event"]
-        if not isinstance(content, dict):
-            raise TypeError("'event' is not an object")
-    except (ValueError, KeyError, TypeError) as e:
-        raise usage_error(f"{file} is not a proof from 'ledger proof' ({e})") from None
-    problems: list[str] = []
-    try:
-        if event_hash(content) != proof["hash"]:
-            problems.append("the event's content does not match its hash")
-    except (ValueError, TypeError):
-        problems.append("the event's content cannot be canonicalised (RFC 8785)")
-    # The labels outside `event` are not covered by the hash: they must agree with it.
-    labels = {
-        "report": content.get("report", content.get("incident")),
-        "incident": content.get("incident"),
-        "version": content.get("version"),
-    }
-    for key, value in labels.items():
-        if key in proof and proof[key] != value:
-            problems.append(f"the proof's {key} does not match the proven event")
-    if not verify_inclusion(leaf, index, size, path, claimed_root):
-        problems.append("the path does not lead from the event to the root")
-    if root is not None and root.lower() != proof["root"]:
-        problems.append("the proof's root is not the root you gave")
-    if problems:
-        raise fail("; ".join(problems), EXIT_INTEGRITY)
+        checked = check_proof(text, root)
+    except MalformedProof as e:
+        raise usage_error(f"{file} is not a proof from 'ledger proof' ({e.reason})") from None
+    if not checked.ok:
+        raise fail("; ".join(checked.problems), EXIT_INTEGRITY)
     typer.echo(
-        f"valid: event {labels['report']} is leaf {index} of {size} under root {proof['root']}"
+        f"valid: event {checked.report} is leaf {checked.index} of {checked.size} "
+        f"under root {checked.root}"
     )
     if root is None:
         say("note: compare that root with one you kept elsewhere (or pass --root)")

@@ -1,6 +1,5 @@
 """`ledger import FILE` and `ledger append` (JSON Lines on stdin)."""
 
-import contextlib
 import shutil
 import sys
 import tempfile
@@ -9,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.context import fail, guarded, open_ledger, say, settings, usage_error
+from cli.context import fail, guarded, say, settings, usage_error
 from cli.writing import import_options, report_imported
 
 
@@ -113,16 +112,13 @@ def _append_stdin(no_project: bool) -> None:
 def check_file(path: Path) -> None:
     """`import --check`: the problems on stderr, one a line, then exit 2; or a summary."""
     from ledger.errors import EXIT_BAD_INPUT
-    from ledger.import_check import check_import, empty_ledger
-    from ledger.store import schema_check
+    from ledger.import_check import check_import_file
 
-    with contextlib.ExitStack() as stack:
-        if schema_check.revision(settings().store) is None:
-            ledger = stack.enter_context(empty_ledger())
-            against = "a new ledger"
-        else:
-            ledger, against = open_ledger(), settings().store.display
-        result = check_import(path, ledger, settings().recorder_name)
+    current = settings()
+    result = check_import_file(
+        current.store, path, lambda: current.recorder_name, lock_timeout=current.lock_timeout
+    )
+    against = "a new ledger" if result.new_ledger else current.store.display
     for line in result.listing():
         typer.echo(line, err=True)
     if result.failed:

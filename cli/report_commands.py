@@ -311,8 +311,8 @@ def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, An
 def _make_command(report_type: str, summary: str, example: str) -> Callable[..., None]:
     def command(**options: Any) -> None:
         from cli.writing import option_error, report_appended, write_options
+        from ledger.errors import InvalidLine
         from ledger.importing import append_report
-        from ledger.interchange import InvalidLine
 
         no_project = options.pop("no_project")
         line = line_from_options(report_type, options)

@@ -4,7 +4,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.context import guarded, say, settings, usage_error
+from cli.context import guarded, say, settings
 from cli.output import Format, emit
 from cli.views_commands import (
     ActorFilter,
@@ -54,21 +54,18 @@ def search_command(
     behind = lag(settings().store)
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")
-    try:
-        rows = search.search(
-            settings().store,
-            text,
-            incident=incident,
-            types=report_type,
-            actor=actor,
-            since=since,
-            until=until,
-            limit=limit,
-            on_unknown=say,
-            on_capped=say,
-        )
-    except ValueError as e:
-        raise usage_error(str(e)) from None
+    rows = search.search(
+        settings().store,
+        text,
+        incident=incident,
+        types=report_type,
+        actor=actor,
+        since=since,
+        until=until,
+        limit=limit,
+        on_unknown=say,
+        on_capped=say,
+    )
     if fmt is Format.table:
         rows = [{**row, "score": round(row["score"], 2)} for row in rows]
         emit(rows, search.TABLE_COLUMNS, fmt, escape_formulas=escape_formulas)

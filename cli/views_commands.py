@@ -10,7 +10,7 @@ from cli.context import guarded, say, settings, usage_error
 from cli.output import Format, emit, emit_csv_lines, emit_csv_rows
 from cli.terminal import PagerOption, WideOption
 from ledger.statuses import INCIDENT_STATUSES
-from projections.columns import READABLE_COLUMNS, REPORT_TABLES
+from projections.columns import LIST_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 
 # Holds the reports; the `ledger report` group itself is cli.commands.REPORT_APP, which builds
 # only the report that runs.
@@ -162,71 +162,52 @@ def show_report(
     **filters: Any,
 ) -> None:
     """Run one report against the projection tables and print it."""
-    from projections.columns import LIST_COLUMNS
     from projections.csv_lines import report_csv_lines
-    from projections.queries import as_dicts, report_columns, report_rows
+    from projections.queries import as_dicts, report_columns, report_rows, resolved_filters
     from projections.staleness import staleness
 
     behind = staleness(settings().store)
     if behind and behind.events:
         say(behind.warning())
-    _resolve_actor_filters(filters)
+    # Resolved once here, so the hint for an unknown name comes before any other complaint.
+    filters = resolved_filters(settings().store, filters, say)
     available = report_columns(name)
     chosen = _choose_columns(name, available, fmt, columns)
     filters["sort"] = _sort_keys(name, available, sort or [])
     as_csv = fmt is Format.csv
-    try:
-        # On SQLite the database writes a CSV report's lines itself (projections.csv_lines).
-        lines = (
-            report_csv_lines(
-                settings().store,
-                name,
-                chosen,
-                escape_formulas=escape_formulas,
-                limit=limit,
-                **filters,
-            )
-            if as_csv
-            else None
-        )
-        if lines is not None:
-            emit_csv_lines(chosen, lines)
-            return
-        # Elsewhere a CSV report takes only its columns from the database, booleans already
-        # as text: the csv module then writes the driver's rows without Python touching each.
-        _, found, booleans = report_rows(
+    # A bad filter is projections' InvalidFilter (exit 2), raised before any line is written.
+    # On SQLite the database writes a CSV report's lines itself (projections.csv_lines).
+    lines = (
+        report_csv_lines(
             settings().store,
             name,
-            columns=chosen,
-            booleans_as_text=as_csv,
+            chosen,
+            escape_formulas=escape_formulas,
             limit=limit,
             **filters,
         )
-    except ValueError as e:
-        raise usage_error(str(e)) from None
+        if as_csv
+        else None
+    )
+    if lines is not None:
+        emit_csv_lines(chosen, lines)
+        return
+    # Elsewhere a CSV report takes only its columns from the database, booleans already
+    # as text: the csv module then writes the driver's rows without Python touching each.
+    _, found, booleans = report_rows(
+        settings().store,
+        name,
+        columns=chosen,
+        booleans_as_text=as_csv,
+        limit=limit,
+        lock_timeout=settings().lock_timeout,
+        **filters,
+    )
     if as_csv:
         emit_csv_rows(chosen, found, escape_formulas=escape_formulas)
         return
     lists = LIST_COLUMNS.get(REPORT_TABLES[name], frozenset())
     emit(as_dicts(chosen, found, booleans, lists), chosen, fmt, title=title)
-
-
-def _resolve_actor_filters(filters: dict[str, Any]) -> None:
-    """--actor and --side as scopes through the registry (projections.actor_scope), in place.
-    An unknown name still runs the report (an empty result), with a one-line hint on stderr."""
-    names = {k: filters.get(k) for k in ("actor", "side")}
-    if not any(names.values()):
-        return
-    from projections.actor_scope import actor_scope
-    from projections.queries import read_connection
-
-    with read_connection(settings().store) as connection:
-        for key, name in names.items():
-            if name:
-                scope = actor_scope(connection, name, side=key == "side")
-                if not scope.known:
-                    say(scope.hint())
-                filters[key] = scope
 
 
 def _sort_keys(name: str, available: list[str], wanted: list[str]) -> list[tuple[str, bool]]:

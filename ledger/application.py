@@ -497,6 +497,26 @@ class IncidentLedger(Application[str]):
         return self.recorder.max_notification_id() or 0
 
 
+class LazyDecoder:
+    """Log rows into events by the application's own mapper (upcasting old versions), for a
+    reader that holds rows and no ledger (the HTML report). The ledger is opened on the first
+    row: on SQLite it opens no connection for that; on PostgreSQL it holds a small pool, closed
+    by `close`."""
+
+    def __init__(self, store: StoreConfig, lock_timeout: float = 30.0) -> None:
+        self.store, self.lock_timeout = store, lock_timeout
+        self.ledger: IncidentLedger | None = None
+
+    def __call__(self, notification: Any) -> Any:
+        if self.ledger is None:
+            self.ledger = IncidentLedger(self.store, lock_timeout=self.lock_timeout)
+        return self.ledger.decode(notification)
+
+    def close(self) -> None:
+        if self.ledger is not None:
+            self.ledger.close()
+
+
 def _first_cause(error: BaseException) -> str:
     """The innermost error's message: the library wraps the decoder's in a long sentence."""
     while error.__cause__ is not None:

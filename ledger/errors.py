@@ -143,6 +143,12 @@ class InvalidInput(LedgerError):
     exit_code = EXIT_BAD_INPUT
 
 
+class InvalidFilter(InvalidInput, ValueError):
+    """A report's or a query's filter, column or option value that cannot be used (an unknown
+    status, column or report, a time that is not one). A ValueError too, as these were before
+    they were the ledger's own: a caller's `except ValueError` still catches them."""
+
+
 class InvalidLine(InvalidInput):
     """A line that is not a valid version-1 report; the message names the line and field."""
 

@@ -23,7 +23,13 @@ from typing import Any
 
 from ledger.application import IncidentLedger
 from ledger.domain import TYPE_BY_TOPIC
-from ledger.errors import IncidentNotFound, InvalidInput, ReportNotFound
+from ledger.errors import (
+    DomainRuleViolation,
+    IncidentNotFound,
+    IntegrityFailure,
+    InvalidInput,
+    ReportNotFound,
+)
 from ledger.evidence_store import EvidenceStore, ObjectCheck, open_source
 from ledger.records import to_record
 from ledger.store.config import StoreConfig
@@ -231,8 +237,6 @@ def export_files(store: EvidenceStore, files: Iterable[NamedFile], folder: Path)
     """Copy each named file the store holds into `folder` under its content address (the
     store's own layout, `sha256/ab/abcdef…`), checking its hash on the way; (copied, missing).
     A file already there with the right hash is kept."""
-    from ledger.errors import IntegrityFailure
-
     copied = missing = 0
     target_store = EvidenceStore(folder)
     for sha256 in dict.fromkeys(f.sha256 for f in files):
@@ -255,6 +259,87 @@ def export_files(store: EvidenceStore, files: Iterable[NamedFile], folder: Path)
         os.replace(temporary, target)
         copied += 1
     return copied, missing
+
+
+# --- giving files back, listing them ------------------------------------------------------------
+
+LIST_COLUMNS = (
+    "report",
+    "incident",
+    "kind",
+    "title",
+    "sha256",
+    "bytes",
+    "media_type",
+    "url",
+    "supports",
+    "contradicts",
+    "stored",
+)
+
+
+def give_back(ledger: IncidentLedger, store: EvidenceStore, report: str, output: Path) -> str:
+    """Copy the file a live evidence report names out of the store to `output`, checking its
+    hash on the way; its sha256. DomainRuleViolation for a report that is not (live) evidence or
+    names no file; IntegrityFailure, with nothing written, when the stored file was altered;
+    InvalidInput when `output` cannot be written."""
+    from secrets import token_hex  # here, not at start-up: ledger --help loaded it
+
+    entry = ledger.find_reports([report]).get(report)
+    if entry is None:
+        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
+    _, current = evidence_records(ledger, [entry.incident])
+    record = current.get(report)
+    if record is None:
+        raise DomainRuleViolation(f"report '{report}' is not a (live) evidence report")
+    sha256 = record.get("sha256")
+    if not sha256:
+        raise DomainRuleViolation(f"evidence '{report}' names no file (only a URL)")
+    # Written beside the target and renamed over it only once the hash matched: an altered
+    # object never reaches the output's name.
+    temporary = output.with_name(f".{output.name}.{token_hex(4)}.tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as out:
+            digest = store.copy_out(sha256, out.write)
+        if digest != sha256:
+            raise IntegrityFailure(
+                f"stored evidence for '{report}' was altered: it hashes to {digest}, the log "
+                f"says {sha256}; nothing written"
+            )
+        os.replace(temporary, output)
+    except OSError as e:
+        raise InvalidInput(f"cannot write {str(output)!r}: {e.strerror}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+    return str(sha256)
+
+
+def evidence_listing(
+    ledger: IncidentLedger, config: StoreConfig, folder: str | Path | None, incidents: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Each live evidence report of `incidents` (all when empty), in log order, as a row of
+    LIST_COLUMNS; `stored` says whether the store holds its file (None: a PostgreSQL ledger
+    with no store named, so unknown). IncidentNotFound for an incident not in the ledger."""
+    missing = set(incidents) - ledger.recorder.existing_incidents(incidents)  # type: ignore[attr-defined]
+    if missing:
+        raise IncidentNotFound(sorted(missing)[0])
+    try:
+        store: EvidenceStore | None = evidence_store(config, folder)
+    except InvalidInput:  # PostgreSQL without a store: the listing says "unknown"
+        store = None
+    _, current = evidence_records(ledger, incidents)
+    rows = []
+    for record in sorted(current.values(), key=lambda r: r["position"]):
+        sha256 = record.get("sha256")
+        row = {c: record.get(c) for c in LIST_COLUMNS}
+        row["supports"] = record.get("supports") or []
+        row["contradicts"] = record.get("contradicts") or []
+        # Whether the store holds the file is the filesystem's, not the log's: looked up now.
+        row["stored"] = None if store is None else bool(sha256) and store.contains(str(sha256))
+        rows.append(row)
+    return rows
 
 
 def _as_list(value: Any) -> list[str]:

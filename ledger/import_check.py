@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from ledger.batch import BatchDirectory, Mentions
 from ledger.domain import Incident
 from ledger.errors import DomainRuleViolation
 from ledger.interchange import InvalidLine, read_line
+from ledger.store.config import StoreConfig, resolve
 from ledger.timeutil import utc_now
 
 SHOWN = 100  # problems listed in full; the rest are counted
@@ -43,6 +44,7 @@ class ImportCheck:
     valid: int = 0  # lines an import would take (new or already there)
     new: int = 0  # of those, lines that would add a report
     problems: list[Problem] = field(default_factory=list)
+    new_ledger: bool = False  # checked against a new, empty ledger: there was none yet
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -61,6 +63,33 @@ class ImportCheck:
     @property
     def failed(self) -> int:
         return len(self.problems)
+
+
+def check_import_file(
+    store: StoreConfig,
+    path: Path,
+    recorded_by: str | Callable[[], str],
+    *,
+    lock_timeout: float = 30.0,
+) -> ImportCheck:
+    """`check_import` against the ledger at `store`, opened read-only, or where there is none
+    yet against a new, empty one (`new_ledger`; the real one is never created for a check).
+    `recorded_by`: a name, or a function giving it once the ledger is open."""
+    from ledger.opening import open_ledger
+    from ledger.store import schema_check
+
+    with contextlib.ExitStack() as stack:
+        new = schema_check.revision(store) is None
+        if new:
+            ledger = stack.enter_context(empty_ledger())
+        else:
+            ledger = stack.enter_context(
+                contextlib.closing(open_ledger(store, lock_timeout=lock_timeout))
+            )
+        name = recorded_by() if callable(recorded_by) else recorded_by
+        result = check_import(path, ledger, name)
+    result.new_ledger = new
+    return result
 
 
 def check_import(path: Path, ledger: IncidentLedger, recorded_by: str) -> ImportCheck:
@@ -141,7 +170,6 @@ def _forget_pending(incidents: dict[str, Incident]) -> None:
 def empty_ledger() -> Iterator[IncidentLedger]:
     """A new, empty ledger in a temporary directory, deleted after: what a file is checked
     against where there is no ledger yet (the real one is never created for a check)."""
-    from ledger.store.config import resolve
     from ledger.store.migrate import upgrade
 
     with tempfile.TemporaryDirectory(prefix="ledger-check-") as directory:

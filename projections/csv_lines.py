@@ -26,13 +26,20 @@ left them.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from ledger.errors import InvalidFilter
 from ledger.store.config import StoreConfig
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, READABLE_COLUMNS
 from projections.formulas import neutralised_sql
-from projections.queries import COLUMNS, boolean_text, read_connection, report_query
+from projections.queries import (
+    COLUMNS,
+    boolean_text,
+    read_connection,
+    report_query,
+    resolved_filters,
+)
 
 # printf's format counts as one argument; SQLite allows 100 by default.
 _MAX_COLUMNS = 99
@@ -45,14 +52,16 @@ def report_csv_lines(
     *,
     escape_formulas: bool = True,
     limit: int | None = None,
+    on_unknown: Callable[[str], object] | None = None,
     **filters: Any,
 ) -> Iterator[bytes] | None:
     """The report's CSV lines in UTF-8, each ending in "\\n", without the header, in pieces;
     None where SQLite cannot write them as the csv module would (see the module's docstring).
-    ValueError for a bad filter value or an unknown column, before any line."""
+    InvalidFilter for a bad filter value or an unknown column, before any line. `actor` and
+    `side` name actors through the registry, as in `report_rows`."""
     if store.backend != "sqlite":
         return None
-    sql, parameters, table = report_query(name, **filters)
+    sql, parameters, table = report_query(name, **resolved_filters(store, filters, on_unknown))
     lines = (
         csv_line_sql(table, columns, escape_formulas=escape_formulas),
         csv_line_sql(table, columns, line_breaks=True, escape_formulas=escape_formulas),
@@ -89,7 +98,7 @@ def csv_line_sql(
     `cli.output` does on the csv module's way."""
     unknown = [c for c in columns if c not in READABLE_COLUMNS[table]]
     if unknown:
-        raise ValueError(f"no column {unknown[0]!r} in {table}")
+        raise InvalidFilter(f"no column {unknown[0]!r} in {table}")
     floats = FLOAT_COLUMNS.get(table, frozenset())
     if not 2 <= len(columns) <= _MAX_COLUMNS or floats.intersection(columns):
         return None

@@ -27,6 +27,7 @@ from typing import Any
 
 from ledger.application import IncidentLedger
 from ledger.store.config import StoreConfig
+from ledger.store.errors import connection_lost
 from ledger.store.names import EVENTS_TABLE
 from projections.applied import Applied
 from projections.catchup import catch_up
@@ -155,30 +156,6 @@ class Follower:
         deadline = time.monotonic() + seconds
         while not self.stopped() and time.monotonic() < deadline:
             time.sleep(min(WAIT_SLICE_S, max(0.0, deadline - time.monotonic())))
-
-
-def connection_lost(error: BaseException) -> bool:
-    """The server went away or refused us for now (a restart, a network cut, a server still
-    starting up): errors a service waits out, unlike a bug or a damaged log."""
-    import psycopg
-    import psycopg_pool
-    from eventsourcing.persistence import InterfaceError, OperationalError
-
-    current: BaseException | None = error
-    for _ in range(10):
-        if current is None:
-            return False
-        if isinstance(
-            current,
-            psycopg.OperationalError
-            | psycopg.InterfaceError
-            | psycopg_pool.PoolTimeout
-            | OperationalError
-            | InterfaceError,
-        ):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def record_error(store: StoreConfig, error: str, lock_timeout: float = 30.0) -> bool:

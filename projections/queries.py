@@ -7,13 +7,15 @@ parameter; the SQL is written with `?` and turned into `%s` for psycopg.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+from ledger.errors import InvalidFilter
 from ledger.fold import INCIDENT_STATUS_ORDER
 from ledger.store.config import StoreConfig
+from ledger.store.errors import translated
 from ledger.timeutil import InvalidTime, earliest_instant
-from projections.actor_scope import ActorScope
+from projections.actor_scope import ActorScope, actor_scope
 from projections.columns import BOOLEAN_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 
 # Re-exported: other modules and tests import them from here.
@@ -35,19 +37,19 @@ def _instant(label: str, value: str | None) -> str | None:
     try:
         return earliest_instant(value)
     except InvalidTime as e:
-        raise ValueError(f"{label}: {e}") from None
+        raise InvalidFilter(f"{label}: {e}") from None
 
 
 def _status(value: str | None) -> str | None:
     if value is not None and value not in STATUSES:
-        raise ValueError(f"--status must be one of {', '.join(STATUSES)}")
+        raise InvalidFilter(f"--status must be one of {', '.join(STATUSES)}")
     return value
 
 
 def report_columns(name: str) -> list[str]:
-    """Every column a report can show, in table order; ValueError for an unknown report."""
+    """Every column a report can show, in table order; InvalidFilter for an unknown report."""
     if name not in REPORT_TABLES:
-        raise ValueError(f"unknown report '{name}'")
+        raise InvalidFilter(f"unknown report '{name}'")
     return list(READABLE_COLUMNS[REPORT_TABLES[name]])
 
 
@@ -74,6 +76,29 @@ def as_dicts(
     return rows
 
 
+def resolved_filters(
+    store: StoreConfig,
+    filters: dict[str, Any],
+    on_unknown: Callable[[str], object] | None = None,
+) -> dict[str, Any]:
+    """`filters` with `actor` and `side`, when given as names, resolved through the registry
+    into scopes (projections.actor_scope): `actor="SDF"` means every name of the actor SDF
+    resolves to, as `ledger report --actor SDF` does. A name nobody in the ledger has still
+    runs the report (an empty result), and `on_unknown` gets a one-line hint for it. Values
+    already scopes are kept, so resolving twice reads the registry once."""
+    names = {k: v for k in ("actor", "side") if isinstance(v := filters.get(k), str) and v}
+    if not names:
+        return filters
+    resolved = dict(filters)
+    with read_connection(store) as connection:
+        for key, name in names.items():
+            scope = actor_scope(connection, name, side=key == "side")
+            if not scope.known and on_unknown is not None:
+                on_unknown(scope.hint())
+            resolved[key] = scope
+    return resolved
+
+
 def report_rows(
     store: StoreConfig,
     name: str,
@@ -81,6 +106,8 @@ def report_rows(
     columns: Sequence[str] | None = None,
     booleans_as_text: bool = False,
     limit: int | None = None,
+    lock_timeout: float = 30.0,
+    on_unknown: Callable[[str], object] | None = None,
     **filters: Any,
 ) -> tuple[list[str], list[tuple[Any, ...]], frozenset[str]]:
     """(columns, rows as the driver gives them, the boolean columns) of one report: what a
@@ -89,16 +116,22 @@ def report_rows(
     `columns` picks and orders the columns (default: all, in table order); with
     `booleans_as_text` the database writes booleans as 'true'/'false', so that a CSV writer can
     take the rows as they come, without Python touching each one. `limit`: at most that many
-    rows, the first in the report's order."""
+    rows, the first in the report's order. `actor` and `side` name actors through the
+    registry, as on the command line (`resolved_filters`; `on_unknown` gets the hint for a
+    name nobody has). InvalidFilter for a bad filter, column or report;
+    the database's errors (a file without views, say) as StoreUnavailable, which names
+    `lock_timeout` if the views stayed locked."""
+    with translated(store, lock_timeout):
+        filters = resolved_filters(store, filters, on_unknown)
     sql, parameters, table = report_query(name, **filters)
     if columns is not None and not columns:
-        raise ValueError("name at least one column")
+        raise InvalidFilter("name at least one column")
     chosen = list(columns or READABLE_COLUMNS[table])
     booleans = BOOLEAN_COLUMNS.get(table, frozenset())
     select_list = _select_list(table, chosen, booleans if booleans_as_text else ())
     if limit is not None:
         sql, parameters = f"{sql} LIMIT ?", [*parameters, limit]
-    with read_connection(store) as connection:
+    with translated(store, lock_timeout), read_connection(store) as connection:
         found = run_sql(connection, sql.replace(COLUMNS, select_list, 1), parameters)
     return chosen, found, booleans
 
@@ -116,12 +149,12 @@ def report_query(
     sort: Sequence[tuple[str, bool]] = (),
 ) -> tuple[str, list[Any], str]:
     """(SQL, its parameters, the table it reads) of one report, the SQL ordered and with
-    `COLUMNS` where its select list goes; ValueError for a bad filter value. `sort`: (column,
+    `COLUMNS` where its select list goes; InvalidFilter for a bad filter value. `sort`: (column,
     descending) pairs ordering the rows before the report's own order.
 
-    `actor` and `side` are scopes resolved through the registry (projections.actor_scope); a
-    plain string `actor` is read as a name of its own, without the registry. Both given: rows
-    matching both."""
+    `actor` and `side` are scopes resolved through the registry (`resolved_filters`); here a
+    plain string `actor` is read as a name of its own, without the registry (`report_rows`
+    resolves it first). Both given: rows matching both."""
     status = _status(status)
     since_at, until_at = _instant("--since", since), _instant("--until", until)
     if isinstance(actor, str):
@@ -136,7 +169,7 @@ def report_query(
         "provenance": lambda: _provenance(incident, who, report),
     }
     if name not in builders:
-        raise ValueError(f"unknown report '{name}'")
+        raise InvalidFilter(f"unknown report '{name}'")
     sql, parameters = builders[name]()
     table = REPORT_TABLES[name]
     if sort:
@@ -151,7 +184,7 @@ def sort_key(table: str, column: str, descending: bool) -> str:
     first, PostgreSQL last). The column is checked against the table's columns, the only
     names that reach the SQL: a user's --sort is never pasted into it."""
     if column not in READABLE_COLUMNS[table]:
-        raise ValueError(f"no column {column!r} in {table}")
+        raise InvalidFilter(f"no column {column!r} in {table}")
     ref = f'{table}."{column}"'
     return f"({ref} IS NULL), {ref}{' DESC' if descending else ''}"
 
@@ -170,7 +203,7 @@ def _select_list(table: str, columns: Sequence[str], as_text: Collection[str]) -
     stays NULL), which reads the same on SQLite's 0/1 as on PostgreSQL's booleans."""
     unknown = [c for c in columns if c not in READABLE_COLUMNS[table]]
     if unknown:
-        raise ValueError(f"no column {unknown[0]!r} in {table}")
+        raise InvalidFilter(f"no column {unknown[0]!r} in {table}")
     return ", ".join(
         boolean_text(f'{table}."{c}"') if c in as_text else f'{table}."{c}"' for c in columns
     )

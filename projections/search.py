@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from ledger.errors import InvalidFilter
 from ledger.timeutil import InvalidTime, earliest_instant
 
 if TYPE_CHECKING:  # imported where used: a search without --actor needs no registry
@@ -211,7 +212,7 @@ def plain(text: str) -> str:
 
 
 def parse_query(text: str) -> Terms:
-    """Words, "phrases", OR between two of them, -word or -"phrase" to exclude; ValueError
+    """Words, "phrases", OR between two of them, -word or -"phrase" to exclude; InvalidFilter
     when nothing is left to look for."""
     text = plain(text)
     groups: list[list[str]] = []
@@ -234,7 +235,7 @@ def parse_query(text: str) -> Terms:
             groups.append([quoted])
         alternative = False
     if not groups:
-        raise ValueError("search: give at least one word to look for")
+        raise InvalidFilter("search: give at least one word to look for")
     return Terms(tuple(tuple(g) for g in groups), tuple(excluded))
 
 
@@ -253,10 +254,10 @@ def search_query(
 ) -> tuple[str, list[Any]]:
     """(SQL with `?` placeholders, parameters) of a search, best match first, among the `best`
     best matches (None: all) before the filters, of those at `from_position` or later in the
-    log (None: all); ValueError for a query with no word or a bad filter."""
+    log (None: all); InvalidFilter (exit 2) for a query with no word or a bad filter."""
     terms = parse_query(text)
     if limit < 1:
-        raise ValueError("--limit must be at least 1")
+        raise InvalidFilter("--limit must be at least 1")
     # Only the matches from this position on (the latest, when a common word matches too many).
     window = "" if from_position is None else f" AND {'position' if postgres else 'rowid'} >= ?"
     if postgres:
@@ -306,7 +307,7 @@ def search_query(
                 where.append(f"t.stated_from {operator} ?")
                 parameters.append(earliest_instant(value))
             except InvalidTime as e:
-                raise ValueError(f"{label}: {e}") from None
+                raise InvalidFilter(f"{label}: {e}") from None
     sql = (
         f"WITH found AS ({found}) "
         'SELECT found.score, t.report, t.incident, t.type, t."by", t.stated_at, '

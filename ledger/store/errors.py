@@ -86,6 +86,24 @@ def insufficient_privilege(error: BaseException) -> bool:
     return any(getattr(e, "sqlstate", None) == INSUFFICIENT_PRIVILEGE for e in _chain(error))
 
 
+def connection_lost(error: BaseException) -> bool:
+    """The server went away or refused us for now (a restart, a network cut, a server still
+    starting up), anywhere in the error's chain: errors a service waits out, unlike a bug or a
+    damaged log. The drivers are imported here only: a SQLite-only process never pays for them."""
+    import psycopg
+    import psycopg_pool
+    from eventsourcing.persistence import InterfaceError, OperationalError
+
+    lost = (
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        psycopg_pool.PoolTimeout,
+        OperationalError,
+        InterfaceError,
+    )
+    return any(isinstance(e, lost) for e in _chain(error))
+
+
 def _chain(error: BaseException) -> list[BaseException]:
     """The error and what caused it, outermost first (at most ten: a chain may loop)."""
     chain: list[BaseException] = []

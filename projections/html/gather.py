@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
-from ledger.errors import IncidentNotFound, LedgerError
+from ledger.errors import IncidentNotFound, InvalidFilter, LedgerError
 from ledger.fold import withdrawn
 from ledger.ids import actor_id
 from ledger.integrity import Verification, verify
@@ -312,7 +312,7 @@ def _lag(connection: Connection) -> int:
 
 def _check_status(status: str | None) -> None:
     if status is not None and status not in STATUSES:
-        raise ValueError(f"--status must be one of {', '.join(STATUSES)}")
+        raise InvalidFilter(f"--status must be one of {', '.join(STATUSES)}")
 
 
 def _report_data(
@@ -344,7 +344,7 @@ def gather(
 ) -> ReportData:
     """Everything the page shows, read in one read-only transaction.
 
-    ValueError for a bad --status; IncidentNotFound for an --incident the ledger lacks.
+    InvalidFilter for a bad --status; IncidentNotFound for an --incident the ledger lacks.
     """
     _check_status(status)
     with _snapshot(store) as connection:

@@ -156,7 +156,7 @@ def _writer(db: str, seconds: float, index: int) -> None:
     from ledger.application import IncidentLedger
     from ledger.interchange import report_fields, validate_report
     from ledger.store.config import resolve
-    from projections.follow import connection_lost
+    from ledger.store.errors import connection_lost
 
     store = resolve(db)
     ledger: IncidentLedger | None = None

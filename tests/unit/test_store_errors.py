@@ -85,3 +85,16 @@ def test_sqlites_generic_error_on_a_ledger_is_named_as_it_is(tmp_path: Path) -> 
 
 def test_the_wording_alone_is_not_a_store_error() -> None:
     assert translate_store_error(RuntimeError("database is locked")) is None
+
+
+def test_a_lost_connection_is_told_anywhere_in_the_chain() -> None:
+    import psycopg
+    from eventsourcing.persistence import OperationalError
+
+    from ledger.store.errors import connection_lost
+
+    wrapped = RuntimeError("the catch-up failed")
+    wrapped.__cause__ = OperationalError("server closed the connection")
+    assert connection_lost(wrapped)
+    assert connection_lost(psycopg.InterfaceError("the connection is closed"))
+    assert not connection_lost(ValueError("a bug"))
