@@ -9,6 +9,7 @@ from cli import terminal
 from cli.context import guarded, say, settings, usage_error
 from cli.output import Format, emit, emit_csv_lines, emit_csv_rows
 from cli.terminal import PagerOption, WideOption
+from ledger.statuses import INCIDENT_STATUSES
 from projections.columns import LIST_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 
 # Holds the reports; the `ledger report` group itself is cli.commands.REPORT_APP, which builds
@@ -16,20 +17,10 @@ from projections.columns import LIST_COLUMNS, READABLE_COLUMNS, REPORT_TABLES
 report_app = typer.Typer()
 
 
-class Status(StrEnum):
-    """What --status accepts: projections.queries.STATUSES, copied so that `ledger --help`
-    need not import the queries (tests/e2e/test_formats.py keeps the two equal)."""
-
-    disputed = "disputed"
-    unverified = "unverified"
-    corroborated = "corroborated"
-    unverifiable = "unverifiable"
-    acknowledged = "acknowledged"
-    confirmed = "confirmed"
-    refuted = "refuted"
-    superseded = "superseded"
-    retracted = "retracted"
-    open = "open"
+# What --status accepts, as an Enum (Typer lists its values in --help and refuses any other):
+# built from ledger.statuses, which imports nothing, not from projections.queries, which
+# imports the fold.
+Status = StrEnum("Status", [(s, s) for s in INCIDENT_STATUSES])  # type: ignore[misc]
 
 
 IncidentFilter = Annotated[

@@ -12,6 +12,7 @@ import typer
 from cli.context import say, settings
 from cli.progress import ProgressBar
 from ledger.errors import InvalidInput
+from ledger.report_fields import MAGNITUDE_FLAGS, MAGNITUDE_PARTS
 
 if TYPE_CHECKING:
     from ledger.importing import ImportResult
@@ -23,7 +24,9 @@ _OPTION_OF_FIELD = {
     "changes": "--change",
     "variants": "--variant",
     "sources": "--source",
-    "magnitude": "--occurrences/--killed/--injured/--missing/--detained/--displaced",
+    # Each count and flag of a magnitude has its own option (named as its key): these are for
+    # an error on the magnitude as a whole.
+    "magnitude": "/".join(f"--{key}" for key in (*MAGNITUDE_PARTS, *MAGNITUDE_FLAGS)),
     "actor": "NAME",
     "aliases": "--alias",
     "drop_aliases": "--drop-alias",
@@ -63,9 +66,12 @@ def _phase_bars() -> Callable[[str, int | None], ProgressBar]:
 
 def option_error(error: InvalidLine) -> InvalidInput:
     """A typed command's invalid value, naming the command-line option, not the JSON key."""
-    top = (error.field or "").split(".")[0]
+    field = error.field
+    if field and field.startswith("magnitude."):  # `magnitude.killed`: the option --killed
+        field = field[len("magnitude.") :]
+    top = (field or "").split(".")[0]
     option = _OPTION_OF_FIELD.get(top, "--" + top.replace("_", "-"))
-    where = f"{option}{error.field[len(top) :] if error.field else ''}: " if error.field else ""
+    where = f"{option}{field[len(top) :] if field else ''}: " if field else ""
     return InvalidInput(f"{where}{error.problem}")
 
 

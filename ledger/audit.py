@@ -12,7 +12,7 @@ from ledger.integrity import Verification, verify
 from ledger.records import Cut
 from ledger.registry import Registry
 from ledger.replay import magnitude_ranges, records_touching, registry_for
-from ledger.status_rules import ASSERTION_TYPES
+from ledger.report_fields import ASSERTION_TYPES
 
 
 @dataclass

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ledger.domain import IncidentEvent, ReportEntry, derive_report_id, shared
+from ledger.report_fields import REPORT_ID_KEYS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -50,9 +51,9 @@ class Mentions:
             report = fields.get("report") or derive_report_id(report_type, fields)
             self.reports.add(report)
             self.incidents.add(report)
-        self.reports.update(fields.get("refers_to", ()))
-        # Evidence's supports/contradicts and a statement's supersedes must exist too.
-        for key in ("supports", "contradicts", "supersedes"):
+        # Every report it names must exist: refers_to, supersedes, evidence's supports and
+        # contradicts.
+        for key in REPORT_ID_KEYS:
             self.reports.update(fields.get(key, ()))
 
     @classmethod

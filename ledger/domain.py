@@ -31,6 +31,7 @@ from ledger.registry import Registry
 from ledger.report_fields import (
     ACTOR_FIELDS,
     ASSERTION_TYPES,
+    BEARING_KEYS,
     DECLARED,
     PLAIN_JSON_TYPES,
     REPORT_TYPES,
@@ -45,15 +46,12 @@ if TYPE_CHECKING:
 
 TOPIC_PREFIX = "incident-ledger:Incident"
 
-# Version 2: a denial is an assertion too, so it can itself be denied (the hostile case: the
-# accuser denies the denial), corroborated and judged (DOMAIN.md, "Concepts").
-ANSWERABLE_TYPES = ASSERTION_TYPES | {"denial"}
-
-# What each kind of reference may point at (None: any report).
+# What each kind of reference may point at (None: any report). Denials, corroborations and
+# verdicts answer assertions: since version 2, denials included (ASSERTION_TYPES).
 REFERENCE_TARGETS: dict[str, frozenset[str] | None] = {
-    "denial": ANSWERABLE_TYPES,
-    "corroboration": ANSWERABLE_TYPES,
-    "verdict": ANSWERABLE_TYPES,
+    "denial": ASSERTION_TYPES,
+    "corroboration": ASSERTION_TYPES,
+    "verdict": ASSERTION_TYPES,
     "discrepancy": None,
     "assessment": None,
     "retraction": STATEMENT_TYPES,
@@ -428,7 +426,7 @@ class Incident(BaseAggregate[str]):
         other = fields.get("other")  # an outcome's: where the warning was carried out
         if other and other != self.id and not directory.incident_exists(other):
             raise DomainRuleViolation(f"other names incident '{other}', which does not exist")
-        for key in ("supports", "contradicts"):  # evidence: what the material bears on
+        for key in BEARING_KEYS:  # evidence: what the material bears on
             for target_id in fields.get(key) or ():
                 if directory.find(target_id) is None:
                     raise ReportNotFound(target_id, key)

@@ -3,7 +3,7 @@
 Pure Python, no I/O: the SQL projections, the CLI and the tests all derive their tables from
 `fold`, so the status rules (docs/format.md, "Status of an assertion") live in exactly one place:
 ledger/status_rules.py (DOMAIN.md v2's, called by `_derive`); corrections and voids are applied
-in `_Ledger`. The rows each view gets from them are built in ledger/view_rows.py.
+in `FoldedLedger`. The rows each view gets from them are built in ledger/view_rows.py.
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 from ledger.registry import ActorLine, Registry
-from ledger.report_fields import DECLARED
-from ledger.status_rules import (
-    ASSERTION_TYPES,
-    INCIDENT_ASSERTION_TYPES,
-    INCIDENT_STATUS_ORDER,
-    Derived,
-    derive,
-    stands,
+from ledger.report_fields import ASSERTION_TYPES, DECLARED, INCIDENT_ASSERTION_TYPES
+from ledger.status_rules import Derived, derive, incident_status, stands
+from ledger.statuses import (
+    # Declared in ledger/statuses.py; named here too for the readers that still take it from
+    # this module (projections/queries.py, projections/changes.py).
+    INCIDENT_STATUS_ORDER as INCIDENT_STATUS_ORDER,
 )
 from ledger.view_rows import (
     COLUMNS,
@@ -62,7 +60,7 @@ _UNCORRECTABLE = frozenset(
 )
 
 
-class _Report:
+class FoldedReport:
     """One record with its current values: the original, then every correction in log order."""
 
     # Identity, place and references cannot be corrected (see _UNCORRECTABLE), so they are read
@@ -109,7 +107,7 @@ class _Report:
         return self.data
 
 
-class _Derived(NamedTuple):
+class DerivedColumns(NamedTuple):
     """The status rules' result for one assertion, and the counts the rules do not need: the
     `claims` columns from `status` to `outcome`, in their order (a claim's row unpacks it)."""
 
@@ -127,7 +125,7 @@ class _Derived(NamedTuple):
     outcome: str | None
 
 
-class _Ledger:
+class FoldedLedger:
     """The corrected reports, indexed by id and by what refers to them."""
 
     def __init__(self, records: Iterable[Mapping[str, Any]], registry: Registry) -> None:
@@ -135,11 +133,11 @@ class _Ledger:
         self.registry = registry
         resolve = self.resolve = registry.resolve_key
         # Records are shared, not copied: a correction copies its target before changing it.
-        self.reports = [_Report(record, resolve) for record in ordered]
-        self.by_id: dict[str, _Report] = {}
+        self.reports = [FoldedReport(record, resolve) for record in ordered]
+        self.by_id: dict[str, FoldedReport] = {}
         # Later reports with an id an earlier one holds (an older version let them in): the
         # views cannot key them, but a correction of that id still reaches them.
-        self.shadowed: dict[str, list[_Report]] = {}
+        self.shadowed: dict[str, list[FoldedReport]] = {}
         for report in self.reports:
             if self.by_id.setdefault(report.id, report) is not report:
                 self.shadowed.setdefault(report.id, []).append(report)
@@ -150,9 +148,9 @@ class _Ledger:
         self._alive = [r for r in self.reports if not r.voided]
         # Referring reports by target id, then by type: the status rules ask for one type at a
         # time, half a dozen times per assertion.
-        self._referrers: dict[str, dict[str, list[_Report]]] = {}
+        self._referrers: dict[str, dict[str, list[FoldedReport]]] = {}
         # Statements naming a report in `supersedes` (format v2; absent from v1 records).
-        self._superseding: dict[str, list[_Report]] = {}
+        self._superseding: dict[str, list[FoldedReport]] = {}
         for report in self._alive:
             for ref in dict.fromkeys(report.refs):  # a repeated id counts once
                 by_type = self._referrers.setdefault(ref, {})
@@ -162,7 +160,7 @@ class _Ledger:
                 for ref in dict.fromkeys(as_list(superseded)):
                     self._superseding.setdefault(ref, []).append(report)
 
-    def _apply(self, correction: _Report) -> None:
+    def _apply(self, correction: FoldedReport) -> None:
         changes = correction.get("changes") or {}
         for target in self.corrected_by(correction):
             if target.type == "incident":
@@ -178,38 +176,38 @@ class _Ledger:
                 target.key = actor_key(target.get("by"))
                 target.actor = None if target.key is None else self.resolve(target.key)
 
-    def targets(self, report: _Report) -> Iterator[_Report]:
+    def targets(self, report: FoldedReport) -> Iterator[FoldedReport]:
         """The referenced reports present in the input; a partial input simply lacks the rest."""
         for ref in dict.fromkeys(report.refs):
             if ref in self.by_id:
                 yield self.by_id[ref]
 
-    def corrected_by(self, correction: _Report) -> Iterator[_Report]:
+    def corrected_by(self, correction: FoldedReport) -> Iterator[FoldedReport]:
         """`targets`, and the shadowed reports sharing their ids: a correction is for them all."""
         for target in self.targets(correction):
             yield target
             yield from self.shadowed.get(target.id, ())
 
-    def live(self) -> list[_Report]:
+    def live(self) -> list[FoldedReport]:
         """The reports not voided, in log order (the caller only reads the list)."""
         return self._alive
 
-    def referring(self, report: _Report, type_: str) -> list[_Report]:
+    def referring(self, report: FoldedReport, type_: str) -> list[FoldedReport]:
         """Non-voided reports of one type that refer to `report`, in log order (the caller
         only reads the list)."""
         return self._referrers.get(report.id, _NO_REFERRERS).get(type_, [])
 
-    def superseding(self, report: _Report) -> list[_Report]:
+    def superseding(self, report: FoldedReport) -> list[FoldedReport]:
         """Non-voided statements naming `report` in `supersedes`, in log order."""
         return self._superseding.get(report.id, [])
 
-    def stands(self, report: _Report) -> bool:
+    def stands(self, report: FoldedReport) -> bool:
         """Whether a denial or corroboration stands (DOMAIN.md: not retracted by its author or
         an ancestor of its author)."""
         return stands(report, self, self.registry)
 
 
-_NO_REFERRERS: dict[str, list[_Report]] = {}
+_NO_REFERRERS: dict[str, list[FoldedReport]] = {}
 
 
 def fold(
@@ -248,7 +246,7 @@ def fold_rows(
     records, lines = split_actor_records(reports)
     if registry is None:
         registry = Registry.from_lines(lines)
-    ledger = _Ledger(records, registry)
+    ledger = FoldedLedger(records, registry)
     derived = {a.id: _derive(ledger, a) for a in ledger.live() if a.type in ASSERTION_TYPES}
     builders: dict[str, Callable[[], list[Row]]] = {
         "incidents": lambda: _incident_rows(ledger, derived),
@@ -276,7 +274,7 @@ def withdrawn(reports: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     a correction, or "retracted" by their author or an ancestor (DOMAIN.md rule 1). Drawings
     use it so a retracted denial is never shown as a live one beside a status that ignores it."""
     records, lines = split_actor_records(reports)
-    ledger = _Ledger(records, Registry.from_lines(lines))
+    ledger = FoldedLedger(records, Registry.from_lines(lines))
     found = {r.id: "voided" for r in ledger.reports if r.voided}
     found.update({r.id: "retracted" for r in ledger.live() if not ledger.stands(r)})
     return found
@@ -288,7 +286,7 @@ def current_values(
     """Each live (not voided) report's values with its corrections applied, by report id: what
     `show` reads for the facts the views keep no column of (magnitude ranges, evidence)."""
     reports, lines = split_actor_records(records)
-    ledger = _Ledger(reports, registry if registry is not None else Registry.from_lines(lines))
+    ledger = FoldedLedger(reports, registry if registry is not None else Registry.from_lines(lines))
     return {report.id: report.data for report in ledger.live()}
 
 
@@ -306,11 +304,11 @@ def split_actor_records(
     return reports, [ActorLine.from_record(r) for r in actors]
 
 
-def _derive(ledger: _Ledger, assertion: _Report) -> _Derived:
+def _derive(ledger: FoldedLedger, assertion: FoldedReport) -> DerivedColumns:
     """DOMAIN.md's rules 1-7 and counts (ledger.status_rules), plus the latest assessment."""
     d: Derived = derive(assertion, ledger, ledger.registry)
     assessments = ledger.referring(assertion, "assessment")
-    return _Derived(
+    return DerivedColumns(
         status=d.status,
         denials=d.denials,
         internal_denials=d.internal_denials,
@@ -335,11 +333,11 @@ _INCIDENTS = declared(
 )
 
 
-def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[Row]:
-    own: dict[str, list[_Report]] = defaultdict(list)
+def _incident_rows(ledger: FoldedLedger, derived: Mapping[str, DerivedColumns]) -> list[Row]:
+    own: dict[str, list[FoldedReport]] = defaultdict(list)
     # An incident changes when any of its own reports is appended, and also when a report
     # elsewhere refers into it (a cross-incident denial), so both bump its last_* columns.
-    touched: dict[str, list[_Report]] = defaultdict(list)
+    touched: dict[str, list[FoldedReport]] = defaultdict(list)
     for report in ledger.reports:
         own[report.incident].append(report)
         touched[report.incident].append(report)
@@ -359,7 +357,7 @@ def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[Row
             (
                 head.incident,
                 *map(head.get, _INCIDENT_FIELDS),
-                next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open"),
+                incident_status(statuses),
                 len(statuses),
                 statuses.count("disputed"),
                 len(live),
@@ -375,7 +373,7 @@ def _incident_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[Row
     return rows
 
 
-def _stated_span(reports: Iterable[_Report]) -> tuple[str | None, str | None]:
+def _stated_span(reports: Iterable[FoldedReport]) -> tuple[str | None, str | None]:
     """Earliest and latest `stated_at` as given, compared by the earliest instant each can mean.
 
     Partial dates ("2017-09") sort by their first instant; ties go to the earlier report for the

@@ -33,9 +33,9 @@ from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
 from ledger.index_check import IndexCheck, IndexFacts, index_facts
 from ledger.infra.parallel import Task, Worker, shared
 from ledger.merkle import TreeBuilder
+from ledger.store.names import SEALS_ID
 from ledger.store.recorders import read_stored_rows, readers_closed
 
-SEALS_ID = "ledger:seals"  # not a valid incident slug, so it can never collide with one
 SEAL_TOPIC = "incident-ledger:Seal.Sealed"
 _HEX = re.compile("[0-9a-fA-F]{64}")
 _BOOKKEEPING = {"timestamp", "originator_topic", "class_version", "hash", "signature", "report"}

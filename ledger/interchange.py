@@ -38,22 +38,19 @@ from ledger.report_fields import (
     DECLARED,
     MAGNITUDE_FLAGS,
     MAGNITUDE_PARTS,
+    MAX_DEPTH,
+    MAX_LINE_BYTES,
     MAX_LIST,
     MAX_NAME,
+    MAX_SAFE_INTEGER,
+    MAX_SUMMARY,
     MAX_TEXT,
+    MAX_TITLE,
+    REPORT_ID_KEYS,
     REPORT_TYPES,
     ReportField,
 )
 from ledger.timeutil import InvalidTime, parse_earliest
-
-# Limits on free text, documented in docs/format.md ("Limits"); MAX_NAME, MAX_TEXT and
-# MAX_LIST are ledger/report_fields.py's.
-MAX_TITLE = 300
-MAX_SUMMARY = 2_000
-MAX_LINE_BYTES = 1_000_000
-MAX_DEPTH = 16  # JSON nesting; the deepest legitimate line (discrepancy variants) needs 5
-MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (and JavaScript) cannot represent larger integers
-
 
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
@@ -452,9 +449,7 @@ def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str,
 
 
 _SLUG_FIELDS = {"incident", "report", "other"} | {
-    f"{key}.{i}"
-    for key in ("refers_to", "supports", "contradicts", "supersedes")
-    for i in range(MAX_LIST)
+    f"{key}.{i}" for key in REPORT_ID_KEYS for i in range(MAX_LIST)
 }
 
 

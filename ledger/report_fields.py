@@ -17,12 +17,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-# Limits on free text, documented in docs/format.md ("Limits"). They keep one hostile line from
+# Limits on input, documented in docs/format.md ("Limits"). They keep one hostile line from
 # filling the database and keep every row printable. Here, not in ledger/interchange.py, so
 # that a check without pydantic (ledger/importing/actor_line.py) holds the very same ones.
 MAX_NAME = 200
+MAX_TITLE = 300
+MAX_SUMMARY = 2_000
 MAX_TEXT = 10_000
 MAX_LIST = 100
+MAX_LINE_BYTES = 1_000_000
+MAX_DEPTH = 16  # JSON nesting; the deepest legitimate line (discrepancy variants) needs 5
+MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (and JavaScript) cannot represent larger integers
 # Tabs and newlines are legitimate in quotes; other C0/C1 controls only hide text (a regex
 # character class's contents).
 CONTROL_CHARACTERS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
@@ -60,7 +65,7 @@ VALUE_TYPES: dict[str, type] = {
 # A magnitude's counts and their upper bounds (each at least 0); the typed commands give each
 # its own option.
 # Version 2: each count is an integer or a range {"low", "best", "high"} (see
-# ledger/interchange.py `Count`), and `civilians` (a flag) says the figures are of civilians.
+# ledger/interchange.py `_count`), and `civilians` (a flag) says the figures are of civilians.
 MAGNITUDE_PARTS: dict[str, int] = {
     "occurrences": 1_000_000,
     "killed": 10_000_000,
@@ -351,7 +356,7 @@ DECLARED: dict[str, tuple[ReportField, ...]] = {
         F("title", "title"),
         F("archived_url", "url", help="A preserved copy (e.g. web.archive.org)."),
         F("media_type", "media_type", help="MIME type of the material (video/mp4)."),
-        F("bytes", "integer", bounds=(0, 2**53 - 1), help="Size of the material in bytes."),
+        F("bytes", "integer", bounds=(0, MAX_SAFE_INTEGER), help="Size of the material in bytes."),
         F("captured_at", "time"),
         F("captured_by", "name"),
         F("published_at", "time"),
@@ -403,11 +408,21 @@ REPORT_FIELDS: dict[str, tuple[tuple[str, bool], ...]] = {
 REPORT_TYPES = tuple(DECLARED)
 
 
-# Assertions: the reports whose status the views derive (docs/format.md, "Status of an assertion").
-ASSERTION_TYPES = frozenset({"claim", "warning"})
+# The assertions an incident's status is made of: claims and warnings. Denials answer claims;
+# they have a status of their own but make no incident's.
+INCIDENT_ASSERTION_TYPES = frozenset({"claim", "warning"})
+# Assertions: the reports whose status the views derive (docs/format.md, "Status of an
+# assertion"). Version 2 made a denial one too, so it can itself be denied (the hostile case:
+# the accuser denies the denial), corroborated and judged (DOMAIN.md, "Concepts"): these are
+# also what a denial, corroboration or verdict may refer to (ledger/domain.py).
+ASSERTION_TYPES = INCIDENT_ASSERTION_TYPES | {"denial"}
+# The names on an assertion that it accuses: `against` on claims; a warning names no
+# perpetrator, so the party it threatens is the one whose admission acknowledges it (as the v1
+# tallies do). A denial accuses nobody, so nobody can acknowledge it.
+ACCUSED_FIELDS = ("against", "threatened_party")
 # Reports made by an identifiable actor (version 1: the only ones a retraction could name; a
 # retraction may now take back any of `STATEMENT_TYPES`).
-STATED_TYPES = ASSERTION_TYPES | {"denial", "corroboration"}
+STATED_TYPES = ASSERTION_TYPES | {"corroboration"}
 # Reports whose `by` is a party to the incident, with a provenance chain (an analyst's
 # assessment or verdict is neither).
 PARTY_TYPES = STATED_TYPES | {"retraction"}
@@ -430,6 +445,20 @@ UNCORRECTABLE = frozenset({"type", "incident", "report", "refers_to", "supersede
 # the views' `report_refs`): what a report answers, and what it replaces. A status depends on
 # both, so whatever finds a report's referrers must find its superseders too.
 REFERENCE_KEYS = ("refers_to", "supersedes")
+# Every key whose value names other reports (kinds `refers_to` and `report_ids`), in the order
+# DECLARED first names them (supersedes, refers_to, supports, contradicts): each named report
+# must exist.
+REPORT_ID_KEYS = tuple(
+    dict.fromkeys(
+        f.name
+        for fields in DECLARED.values()
+        for f in fields
+        if f.kind in ("refers_to", "report_ids")
+    )
+)
+# The rest: how evidence names what the material bears on (supports, contradicts). They are
+# no edges of the reference index, so an assertion's referrers do not list its evidence.
+BEARING_KEYS = tuple(k for k in REPORT_ID_KEYS if k not in REFERENCE_KEYS)
 
 
 def referenced(record: Mapping[str, Any]) -> list[str]:

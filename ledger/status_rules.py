@@ -13,36 +13,24 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from ledger.registry import Registry
-from ledger.report_fields import STATEMENT_TYPES
+from ledger.report_fields import ACCUSED_FIELDS, STATEMENT_TYPES
+from ledger.report_fields import (
+    # Declared in ledger/report_fields.py; named here too for the readers that still take it
+    # from this module (projections/changes.py).
+    INCIDENT_ASSERTION_TYPES as INCIDENT_ASSERTION_TYPES,
+)
+from ledger.statuses import INCIDENT_STATUS_ORDER, OPEN
 
-ASSERTION_TYPES = frozenset({"claim", "warning", "denial"})
 # The reports an assertion's status can depend on, besides itself: what `derive` asks for by
 # type (denials, corroborations, retractions, verdicts), every statement (any may name it in
 # `supersedes`) and corrections (the fold applies them first). An assessment, a discrepancy, a
 # link or evidence only counts in its target's other columns, so a reader after statuses
 # alone (`ledger changes`) need not fold them, nor what refers to them.
 STATUS_INPUT_TYPES = STATEMENT_TYPES | {"verdict", "correction"}
-# Which assertions make an incident's status: denials answer claims, they are not the incident.
-INCIDENT_ASSERTION_TYPES = frozenset({"claim", "warning"})
-# An incident shows the most contested state any of its claims and warnings is in.
-INCIDENT_STATUS_ORDER = (
-    "disputed",
-    "unverified",
-    "corroborated",
-    "unverifiable",
-    "acknowledged",
-    "confirmed",
-    "refuted",
-    "superseded",
-    "retracted",
-)
-# Names on an assertion that it accuses: `against` on claims; a warning names no perpetrator,
-# so the party it threatens is the one whose admission acknowledges it (as the v1 tallies do).
-_ACCUSED_FIELDS = ("against", "threatened_party")
 
 
 class Report(Protocol):
-    """What the rules read of a report; ledger/fold.py's `_Report` has exactly this shape."""
+    """What the rules read of a report; ledger/fold.py's `FoldedReport` has exactly this shape."""
 
     @property
     def id(self) -> str: ...
@@ -207,10 +195,14 @@ def _outcome(warning: R, index: Referrals[R], registry: Registry) -> str:
 
 
 def accused(assertion: Report, registry: Registry) -> set[str]:
-    """The resolved actor ids an assertion accuses (`against`, or a warning's threatened party);
-    a denial accuses nobody, so nobody can acknowledge it."""
+    """The resolved actor ids an assertion accuses (`ACCUSED_FIELDS`: `against`, or a warning's
+    threatened party); a denial accuses nobody, so nobody can acknowledge it.
+
+    Resolved through `registry` (an alias is its actor): the rules compare the accused's side
+    with a corroborator's, as the registry stands at the cut. The views' tallies key the same
+    names by spelling instead (ledger/view_rows.py `_accused`)."""
     found: set[str] = set()
-    for key in _ACCUSED_FIELDS:
+    for key in ACCUSED_FIELDS:
         value = assertion.get(key)
         for name in (value,) if isinstance(value, str) else value or ():
             if isinstance(name, str) and name.strip():
@@ -222,4 +214,4 @@ def incident_status(statuses: Iterable[str]) -> str:
     """The first status in INCIDENT_STATUS_ORDER that any of the incident's claims and warnings
     holds (the caller leaves out denials); `open` when it has none."""
     held: Collection[str] = set(statuses)
-    return next((s for s in INCIDENT_STATUS_ORDER if s in held), "open")
+    return next((s for s in INCIDENT_STATUS_ORDER if s in held), OPEN)

@@ -39,6 +39,9 @@ class ViewColumn(NamedTuple):
     # "table.column" this one names a row of (no foreign key is declared: the projector writes
     # the tables in batches, in any order, and PostgreSQL would enforce one): Datasette links it.
     refers: str = ""
+    # Holds a JSON array as text: JSON output gives it as an array, CSV as that text
+    # (projections.columns.LIST_COLUMNS).
+    listed: bool = False
 
 
 class View(NamedTuple):
@@ -65,9 +68,17 @@ def _req(
     folded: bool = True,
     doc: str = "",
     refers: str = "",
+    listed: bool = False,
 ) -> ViewColumn:
     return ViewColumn(
-        name, kind, required=True, unique=unique, folded=folded, doc=doc, refers=refers
+        name,
+        kind,
+        required=True,
+        unique=unique,
+        folded=folded,
+        doc=doc,
+        refers=refers,
+        listed=listed,
     )
 
 
@@ -127,8 +138,8 @@ VIEWS: tuple[View, ...] = (
             _opt("speaker"),
             _opt("on_behalf_of"),
             _opt("stance"),
-            _req("against", doc="JSON array."),
-            _req("targets", doc="JSON array."),
+            _req("against", doc="JSON array.", listed=True),
+            _req("targets", doc="JSON array.", listed=True),
             _opt("addressee"),
             _req("summary"),
             _opt("quote"),
@@ -199,7 +210,7 @@ VIEWS: tuple[View, ...] = (
         # published_at, quote_mode]: the SQL view `provenance` expands it, one row per hop.
         "provenance_chains",
         "Each report's source chain as one JSON list of hops; read it as `provenance`.",
-        (_key("report"), _req("incident"), _req("chain")),
+        (_key("report"), _req("incident"), _req("chain", listed=True)),
         indexes=(("provenance_chains_incident_idx", "incident"),),
     ),
     View(
@@ -230,8 +241,8 @@ VIEWS: tuple[View, ...] = (
             _opt("url"),
             _opt("archived_url"),
             _opt("captured_at"),
-            _req("supports", doc="JSON array of the report ids it supports."),
-            _req("contradicts", doc="JSON array of the report ids it contradicts."),
+            _req("supports", doc="JSON array of the report ids it supports.", listed=True),
+            _req("contradicts", doc="JSON array of the report ids it contradicts.", listed=True),
             _req("corrected", "boolean"),
             _req("position", "position"),
         ),
@@ -251,7 +262,7 @@ VIEWS: tuple[View, ...] = (
             _req("recorded_at"),
             _req("recorded_by"),
             _req("version", "integer"),
-            _req("refers_to", doc="JSON array of report ids."),
+            _req("refers_to", doc="JSON array of report ids.", listed=True),
             _opt("summary"),
             _req("voided", "boolean", doc="1: voided, counts for nothing."),
             _req("corrected", "boolean"),
@@ -287,7 +298,7 @@ VIEWS: tuple[View, ...] = (
             _req("first_position", "position"),
             _req("first_seq", "integer"),
             *_COUNTS,
-            _req("reports"),
+            _req("reports", listed=True),
         ),
         indexes=(("actor_tallies_actor_idx", "actor"),),
     ),

@@ -17,13 +17,12 @@ import orjson
 
 from ledger.ids import actor_id
 from ledger.registry import Registry
-from ledger.report_fields import PARTY_TYPES
-from ledger.status_rules import ASSERTION_TYPES
+from ledger.report_fields import ACCUSED_FIELDS, ASSERTION_TYPES, PARTY_TYPES
 from ledger.timeutil import earliest_instant
 from ledger.view_columns import ACTOR_COUNTS, VIEWS
 
 if TYPE_CHECKING:
-    from ledger.fold import _Derived, _Ledger, _Report
+    from ledger.fold import DerivedColumns, FoldedLedger, FoldedReport
 
 # The columns of each view the fold yields rows for, in order (declared in
 # ledger/view_columns.py; the projector adds the rest).
@@ -65,7 +64,7 @@ _CLAIMS = declared(
     "claims",
     *("report", "incident", "type", "by", "actor", "side", "speaker", "on_behalf_of", "stance"),
     *("against", "targets", "addressee", "summary", "quote", "stated_at"),
-    # ledger.fold._Derived's fields, in its order:
+    # ledger.fold.DerivedColumns's fields, in its order:
     *("status", "denials", "internal_denials", "acknowledgements", "corroborations"),
     *("other_corroborations", "discrepancies", "reliability", "credibility", "verdict"),
     *("superseded_by", "outcome"),
@@ -73,7 +72,7 @@ _CLAIMS = declared(
 )
 
 
-def claim_rows(ledger: _Ledger, derived: Mapping[str, _Derived]) -> list[Row]:
+def claim_rows(ledger: FoldedLedger, derived: Mapping[str, DerivedColumns]) -> list[Row]:
     rows = []
     side = ledger.registry.side
     for a in ledger.live():
@@ -104,7 +103,7 @@ _DISPUTES = declared(
 )
 
 
-def dispute_rows(ledger: _Ledger) -> list[Row]:
+def dispute_rows(ledger: FoldedLedger) -> list[Row]:
     rows = []
     registry = ledger.registry
     for denial in ledger.live():
@@ -138,7 +137,7 @@ ISSUED_COUNTS = {
 }
 
 
-def actor_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+def actor_rows(ledger: FoldedLedger) -> list[dict[str, Any]]:
     # Tallied by name key (as `actor_tallies` is), then summed per resolved actor: the
     # projector does the same sums from `actor_tallies` (projections.rows.recount_actors).
     names: dict[str, str] = {}
@@ -201,7 +200,7 @@ def actor_name_rows(registry: Registry) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: row["name"])
 
 
-def actor_tally_rows(ledger: _Ledger) -> list[Row]:
+def actor_tally_rows(ledger: FoldedLedger) -> list[Row]:
     # Per (incident, actor): [name, first_position, first_seq, *counts, reports], a list
     # until the end: a rebuild builds this for every report, and the dicts cost a quarter more.
     tallies: dict[tuple[str, str], list[Any]] = {}
@@ -244,7 +243,7 @@ _ACCUSED_AT = 3 + ACTOR_COUNTS.index("accused_in")
 _ACTOR_FIELDS = ("by", "speaker", "on_behalf_of", "against", "addressee", "threatened_party")
 
 
-def _actor_names(report: _Report) -> list[Any]:
+def _actor_names(report: FoldedReport) -> list[Any]:
     """Every actor a report names, in a fixed field order so 'first spelling seen' is stable."""
     names: list[Any] = []
     get = report.get
@@ -260,13 +259,19 @@ def _actor_names(report: _Report) -> list[Any]:
     return names
 
 
-def _accused(assertion: _Report) -> set[str]:
-    # A warning names no perpetrator; the party it threatens is the one it accuses.
-    names = as_list(assertion.get("against")) + as_list(assertion.get("threatened_party"))
+def _accused(assertion: FoldedReport) -> set[str]:
+    """The name keys (`actor_id` of each spelling, no registry) of whom an assertion accuses
+    (`ACCUSED_FIELDS`). Unlike ledger/status_rules.py `accused`, which resolves names through
+    the registry to compare sides, the tallies count per spelling and are summed per resolved
+    actor afterwards (`actors_summed`; projections.rows.recount_actors from `actor_tallies`),
+    so a registry line re-sums them without refolding the log."""
+    names: list[Any] = []
+    for key in ACCUSED_FIELDS:
+        names += as_list(assertion.get(key))
     return {aid for aid in map(actor_key, names) if aid is not None}
 
 
-def provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
+def provenance_rows(ledger: FoldedLedger) -> list[dict[str, Any]]:
     rows = []
     for report in ledger.live():
         if report.type not in PARTY_TYPES:
@@ -280,7 +285,7 @@ def provenance_rows(ledger: _Ledger) -> list[dict[str, Any]]:
 _CHAINS = declared("provenance_chains", "report", "incident", "chain")
 
 
-def provenance_chain_rows(ledger: _Ledger) -> list[Row]:
+def provenance_chain_rows(ledger: FoldedLedger) -> list[Row]:
     rows = []
     for report in ledger.live():
         if report.type in PARTY_TYPES and (chain := _chain(report)):
@@ -293,7 +298,7 @@ def provenance_chain_rows(ledger: _Ledger) -> list[Row]:
 _HOP_KEYS = ("agent", "role", "kind", "url", "published_at", "quote_mode")
 
 
-def _chain(report: _Report) -> list[list[Any]]:
+def _chain(report: FoldedReport) -> list[list[Any]]:
     """The report's hops, each as [agent, role, kind, url, published_at, quote_mode]: speaker,
     principal, then the source chain (the first two have no source, so no kind or url)."""
     hops: list[list[Any]] = []
@@ -332,7 +337,7 @@ def _chain(report: _Report) -> list[list[Any]]:
 _LINKS = declared("links", "report", "incident", "other", "relation", "note")
 
 
-def link_rows(ledger: _Ledger) -> list[Row]:
+def link_rows(ledger: FoldedLedger) -> list[Row]:
     rows = [
         (r.id, r.incident, r.get("other"), r.get("relation"), r.get("note"))
         for r in ledger.live()
@@ -351,7 +356,7 @@ _EVIDENCE = declared(
 _EVIDENCE_FIELDS = _EVIDENCE[2:10]  # kind .. captured_at: as the record says
 
 
-def evidence_rows(ledger: _Ledger) -> list[Row]:
+def evidence_rows(ledger: FoldedLedger) -> list[Row]:
     rows = [
         (
             r.id,
@@ -369,7 +374,7 @@ def evidence_rows(ledger: _Ledger) -> list[Row]:
     return rows
 
 
-def timeline_rows(ledger: _Ledger, only: Collection[str] | None) -> list[Row]:
+def timeline_rows(ledger: FoldedLedger, only: Collection[str] | None) -> list[Row]:
     # The log itself, voided reports included, so an audit can see what was struck and when;
     # values are the current (corrected) ones, flagged by `corrected`.
     rows = [

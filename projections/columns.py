@@ -35,12 +35,11 @@ REPORT_TABLES = {
 BOOLEAN_COLUMNS = _of_kind("boolean")
 
 # Columns holding a JSON array as text: JSON output gives them as arrays, CSV as that text.
+# Declared by `listed` on each column.
 LIST_COLUMNS: dict[str, frozenset[str]] = {
-    "claims": frozenset({"against", "targets"}),
-    "timeline": frozenset({"refers_to"}),
-    "actor_tallies": frozenset({"reports"}),
-    "provenance_chains": frozenset({"chain"}),
-    "evidence": frozenset({"supports", "contradicts"}),
+    name: columns
+    for name, columns in ((v.name, frozenset(c.name for c in v.columns if c.listed)) for v in VIEWS)
+    if columns
 }
 
 # Whole-number and floating-point columns (every other column holds text, or a boolean above).
@@ -49,7 +48,8 @@ LIST_COLUMNS: dict[str, frozenset[str]] = {
 INTEGER_COLUMNS = _of_kind("integer", "position")
 FLOAT_COLUMNS = _of_kind("float")
 
-# The tables a rebuild empties, in declaration order: not the projector's own bookkeeping.
+# The tables a rebuild empties, in declaration order: not the projector's own bookkeeping
+# (projections.schema.VIEW_TABLES leaves the same out).
 NOT_REBUILT = ("projection_tracking", "projection_errors")
 VIEW_TABLE_NAMES = tuple(v.name for v in _TABLES if v.name not in NOT_REBUILT)
 

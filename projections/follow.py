@@ -32,7 +32,7 @@ from ledger.store.names import EVENTS_TABLE
 from projections.applied import Applied
 from projections.catchup import catch_up
 from projections.rows import connect
-from projections.staleness import PROJECTION
+from projections.staleness import PROJECTION, TRACKED_POSITION
 
 CHANNEL = EVENTS_TABLE  # what `LedgerPostgresRecorder.write_session` NOTIFYs
 APPLICATION_NAME = "ledger project --follow"  # how `ledger project --status` finds a follower
@@ -164,9 +164,7 @@ def record_error(store: StoreConfig, error: str, lock_timeout: float = 30.0) -> 
     at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
         with connect(store, lock_timeout=min(lock_timeout, 5.0)) as db, db.transaction():
-            found = db.column(
-                "SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,)
-            )
+            found = db.column(TRACKED_POSITION, (PROJECTION,))
             db.run(
                 "INSERT INTO projection_errors (projection, error, failed_at, position) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (projection) DO UPDATE SET "

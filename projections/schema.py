@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from ledger.view_columns import VIEWS, View
+from projections.columns import NOT_REBUILT
 
 metadata = MetaData()
 # The views' columns, as SQLAlchemy tables of their own metadata (not Alembic's: they are not
@@ -82,11 +83,7 @@ Index(
 )
 
 # The tables a rebuild empties and refills.
-VIEW_TABLES = tuple(
-    TABLES[v.name]
-    for v in VIEWS
-    if not v.sql_view and v.name not in ("projection_tracking", "projection_errors")
-)
+VIEW_TABLES = tuple(TABLES[v.name] for v in VIEWS if not v.sql_view and v.name not in NOT_REBUILT)
 
 # SQL views over the tables above, for readers: one row per hop of a source chain, and one row
 # per (actor, report naming it). Kept as views so that a rebuild writes one row per report and

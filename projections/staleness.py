@@ -1,9 +1,9 @@
 """How far the projections are behind the log (reports warn rather than silently mislead).
 
 Read with the database driver directly, like the reports (see projections/queries.py): this runs
-before every report, and must not import SQLAlchemy, nor ledger.integrity (heavy), whose
-SEALS_ID is copied below; tests/e2e/test_report_imports.py checks the copy equals the original.
-Nor the queries (the fold, the registry): only projections.driver.
+before every report, and must not import SQLAlchemy, nor ledger.integrity (heavy): SEALS_ID
+comes from the cheap ledger.store.names, as ledger.integrity's does. Nor the queries (the fold,
+the registry): only projections.driver.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Any
 
 from ledger.store.config import StoreConfig
 from ledger.store.errors import insufficient_privilege
-from ledger.store.names import EVENTS_TABLE
+from ledger.store.names import EVENTS_TABLE, SEALS_ID
 from projections.driver import read_connection, run_sql
 
 PROJECTION = "views"  # this projection's row in projection_tracking
-SEALS_ID = "ledger:seals"  # ledger.integrity.SEALS_ID: seals are not reports
+# The last log position the views hold (`?` placeholders; the parameter is PROJECTION): read
+# here, by projections/follow.py and by the projector (projections/rows.py).
+TRACKED_POSITION = "SELECT position FROM projection_tracking WHERE projection = ?"
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,7 @@ def staleness(store: StoreConfig) -> Staleness | None:
 def tracked_position(connection: Any) -> int:
     """The last log position the views hold, read on a DB-API connection of either driver (in
     the caller's transaction, if it has one); 0 before the first catch-up."""
-    found = run_sql(
-        connection, "SELECT position FROM projection_tracking WHERE projection = ?", [PROJECTION]
-    )
+    found = run_sql(connection, TRACKED_POSITION, [PROJECTION])
     return int(found[0][0] or 0) if found else 0
 
 

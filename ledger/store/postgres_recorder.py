@@ -40,6 +40,7 @@ from ledger.store.recorders import (
     WriteSession,
     _by_incident,
     _index_page,
+    positioned_query,
 )
 
 # The longest a write session's transaction may sit idle between two statements before the
@@ -117,15 +118,7 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
     def select_positioned(
         self, originator_id: str, *, lte_position: int | None = None
     ) -> list[Notification]:
-        statement = (
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {EVENTS_TABLE} WHERE originator_id = %s "
-        )
-        params: list[Any] = [originator_id]
-        if lte_position is not None:
-            statement += "AND notification_id <= %s "
-            params.append(lte_position)
-        statement += "ORDER BY originator_version"
+        statement, params = positioned_query(originator_id, lte_position, "%s")
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params)
             return [_notification(r) for r in curs.fetchall()]

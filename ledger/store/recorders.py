@@ -128,6 +128,23 @@ def readers_closed() -> Iterator[None]:
             _READERS.popitem()[1].close()
 
 
+def positioned_query(
+    originator_id: str, lte_position: int | None, mark: str
+) -> tuple[str, list[Any]]:
+    """Both recorders' `select_positioned`: the statement and parameters that read one
+    aggregate's events (up to `lte_position`) with their log positions, in version order;
+    `mark` is the driver's placeholder (? for sqlite3, %s for psycopg)."""
+    statement = (
+        "SELECT notification_id, originator_id, originator_version, topic, state "
+        f"FROM {EVENTS_TABLE} WHERE originator_id = {mark} "
+    )
+    params: list[Any] = [originator_id]
+    if lte_position is not None:
+        statement += f"AND notification_id <= {mark} "
+        params.append(lte_position)
+    return statement + "ORDER BY originator_version", params
+
+
 class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     """SQLite: positions are `notification_id`, an AUTOINCREMENT rowid alias."""
 
@@ -185,15 +202,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
     def select_positioned(
         self, originator_id: str, *, lte_position: int | None = None
     ) -> list[Notification]:
-        statement = (
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {EVENTS_TABLE} WHERE originator_id = ? "
-        )
-        params: list[Any] = [originator_id]
-        if lte_position is not None:
-            statement += "AND notification_id <= ? "
-            params.append(lte_position)
-        statement += "ORDER BY originator_version"
+        statement, params = positioned_query(originator_id, lte_position, "?")
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return [Notification(row[1], row[2], row[3], row[4], row[0]) for row in c.fetchall()]

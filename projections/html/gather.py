@@ -31,7 +31,7 @@ from ledger.log_queries import (
     notifications_of,
     referring_from_elsewhere,
 )
-from ledger.report_fields import PARTY_TYPES
+from ledger.report_fields import BEARING_KEYS, PARTY_TYPES
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections import schema
@@ -227,7 +227,7 @@ class _Index:
         self.evidence: dict[str, list[str]] = defaultdict(list)
         for entry in projected.entries.values():
             if entry.type == "evidence":
-                for key in ("supports", "contradicts"):
+                for key in BEARING_KEYS:
                     for target in dict.fromkeys(entry.data.get(key) or ()):
                         self.evidence[str(target)].append(entry.report)
         self.links: dict[str, list[Row]] = defaultdict(list)
@@ -240,8 +240,11 @@ class _Index:
                 self.children[str(target)].append(str(record["report"]))
 
     def touching(self, report: str) -> list[Row]:
-        """The report and every record referring to it, or to one of those, in log order (as
-        `ledger.audit.touching`, without scanning every record for every assertion)."""
+        """The report and every record referring to it, or to one of those, in log order, from
+        the records in hand without scanning them all for every assertion. Like
+        `ledger.replay.records_touching`, which an audit reads through the reference index
+        (that one also follows `supersedes`, and stops four hops deep); this follows
+        `refers_to`, to any depth."""
         found, frontier = {report}, [report]
         while frontier:
             frontier = [c for r in frontier for c in self.children.get(r, ()) if c not in found]

@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from ledger.integrity import Verification
+from ledger.report_fields import BEARING_KEYS
 
 Row = dict[str, Any]
 Decoder = Callable[[Any], Any]  # a log Notification -> its domain event
@@ -88,7 +89,7 @@ class AssertionView:
 
     def bearing(self, entry: Entry) -> str:
         """How an evidence report bears on this assertion: supports, contradicts or cites."""
-        for key in ("supports", "contradicts"):
+        for key in BEARING_KEYS:
             if self.report in (entry.data.get(key) or ()):
                 return key
         return "cites"

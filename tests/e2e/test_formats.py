@@ -225,7 +225,7 @@ def test_report_help_lists_its_columns(report: str) -> None:
 
 def test_the_status_choices_in_help_match_the_reports_statuses() -> None:
     # Typed commands' choices come from ledger.report_fields.DECLARED, as the models do; the
-    # one copy left is the --status Enum, kept so that --help need not import the queries.
+    # --status Enum from ledger.statuses, as the queries' STATUSES are.
     from cli.views_commands import Status
     from projections.queries import STATUSES
 

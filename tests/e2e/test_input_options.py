@@ -130,3 +130,12 @@ def test_a_correction_may_point_a_link_at_another_existing_incident(db: str) -> 
     assert result.exit_code == 0, result.output
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT other FROM links").fetchall() == [("inc-c",)]
+
+
+def test_a_magnitude_count_out_of_bounds_names_its_own_option(db: str) -> None:
+    # The error is on `magnitude.killed`: it used to name every magnitude option, then the key
+    # ("--occurrences/.../--displaced.killed"), an option that does not exist.
+    result = invoke(db, "claim", "inc-a", "--by", "X", "--summary", "S", "--killed", "10000001")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "error: --killed: input should be less than or equal to 10000000\n"
+    assert events(db) == 3

@@ -73,13 +73,6 @@ def _imported(ledger: str, args: tuple[str, ...], expected: str) -> tuple[set[st
     return modules, {module.split(".")[0] for module in modules}
 
 
-def test_the_constant_staleness_copies_matches_its_original() -> None:
-    from ledger.integrity import SEALS_ID
-    from projections import staleness
-
-    assert staleness.SEALS_ID == SEALS_ID
-
-
 def test_a_report_on_a_missing_file_says_so_and_creates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "missing.db"
     result = CliRunner().invoke(app, ["--db", str(path), "report", "disputed"])

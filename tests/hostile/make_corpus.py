@@ -41,7 +41,7 @@ CLAIM: dict[str, Any] = {
     "summary": "Syrian forces twice came under mortar and rocket fire from the eastern bank",
 }
 
-# Limits from ledger/interchange.py, repeated here so the corpus is plain data.
+# Limits from ledger/report_fields.py, repeated here so the corpus is plain data.
 MAX_NAME = 200
 MAX_TITLE = 300
 MAX_SUMMARY = 2_000

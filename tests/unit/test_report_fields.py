@@ -9,7 +9,15 @@ import pytest
 
 from ledger.domain import EVENT_BY_TYPE, OWN_FIELDS
 from ledger.interchange import MODEL_BY_TYPE, InvalidLine, validate_report
-from ledger.report_fields import DECLARED, REPORT_FIELDS, REPORT_TYPES, VALUE_TYPES
+from ledger.report_fields import (
+    BEARING_KEYS,
+    DECLARED,
+    REFERENCE_KEYS,
+    REPORT_FIELDS,
+    REPORT_ID_KEYS,
+    REPORT_TYPES,
+    VALUE_TYPES,
+)
 
 
 def test_every_model_has_the_declared_fields_in_order() -> None:
@@ -48,3 +56,11 @@ def test_a_fields_choices_and_bounds_are_what_its_model_accepts() -> None:
     for refused in ({**line, "credibility": 7}, {**line, "reliability": "G", "credibility": 1}):
         with pytest.raises(InvalidLine):
             validate_report(refused)
+
+
+def test_the_keys_naming_reports_are_derived_from_the_declaration() -> None:
+    # The reference index's edges are among them; the rest is how evidence bears on a report
+    # (the HTML report tells "supports" before "contradicts").
+    assert set(REFERENCE_KEYS) <= set(REPORT_ID_KEYS)
+    assert set(REPORT_ID_KEYS) == {"refers_to", "supersedes", "supports", "contradicts"}
+    assert BEARING_KEYS == ("supports", "contradicts")

@@ -15,9 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.registry import ActorLine, Registry, RegistryHistory
+from ledger.report_fields import ASSERTION_TYPES, INCIDENT_ASSERTION_TYPES
 from ledger.status_rules import (
-    ASSERTION_TYPES,
-    INCIDENT_ASSERTION_TYPES,
     Derived,
     derive,
     incident_status,
@@ -88,7 +87,7 @@ def void(report: str, refers_to: str) -> dict[str, Any]:
 
 @dataclass(slots=True)
 class Rep:
-    """A report as the rules read it (the fold's `_Report` has the same shape)."""
+    """A report as the rules read it (the fold's `FoldedReport` has the same shape)."""
 
     id: str
     type: str
