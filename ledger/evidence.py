@@ -32,6 +32,7 @@ from ledger.errors import (
 )
 from ledger.evidence_store import EvidenceStore, ObjectCheck, open_source
 from ledger.records import to_record
+from ledger.report_fields import BEARING_KEYS
 from ledger.store.config import StoreConfig
 
 EVIDENCE_DIR_ENV = "LEDGER_EVIDENCE_DIR"
@@ -139,7 +140,7 @@ def _check_references(config: StoreConfig, incident: str, line: dict[str, Any]) 
     with contextlib.closing(open_ledger(config)) as ledger:
         if not ledger.recorder.existing_incidents([incident]):  # type: ignore[attr-defined]
             raise IncidentNotFound(incident)
-        for key in ("supports", "contradicts"):
+        for key in BEARING_KEYS:
             wanted = list(line.get(key) or ())
             found = ledger.find_reports(wanted) if wanted else {}
             for report in wanted:

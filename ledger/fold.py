@@ -15,11 +15,6 @@ from typing import Any, NamedTuple
 from ledger.registry import ActorLine, Registry
 from ledger.report_fields import ASSERTION_TYPES, DECLARED, INCIDENT_ASSERTION_TYPES
 from ledger.status_rules import Derived, derive, incident_status, stands
-from ledger.statuses import (
-    # Declared in ledger/statuses.py; named here too for the readers that still take it from
-    # this module (projections/queries.py, projections/changes.py).
-    INCIDENT_STATUS_ORDER as INCIDENT_STATUS_ORDER,
-)
 from ledger.view_rows import (
     COLUMNS,
     Row,

@@ -14,11 +14,6 @@ from typing import Any, Protocol, TypeVar
 
 from ledger.registry import Registry
 from ledger.report_fields import ACCUSED_FIELDS, STATEMENT_TYPES
-from ledger.report_fields import (
-    # Declared in ledger/report_fields.py; named here too for the readers that still take it
-    # from this module (projections/changes.py).
-    INCIDENT_ASSERTION_TYPES as INCIDENT_ASSERTION_TYPES,
-)
 from ledger.statuses import INCIDENT_STATUS_ORDER, OPEN
 
 # The reports an assertion's status can depend on, besides itself: what `derive` asks for by

@@ -24,10 +24,11 @@ from typing import Any
 import orjson
 
 from ledger.fold import COLUMNS as VIEW_COLUMNS
-from ledger.fold import INCIDENT_STATUS_ORDER, fold, fold_rows
+from ledger.fold import fold, fold_rows
 from ledger.records import Cut
 from ledger.registry import Registry
-from ledger.status_rules import INCIDENT_ASSERTION_TYPES, STATUS_INPUT_TYPES
+from ledger.report_fields import INCIDENT_ASSERTION_TYPES
+from ledger.status_rules import STATUS_INPUT_TYPES, incident_status
 from ledger.store.config import StoreConfig
 from ledger.timeutil import format_utc
 from projections.queries import read_connection
@@ -166,9 +167,7 @@ def _since(
             held.setdefault(incident, set()).add(state[0])
     for (incident, report), state in list(after.items()):
         if report is None and incident not in fresh:  # the incident was open before the cut
-            statuses = held.get(incident, set())
-            status = next((s for s in INCIDENT_STATUS_ORDER if s in statuses), "open")
-            before[(incident, None)] = (status, *state[1:])
+            before[(incident, None)] = (incident_status(held.get(incident, ())), *state[1:])
     return before, after
 
 

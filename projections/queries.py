@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from ledger.errors import InvalidFilter
-from ledger.fold import INCIDENT_STATUS_ORDER
+from ledger.statuses import INCIDENT_STATUSES
 from ledger.store.config import StoreConfig
 from ledger.store.errors import translated
 from ledger.timeutil import InvalidTime, earliest_instant
@@ -24,7 +24,7 @@ from projections.driver import read_connection as read_connection
 from projections.driver import run_sql as run_sql
 
 # What --status accepts: every status the fold gives an assertion or an incident.
-STATUSES = (*INCIDENT_STATUS_ORDER, "open")
+STATUSES = INCIDENT_STATUSES
 
 
 # A query: SQL with `?` placeholders (and `COLUMNS` for its select list), its parameters.

@@ -26,7 +26,7 @@ from ledger.view_rows import actor_name_rows, actors_summed, timeline_values
 from projections import search
 from projections.columns import REQUIRED_COLUMNS, TABLE_COLUMNS
 from projections.queries import driver_sql
-from projections.staleness import PROJECTION
+from projections.staleness import PROJECTION, TRACKED_POSITION
 
 if TYPE_CHECKING:  # annotations only: `ledger changes` reads rows without the application
     from ledger.application import IncidentLedger
@@ -156,11 +156,11 @@ def lock_and_read_position(db: Connection) -> int:
             (PROJECTION,),
         )
         (row,) = db.rows(
-            "SELECT position FROM projection_tracking WHERE projection = ? FOR UPDATE",
+            f"{TRACKED_POSITION} FOR UPDATE",
             (PROJECTION,),
         )
         return int(row[0])
-    value = db.rows("SELECT position FROM projection_tracking WHERE projection = ?", (PROJECTION,))
+    value = db.rows(TRACKED_POSITION, (PROJECTION,))
     if not value or value[0][0] is None:
         db.run(
             "INSERT INTO projection_tracking (projection, position) VALUES (?, ?)", (PROJECTION, 0)
