@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -44,7 +44,7 @@ from ledger.infra.collector import collector_paused
 from ledger.records import to_record
 from ledger.registry import Registry, RegistryHistory
 from ledger.store.config import StoreConfig
-from ledger.store.recorders import ConflictingWrite, EventRow, IndexRow
+from ledger.store.recorders import ConflictingWrite, EventRow, IndexRow, LedgerRecorder
 from ledger.store.transcoder import TYPE_MARK, OrjsonTranscoder
 from ledger.timeutil import utc_now
 
@@ -74,6 +74,12 @@ class IncidentLedger(Application[str]):
     """The incident ledger: one aggregate per incident, one append-only log for all of them."""
 
     name = "IncidentLedger"
+
+    @property
+    def ledger_recorder(self) -> LedgerRecorder:
+        """The recorder, typed with the ledger's own queries (`LedgerRecorder`), which the
+        library's `ApplicationRecorder` type does not name."""
+        return cast("LedgerRecorder", self.recorder)
 
     def __init__(
         self,
@@ -163,7 +169,7 @@ class IncidentLedger(Application[str]):
     ) -> AppendResult:
         # The lines stream (memory does not grow with the file); the ids they name were gathered
         # beforehand, so the directory reads what exists in a few queries.
-        directory = BatchDirectory(self.find_reports, self.recorder.existing_incidents)  # type: ignore[attr-defined]
+        directory = BatchDirectory(self.find_reports, self.ledger_recorder.existing_incidents)
         result = AppendResult()
         incidents: dict[str, Incident] = {}
         pending: list[IncidentEvent] = []
@@ -171,7 +177,7 @@ class IncidentLedger(Application[str]):
         # Read on the first actor line, under the write lock: an alias clash spans aggregates.
         registry: LoggedRegistry | None = None
         done = 0
-        with self.recorder.write_session() as session:  # type: ignore[attr-defined]
+        with self.ledger_recorder.write_session() as session:
             # Read once the write lock is held: no other writer can commit until this one
             # does, so what the directory finds is what the log holds. A report id clash would
             # also be caught by `ledger_reports`' key, but nothing keys incident slugs and
@@ -406,7 +412,7 @@ class IncidentLedger(Application[str]):
         self, slug: str, *, lte_position: int | None = None
     ) -> list[tuple[int, IncidentEvent]]:
         """Every event of an incident with its log position, in version order."""
-        notifications = self.recorder.select_positioned(slug, lte_position=lte_position)  # type: ignore[attr-defined]
+        notifications = self.ledger_recorder.select_positioned(slug, lte_position=lte_position)
         if not notifications and lte_position is None:
             raise IncidentNotFound(slug)
         return [(n.id, self.decode(n)) for n in notifications]
@@ -463,7 +469,7 @@ class IncidentLedger(Application[str]):
         return to_record(position, self.decode(stored, position))
 
     def find_reports(self, reports: Sequence[str]) -> dict[str, ReportEntry]:
-        rows = self.recorder.find_reports(list(reports))  # type: ignore[attr-defined]
+        rows = self.ledger_recorder.find_reports(list(reports))
         return {r[0]: ReportEntry(r[0], r[1], r[2], r[4], r[3], r[5]) for r in rows}
 
     def iter_notifications(

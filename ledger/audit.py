@@ -118,7 +118,7 @@ def audit(ledger: IncidentLedger, report: str, *, cut: Cut | None = None) -> Aud
         values = current_values(steps_records, registry).get(report, {})
         derived = {k: row[k] for k in DERIVED_FIELDS}
         derived["magnitude"] = magnitude_ranges(values.get("magnitude"))
-    chain = verify([ledger.recorder.select_positioned(entry.incident)])  # type: ignore[attr-defined]
+    chain = verify([ledger.ledger_recorder.select_positioned(entry.incident)])
     chain.findings = [f for f in chain.findings if "seal" not in f.problem]
     return Audit(
         report=report,

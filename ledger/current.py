@@ -67,7 +67,7 @@ def current(ledger: IncidentLedger, incidents: Sequence[str] | None = None) -> C
     incident is refused (IncidentNotFound) before anything is produced."""
     wanted = sorted(set(incidents or ()))
     with translated(ledger.config, ledger.lock_timeout):
-        missing = set(wanted) - ledger.recorder.existing_incidents(wanted)  # type: ignore[attr-defined]
+        missing = set(wanted) - ledger.ledger_recorder.existing_incidents(wanted)
         if missing:
             raise IncidentNotFound(sorted(missing)[0])
         if wanted:

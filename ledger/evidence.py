@@ -138,7 +138,7 @@ def _check_references(config: StoreConfig, incident: str, line: dict[str, Any]) 
     if schema_check.revision(config) is None:
         raise IncidentNotFound(incident)
     with contextlib.closing(open_ledger(config)) as ledger:
-        if not ledger.recorder.existing_incidents([incident]):  # type: ignore[attr-defined]
+        if not ledger.ledger_recorder.existing_incidents([incident]):
             raise IncidentNotFound(incident)
         for key in BEARING_KEYS:
             wanted = list(line.get(key) or ())
@@ -323,7 +323,7 @@ def evidence_listing(
     """Each live evidence report of `incidents` (all when empty), in log order, as a row of
     LIST_COLUMNS; `stored` says whether the store holds its file (None: a PostgreSQL ledger
     with no store named, so unknown). IncidentNotFound for an incident not in the ledger."""
-    missing = set(incidents) - ledger.recorder.existing_incidents(incidents)  # type: ignore[attr-defined]
+    missing = set(incidents) - ledger.ledger_recorder.existing_incidents(incidents)
     if missing:
         raise IncidentNotFound(sorted(missing)[0])
     try:

@@ -26,7 +26,7 @@ def export(
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}")
     wanted = sorted(set(incidents or ()))
-    missing = set(wanted) - ledger.recorder.existing_incidents(wanted)  # type: ignore[attr-defined]
+    missing = set(wanted) - ledger.ledger_recorder.existing_incidents(wanted)
     if missing:
         raise IncidentNotFound(sorted(missing)[0])
     if fmt == "claimreview":

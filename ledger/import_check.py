@@ -99,7 +99,7 @@ def check_import(path: Path, ledger: IncidentLedger, recorded_by: str) -> Import
     valid: list[tuple[int, dict[str, Any]]] = []
     for number, fields in _read(path, result):
         valid.append((number, fields))
-    directory = BatchDirectory(ledger.find_reports, ledger.recorder.existing_incidents)  # type: ignore[attr-defined]
+    directory = BatchDirectory(ledger.find_reports, ledger.ledger_recorder.existing_incidents)
     mentions = Mentions()
     for _, fields in valid:
         mentions.add(fields["type"], fields)

@@ -30,7 +30,7 @@ def inclusion_proof(ledger: IncidentLedger, report: str) -> dict[str, Any]:
     the log it claims to cover."""
     entry = ledger.find_reports([report]).get(report)
     incident = entry.incident if entry else report
-    events = ledger.recorder.select_positioned(incident)  # type: ignore[attr-defined]
+    events = ledger.ledger_recorder.select_positioned(incident)
     if not events:
         raise DomainRuleViolation(f"report '{report}' is not in the ledger")
     if entry is not None:

@@ -246,7 +246,7 @@ def _referrers_of(ledger: IncidentLedger, reports: set[str], hops: int = 4) -> s
     found: set[str] = set()
     frontier = sorted(reports)
     for _ in range(hops):
-        sources = {s for s, _ in ledger.recorder.referrers(frontier)}  # type: ignore[attr-defined]
+        sources = {s for s, _ in ledger.ledger_recorder.referrers(frontier)}
         sources -= found | reports
         if not sources:
             break
@@ -259,7 +259,7 @@ def _load_reports(ledger: IncidentLedger, reports: set[str]) -> list[dict[str, A
     """These reports' events, located through the report index, as records in log order."""
     entries = ledger.find_reports(sorted(reports))
     keys = [(e.incident, int(e.version)) for e in entries.values() if e.version is not None]
-    notifications = ledger.recorder.select_versions(keys)  # type: ignore[attr-defined]
+    notifications = ledger.ledger_recorder.select_versions(keys)
     return [to_record(n.id, ledger.decode(n)) for n in notifications]
 
 

@@ -54,7 +54,7 @@ def _seal_info(notification: Notification) -> SealInfo:
 
 def seals(ledger: IncidentLedger) -> list[SealInfo]:
     """Every seal recorded so far, oldest first."""
-    return [_seal_info(n) for n in ledger.recorder.select_positioned(SEALS_ID)]  # type: ignore[attr-defined]
+    return [_seal_info(n) for n in ledger.ledger_recorder.select_positioned(SEALS_ID)]
 
 
 def event_hashes(ledger: IncidentLedger, *, up_to: int | None = None) -> Iterator[tuple[int, str]]:
@@ -69,7 +69,7 @@ def seal(ledger: IncidentLedger, *, sealed_by: str) -> SealInfo:
     """Record a seal over every incident event so far; returns it (root, size, position)."""
     from ledger.merkle import TreeBuilder
 
-    with ledger.recorder.write_session() as session:  # type: ignore[attr-defined]
+    with ledger.ledger_recorder.write_session() as session:
         # Holding the write lock: no event can be appended between reading and sealing.
         position = ledger.max_position()
         tree = TreeBuilder()

@@ -236,11 +236,11 @@ def without_duplicates(
 def voided_reports(ledger: IncidentLedger, reports: set[str]) -> set[str]:
     """Which of these report ids a correction in the log voids, found through the log's own
     reference index: the correction may come later in the log than what it voids."""
-    sources = {source for source, _ in ledger.recorder.referrers(sorted(reports))}  # type: ignore[attr-defined]
+    sources = {source for source, _ in ledger.ledger_recorder.referrers(sorted(reports))}
     entries = ledger.find_reports(sorted(sources)).values()
     keys = [(e.incident, int(e.version)) for e in entries if e.type == "correction" and e.version]
     voided: set[str] = set()
-    for notification in ledger.recorder.select_versions(keys):  # type: ignore[attr-defined]
+    for notification in ledger.ledger_recorder.select_versions(keys):
         record = ledger.record_of(notification.id, notification)
         if record.get("void") is True:
             voided.update(record.get("refers_to", ()))

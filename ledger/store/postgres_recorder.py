@@ -36,6 +36,7 @@ from ledger.store.recorders import (
     ConflictingWrite,
     EventRow,
     IndexRow,
+    LedgerRecorder,
     ReferenceRow,
     WriteSession,
     _by_incident,
@@ -248,3 +249,7 @@ def _notification(row: Any) -> Notification:
         bytes(row["state"]),
         row["notification_id"],
     )
+
+
+# Checked by mypy: the recorder has every query the ledger reads through `LedgerRecorder`.
+_PROVIDES_LEDGER_QUERIES: type[LedgerRecorder] = LedgerPostgresRecorder

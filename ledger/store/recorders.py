@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 from eventsourcing.persistence import Notification
@@ -54,6 +54,27 @@ class WriteSession(Protocol):
         reports: Sequence[IndexRow],
         references: Sequence[ReferenceRow],
     ) -> None: ...
+
+
+class LedgerRecorder(Protocol):
+    """What the ledger asks of its recorder beyond the library's `ApplicationRecorder`: the
+    log's own queries (by position, by report, by reference) and the write session. Both
+    recorders, `LedgerSQLiteRecorder` and `LedgerPostgresRecorder`, provide it (a test checks
+    both against it); `IncidentLedger.log` is the recorder typed as this."""
+
+    def select_positioned(
+        self, originator_id: str, *, lte_position: int | None = None
+    ) -> list[Notification]: ...
+
+    def select_versions(self, keys: Sequence[tuple[str, int]]) -> list[Notification]: ...
+
+    def find_reports(self, reports: Sequence[str]) -> list[tuple[Any, ...]]: ...
+
+    def referrers(self, targets: Sequence[str]) -> list[tuple[str, str]]: ...
+
+    def existing_incidents(self, incidents: Sequence[str]) -> set[str]: ...
+
+    def write_session(self) -> AbstractContextManager[WriteSession]: ...
 
 
 def _by_incident(keys: Sequence[tuple[str, int]]) -> dict[str, list[int]]:
@@ -320,3 +341,7 @@ class _SQLiteSession:
 def _insert_rows(raw: sqlite3.Connection, insert: str, rows: Sequence[Sequence[Any]]) -> None:
     """`insert` (one row of `{p}` placeholders) for every row, 100 rows to a statement."""
     insert_many(raw, insert.partition(" VALUES")[0], insert.count("{p}"), rows)
+
+
+# Checked by mypy: the recorder has every query the ledger reads through `LedgerRecorder`.
+_PROVIDES_LEDGER_QUERIES: type[LedgerRecorder] = LedgerSQLiteRecorder
