@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -149,7 +148,3 @@ _OPENED: list[IncidentLedger] = []
 
 def usage_error(message: str) -> typer.Exit:
     return fail(message, EXIT_BAD_INPUT)
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

@@ -187,10 +187,10 @@ def _give_back(report: str, output: Path, force: bool, folder: Path | None) -> N
 
 
 def _list(incidents: list[str], fmt: Format, folder: Path | None) -> None:
-    from ledger.evidence import LIST_COLUMNS, evidence_listing
+    from ledger.evidence import EVIDENCE_LIST_COLUMNS, evidence_listing
 
     rows = evidence_listing(open_ledger(), settings().store, folder, incidents)
-    emit(rows, LIST_COLUMNS, fmt, "evidence")
+    emit(rows, EVIDENCE_LIST_COLUMNS, fmt, "evidence")
 
 
 def register(app: typer.Typer) -> None:

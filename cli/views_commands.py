@@ -184,6 +184,7 @@ def show_report(
             chosen,
             escape_formulas=escape_formulas,
             limit=limit,
+            lock_timeout=settings().lock_timeout,
             **filters,
         )
         if as_csv

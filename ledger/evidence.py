@@ -52,7 +52,7 @@ _KIND_BY_TYPE = {
 _PLACEHOLDER_SHA256 = "0" * 64  # validates a line's other fields before the file is hashed
 
 
-def evidence_store(config: StoreConfig, folder: str | Path | None) -> EvidenceStore:
+def evidence_store(config: StoreConfig, folder: str | Path | None = None) -> EvidenceStore:
     """The store `--evidence-dir` (or LEDGER_EVIDENCE_DIR, which the CLI reads into it) names,
     else the one beside a SQLite ledger file. A PostgreSQL ledger has no "beside": it needs one
     named (InvalidInput, exit 2)."""
@@ -264,7 +264,7 @@ def export_files(store: EvidenceStore, files: Iterable[NamedFile], folder: Path)
 
 # --- giving files back, listing them ------------------------------------------------------------
 
-LIST_COLUMNS = (
+EVIDENCE_LIST_COLUMNS = (
     "report",
     "incident",
     "kind",
@@ -321,7 +321,7 @@ def evidence_listing(
     ledger: IncidentLedger, config: StoreConfig, folder: str | Path | None, incidents: Sequence[str]
 ) -> list[dict[str, Any]]:
     """Each live evidence report of `incidents` (all when empty), in log order, as a row of
-    LIST_COLUMNS; `stored` says whether the store holds its file (None: a PostgreSQL ledger
+    EVIDENCE_LIST_COLUMNS; `stored` says whether the store holds its file (None: a PostgreSQL ledger
     with no store named, so unknown). IncidentNotFound for an incident not in the ledger."""
     missing = set(incidents) - ledger.ledger_recorder.existing_incidents(incidents)
     if missing:
@@ -334,7 +334,7 @@ def evidence_listing(
     rows = []
     for record in sorted(current.values(), key=lambda r: r["position"]):
         sha256 = record.get("sha256")
-        row = {c: record.get(c) for c in LIST_COLUMNS}
+        row = {c: record.get(c) for c in EVIDENCE_LIST_COLUMNS}
         row["supports"] = record.get("supports") or []
         row["contradicts"] = record.get("contradicts") or []
         # Whether the store holds the file is the filesystem's, not the log's: looked up now.

@@ -9,7 +9,7 @@ from typing import Any
 
 from ledger.actors import is_actor_aggregate
 from ledger.application import IncidentLedger
-from ledger.errors import IncidentNotFound
+from ledger.errors import IncidentNotFound, InvalidFilter
 from ledger.integrity import SEALS_ID
 from ledger.records import to_record
 from ledger.replay import related_records
@@ -24,7 +24,7 @@ def export(
     event for `jsonl` and `events`, one document for `prov-json` and `prov-n`. An unknown
     incident is refused before anything is produced."""
     if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}")
+        raise InvalidFilter(f"fmt must be one of {', '.join(FORMATS)}")
     wanted = sorted(set(incidents or ()))
     missing = set(wanted) - ledger.ledger_recorder.existing_incidents(wanted)
     if missing:

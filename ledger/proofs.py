@@ -34,7 +34,13 @@ def inclusion_proof(ledger: IncidentLedger, report: str) -> dict[str, Any]:
     if not events:
         raise DomainRuleViolation(f"report '{report}' is not in the ledger")
     if entry is not None:
-        wanted = next(n for n in events if ledger.decode(n).report == report)
+        found = next((n for n in events if ledger.decode(n).report == report), None)
+        if found is None:  # the report index names an event its incident does not hold
+            raise IntegrityFailure(
+                f"the report index names '{report}' in {incident}, whose events do not hold "
+                "it; run 'ledger verify'"
+            )
+        wanted = found
     else:
         wanted = events[0]
     existing = seals(ledger)

@@ -30,7 +30,7 @@ def verify_log(
 ) -> Verification:
     """Every event re-hashed, every chain link, version, seal (and signature, given a check)
     and the report index checked, from the first position on; each problem is a Finding."""
-    index = IndexCheck(ledger.recorder)  # type: ignore[arg-type]
+    index = IndexCheck(ledger.ledger_recorder)
     if store.backend == "sqlite":
         # Each process reads the ranges of the log it examines: this one only follows chains.
         return verify_sqlite(

@@ -357,4 +357,3 @@ VIEWS: tuple[View, ...] = (
         sql_view=True,
     ),
 )
-VIEW_BY_NAME: dict[str, View] = {view.name: view for view in VIEWS}

@@ -31,6 +31,7 @@ from typing import Any
 
 from ledger.errors import InvalidFilter
 from ledger.store.config import StoreConfig
+from ledger.store.errors import translated
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, INTEGER_COLUMNS, READABLE_COLUMNS
 from projections.formulas import neutralised_sql
 from projections.queries import (
@@ -53,15 +54,19 @@ def report_csv_lines(
     escape_formulas: bool = True,
     limit: int | None = None,
     on_unknown: Callable[[str], object] | None = None,
+    lock_timeout: float = 30.0,
     **filters: Any,
 ) -> Iterator[bytes] | None:
     """The report's CSV lines in UTF-8, each ending in "\\n", without the header, in pieces;
     None where SQLite cannot write them as the csv module would (see the module's docstring).
     InvalidFilter for a bad filter value or an unknown column, before any line. `actor` and
-    `side` name actors through the registry, as in `report_rows`."""
+    `side` name actors through the registry, as in `report_rows`; a store error, met here or
+    while the lines are read, is `StoreUnavailable` (`lock_timeout`, as there)."""
     if store.backend != "sqlite":
         return None
-    sql, parameters, table = report_query(name, **resolved_filters(store, filters, on_unknown))
+    with translated(store, lock_timeout):
+        resolved = resolved_filters(store, filters, on_unknown)
+    sql, parameters, table = report_query(name, **resolved)
     lines = (
         csv_line_sql(table, columns, escape_formulas=escape_formulas),
         csv_line_sql(table, columns, line_breaks=True, escape_formulas=escape_formulas),
@@ -69,7 +74,7 @@ def report_csv_lines(
     if lines[0] is None or lines[1] is None:
         return None
     selects = (sql.replace(COLUMNS, lines[0], 1), sql.replace(COLUMNS, lines[1], 1))
-    return _pieces(store, selects, parameters, limit)
+    return _pieces(store, selects, parameters, limit, lock_timeout)
 
 
 def _pieces(
@@ -77,8 +82,9 @@ def _pieces(
     selects: tuple[str, str],
     parameters: Sequence[Any],
     limit: int | None,
+    lock_timeout: float,
 ) -> Iterator[bytes]:
-    with read_connection(store) as connection:
+    with translated(store, lock_timeout), read_connection(store) as connection:
         connection.execute("BEGIN")  # one read transaction: one projector commit's views
         yield _lines(connection, selects, parameters, -1 if limit is None else limit, 0)
 

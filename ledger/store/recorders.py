@@ -58,9 +58,10 @@ class WriteSession(Protocol):
 
 class LedgerRecorder(Protocol):
     """What the ledger asks of its recorder beyond the library's `ApplicationRecorder`: the
-    log's own queries (by position, by report, by reference) and the write session. Both
-    recorders, `LedgerSQLiteRecorder` and `LedgerPostgresRecorder`, provide it (a test checks
-    both against it); `IncidentLedger.log` is the recorder typed as this."""
+    log's own queries (by position, by report, by reference; the report index's pages, which
+    verify's `IndexCheck` reads) and the write session. Both recorders, `LedgerSQLiteRecorder`
+    and `LedgerPostgresRecorder`, provide it (mypy checks each against it, at the end of its
+    module); `IncidentLedger.ledger_recorder` is the recorder typed as this."""
 
     def select_positioned(
         self, originator_id: str, *, lte_position: int | None = None
@@ -73,6 +74,14 @@ class LedgerRecorder(Protocol):
     def referrers(self, targets: Sequence[str]) -> list[tuple[str, str]]: ...
 
     def existing_incidents(self, incidents: Sequence[str]) -> set[str]: ...
+
+    def references_from(self, sources: Sequence[str]) -> list[ReferenceRow]: ...
+
+    def index_count(self, table: str) -> int: ...
+
+    def index_page(
+        self, table: str, after: tuple[str, ...], limit: int
+    ) -> list[tuple[Any, ...]]: ...
 
     def write_session(self) -> AbstractContextManager[WriteSession]: ...
 
