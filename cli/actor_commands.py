@@ -6,6 +6,7 @@ import typer
 
 from cli.context import guarded, open_ledger, settings
 from cli.output import Format, emit, emit_json
+from ledger.errors import InvalidLine
 
 Text = Optional[str]  # noqa: UP045 - Typer needs a runtime type here
 
@@ -44,7 +45,6 @@ def actor_command(
         ledger actor "Russian Ministry of Defence" --alias "Russian MoD" --part-of Russia
     """
     from cli.writing import option_error, report_appended, write_options
-    from ledger.errors import InvalidLine
     from ledger.importing import append_report
 
     line = {

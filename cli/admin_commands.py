@@ -9,6 +9,7 @@ from cli import terminal
 from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.progress import ProgressBar
 from cli.terminal import PagerOption, WideOption
+from ledger.store.migrate import upgrade
 
 
 @guarded
@@ -19,8 +20,6 @@ def init_command() -> None:
 
         ledger --db postgresql://postgres@127.0.0.1:5432/ledger init
     """
-    from ledger.store.migrate import upgrade
-
     before, after = upgrade(settings().store)
     where = settings().store.display
     if before == after:

@@ -13,6 +13,7 @@ from cli.evidence_commands import EvidenceDirOption
 from cli.output import RecordFormat, emit_json, print_table
 from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy, magnitude_text
 from cli.terminal import PagerOption, WideOption
+from ledger.replay import diff
 
 STEP_COLUMNS = (
     "position",
@@ -91,8 +92,6 @@ def diff_command(
 
         ledger diff deir-ez-zor-shelling-2017-09 --from 2017-09-20 --to '#12'
     """
-    from ledger.replay import diff
-
     ledger = open_ledger()
     before = parse_cut(from_, "--from")
     changes = diff(ledger, incident, before, parse_cut(to, "--to") if to else None)

@@ -8,6 +8,8 @@ from cli.context import guarded, say, settings
 from cli.cuts import parse_cut
 from cli.output import Format, emit
 from cli.views_commands import EscapeOption, FormatOption
+from projections import changes
+from projections.staleness import lag
 
 
 @guarded
@@ -36,9 +38,6 @@ def changes_command(
 
         ledger changes --since @2026-11-24 --format csv
     """
-    from projections import changes
-    from projections.staleness import lag
-
     behind = lag(settings().store)
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")

@@ -10,6 +10,8 @@ import typer
 
 from cli.context import fail, guarded, say, settings, usage_error
 from cli.writing import import_options, report_imported
+from ledger.errors import EXIT_BAD_INPUT
+from ledger.importing import import_file, import_stream
 
 
 @guarded
@@ -71,7 +73,6 @@ def import_command(
     if check:
         check_file(path)
         return
-    from ledger.importing import import_file
 
     result = import_file(settings().store, path, **import_options(project=not no_project))
     report_imported(result)
@@ -103,15 +104,12 @@ def _import_claimreview(file: str, incident: str, no_project: bool) -> None:
 
 
 def _append_stdin(no_project: bool) -> None:
-    from ledger.importing import import_stream
-
     options = import_options(project=not no_project)
     report_imported(import_stream(settings().store, sys.stdin.buffer, **options))
 
 
 def check_file(path: Path) -> None:
     """`import --check`: the problems on stderr, one a line, then exit 2; or a summary."""
-    from ledger.errors import EXIT_BAD_INPUT
     from ledger.import_check import check_import_file
 
     current = settings()

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 
 class Format(StrEnum):
     """What a command that writes rows writes: one row a line in CSV and JSON Lines."""
@@ -164,8 +166,6 @@ def json_text(value: Any) -> str:
 
 def emit_jsonl(rows: Sequence[Any]) -> None:
     """One JSON object a line (JSON Lines): what `jq -c` and line-by-line readers take."""
-    import orjson
-
     try:
         lines = [orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS) for row in rows]
     except TypeError:
@@ -183,8 +183,6 @@ def emit_jsonl(rows: Sequence[Any]) -> None:
 def emit_json(value: Any) -> None:
     """Indented JSON; orjson writes the same text as json.dump(ensure_ascii=False, indent=2),
     many times faster on a big report, and json takes over for what orjson cannot hold."""
-    import orjson
-
     try:
         text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     except TypeError:

@@ -10,6 +10,7 @@ from cli.cuts import make_cut
 from cli.output import Format, RecordFormat, emit, emit_json, print_table
 from cli.tables import print_fields
 from cli.terminal import PagerOption, WideOption
+from ledger.replay import actor_history, history, show
 
 IncidentArg = Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)]
 ReportedBy = Annotated[
@@ -103,8 +104,6 @@ def show_command(
 
         ledger show deir-ez-zor-shelling-2017-09 --reported-by 2017-09-20
     """
-    from ledger.replay import show
-
     cut = make_cut(reported_by, as_of, at_position)
     view = show(open_ledger(), incident, cut)
     summary, claims, disputes, links = view.incident, view.assertions, view.disputes, view.links
@@ -179,8 +178,6 @@ def history_command(
 
         ledger history --actor SDF
     """
-    from ledger.replay import actor_history, history
-
     if (incident is None) == (actor is None):
         raise usage_error("name an incident or give --actor NAME (not both)")
     cut = make_cut(reported_by, as_of, at_position)

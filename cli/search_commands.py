@@ -14,6 +14,8 @@ from cli.views_commands import (
     Since,
     Until,
 )
+from projections import search
+from projections.staleness import lag
 
 TypeFilter = Annotated[
     Optional[list[str]],  # noqa: UP045 - Typer needs a runtime type here
@@ -48,9 +50,6 @@ def search_command(
 
         ledger search 'chlorine -drill' --since 2017-01-01 --format json
     """
-    from projections import search
-    from projections.staleness import lag
-
     behind = lag(settings().store)
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")

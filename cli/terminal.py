@@ -13,6 +13,7 @@ import io
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -169,8 +170,6 @@ def _pager_command() -> str | None:
 
 
 def _page(text: str, command: str) -> None:
-    import subprocess
-
     # As git does: less quits when the text fits after all, keeps colours, leaves the screen.
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ledger.errors import StoreUnavailable
 from ledger.store.config import StoreConfig
+from ledger.store.schema_check import SCHEMA_HEAD, refuse_foreign
 
 PAGE_SIZE = 16_384  # bytes, for a new SQLite ledger (see engine_for)
 
@@ -48,8 +49,6 @@ def engine_for(store: StoreConfig):  # type: ignore[no-untyped-def]
 
 def upgrade(store: StoreConfig) -> tuple[str | None, str]:
     """Upgrade the schema to the newest revision; returns (revision before, revision after)."""
-    from ledger.store.schema_check import SCHEMA_HEAD, refuse_foreign
-
     refuse_foreign(store)
     if store.backend == "sqlite":
         Path(store.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
