@@ -1,4 +1,8 @@
-"""`ledger actor` (one `actor` line, typed) and `ledger actors` (the registry as it stands)."""
+"""`ledger actor` (one `actor` line, typed) and `ledger actors` (the registry as it stands).
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 from typing import Annotated, Optional
 

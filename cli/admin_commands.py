@@ -1,4 +1,8 @@
-"""`ledger init`, `ledger demo` and `ledger project`."""
+"""`ledger init`, `ledger demo` and `ledger project`.
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 import signal
 from typing import Annotated, Any
@@ -9,7 +13,6 @@ from cli import terminal
 from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.progress import ProgressBar
 from cli.terminal import PagerOption, WideOption
-from ledger.store.migrate import upgrade
 
 
 @guarded
@@ -20,6 +23,8 @@ def init_command() -> None:
 
         ledger --db postgresql://postgres@127.0.0.1:5432/ledger init
     """
+    from ledger.store.migrate import upgrade
+
     before, after = upgrade(settings().store)
     where = settings().store.display
     if before == after:

@@ -1,4 +1,8 @@
-"""`ledger audit`, `ledger diff` and `ledger export`: replaying history for people and tools."""
+"""`ledger audit`, `ledger diff` and `ledger export`: replaying history for people and tools.
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 import sys
 from pathlib import Path
@@ -13,7 +17,6 @@ from cli.evidence_commands import EvidenceDirOption
 from cli.output import RecordFormat, emit_json, print_table
 from cli.read_commands import AsOf, AtPosition, RecordFormatOption, ReportedBy, magnitude_text
 from cli.terminal import PagerOption, WideOption
-from ledger.replay import diff
 
 STEP_COLUMNS = (
     "position",
@@ -92,6 +95,8 @@ def diff_command(
 
         ledger diff deir-ez-zor-shelling-2017-09 --from 2017-09-20 --to '#12'
     """
+    from ledger.replay import diff
+
     ledger = open_ledger()
     before = parse_cut(from_, "--from")
     changes = diff(ledger, incident, before, parse_cut(to, "--to") if to else None)

@@ -1,4 +1,7 @@
-"""`ledger changes`: what changed ledger-wide between two cuts (projections.changes)."""
+"""`ledger changes`: what changed ledger-wide between two cuts (projections.changes).
+
+What the command needs is imported late, inside it: `ledger changes --help` imports this module
+and none of that."""
 
 from typing import Annotated, Optional
 
@@ -8,8 +11,6 @@ from cli.context import guarded, say, settings
 from cli.cuts import parse_cut
 from cli.output import Format, emit
 from cli.views_commands import EscapeOption, FormatOption
-from projections import changes
-from projections.staleness import lag
 
 
 @guarded
@@ -38,6 +39,9 @@ def changes_command(
 
         ledger changes --since @2026-11-24 --format csv
     """
+    from projections import changes
+    from projections.staleness import lag
+
     behind = lag(settings().store)
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")

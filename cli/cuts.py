@@ -6,11 +6,13 @@ A module of its own, so that `ledger changes` imports neither the audit nor the 
 from typing import Any
 
 from cli.context import usage_error
-from ledger.records import Cut
-from ledger.timeutil import InvalidTime, parse_latest
 
 
 def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None) -> Any:
+    # here, not at the top: the commands' --help imports this module, and needs no records
+    from ledger.records import Cut
+    from ledger.timeutil import InvalidTime, parse_latest
+
     try:
         # "By 2017-09-21" means by the end of that day (of that month, or year).
         return Cut(

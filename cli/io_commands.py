@@ -1,4 +1,8 @@
-"""`ledger import FILE` and `ledger append` (JSON Lines on stdin)."""
+"""`ledger import FILE` and `ledger append` (JSON Lines on stdin).
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 import shutil
 import sys
@@ -11,7 +15,6 @@ import typer
 from cli.context import fail, guarded, say, settings, usage_error
 from cli.writing import import_options, report_imported
 from ledger.errors import EXIT_BAD_INPUT
-from ledger.importing import import_file, import_stream
 
 
 @guarded
@@ -73,6 +76,7 @@ def import_command(
     if check:
         check_file(path)
         return
+    from ledger.importing import import_file
 
     result = import_file(settings().store, path, **import_options(project=not no_project))
     report_imported(result)
@@ -104,6 +108,8 @@ def _import_claimreview(file: str, incident: str, no_project: bool) -> None:
 
 
 def _append_stdin(no_project: bool) -> None:
+    from ledger.importing import import_stream
+
     options = import_options(project=not no_project)
     report_imported(import_stream(settings().store, sys.stdin.buffer, **options))
 

@@ -11,8 +11,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-import orjson
-
 
 class Format(StrEnum):
     """What a command that writes rows writes: one row a line in CSV and JSON Lines."""
@@ -83,7 +81,7 @@ def emit_csv_rows(
 
 def formulas_escaped(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """The rows with every text cell `neutralised`: numbers, None and the rest as they are."""
-    from projections.formulas import FORMULA_STARTS, neutralised
+    from projections.formulas import FORMULA_STARTS, neutralised  # only CSV escapes formulas
 
     # The first character's test inline: a call per cell would double the cost of this pass
     # (0.25 s for 80,000 rows of 25 cells), and nearly every cell passes it.
@@ -143,7 +141,7 @@ def print_table(
     notes: str | None = None,
 ) -> None:
     """Rows as a table fitted to the terminal (cli.tables)."""
-    from cli.tables import print_table as fitted
+    from cli.tables import print_table as fitted  # rich, for a table only (cli/tables.py)
 
     fitted(rows, columns, title, notes=notes)
 
@@ -166,6 +164,8 @@ def json_text(value: Any) -> str:
 
 def emit_jsonl(rows: Sequence[Any]) -> None:
     """One JSON object a line (JSON Lines): what `jq -c` and line-by-line readers take."""
+    import orjson  # JSON output only: a command's --help imports this module
+
     try:
         lines = [orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS) for row in rows]
     except TypeError:
@@ -183,6 +183,8 @@ def emit_jsonl(rows: Sequence[Any]) -> None:
 def emit_json(value: Any) -> None:
     """Indented JSON; orjson writes the same text as json.dump(ensure_ascii=False, indent=2),
     many times faster on a big report, and json takes over for what orjson cannot hold."""
+    import orjson  # JSON output only: a command's --help imports this module
+
     try:
         text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     except TypeError:

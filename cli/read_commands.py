@@ -1,4 +1,8 @@
-"""`ledger show` and `ledger history`: state and events replayed from the log, at any cut."""
+"""`ledger show` and `ledger history`: state and events replayed from the log, at any cut.
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need;
+`show --help` imports no replay (tests/e2e/test_startup.py keeps the budget)."""
 
 from typing import Annotated, Any, Optional
 
@@ -10,7 +14,6 @@ from cli.cuts import make_cut
 from cli.output import Format, RecordFormat, emit, emit_json, print_table
 from cli.tables import print_fields
 from cli.terminal import PagerOption, WideOption
-from ledger.replay import actor_history, history, show
 
 IncidentArg = Annotated[str, typer.Argument(help="The incident's slug.", show_default=False)]
 ReportedBy = Annotated[
@@ -104,6 +107,8 @@ def show_command(
 
         ledger show deir-ez-zor-shelling-2017-09 --reported-by 2017-09-20
     """
+    from ledger.replay import show
+
     cut = make_cut(reported_by, as_of, at_position)
     view = show(open_ledger(), incident, cut)
     summary, claims, disputes, links = view.incident, view.assertions, view.disputes, view.links
@@ -178,6 +183,8 @@ def history_command(
 
         ledger history --actor SDF
     """
+    from ledger.replay import actor_history, history
+
     if (incident is None) == (actor is None):
         raise usage_error("name an incident or give --actor NAME (not both)")
     cut = make_cut(reported_by, as_of, at_position)

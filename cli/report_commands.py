@@ -3,6 +3,10 @@
 Their options mirror the JSON Lines keys in kebab case, because they are built from the same
 validated models the importer uses: a typed command and the equivalent JSON line are accepted or
 refused identically.
+
+What a write needs (the append, its options and messages, the strict JSON reader) is imported
+late, inside the command: `ledger --help` and `ledger claim --help` build these commands and
+import none of it (tests/e2e/test_startup.py).
 """
 
 import inspect

@@ -1,4 +1,7 @@
-"""`ledger search TEXT`: the reports whose text matches, best first (projections.search)."""
+"""`ledger search TEXT`: the reports whose text matches, best first (projections.search).
+
+What the command needs is imported late, inside it: `ledger search --help` imports this module
+and none of that."""
 
 from typing import Annotated, Optional
 
@@ -14,8 +17,6 @@ from cli.views_commands import (
     Since,
     Until,
 )
-from projections import search
-from projections.staleness import lag
 
 TypeFilter = Annotated[
     Optional[list[str]],  # noqa: UP045 - Typer needs a runtime type here
@@ -50,6 +51,9 @@ def search_command(
 
         ledger search 'chlorine -drill' --since 2017-01-01 --format json
     """
+    from projections import search
+    from projections.staleness import lag
+
     behind = lag(settings().store)
     if behind:
         say(f"warning: the projections are {behind} event(s) behind the log; run 'ledger project'")

@@ -23,7 +23,6 @@ from secrets import token_hex
 from typing import Any
 
 from ledger.application import IncidentLedger
-from ledger.current import corrected_records
 from ledger.domain import TYPE_BY_TOPIC
 from ledger.errors import (
     DomainRuleViolation,
@@ -103,6 +102,7 @@ def attach(
 ) -> Attached:
     """Store `source` and append its `evidence` report (`fields`: the line's other keys);
     `append` is `ledger.importing.append_report` with the write's options bound."""
+    # pydantic's models: only an attach validates (verify and export import this module)
     from ledger.interchange import validate_report
 
     fields = dict(fields)  # the caller's stays as given
@@ -159,6 +159,8 @@ def evidence_records(
     """Every `evidence` record in log order (as recorded), and each evidence report's current
     record (corrections applied, voided ones left out). Only evidence and correction events are
     read: their topics say which they are."""
+    from ledger.current import corrected_records  # the replay: not for an attach
+
     wanted = set(incidents or ())
     topics = [topic for topic, type_ in TYPE_BY_TOPIC.items() if type_ in _WANTED_TYPES]
     records: list[dict[str, Any]] = []

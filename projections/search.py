@@ -293,7 +293,7 @@ def search_query(
         # A scope (projections.actor_scope) when the caller resolved the name through the
         # registry; a plain name is an actor of its own.
         if isinstance(actor, str):
-            from projections.actor_scope import ActorScope
+            from projections.actor_scope import ActorScope  # only with an actor (see TYPE_CHECKING)
 
             scope = ActorScope.unregistered(actor)
         else:
@@ -350,7 +350,7 @@ def search(
     ranked = RANKED
     with read_connection(store) as connection:
         if isinstance(filters.get("actor"), str):
-            from projections.actor_scope import actor_scope
+            from projections.actor_scope import actor_scope  # the registry: only with --actor
 
             filters["actor"] = scope = actor_scope(connection, filters["actor"])
             if not scope.known and on_unknown is not None:

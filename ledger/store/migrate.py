@@ -1,4 +1,8 @@
-"""Run the Alembic migrations from code: `ledger init` creates or upgrades the schema."""
+"""Run the Alembic migrations from code: `ledger init` creates or upgrades the schema.
+
+Alembic and SQLAlchemy (~0.7 s of start-up) are imported late, inside the functions that run
+them: a ledger opened for writing imports this module, and a new SQLite ledger replays
+migrations/sqlite_head.sql without them."""
 
 from __future__ import annotations
 
