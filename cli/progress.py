@@ -1,7 +1,7 @@
 """The one progress bar the long commands (import, project, html) show on stderr.
 
-rich is imported late, inside the bar, and only where it would draw (a terminal, or
-`TTY_COMPATIBLE`/`FORCE_COLOR`): a pipe or `-q` never imports it."""
+rich is imported late, inside the bar, once a command has run for a second: a short command
+never imports it."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Run the Alembic migrations from code: `ledger init` creates or upgrades the schema.
 
 Alembic and SQLAlchemy (~0.7 s of start-up) are imported late, inside the functions that run
-them: a ledger opened for writing imports this module, and a new SQLite ledger replays
+them: opening any ledger imports this module (ledger/opening.py), and a new SQLite ledger replays
 migrations/sqlite_head.sql without them."""
 
 from __future__ import annotations
