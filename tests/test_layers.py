@@ -1,6 +1,7 @@
 """The layers hold: `ledger/` (domain, application, store) stands alone, `projections/` and
 `cli/` build on it, and no modules import each other in a circle. Read from the source, so a
-function-local import (imported late, for start-up time) counts as much as one at the top."""
+function-local import (imported late, for start-up time) counts as much as one at the top; and
+each such import says why it is not at the top."""
 
 from __future__ import annotations
 
