@@ -1,4 +1,8 @@
-"""`ledger actor` (one `actor` line, typed) and `ledger actors` (the registry as it stands)."""
+"""`ledger actor` (one `actor` line, typed) and `ledger actors` (the registry as it stands).
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 from typing import Annotated, Optional
 
@@ -6,6 +10,7 @@ import typer
 
 from cli.context import guarded, open_ledger, settings
 from cli.output import Format, emit, emit_json
+from ledger.errors import InvalidLine
 
 Text = Optional[str]  # noqa: UP045 - Typer needs a runtime type here
 
@@ -44,7 +49,6 @@ def actor_command(
         ledger actor "Russian Ministry of Defence" --alias "Russian MoD" --part-of Russia
     """
     from cli.writing import option_error, report_appended, write_options
-    from ledger.errors import InvalidLine
     from ledger.importing import append_report
 
     line = {

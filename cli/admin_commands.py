@@ -1,4 +1,8 @@
-"""`ledger init`, `ledger demo` and `ledger project`."""
+"""`ledger init`, `ledger demo` and `ledger project`.
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 import signal
 from typing import Annotated, Any

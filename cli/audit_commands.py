@@ -1,4 +1,8 @@
-"""`ledger audit`, `ledger diff` and `ledger export`: replaying history for people and tools."""
+"""`ledger audit`, `ledger diff` and `ledger export`: replaying history for people and tools.
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 import sys
 from pathlib import Path

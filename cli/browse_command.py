@@ -3,6 +3,9 @@
 The child is stopped whatever ends the command (Ctrl-C, SIGTERM from a service manager or a
 terminal closing, the child's own exit), and the temporary folder holding its metadata goes
 with it: a `browse` killed with SIGTERM used to leave Datasette serving and its file behind.
+
+Datasette, its templates and the modules a browser needs are imported late, inside the functions
+that use them: `report html` registers this command beside it and imports none of them.
 """
 
 import importlib.util

@@ -1,4 +1,7 @@
-"""`ledger changes`: what changed ledger-wide between two cuts (projections.changes)."""
+"""`ledger changes`: what changed ledger-wide between two cuts (projections.changes).
+
+What the command needs is imported late, inside it: `ledger changes --help` imports this module
+and none of that."""
 
 from typing import Annotated, Optional
 

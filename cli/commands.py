@@ -4,6 +4,8 @@ The command group (cli/lazy.py) imports a command's module only when that comman
 table is all that `ledger --help`, a typo's suggestion and shell completion need. A new command
 needs its line here, else it never runs: tests/e2e/test_startup.py checks every module the table
 names registers only commands it lists, and that each line matches the command's own help.
+
+A loader below is the same: its command module is imported late, inside it.
 """
 
 from collections.abc import Callable

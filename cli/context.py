@@ -1,4 +1,8 @@
-"""What every command shares: the chosen database, the recorder's name, and error handling."""
+"""What every command shares: the chosen database, the recorder's name, and error handling.
+
+Every command imports this module, `ledger --help` too, so what a function here needs beyond
+Typer (the store, the opening of a ledger, pydantic for an unusual name) is imported late,
+inside it (tests/e2e/test_startup.py keeps the budget)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from cli.context import usage_error
 
 
 def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None) -> Any:
+    # here, not at the top: the commands' --help imports this module, and needs no records
     from ledger.records import Cut
     from ledger.timeutil import InvalidTime, parse_latest
 

@@ -1,4 +1,7 @@
-"""`ledger db roles`: least-privilege roles on PostgreSQL."""
+"""`ledger db roles`: least-privilege roles on PostgreSQL.
+
+What `roles` needs (the roles' statements, the views' SQLAlchemy schema) is imported late,
+inside it: `ledger db --help` imports this module and none of that."""
 
 import typer
 

@@ -1,5 +1,9 @@
 """`ledger attach` (store a file and append its evidence report) and `ledger evidence` (give a
-stored file back, or list the evidence): the evidence store (ledger/evidence.py)."""
+stored file back, or list the evidence): the evidence store (ledger/evidence.py).
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 from pathlib import Path
 from typing import Annotated, Any, Optional

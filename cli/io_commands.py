@@ -1,4 +1,8 @@
-"""`ledger import FILE` and `ledger append` (JSON Lines on stdin)."""
+"""`ledger import FILE` and `ledger append` (JSON Lines on stdin).
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need
+(tests/e2e/test_startup.py keeps the budget)."""
 
 import shutil
 import sys
@@ -10,6 +14,7 @@ import typer
 
 from cli.context import fail, guarded, say, settings, usage_error
 from cli.writing import import_options, report_imported
+from ledger.errors import EXIT_BAD_INPUT
 
 
 @guarded
@@ -111,7 +116,6 @@ def _append_stdin(no_project: bool) -> None:
 
 def check_file(path: Path) -> None:
     """`import --check`: the problems on stderr, one a line, then exit 2; or a summary."""
-    from ledger.errors import EXIT_BAD_INPUT
     from ledger.import_check import check_import_file
 
     current = settings()

@@ -81,7 +81,7 @@ def emit_csv_rows(
 
 def formulas_escaped(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """The rows with every text cell `neutralised`: numbers, None and the rest as they are."""
-    from projections.formulas import FORMULA_STARTS, neutralised
+    from projections.formulas import FORMULA_STARTS, neutralised  # only CSV escapes formulas
 
     # The first character's test inline: a call per cell would double the cost of this pass
     # (0.25 s for 80,000 rows of 25 cells), and nearly every cell passes it.
@@ -141,7 +141,7 @@ def print_table(
     notes: str | None = None,
 ) -> None:
     """Rows as a table fitted to the terminal (cli.tables)."""
-    from cli.tables import print_table as fitted
+    from cli.tables import print_table as fitted  # rich, for a table only (cli/tables.py)
 
     fitted(rows, columns, title, notes=notes)
 
@@ -164,7 +164,7 @@ def json_text(value: Any) -> str:
 
 def emit_jsonl(rows: Sequence[Any]) -> None:
     """One JSON object a line (JSON Lines): what `jq -c` and line-by-line readers take."""
-    import orjson
+    import orjson  # JSON output only: a command's --help imports this module
 
     try:
         lines = [orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS) for row in rows]
@@ -183,7 +183,7 @@ def emit_jsonl(rows: Sequence[Any]) -> None:
 def emit_json(value: Any) -> None:
     """Indented JSON; orjson writes the same text as json.dump(ensure_ascii=False, indent=2),
     many times faster on a big report, and json takes over for what orjson cannot hold."""
-    import orjson
+    import orjson  # JSON output only: a command's --help imports this module
 
     try:
         text = orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)

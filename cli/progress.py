@@ -1,4 +1,7 @@
-"""The one progress bar the long commands (import, project, html) show on stderr."""
+"""The one progress bar the long commands (import, project, html) show on stderr.
+
+rich is imported late, inside the bar, once a command has run for a second: a short command
+never imports it."""
 
 from __future__ import annotations
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import typer
 
 from ledger.store.config import StoreConfig
+from projections.follow import follower_sessions, last_error
+from projections.queries import read_connection
+from projections.staleness import staleness
 
 
 def print_status(store: StoreConfig, *, max_lag: float) -> int:
     """Print the views' position, the log's head, the lag and whether a follower is connected;
     return 0 when healthy, 1 when not. Reads only, so it runs on a standby too."""
-    from projections.follow import last_error
-    from projections.queries import read_connection
-    from projections.staleness import staleness
-
     found = staleness(store)
     if found is None:
         typer.echo("status: unhealthy (this login cannot read the log; use the projector's)")
@@ -39,8 +38,6 @@ def print_status(store: StoreConfig, *, max_lag: float) -> int:
         # A standby's sessions are its own: the follower runs on the primary.
         typer.echo("follower: not visible from a standby (ask the primary)")
     else:
-        from projections.follow import follower_sessions
-
         with read_connection(store) as connection:
             followers = follower_sessions(connection)
         if followers:

@@ -1,4 +1,8 @@
-"""`ledger show` and `ledger history`: state and events replayed from the log, at any cut."""
+"""`ledger show` and `ledger history`: state and events replayed from the log, at any cut.
+
+Each command's own dependencies are imported late, inside it: cli/lazy.py imports this module
+only to run one of its commands or show its help, which then imports nothing the others need;
+`show --help` imports no replay (tests/e2e/test_startup.py keeps the budget)."""
 
 from typing import Annotated, Any, Optional
 

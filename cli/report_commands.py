@@ -3,6 +3,10 @@
 Their options mirror the JSON Lines keys in kebab case, because they are built from the same
 validated models the importer uses: a typed command and the equivalent JSON line are accepted or
 refused identically.
+
+What a write needs (the append, its options and messages, the strict JSON reader) is imported
+late, inside the command: `ledger --help` and `ledger claim --help` build these commands and
+import none of it (tests/e2e/test_startup.py).
 """
 
 import inspect
@@ -13,6 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cli.context import guarded, settings, usage_error
+from ledger.errors import InvalidLine
 from ledger.report_fields import DECLARED, MAGNITUDE_FLAGS, MAGNITUDE_PARTS
 
 # command name, report type, one-line help, example
@@ -311,7 +316,6 @@ def line_from_options(report_type: str, options: dict[str, Any]) -> dict[str, An
 def _make_command(report_type: str, summary: str, example: str) -> Callable[..., None]:
     def command(**options: Any) -> None:
         from cli.writing import option_error, report_appended, write_options
-        from ledger.errors import InvalidLine
         from ledger.importing import append_report
 
         no_project = options.pop("no_project")

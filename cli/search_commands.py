@@ -1,4 +1,7 @@
-"""`ledger search TEXT`: the reports whose text matches, best first (projections.search)."""
+"""`ledger search TEXT`: the reports whose text matches, best first (projections.search).
+
+What the command needs is imported late, inside it: `ledger search --help` imports this module
+and none of that."""
 
 from typing import Annotated, Optional
 

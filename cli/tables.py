@@ -7,6 +7,9 @@ are left out and named under the table. Fixing every width also spares rich meas
 cell: a report of 4,500 claims renders in a third of the time rich's own fitting took.
 Prose (summaries, titles' long forms) is shown as a wrapped list below its table instead
 (`notes`), so it never becomes a column six characters wide.
+
+rich is imported late, inside the functions that draw: the commands that import this module for
+a table import rich only when they print one to a person (not `export`, not CSV or JSON).
 """
 
 from __future__ import annotations

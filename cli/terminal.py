@@ -5,6 +5,9 @@ Decided once per command from its stdout: a terminal gets its own width, colour 
 gets `COLUMNS` (else 200) and plain text. `COLUMNS` wins on a terminal too, as it does for
 rich and most tools. Tables then wait for the command to finish, so that everything it shows
 goes to one pager, in the order it was printed.
+
+rich is imported late, inside the functions that draw, as in cli/tables.py: `ledger --help` and
+every command import this module, and output to a pipe needs no rich.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import io
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -169,8 +173,6 @@ def _pager_command() -> str | None:
 
 
 def _page(text: str, command: str) -> None:
-    import subprocess
-
     # As git does: less quits when the text fits after all, keeps colours, leaves the screen.
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
     try:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 from ledger.application import IncidentLedger
@@ -31,8 +32,10 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.evidence_store import EvidenceStore, ObjectCheck, open_source
+from ledger.opening import open_ledger
 from ledger.records import to_record
 from ledger.report_fields import BEARING_KEYS
+from ledger.store import schema_check
 from ledger.store.config import StoreConfig
 
 EVIDENCE_DIR_ENV = "LEDGER_EVIDENCE_DIR"
@@ -100,6 +103,7 @@ def attach(
 ) -> Attached:
     """Store `source` and append its `evidence` report (`fields`: the line's other keys);
     `append` is `ledger.importing.append_report` with the write's options bound."""
+    # pydantic's models: only an attach validates (verify and export import this module)
     from ledger.interchange import validate_report
 
     fields = dict(fields)  # the caller's stays as given
@@ -131,9 +135,6 @@ def attach(
 def _check_references(config: StoreConfig, incident: str, line: dict[str, Any]) -> None:
     """The incident and the reports the line bears on exist (the append checks them again,
     under its lock: this only spares a copy that would be thrown away)."""
-    from ledger.opening import open_ledger
-    from ledger.store import schema_check
-
     # No ledger yet: no incident (a ledger at an older revision is open_ledger's to name).
     if schema_check.revision(config) is None:
         raise IncidentNotFound(incident)
@@ -159,7 +160,7 @@ def evidence_records(
     """Every `evidence` record in log order (as recorded), and each evidence report's current
     record (corrections applied, voided ones left out). Only evidence and correction events are
     read: their topics say which they are."""
-    from ledger.current import corrected_records
+    from ledger.current import corrected_records  # the replay: not for an attach
 
     wanted = set(incidents or ())
     topics = [topic for topic, type_ in TYPE_BY_TOPIC.items() if type_ in _WANTED_TYPES]
@@ -284,8 +285,6 @@ def give_back(ledger: IncidentLedger, store: EvidenceStore, report: str, output:
     hash on the way; its sha256. DomainRuleViolation for a report that is not (live) evidence or
     names no file; IntegrityFailure, with nothing written, when the stored file was altered;
     InvalidInput when `output` cannot be written."""
-    from secrets import token_hex  # here, not at start-up: ledger --help loaded it
-
     entry = ledger.find_reports([report]).get(report)
     if entry is None:
         raise DomainRuleViolation(f"report '{report}' is not in the ledger")

@@ -183,6 +183,7 @@ def _copy_hashing(source: BinaryIO, write: Callable[[bytes], object] | None) -> 
     with contextlib.ExitStack() as stack:
         hasher = None
         if write is not None:
+            # a copy only: checking the store (verify) starts no thread
             from concurrent.futures import ThreadPoolExecutor
 
             hasher = stack.enter_context(ThreadPoolExecutor(1, "evidence-hash"))

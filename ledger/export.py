@@ -30,7 +30,7 @@ def export(
     if missing:
         raise IncidentNotFound(sorted(missing)[0])
     if fmt == "claimreview":
-        from ledger.claimreview import claimreview_json
+        from ledger.claimreview import claimreview_json  # this format alone needs it
 
         return claimreview_json(ledger, wanted)
     if fmt.startswith("prov"):

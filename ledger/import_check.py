@@ -25,7 +25,10 @@ from ledger.batch import BatchDirectory, Mentions
 from ledger.domain import Incident
 from ledger.errors import DomainRuleViolation
 from ledger.interchange import InvalidLine, read_line
+from ledger.opening import open_ledger
+from ledger.store import schema_check
 from ledger.store.config import StoreConfig, resolve
+from ledger.store.migrate import upgrade
 from ledger.timeutil import utc_now
 
 SHOWN = 100  # problems listed in full; the rest are counted
@@ -75,9 +78,6 @@ def check_import_file(
     """`check_import` against the ledger at `store`, opened read-only, or where there is none
     yet against a new, empty one (`new_ledger`; the real one is never created for a check).
     `recorded_by`: a name, or a function giving it once the ledger is open."""
-    from ledger.opening import open_ledger
-    from ledger.store import schema_check
-
     with contextlib.ExitStack() as stack:
         new = schema_check.revision(store) is None
         if new:
@@ -170,8 +170,6 @@ def _forget_pending(incidents: dict[str, Incident]) -> None:
 def empty_ledger() -> Iterator[IncidentLedger]:
     """A new, empty ledger in a temporary directory, deleted after: what a file is checked
     against where there is no ledger yet (the real one is never created for a check)."""
-    from ledger.store.migrate import upgrade
-
     with tempfile.TemporaryDirectory(prefix="ledger-check-") as directory:
         store = resolve(str(Path(directory) / "empty.db"))
         upgrade(store)

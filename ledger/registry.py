@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
+
 from ledger.errors import (
     ActorNameTaken,
     AliasAddedAndDropped,
@@ -240,8 +242,6 @@ class Registry:
         # `fields()` per actor per task: a third of a rebuild's extra time with a registry);
         # the ancestors cache stays behind.
         if self._pickled is None:
-            import orjson
-
             actors = [
                 (a.id, a.name, a.aliases, a.kind, a.part_of, a.country, a.description)
                 for a in self._actors.values()
@@ -359,7 +359,6 @@ def _unpickled_registry(state: bytes) -> Registry:
     last = _last_unpickled
     if last is not None and last[0] == state:
         return last[1]
-    import orjson
 
     actors, names = orjson.loads(state)
     registry = Registry()

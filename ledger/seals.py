@@ -16,6 +16,7 @@ from eventsourcing.persistence import Notification
 
 from ledger.errors import IntegrityFailure
 from ledger.integrity import SEALS_ID, make_seal, stored_hash
+from ledger.merkle import TreeBuilder
 from ledger.timeutil import utc_now
 
 if TYPE_CHECKING:
@@ -67,8 +68,6 @@ def event_hashes(ledger: IncidentLedger, *, up_to: int | None = None) -> Iterato
 
 def seal(ledger: IncidentLedger, *, sealed_by: str) -> SealInfo:
     """Record a seal over every incident event so far; returns it (root, size, position)."""
-    from ledger.merkle import TreeBuilder
-
     with ledger.ledger_recorder.write_session() as session:
         # Holding the write lock: no event can be appended between reading and sealing.
         position = ledger.max_position()

@@ -3,6 +3,10 @@
 Someone who can write to the database but lacks the private key cannot add events that
 `ledger verify --public-key` accepts. Keys are PEM files: PKCS#8 private, SubjectPublicKeyInfo
 public.
+
+The `cryptography` package is imported late, inside each function: opening a ledger imports this
+module (`LEDGER_SIGNING_KEY`), and only a signing writer, `keygen` or `verify --public-key`
+needs the package.
 """
 
 from __future__ import annotations

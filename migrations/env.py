@@ -14,6 +14,8 @@ def target_metadata() -> list[MetaData] | None:
     their own DDL, so the run-time path from `ledger` never imports `projections`."""
     if context.config.attributes.get("upgrade_only"):
         return None
+    # here, not at the top: `ledger init` runs this file and must not import projections
+    # (tests/test_layers.py)
     from ledger.store.tables import metadata as store_metadata
     from projections.schema import metadata as view_metadata
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+import orjson
+
 from ledger.errors import InvalidFilter
 from ledger.statuses import INCIDENT_STATUSES
 from ledger.store.config import StoreConfig
@@ -61,8 +63,6 @@ def as_dicts(
 ) -> list[dict[str, Any]]:
     """Driver rows as dicts, booleans as booleans (SQLite hands back 0/1), and the columns
     in `lists` (JSON arrays stored as text) as lists."""
-    import orjson
-
     rows = [dict(zip(columns, row, strict=True)) for row in found]
     present = booleans.intersection(columns)
     arrays = [c for c in columns if c in lists]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,6 +28,7 @@ import orjson
 
 from ledger.errors import InvalidFilter
 from ledger.timeutil import InvalidTime, earliest_instant
+from projections.driver import read_connection, run_sql
 
 if TYPE_CHECKING:  # imported where used: a search without --actor needs no registry
     from ledger.store.config import StoreConfig
@@ -291,7 +293,7 @@ def search_query(
         # A scope (projections.actor_scope) when the caller resolved the name through the
         # registry; a plain name is an actor of its own.
         if isinstance(actor, str):
-            from projections.actor_scope import ActorScope
+            from projections.actor_scope import ActorScope  # only with an actor (see TYPE_CHECKING)
 
             scope = ActorScope.unregistered(actor)
         else:
@@ -338,8 +340,6 @@ def search(
     the best (taking more until enough passed took 15 s for one incident): filtered, every
     match is ranked once. `actor` resolves through the registry; `on_unknown` gets the hint for
     a name nobody has."""
-    from projections.driver import read_connection, run_sql
-
     postgres = store.backend != "sqlite"
     search_query(postgres, text, **filters)  # a query with no word, a bad filter: refused first
     limit = int(filters.get("limit", DEFAULT_LIMIT))
@@ -350,7 +350,7 @@ def search(
     ranked = RANKED
     with read_connection(store) as connection:
         if isinstance(filters.get("actor"), str):
-            from projections.actor_scope import actor_scope
+            from projections.actor_scope import actor_scope  # the registry: only with --actor
 
             filters["actor"] = scope = actor_scope(connection, filters["actor"])
             if not scope.known and on_unknown is not None:
@@ -393,8 +393,6 @@ def search(
 def _latest_matches(connection: Any, postgres: bool, text: str, count: int) -> list[int]:
     """The positions of the latest `count` documents matching, filters aside, latest first:
     read in the index's own order, without ranking them."""
-    from projections.driver import run_sql
-
     if postgres:
         sql = (
             f"SELECT position FROM timeline WHERE {POSTGRES_DOCUMENT} @@ "
@@ -409,8 +407,6 @@ def _latest_matches(connection: Any, postgres: bool, text: str, count: int) -> l
 
 def _matches(connection: Any, postgres: bool, text: str) -> int:
     """How many documents match, filters aside."""
-    from projections.driver import run_sql
-
     if postgres:
         sql = (
             f"SELECT count(*) FROM timeline WHERE {POSTGRES_DOCUMENT} @@ "
@@ -427,8 +423,6 @@ def vocabulary(sqlite_file: str) -> dict[str, tuple[int, int]]:
     """Every term of a SQLite ledger's search index, with the documents holding it and its
     occurrences: what `verify --views` compares with the index a rebuild gives, since FTS5's
     own integrity-check cannot see an index that disagrees with its external content."""
-    import sqlite3
-
     connection = sqlite3.connect(sqlite_file)
     try:
         connection.execute(f"CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, {INDEX}, row)")

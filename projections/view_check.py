@@ -24,6 +24,7 @@ from ledger.store.names import EVENTS_TABLE
 from projections.catchup import connect
 from projections.columns import BOOLEAN_COLUMNS, FLOAT_COLUMNS, TABLE_COLUMNS, VIEW_TABLE_NAMES
 from projections.rebuild import rebuild
+from projections.schema import metadata
 from projections.search import vocabulary
 from projections.staleness import tracked_position
 
@@ -89,8 +90,6 @@ def _copy_log(ledger: IncidentLedger, scratch: StoreConfig, position: int) -> No
 
 
 def _primary_key(table: str) -> tuple[str, ...]:
-    from projections.schema import metadata
-
     return tuple(c.name for c in metadata.tables[table].primary_key.columns)
 
 

@@ -1,6 +1,7 @@
 """The layers hold: `ledger/` (domain, application, store) stands alone, `projections/` and
 `cli/` build on it, and no modules import each other in a circle. Read from the source, so a
-function-local import (imported late, for start-up time) counts as much as one at the top."""
+function-local import (imported late, for start-up time) counts as much as one at the top; and
+each such import says why it is not at the top."""
 
 from __future__ import annotations
 
@@ -113,3 +114,114 @@ def test_creating_a_schema_imports_neither_the_cli_nor_the_projections(tmp_path:
     created, reached = done.stdout.splitlines()
     assert created.startswith("(None, ")
     assert reached == ""
+
+
+# The phrase a module's docstring uses to say that its functions import what only they need
+# inside them, for start-up time; a function-local import elsewhere says why beside it.
+IMPORTED_LATE = "imported late"
+
+# Files being edited in parallel branches; to be emptied after merge (their function-local
+# imports are not yet held to the rule below).
+BEING_EDITED_ELSEWHERE = {
+    "cli/views_commands.py",
+    "cli/writing.py",
+    "ledger/audit.py",
+    "ledger/batch.py",
+    "ledger/domain.py",
+    "ledger/fold.py",
+    "ledger/hashing.py",
+    "ledger/integrity.py",
+    "ledger/interchange.py",
+    "ledger/report_fields.py",
+    "ledger/status_rules.py",
+    "ledger/view_columns.py",
+    "ledger/view_rows.py",
+    "ledger/store/names.py",
+    "ledger/store/postgres_recorder.py",
+    "ledger/store/recorders.py",
+    "projections/changes.py",
+    "projections/columns.py",
+    "projections/follow.py",
+    "projections/html/gather.py",
+    "projections/html/model.py",
+    "projections/rebuild.py",
+    "projections/rows.py",
+    "projections/schema.py",
+    "projections/staleness.py",
+}
+
+
+def unexplained_local_imports(source: str) -> list[int]:
+    """The lines of function-local imports that say nothing of why: no comment on the import
+    (or on one of its neighbours in the same block of imports) or on the line above the block,
+    and no docstring naming the convention (`IMPORTED_LATE`). Imports at the top belong there;
+    one inside a function costs a look-up each call and hides a dependency, so it needs a reason
+    (usually start-up time: tests/e2e/test_startup.py budgets it)."""
+    tree = ast.parse(source)
+    docstring = " ".join((ast.get_docstring(tree) or "").split()).lower()
+    if IMPORTED_LATE in docstring:
+        return []
+    lines = source.splitlines()
+    found: list[int] = []
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for body in _bodies(function):
+            block: list[ast.stmt] = []
+            for statement in [*body, None]:
+                if isinstance(statement, ast.Import | ast.ImportFrom):
+                    block.append(statement)
+                    continue
+                if block and not _explained(block, lines):
+                    found.append(block[0].lineno)
+                block = []
+    return sorted(set(found))
+
+
+def _bodies(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[list[ast.stmt]]:
+    """Every statement list inside `function` (its body, branches, handlers), not those of the
+    functions nested in it (ast.walk visits them on their own)."""
+    stack: list[ast.AST] = [function]
+    while stack:
+        node = stack.pop()
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            value = getattr(node, field, None)
+            if not isinstance(value, list):
+                continue
+            statements = [s for s in value if isinstance(s, ast.stmt)]
+            if statements:
+                yield statements
+            stack.extend(
+                child
+                for child in value
+                if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            )
+
+
+def _explained(block: list[ast.stmt], lines: list[str]) -> bool:
+    first, last = block[0].lineno, block[-1].end_lineno or block[-1].lineno
+    if any("#" in line for line in lines[first - 1 : last]):  # an import holds no string
+        return True
+    return first > 1 and lines[first - 2].strip().startswith("#")
+
+
+def test_every_function_local_import_says_why() -> None:
+    unexplained = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in _modules().values()
+        if path.relative_to(ROOT).as_posix() not in BEING_EDITED_ELSEWHERE
+        for line in unexplained_local_imports(path.read_text(encoding="utf-8"))
+    ]
+    assert not unexplained, unexplained
+
+
+def test_the_rule_finds_an_unexplained_local_import() -> None:
+    # Check the walk sees imports in nested blocks, and what counts as a reason.
+    bare = "def f():\n    if True:\n        import json\n    return json\n"
+    assert unexplained_local_imports(bare) == [3]
+    assert unexplained_local_imports("def f():\n    import a  # only f needs a\n") == []
+    assert unexplained_local_imports("def f():\n    # f alone\n    import a\n    import b\n") == []
+    assert unexplained_local_imports("def f():\n    x = 1  # no\n    import a\n") == [3]
+    late = f'"""Each function\'s dependencies are {IMPORTED_LATE}."""\n{bare}'
+    assert unexplained_local_imports(late) == []
+    assert unexplained_local_imports("import json\nif json:\n    import os\n") == []

@@ -84,7 +84,7 @@ def append_report(
         # was a tenth of the command (ledger/importing/actor_line.py).
         fields = plain_actor_fields(line)
         if fields is None:
-            from ledger.interchange import report_fields, validate_report
+            from ledger.interchange import report_fields, validate_report  # pydantic, for the rest
 
             fields = report_fields(validate_report(line))
         report_type = fields.pop("type")
@@ -170,6 +170,7 @@ def _worth_validating_beside(store: StoreConfig, path: Path) -> bool:
 
 
 def _append_beside_validation(write: _Write, path: Path) -> ImportResult:
+    # the pipelined import alone forks a validator
     from ledger.infra.validating_child import ValidatingChild
 
     child = ValidatingChild(path)

@@ -220,6 +220,6 @@ def _widen(writer: Connection) -> None:
     """Let the pipe behind `writer` hold a megabyte, where the system allows (Linux)."""
     # No fcntl (Windows, where there is no worker anyway), no F_SETPIPE_SZ, or over the limit.
     with contextlib.suppress(ImportError, AttributeError, OSError):
-        import fcntl
+        import fcntl  # Unix only: the suppress takes its ImportError
 
         fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)

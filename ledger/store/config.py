@@ -1,4 +1,8 @@
-"""Which database a command talks to: `--db`, else `LEDGER_DB`, else ./ledger.db."""
+"""Which database a command talks to: `--db`, else `LEDGER_DB`, else ./ledger.db.
+
+The drivers and SQLAlchemy are imported late, inside the methods that connect or build a URL:
+every command resolves its database, and a SQLite read imports neither
+(tests/e2e/test_report_imports.py)."""
 
 from __future__ import annotations
 

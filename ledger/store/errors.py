@@ -90,7 +90,7 @@ def connection_lost(error: BaseException) -> bool:
     """The server went away or refused us for now (a restart, a network cut, a server still
     starting up), anywhere in the error's chain: errors a service waits out, unlike a bug or a
     damaged log. The drivers are imported here only: a SQLite-only process never pays for them."""
-    import psycopg
+    import psycopg  # here only: a SQLite-only process never loads the drivers
     import psycopg_pool
     from eventsourcing.persistence import InterfaceError, OperationalError
 

@@ -1,4 +1,8 @@
-"""Run the Alembic migrations from code: `ledger init` creates or upgrades the schema."""
+"""Run the Alembic migrations from code: `ledger init` creates or upgrades the schema.
+
+Alembic and SQLAlchemy (~0.7 s of start-up) are imported late, inside the functions that run
+them: opening any ledger imports this module (ledger/opening.py), and a new SQLite ledger replays
+migrations/sqlite_head.sql without them."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 
 from ledger.errors import StoreUnavailable
 from ledger.store.config import StoreConfig
+from ledger.store.schema_check import SCHEMA_HEAD, refuse_foreign
 
 PAGE_SIZE = 16_384  # bytes, for a new SQLite ledger (see engine_for)
 
@@ -48,8 +53,6 @@ def engine_for(store: StoreConfig):  # type: ignore[no-untyped-def]
 
 def upgrade(store: StoreConfig) -> tuple[str | None, str]:
     """Upgrade the schema to the newest revision; returns (revision before, revision after)."""
-    from ledger.store.schema_check import SCHEMA_HEAD, refuse_foreign
-
     refuse_foreign(store)
     if store.backend == "sqlite":
         Path(store.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
