@@ -1,4 +1,8 @@
-"""`ledger report ...`: the projection tables, filtered, as a table, CSV, JSON or JSON Lines."""
+"""`ledger report ...`: the projection tables, filtered, as a table, CSV, JSON or JSON Lines.
+
+The readers of the views are imported late, inside `show_report`: every `ledger report ... --help`
+(and `search --help`, which takes its options from here) imports this module, and need not
+import them."""
 
 from enum import StrEnum
 from typing import Annotated, Any, Optional

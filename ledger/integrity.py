@@ -35,6 +35,7 @@ from ledger.infra.parallel import Task, Worker, shared
 from ledger.merkle import TreeBuilder
 from ledger.store.names import SEALS_ID
 from ledger.store.recorders import read_stored_rows, readers_closed
+from ledger.timeutil import format_utc
 
 SEAL_TOPIC = "incident-ledger:Seal.Sealed"
 _HEX = re.compile("[0-9a-fA-F]{64}")
@@ -501,8 +502,6 @@ def make_seal(
     signer: Signer | None = None,
 ) -> Sealed:
     """The next seal event after `previous` (its version and hash), or the first."""
-    from ledger.timeutil import format_utc
-
     version = previous[0] + 1 if previous else 1
     state: dict[str, Any] = {
         "size": size,

@@ -31,6 +31,7 @@ from ledger.store.errors import connection_lost
 from ledger.store.names import EVENTS_TABLE
 from projections.applied import Applied
 from projections.catchup import catch_up
+from projections.driver import run_sql
 from projections.rows import connect
 from projections.staleness import PROJECTION, TRACKED_POSITION
 
@@ -190,8 +191,6 @@ def clear_error(store: StoreConfig, lock_timeout: float = 30.0) -> bool:
 def last_error(connection: Any) -> tuple[str, str, int] | None:
     """The recorded error (its text, when, the views' position then), or None; on a DB-API
     connection of either driver, so it runs on a standby too."""
-    from projections.queries import run_sql
-
     rows = run_sql(
         connection,
         "SELECT error, failed_at, position FROM projection_errors WHERE projection = ?",

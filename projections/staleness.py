@@ -101,7 +101,7 @@ def _staleness(store: StoreConfig) -> Staleness:
 def _waited(state: bytes) -> float:
     """Seconds since the event's recorded_at (0 if it holds none this can read: the check
     must never fail a report; `verify` is where a damaged event is reported)."""
-    import orjson
+    import orjson  # only for a ledger whose views are behind: most reports never get here
 
     try:
         recorded = datetime.fromisoformat(orjson.loads(state)["recorded_at"])

@@ -120,36 +120,6 @@ def test_creating_a_schema_imports_neither_the_cli_nor_the_projections(tmp_path:
 # inside them, for start-up time; a function-local import elsewhere says why beside it.
 IMPORTED_LATE = "imported late"
 
-# Files being edited in parallel branches; to be emptied after merge (their function-local
-# imports are not yet held to the rule below).
-BEING_EDITED_ELSEWHERE = {
-    "cli/views_commands.py",
-    "cli/writing.py",
-    "ledger/audit.py",
-    "ledger/batch.py",
-    "ledger/domain.py",
-    "ledger/fold.py",
-    "ledger/hashing.py",
-    "ledger/integrity.py",
-    "ledger/interchange.py",
-    "ledger/report_fields.py",
-    "ledger/status_rules.py",
-    "ledger/view_columns.py",
-    "ledger/view_rows.py",
-    "ledger/store/names.py",
-    "ledger/store/postgres_recorder.py",
-    "ledger/store/recorders.py",
-    "projections/changes.py",
-    "projections/columns.py",
-    "projections/follow.py",
-    "projections/html/gather.py",
-    "projections/html/model.py",
-    "projections/rebuild.py",
-    "projections/rows.py",
-    "projections/schema.py",
-    "projections/staleness.py",
-}
-
 
 def unexplained_local_imports(source: str) -> list[int]:
     """The lines of function-local imports that say nothing of why: no comment on the import
@@ -209,7 +179,6 @@ def test_every_function_local_import_says_why() -> None:
     unexplained = [
         f"{path.relative_to(ROOT)}:{line}"
         for path in _modules().values()
-        if path.relative_to(ROOT).as_posix() not in BEING_EDITED_ELSEWHERE
         for line in unexplained_local_imports(path.read_text(encoding="utf-8"))
     ]
     assert not unexplained, unexplained

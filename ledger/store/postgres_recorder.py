@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import IntegrityError as PersistenceIntegrityError
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import (
@@ -192,8 +193,6 @@ class LedgerPostgresRecorder(PostgresApplicationRecorder):
 
     @contextmanager
     def write_session(self) -> Iterator[WriteSession]:
-        import psycopg
-
         try:
             with self.datastore.get_connection() as conn, conn.transaction():
                 with conn.cursor() as curs:
