@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ledger.interchange import InvalidLine, parse_line, read_line, report_fields
 from ledger.report_fields import REPORT_TYPES
-from tests.unit.test_interchange import MINIMAL, OPTIONAL
+from tests.unit.interchange_lines import MINIMAL, OPTIONAL
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -50,7 +50,7 @@ def test_every_event_class_has_the_declared_own_fields_in_order(report_type: str
 
 def test_a_fields_choices_and_bounds_are_what_its_model_accepts() -> None:
     # Check the declaration's limits reach the model (the rest of the refusals are in
-    # tests/unit/test_interchange.py).
+    # tests/unit/test_interchange_*.py).
     line = {"type": "assessment", "incident": "i", "refers_to": "c", "reliability": "A"}
     validate_report({**line, "credibility": 6})
     for refused in ({**line, "credibility": 7}, {**line, "reliability": "G", "credibility": 1}):
