@@ -16,7 +16,7 @@ from ledger.store.config import resolve
 from projections.catchup import catch_up
 from projections.changes import changes
 from tests.conftest import EXAMPLE, EXAMPLE_ACTORS, EXAMPLE_EVENTS, read_lines
-from tests.integration.test_projections import ALL_INCIDENTS, MORE_REPORTS, append
+from tests.integration.projection_tables import ALL_INCIDENTS, MORE_REPORTS, append
 
 # Positions, stated dates (day, month, year) and recorded moments, around the two appends.
 CUTS = ("#0", "#1", "#5", "#12", "#15", "#22", "2017-09-16", "2017-09-20", "2017-09", "2016")

@@ -14,11 +14,10 @@ from ledger.store.config import resolve
 from projections.catchup import catch_up, connect
 from projections.rebuild import rebuild
 from projections.staleness import tracked_position
-from tests.conftest import EXAMPLE_ACTORS, EXAMPLE_REPORTS, read_lines
-from tests.integration.test_projections import (
+from tests.conftest import EXAMPLE_ACTORS, EXAMPLE_EVENTS, EXAMPLE_REPORTS, read_lines
+from tests.integration.projection_tables import (
     ALL_INCIDENTS,
     ALL_TABLES,
-    EXAMPLE_EVENTS,
     MORE_REPORTS,
     append,
     fold_tables,

@@ -15,7 +15,7 @@ from ledger.store.config import resolve
 from projections.catchup import _apply, catch_up
 from projections.rows import connect, lock_and_read_position
 from tests.conftest import read_lines
-from tests.integration.test_projections import (
+from tests.integration.projection_tables import (
     EXAMPLE_INCIDENTS,
     FOLDED_TABLES,
     append,

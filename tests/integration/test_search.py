@@ -13,7 +13,7 @@ from projections import search
 from projections.catchup import InjectedFailure, catch_up
 from projections.rebuild import rebuild
 from tests.conftest import EXAMPLE, read_lines
-from tests.integration.test_projections import MORE_REPORTS, append
+from tests.integration.projection_tables import MORE_REPORTS, append
 
 # Words from every kind of text the index covers, and the queries the tests compare.
 QUERIES = (
