@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import EXIT_INTEGRITY, EXIT_OK, EXIT_REFUSED
-from tests.integration.test_tamper import Backdoor
+from tests.integration.sealed_ledger import Backdoor
 
 REGISTRY = [
     {

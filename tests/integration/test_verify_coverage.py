@@ -1,8 +1,8 @@
 """What `ledger verify` covers beyond the hash chains: every row of the log whatever its position,
 what each seal says of itself, and the report index beside the log.
 
-The attacker is the one of test_tamper.py (plain SQL on the database, guards dropped first);
-the sealed worked example and its helpers come from there.
+The attacker is the one of test_tamper_*.py (plain SQL on the database, guards dropped first);
+the sealed worked example and its helpers come from sealed_ledger.py, its fixtures from conftest.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import pytest
 from ledger.errors import EXIT_INTEGRITY, EXIT_OK
 from ledger.hashing import GENESIS_HASH, event_hash
 from ledger.integrity import SEALS_ID, seal_content
-from tests.integration import test_tamper as tamper
-from tests.integration.test_tamper import (
+from tests.integration.sealed_ledger import (
     SEAL_POSITION,
     SHELLING,
     Backdoor,
@@ -29,11 +28,6 @@ from tests.integration.test_tamper import (
     rehashed,
     seal_finding,
 )
-
-# The sealed worked example's fixtures, shared with test_tamper.py (pytest finds them by name).
-keys, pristine, pristine_signed = tamper.keys, tamper.pristine, tamper.pristine_signed
-sealed, sealed_on_each_backend = tamper.sealed, tamper.sealed_on_each_backend
-signed_on_each_backend = tamper.signed_on_each_backend
 
 PLANTED = "planted-incident"
 OUTSIDE = "position {} is outside the log (positions start at 1)"
