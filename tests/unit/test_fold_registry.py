@@ -13,7 +13,7 @@ import pytest
 
 from ledger.fold import fold
 from ledger.registry import ActorLine, Registry
-from tests.unit.test_fold_status_rules import (
+from tests.unit.fold_ledgers import (
     INC,
     MOD,
     SDF,
