@@ -1,13 +1,18 @@
 """Fixtures of the integration tests: a PostgreSQL primary with a hot standby (see standby.py),
-and the sealed worked example the tamper tests attack (see sealed_ledger.py)."""
+the sealed worked example the tamper tests attack (see sealed_ledger.py), and fresh migrated
+databases for the application tests' module-scoped fixtures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from ledger.store.config import resolve
+from ledger.store.migrate import upgrade
+from tests.conftest import _admin_connect, _pg_url
 from tests.integration.sealed_ledger import (
     Keys,
     SealedLedger,
@@ -75,3 +80,30 @@ def signed_on_each_backend(
     if request.param == "sqlite":
         return copy_sqlite(pristine_signed, tmp_path / "ledger.db")
     return build_sealed(request.getfixturevalue("pg_url"), keys)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def new_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], str]]:
+    """Makes fresh migrated databases on one backend, for fixtures shared by a module's tests."""
+    template = request.getfixturevalue("pg_template") if request.param == "postgres" else ""
+    made: list[str] = []
+
+    def make() -> str:
+        if not template:
+            path = tmp_path_factory.mktemp("shared") / "ledger.db"
+            upgrade(resolve(str(path)))
+            return str(path)
+        name = f"ledger_app_{uuid.uuid4().hex[:12]}"
+        with _admin_connect() as connection:
+            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        made.append(name)
+        return _pg_url(name)
+
+    yield make
+    for name in made:
+        with _admin_connect() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
