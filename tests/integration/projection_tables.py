@@ -18,10 +18,7 @@ from ledger.fold import fold
 from ledger.records import to_record
 from ledger.store.config import resolve
 from projections import schema
-from tests.conftest import (
-    PG_ADMIN_URL,
-    lines_of,
-)
+from tests.conftest import PG_ADMIN_URL, lines_of
 
 Row = dict[str, Any]
 Tables = dict[str, list[Row]]

@@ -20,13 +20,7 @@ from ledger.store.config import resolve
 from projections.catchup import InjectedFailure, catch_up, connect
 from projections.rebuild import rebuild
 from projections.staleness import tracked_position
-from tests.conftest import (
-    EXAMPLE,
-    EXAMPLE_ACTORS,
-    EXAMPLE_EVENTS,
-    EXAMPLE_REPORTS,
-    read_lines,
-)
+from tests.conftest import EXAMPLE, EXAMPLE_ACTORS, EXAMPLE_EVENTS, EXAMPLE_REPORTS, read_lines
 from tests.integration.projection_tables import (
     ALL_INCIDENTS,
     ALL_TABLES,

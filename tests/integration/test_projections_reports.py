@@ -22,13 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
-    EXAMPLE,
-    EXAMPLE_ACTORS,
-    EXAMPLE_EVENTS,
-    EXAMPLE_IMPORTED,
-    ROOT,
-)
+from tests.conftest import EXAMPLE, EXAMPLE_ACTORS, EXAMPLE_EVENTS, EXAMPLE_IMPORTED, ROOT
 from tests.integration.projection_tables import (
     AIRSTRIKE,
     SHELLING,

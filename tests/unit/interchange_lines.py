@@ -10,10 +10,7 @@ from typing import Any
 
 import pytest
 
-from ledger.interchange import (
-    InvalidLine,
-    parse_line,
-)
+from ledger.interchange import InvalidLine, parse_line
 from ledger.report_fields import REPORT_TYPES
 
 SLUG_PROBLEM = "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"

@@ -13,12 +13,7 @@ from typing import Any
 
 import pytest
 
-from ledger.interchange import (
-    MAX_DEPTH,
-    MAX_LINE_BYTES,
-    parse_line,
-    report_fields,
-)
+from ledger.interchange import MAX_DEPTH, MAX_LINE_BYTES, parse_line, report_fields
 from tests.unit.interchange_lines import MINIMAL, line, message_for, refusal, with_keys
 
 # -- JSON-level problems ---------------------------------------------------------------------

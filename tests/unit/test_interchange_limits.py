@@ -11,10 +11,7 @@ from typing import Any
 
 import pytest
 
-from ledger.interchange import (
-    parse_line,
-    report_fields,
-)
+from ledger.interchange import parse_line, report_fields
 from tests.unit.interchange_lines import line, message_for, with_keys
 
 # -- control characters and sizes ------------------------------------------------------------
