@@ -1,19 +1,27 @@
-"""Fixtures of the `ledger` command's end-to-end tests (tests/e2e/test_cli_*.py): a fresh ledger
-with the usual incidents and claim, and one shared database per backend and test module for the
-tests that never need a clean log."""
+"""Fixtures of the end-to-end tests. For the `ledger` command's tests (test_cli_*.py): a fresh
+ledger with the usual incidents and claim, and one shared database per backend and test module
+for the tests that never need a clean log. For test_audit.py and test_proof_and_export.py: the
+worked example's incidents on one SQLite ledger per module (`pristine`), a fresh copy of it per
+test (`example`), and the whole example imported on each backend (`imported`).
+"""
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from cli.main import app
+from ledger.errors import EXIT_OK
 from ledger.store.config import resolve
 from ledger.store.migrate import upgrade
-from tests.conftest import _admin_connect, _pg_url
+from tests.conftest import EXAMPLE, _admin_connect, _pg_url, example_reports_only
+from tests.e2e.audit_cli import Cli, invoke
 from tests.e2e.typed_commands import RunCli, open_the_usual
 
 
@@ -56,3 +64,31 @@ def shared(shared_db: str) -> RunCli:
         return runner.invoke(app, ["--db", shared_db, "--as", "tester", *args], input=input)
 
     return open_the_usual(invoke)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite ledger holding the worked example's incidents (without its registry's actor
+    lines, so the positions are as the tests name them), imported through the CLI."""
+    path = tmp_path_factory.mktemp("pristine") / "ledger.db"
+    upgrade(resolve(str(path)))
+    result = invoke(str(path), "import", str(example_reports_only(path.parent)))
+    assert result.exit_code == EXIT_OK, result.output
+    return str(path)
+
+
+@pytest.fixture
+def example(pristine: str, tmp_path: Path) -> Cli:
+    """A fresh copy of the worked example (SQLite); returns the CLI bound to it."""
+    target = tmp_path / "ledger.db"
+    with closing(sqlite3.connect(pristine)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    return lambda *args, input=None: invoke(str(target), *args, input=input)
+
+
+@pytest.fixture
+def imported(run_cli: Cli) -> Cli:
+    """The worked example imported on each backend."""
+    result = run_cli("import", str(EXAMPLE))
+    assert result.exit_code == EXIT_OK, result.output
+    return run_cli
