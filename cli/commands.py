@@ -58,7 +58,7 @@ def _db(app: typer.Typer) -> None:
 
 # Every command, in the order `ledger --help` lists them: its name, the module that registers it
 # (cli/NAME.py, or one of the functions above), and its help's first sentence, all that
-# `ledger --help` and completion show of it (tests/e2e/test_cli.py checks each against the
+# `ledger --help` and completion show of it (tests/e2e/test_cli_help.py checks each against the
 # command's own help).
 _TABLE = [
     ("open", "report_commands", "Open an incident: the disputed happening that reports are about."),

@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 @dataclass(frozen=True)
 class Lazy:
     """A command not imported yet: what registers it on a Typer app, and its help's first
-    sentence (all that `ledger --help` and completion show of it; tests/e2e/test_cli.py checks
+    sentence (all that `ledger --help` and completion show of it; tests/e2e/test_cli_help.py checks
     it against the command's own help)."""
 
     register: Callable[[typer.Typer], None]

@@ -496,8 +496,8 @@ def _check_link(incident: str, other: str, directory: ReportDirectory, field: st
 
 def new_event(event_class: type[IncidentEvent], values: Mapping[str, Any]) -> IncidentEvent:
     """The event `event_class(**values)` would construct, the same attributes in the same
-    order (so it stores the same bytes), built directly; tests/unit/test_domain.py checks
-    every event class against its constructor."""
+    order (so it stores the same bytes), built directly;
+    tests/unit/test_domain_event_shapes.py checks every event class against its constructor."""
     defaults = _EVENT_DEFAULTS.get(event_class)
     if defaults is None:
         defaults = _EVENT_DEFAULTS[event_class] = {

@@ -526,7 +526,7 @@ def read_line(raw: bytes, line_no: int | None = None) -> dict[str, Any]:
     - the fields are the decoded object itself, unless a null or the incident's float
       coordinates would make `model_dump` differ (strict models do not convert values).
 
-    tests/unit/test_interchange.py checks the equality on the hostile corpus and with Hypothesis.
+    tests/unit/test_read_line.py checks the equality on the hostile corpus and with Hypothesis.
     """
     if len(raw) > MAX_LINE_BYTES or _SURROGATE_ESCAPE.search(raw):
         return report_fields(parse_line(raw, line_no))
