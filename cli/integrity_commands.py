@@ -111,10 +111,6 @@ def verify_command(
     check = load_signature_check(public_key) if public_key else None
     expected = (root, size) if root is not None and size is not None else None
     store = settings().store
-    if require_evidence and store.backend != "sqlite" and evidence_dir is None:
-        raise usage_error(
-            "--require-evidence on a PostgreSQL ledger needs --evidence-dir or LEDGER_EVIDENCE_DIR"
-        )
     verified = verify_ledger(
         open_ledger(),
         store,

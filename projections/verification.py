@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ledger.application import IncidentLedger
-from ledger.errors import IntegrityFailure
+from ledger.errors import IntegrityFailure, InvalidInput
 from ledger.integrity import Finding, SignatureCheck, Verification
 from ledger.store.config import StoreConfig
 from ledger.verification import EvidenceCheck, check_evidence, verify_log
@@ -55,7 +55,12 @@ def verify_ledger(
 ) -> LedgerVerification:
     """What `ledger verify` checks (see `ledger.verification`), and with `views` the views
     recomputed from the log and compared row by row. Problems are findings, never exceptions;
-    InvalidInput only for `require_evidence` on PostgreSQL without `evidence_dir`."""
+    InvalidInput only for `require_evidence` on PostgreSQL without `evidence_dir`, refused
+    before the log is read."""
+    if require_evidence and store.backend != "sqlite" and not evidence_dir:
+        raise InvalidInput(
+            "--require-evidence on a PostgreSQL ledger needs --evidence-dir or LEDGER_EVIDENCE_DIR"
+        )
     log = verify_log(ledger, store, signature_check=signature_check, expected_root=expected_root)
     checked = _check_views(ledger, store, log) if views else None
     evidence = check_evidence(ledger, store, log, evidence_dir, require=require_evidence)

@@ -197,3 +197,19 @@ def test_an_import_check_and_an_export_need_no_command_line(
         assert decoder(first).originator_id == first.originator_id
     finally:
         decoder.close()
+
+
+def test_require_evidence_on_postgresql_without_a_store_is_refused_before_the_log_is_read() -> None:
+    from typing import Any, cast
+
+    from ledger.errors import InvalidInput
+    from ledger.store.config import resolve
+    from projections.verification import verify_ledger
+
+    class Untouchable:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the log was read ({name}) before the refusal")
+
+    store = resolve("postgresql://nobody@127.0.0.1:1/none")  # no connection is made
+    with pytest.raises(InvalidInput, match="needs --evidence-dir or LEDGER_EVIDENCE_DIR"):
+        verify_ledger(cast(Any, Untouchable()), store, require_evidence=True)
