@@ -99,8 +99,8 @@ def guarded(command: F) -> F:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as e:
-            # A store error from a layer that does not translate its own yet (project, verify,
-            # html, roles; the reports and search do): the store layer's translation, here.
+            # A store error from a layer that does not translate its own yet (search, project,
+            # verify, html, roles; the reports do): the store layer's translation, here.
             from ledger.store.errors import store_error
 
             current = settings()
