@@ -47,7 +47,7 @@ def test_a_good_file_checks_clean_and_creates_no_sqlite_file(tmp_path: Path) -> 
 
 
 @pytest.mark.postgres
-def test_a_good_file_checks_clean_and_creates_no_postgres_tables() -> None:
+def test_a_good_file_checks_clean_and_creates_no_postgres_tables(pg_server: None) -> None:
     import uuid
 
     from tests.conftest import _admin_connect, _pg_url
