@@ -76,7 +76,9 @@ def _pg_url(dbname: str) -> str:
 def pg_server() -> None:
     """The PostgreSQL server answers at PG_ADMIN_URL: a test that needs it and asks for no
     database of ours (it makes its own) requests this, to skip with the reason when none does
-    (to fail in CI), rather than to error on its first connection."""
+    (to fail in CI), rather than to error on its first connection. Not applied to every test
+    marked `postgres`: the standby, promotion and follow-service tests start clusters of their
+    own (initdb on spare ports) and run without this server (21 of them would skip)."""
     try:
         _admin_connect().close()
     except Exception as e:
