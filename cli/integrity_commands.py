@@ -13,15 +13,14 @@ import typer
 from cli import terminal
 from cli.context import fail, guarded, open_ledger, say, settings, usage_error
 from cli.evidence_commands import EvidenceDirOption
-from cli.output import RecordFormat, emit_json, print_table
+from cli.output import RecordFormat, emit_json
 from cli.output_files import ForceOption, check_output, write_outputs
 from ledger.errors import EXIT_INTEGRITY
 
 if TYPE_CHECKING:
+    from ledger.integrity import Finding
     from ledger.verification import EvidenceCheck
     from projections.verification import LedgerVerification
-
-FINDING_COLUMNS = ("position", "incident", "version", "problem")
 
 
 @guarded
@@ -144,10 +143,29 @@ def verify_command(
     elif result.ok:
         typer.echo(f"verified: {summary}")
     else:
-        terminal.use(pager=False)  # the exit code is the answer: nothing waits for a reader
-        print_table([f.as_dict() for f in result.findings], FINDING_COLUMNS, "integrity problems")
+        # One finding a line, its problem whole and wrapped at the terminal's width: the
+        # problem is the answer, prose that a fitted table column would cut or leave out.
+        screen = terminal.use(pager=False)  # the exit code is the answer: nothing waits
+        screen.echo("integrity problems:")
+        for finding in result.findings:
+            screen.echo(f"- {_where(finding)}: {finding.problem}")
     if not result.ok:
         raise fail(f"{len(result.findings)} integrity problem(s) in {summary}", EXIT_INTEGRITY)
+
+
+def _where(finding: "Finding") -> str:
+    """Where a finding lies, in words: its event's position, incident and version, as far as
+    they are known, or the log as a whole (a root that does not match, say)."""
+    parts = [
+        f"{name} {value}"
+        for name, value in (
+            ("position", finding.position),
+            ("incident", finding.incident),
+            ("version", finding.version),
+        )
+        if value is not None
+    ]
+    return ", ".join(parts) or "the log"
 
 
 def _summary(verified: "LedgerVerification") -> str:

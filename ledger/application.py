@@ -34,11 +34,12 @@ from ledger.domain import (
     Signer,
 )
 from ledger.errors import (
+    STATE_AS_TEXT,
     DomainRuleViolation,
     IncidentNotFound,
-    IntegrityFailure,
     NamespaceClash,
     StoreUnavailable,
+    UndecodableEvent,
 )
 from ledger.infra.collector import collector_paused
 from ledger.records import to_record
@@ -421,14 +422,17 @@ class IncidentLedger(Application[str]):
         self, notification: Notification | StoredEvent, position: int | None = None
     ) -> IncidentEvent:
         try:
+            if isinstance(notification.state, str):
+                raise ValueError(STATE_AS_TEXT)
             event = self.mapper.to_domain_event(notification)
         except (MapperDeserialisationError, ValueError) as e:
             # A damaged row (not UTF-8, not JSON): the log itself failed, one line naming it.
             at = position if position is not None else getattr(notification, "id", None)
-            raise IntegrityFailure(
-                f"the event at position {at} (incident '{notification.originator_id}', version "
-                f"{notification.originator_version}) cannot be decoded ({_first_cause(e)}); "
-                "run 'ledger verify'"
+            raise UndecodableEvent(
+                at,
+                str(notification.originator_id),
+                notification.originator_version,
+                _first_cause(e),
             ) from None
         assert isinstance(event, IncidentEvent)
         return event
@@ -442,6 +446,7 @@ class IncidentLedger(Application[str]):
         shape = _RECORD_SHAPES.get(stored.topic)
         if (
             shape is not None
+            and type(stored.state) is bytes  # text: rewritten outside the ledger (decode says)
             and self.mapper.cipher is None
             and self.mapper.compressor is None
             and stored.state.count(TYPE_MARK) == 1

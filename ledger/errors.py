@@ -167,6 +167,36 @@ class IntegrityFailure(LedgerError):
     exit_code = EXIT_INTEGRITY
 
 
+class UndecodableEvent(IntegrityFailure):
+    """A log row that cannot be decoded (damaged bytes, or a row rewritten outside the ledger):
+    names the event, and `ledger verify`, which lists every such row as a finding."""
+
+    def __init__(self, position: int | None, incident: str, version: int, cause: str):
+        self.details = (position, incident, version, cause)
+        super().__init__(
+            f"the event at position {position} (incident '{incident}', version {version}) "
+            f"cannot be decoded ({cause}); run 'ledger verify'"
+        )
+
+    def __reduce__(self) -> tuple[type[UndecodableEvent], tuple[int | None, str, int, str]]:
+        # Raised in a rebuild's worker process, it travels back pickled: with its own arguments.
+        return type(self), self.details
+
+
+# The ledger writes every event's state as bytes (SQLite BLOB, PostgreSQL bytea). A state read
+# back as text was rewritten outside the ledger, append-only triggers dropped: `verify` names
+# it as undecodable, and every other reader refuses it with these words.
+STATE_AS_TEXT = "its state is stored as text, not as bytes"
+
+
+def stored_state(position: int, incident: str, version: int, state: object) -> bytes:
+    """A log row's state as bytes (a driver may give a memoryview), or UndecodableEvent for
+    one stored as text."""
+    if isinstance(state, str):
+        raise UndecodableEvent(position, incident, version, STATE_AS_TEXT)
+    return bytes(state)  # type: ignore[call-overload]
+
+
 class UnprojectableEvent(IntegrityFailure):
     """An event in the log that the views cannot hold (left by an older version or written by
     hand): names the event and the correction that lets the views through."""

@@ -28,7 +28,7 @@ from ledger.domain import (
     Signer,
     event_content,
 )
-from ledger.errors import IntegrityFailure
+from ledger.errors import STATE_AS_TEXT, IntegrityFailure
 from ledger.hashing import GENESIS_HASH, event_hash, hash_matches
 from ledger.index_check import IndexCheck, IndexFacts, index_facts
 from ledger.infra.parallel import Task, Worker, shared
@@ -184,6 +184,8 @@ def stored_hash(notification: Notification) -> str:
 
 
 def _load_state(notification: StoredEvent) -> dict[str, Any]:
+    if isinstance(notification.state, str):  # the same words as every other reader's
+        raise ValueError(STATE_AS_TEXT)
     try:
         # orjson: strict JSON (no NaN/Infinity), and several times faster than json here.
         state = orjson.loads(notification.state)

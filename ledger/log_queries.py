@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterator
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, func, select
 
+from ledger.errors import stored_state
 from ledger.integrity import SEALS_ID
 from ledger.store.tables import ledger_events, ledger_references, ledger_reports
 
@@ -57,7 +58,7 @@ def notifications(connection: Connection, *, batch: int = 5_000) -> Iterator[Not
                 originator_id=originator,
                 originator_version=int(version),
                 topic=topic,
-                state=bytes(state),
+                state=stored_state(int(position), originator, int(version), state),
                 id=int(position),
             )
         last = rows[-1][0]
@@ -85,7 +86,7 @@ def notifications_of(
             originator_id=originator,
             originator_version=int(version),
             topic=topic,
-            state=bytes(state),
+            state=stored_state(int(position), originator, int(version), state),
             id=int(position),
         )
 

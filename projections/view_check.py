@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.persistence import Notification
+
 from ledger.application import IncidentLedger
+from ledger.errors import stored_state
 from ledger.store.config import StoreConfig, resolve
 from ledger.store.migrate import upgrade
 from ledger.store.names import EVENTS_TABLE
@@ -69,6 +72,10 @@ def check_views(ledger: IncidentLedger, store: StoreConfig) -> ViewCheck:
     return ViewCheck(position, rows, differences)
 
 
+def _state(n: Notification) -> bytes:
+    return stored_state(n.id, str(n.originator_id), n.originator_version, n.state)
+
+
 def _copy_log(ledger: IncidentLedger, scratch: StoreConfig, position: int) -> None:
     insert = (
         f"INSERT INTO {EVENTS_TABLE} "
@@ -81,7 +88,7 @@ def _copy_log(ledger: IncidentLedger, scratch: StoreConfig, position: int) -> No
                 connection.executemany(
                     insert,
                     [
-                        (n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
+                        (n.id, n.originator_id, n.originator_version, n.topic, _state(n))
                         for n in batch
                     ],
                 )

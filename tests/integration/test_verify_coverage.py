@@ -222,6 +222,60 @@ def test_a_projector_or_writer_meeting_an_undecodable_event_names_it_in_one_line
     assert result.stderr.endswith("run 'ledger verify'\n")
 
 
+def state_as_text(door: Backdoor, position: int) -> None:
+    """The same bytes, stored as text: SQLite keeps a value's type per row, so an UPDATE
+    outside the ledger can change it without changing a byte (PostgreSQL's bytea cannot)."""
+    door.execute(
+        "UPDATE ledger_events SET state = CAST(state AS TEXT) WHERE notification_id = ?", position
+    )
+
+
+AS_TEXT = (
+    "the event at position 5 (incident 'deir-ez-zor-shelling-2017-09', version 2) cannot be "
+    "decoded (its state is stored as text, not as bytes); run 'ledger verify'"
+)
+
+
+def test_a_state_stored_as_text_is_a_finding_of_plain_verify(sealed: SealedLedger) -> None:
+    with backdoor(sealed) as door:
+        state_as_text(door, 5)
+    # Check: verify names the row (the other commands refuse it and send the user here).
+    assert sealed.findings() == [
+        finding(5, SHELLING, 2, "undecodable event: its state is stored as text, not as bytes"),
+        seal_finding("seal 1 root does not match the log (events altered)"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["project", "--rebuild"],
+        ["show", SHELLING],
+        ["report", "html", "-o", "-"],
+        ["export"],
+    ],
+    ids=["rebuild", "show", "html", "export"],
+)
+def test_every_reader_refuses_a_state_stored_as_text_in_one_line(
+    sealed: SealedLedger, args: list[str]
+) -> None:
+    with backdoor(sealed) as door:
+        state_as_text(door, 5)
+    result = sealed.cli(*args)
+    # Check: exit 3 and the one line naming the event, never a traceback.
+    assert result.exit_code == EXIT_INTEGRITY, repr(result.exception)
+    assert result.stderr == f"error: {AS_TEXT}\n"
+
+
+def test_verify_views_on_a_state_stored_as_text_is_a_finding_not_a_crash(
+    sealed: SealedLedger,
+) -> None:
+    with backdoor(sealed) as door:
+        state_as_text(door, 5)
+    problems = [f["problem"] for f in sealed.findings("--views")]
+    assert problems[-1] == f"the views cannot be recomputed: {AS_TEXT}"
+
+
 # ---------------------------------------------------------------------------------------------
 # (5) The report index: ledger_reports and ledger_references are what the log says
 
