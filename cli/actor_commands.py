@@ -8,8 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, open_ledger, settings
 from cli.output import Format, emit, emit_json
+from cli.terminal import PagerOption, WideOption
 from ledger.errors import InvalidLine
 
 Text = Optional[str]  # noqa: UP045 - Typer needs a runtime type here
@@ -78,6 +80,8 @@ def actors_command(
             "--at-position", help="The registry as of this log position.", show_default=False
         ),
     ] = None,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """List the actor registry: canonical name, id, kind, part_of, side, country, aliases.
 
@@ -92,6 +96,7 @@ def actors_command(
         emit_json(rows)
         return
     if fmt is Format.table:
+        terminal.use(wide=wide, pager=pager)
         rows = [{**r, "aliases": ", ".join(r["aliases"])} for r in rows]
     emit(rows, ACTOR_COLUMNS, fmt, title="actors")
 

@@ -43,7 +43,7 @@ def demo_command(wide: WideOption = False, pager: PagerOption = True) -> None:
     """
     from cli.views_commands import show_report
     from cli.writing import import_options, report_imported
-    from ledger.examples import WORKED_EXAMPLE, worked_example
+    from ledger.examples import WORKED_EXAMPLE, example_aggregates, holds_others, worked_example
     from ledger.importing import import_file
 
     if not WORKED_EXAMPLE.is_file():
@@ -51,6 +51,14 @@ def demo_command(wide: WideOption = False, pager: PagerOption = True) -> None:
     # One file: its actor lines come first, so the reports' names resolve through the registry
     # ("SDF" is the Syrian Democratic Forces; the Russian MoD is part of the Government of Russia).
     with worked_example() as example:
+        # The log keeps what goes in for good: the example goes into a new ledger, or one that
+        # holds only the example (a second demo adds nothing), never among a user's incidents.
+        store = settings().store
+        if holds_others(store, example_aggregates(example)):
+            raise usage_error(
+                f"{store.display} already holds other incidents or actors, and nothing leaves "
+                "the log: load the worked example into a new ledger (ledger --db demo.db demo)"
+            )
         report_imported(import_file(settings().store, example, **import_options(project=True)))
     terminal.use(wide=wide, pager=pager)
     show_report("disputed", title="disputed incidents")
@@ -131,7 +139,9 @@ def project_command(
     # Before the first catch-up: a follower sent SIGTERM while it still catches up (by a
     # script that saw the views become current) finishes that catch-up and stops cleanly too.
     stop = _Stop() if follow else None
-    ledger = open_ledger(write=True)
+    # A follower may start before the first writer creates the ledger; a one-off projection
+    # of a ledger that does not exist is a mistyped --db.
+    ledger = open_ledger(write=True, create=follow)
     try:
         # A follower catches up inside its loop instead, where a lost connection is waited out
         # and SIGTERM is heard between batches: under a steady stream of appends the first

@@ -8,6 +8,7 @@ Datasette, its templates and the modules a browser needs are imported late, insi
 that use them: `report html` registers this command beside it and imports none of them.
 """
 
+import importlib.metadata
 import importlib.util
 import json
 import shutil
@@ -26,13 +27,29 @@ from cli.context import fail, guarded, say, settings, usage_error
 from ledger.errors import EXIT_REFUSED, StoreUnavailable
 from ledger.store.config import StoreConfig
 
-INSTALL_HINT = "pip install 'incident-ledger[browse]'"
 # How long `--open` waits for Datasette to answer before opening the browser anyway: its
 # start-up is a second or two, far longer on a loaded machine.
 ANSWER_DEADLINE = 60.0
 # How long a stopped Datasette gets to exit before it is killed.
 STOP_GRACE = 10.0
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+DISTRIBUTION = "incident-ledger"
+
+
+def install_hint() -> str:
+    """How to install Datasette: the `browse` extra's own requirement, as this installation's
+    metadata gives it (pyproject.toml is its one source). Not `pip install
+    'incident-ledger[browse]'`: the project is installed from its folder, and that name on PyPI
+    is another project's."""
+    try:
+        requirements = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout, not installed
+        requirements = []
+    for requirement in requirements:
+        spec, _, marker = requirement.partition(";")
+        if spec.strip().startswith("datasette") and "browse" in marker:
+            return f"pip install '{spec.strip()}'"
+    return "pip install datasette"
 
 
 class _Stopped(Exception):
@@ -85,7 +102,7 @@ def browse_command(
         typer.echo(json.dumps(datasette.metadata("ledger", ()), indent=2, ensure_ascii=False))
         return
     if importlib.util.find_spec("datasette") is None:
-        raise fail(f"ledger browse needs Datasette: {INSTALL_HINT}", EXIT_REFUSED)
+        raise fail(f"ledger browse needs Datasette: {install_hint()}", EXIT_REFUSED)
     store = settings().store
     if store.backend != "sqlite":
         raise fail(

@@ -7,9 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, say, settings
 from cli.cuts import parse_cut
 from cli.output import Format, emit
+from cli.terminal import PagerOption, WideOption
 from cli.views_commands import EscapeOption, FormatOption
 
 
@@ -31,6 +33,8 @@ def changes_command(
     ] = None,
     fmt: FormatOption = Format.table,
     escape_formulas: EscapeOption = True,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Everything new in the ledger between two cuts: new incidents and reports (a verdict's
     status in `to`), then every incident and assertion status that changed, from -> to.
@@ -51,6 +55,7 @@ def changes_command(
         parse_cut(until, "--until") if until else None,
     )
     columns = changes.TABLE_COLUMNS if fmt is Format.table else changes.COLUMNS
+    terminal.use(wide=wide, pager=pager)
     emit(rows, columns, fmt, escape_formulas=escape_formulas)
 
 

@@ -220,7 +220,7 @@ REPORTS = {
     for name, summary in (
         ("incidents", "Every incident with its status and counts."),
         ("disputed", "Incidents whose status is disputed, most recently active first."),
-        ("claims", "Assertions (claims and warnings) with their derived status and counts."),
+        ("claims", "Claims, warnings and denials with their derived status and counts."),
         ("disputes", "Each (assertion, denial) pair."),
         (
             "actors",

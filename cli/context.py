@@ -130,7 +130,7 @@ def _undecodable(error: BaseException) -> LedgerError | None:
     return IntegrityFailure(f"{what}; run 'ledger verify'")
 
 
-def open_ledger(*, write: bool = False) -> IncidentLedger:
+def open_ledger(*, write: bool = False, create: bool | None = None) -> IncidentLedger:
     """The ledger at --db (see `ledger.opening.open_ledger`), closed when the command ends."""
     from ledger.opening import open_ledger as open_store
     from ledger.opening import signer_from_environment
@@ -139,6 +139,7 @@ def open_ledger(*, write: bool = False) -> IncidentLedger:
     ledger = open_store(
         current.store,
         write=write,
+        create=create,
         lock_timeout=current.lock_timeout,
         signer=signer_from_environment() if write else None,
     )

@@ -13,6 +13,8 @@ def make_cut(reported_by: str | None, as_of: str | None, at_position: int | None
     from ledger.records import Cut
     from ledger.timeutil import InvalidTime, parse_latest
 
+    if at_position is not None and at_position < 0:  # positions start at 1; 0: before any
+        raise usage_error(f"--at-position: {at_position} is not a log position (0 or more)")
     try:
         # "By 2017-09-21" means by the end of that day (of that month, or year).
         return Cut(

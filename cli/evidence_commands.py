@@ -5,15 +5,18 @@ Each command's own dependencies are imported late, inside it: cli/lazy.py import
 only to run one of its commands or show its help, which then imports nothing the others need
 (tests/e2e/test_startup.py keeps the budget)."""
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, open_ledger, say, settings, usage_error
 from cli.output import Format, emit
 from cli.output_files import ForceOption, check_output
 from cli.report_commands import _choices
+from cli.terminal import PagerOption, WideOption
 from ledger.errors import InvalidLine
 from ledger.report_fields import EVIDENCE_KINDS
 
@@ -147,7 +150,12 @@ def evidence_command(
     ] = None,
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="Where to write the file.", show_default=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write the file (-: standard output).",
+            show_default=False,
+        ),
     ] = None,
     force: ForceOption = False,
     listing: Annotated[
@@ -161,6 +169,8 @@ def evidence_command(
         Format.table
     ),
     evidence_dir: EvidenceDirOption = None,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Give a stored evidence file back, checking its hash on the way (exit 3 if it was
     altered); or list the evidence with --list.
@@ -172,6 +182,7 @@ def evidence_command(
     if listing:
         if report is not None or output is not None:
             raise usage_error("--list takes no REPORT and no --output")
+        terminal.use(wide=wide, pager=pager)
         _list(incident or [], fmt, evidence_dir)
         return
     if report is None or output is None:
@@ -183,6 +194,10 @@ def _give_back(report: str, output: Path, force: bool, folder: Path | None) -> N
     from ledger.evidence import evidence_store, give_back
 
     store = evidence_store(settings().store, folder)
+    if str(output) == "-":  # standard output, as `-` is for every other command
+        sha256 = give_back(open_ledger(), store, report, sys.stdout.buffer)
+        say(f"wrote {report} to standard output ({sha256})")
+        return
     check_output(output, force=force, label="--output")
     if output.resolve().is_relative_to(store.root.resolve()):
         raise usage_error(f"--output: {str(output)!r} is inside the evidence store")

@@ -40,7 +40,7 @@ def seal_command(
     """
     from ledger.seals import seal
 
-    ledger = open_ledger(write=True)
+    ledger = open_ledger(write=True, create=False)  # a seal over nothing is a mistyped --db
     info = seal(ledger, sealed_by=settings().recorder_name)
     if fmt is RecordFormat.json:
         emit_json(info.__dict__)
@@ -244,6 +244,8 @@ def verify_proof_command(
     """
     from ledger.proofs import MalformedProof, check_proof
 
+    if root is not None and not _is_hex32(root):  # as `verify --root` checks it
+        raise usage_error("--root must be 64 hexadecimal characters")
     text = sys.stdin.read() if file == "-" else _read(file)
     try:
         checked = check_proof(text, root)

@@ -71,8 +71,7 @@ def import_command(
         _append_stdin(no_project)
         return
     path = Path(file)
-    if not path.is_file():
-        raise usage_error(f"no such file: {file}")
+    _check_readable(path)
     if check:
         check_file(path)
         return
@@ -97,10 +96,17 @@ def append_command(
     _append_stdin(no_project)
 
 
+def _check_readable(path: Path) -> None:
+    """A usage error naming what `path` is, when it is not a file to read."""
+    if path.is_dir():
+        raise usage_error(f"{str(path)!r} is a folder, not a file")
+    if not path.is_file():
+        raise usage_error(f"no such file: {path}")
+
+
 def _import_claimreview(file: str, incident: str, no_project: bool) -> None:
     path = Path(file)
-    if not path.is_file():
-        raise usage_error(f"no such file: {file}")
+    _check_readable(path)
     from ledger.importing.claimreview import import_claimreview
 
     options = import_options(project=not no_project)

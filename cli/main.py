@@ -18,6 +18,22 @@ from cli.lazy import lazy_group
 GC_THRESHOLD = 50_000  # new objects between the collector's young passes (default 700)
 MAX_LOCK_TIMEOUT = 86_400  # a day: longer is no timeout at all, and overflows some drivers
 
+# The parser's own errors (a bad option value, an unknown option or command) are one line on
+# stderr, like every other error of the ledger's, instead of click's usage, hint and message
+# on four. Click offers no setting for this; its UsageError's `show` is what Typer calls, and
+# is replaced here for this process. The class is found through typer.BadParameter (a
+# UsageError), which Typer exports whether it uses click or its own copy of it.
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+
+
+def _show_in_one_line(self: typer.BadParameter, file: object = None) -> None:
+    command = getattr(self.ctx, "command_path", None)
+    hint = f" (see '{command} --help')" if command else ""
+    typer.echo(f"error: {self.format_message()}{hint}", err=True)
+
+
+_UsageError.show = _show_in_one_line  # type: ignore[attr-defined]
+
 app = typer.Typer(
     name="ledger",
     help=(

@@ -7,8 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
+from cli import terminal
 from cli.context import guarded, say, settings
 from cli.output import Format, emit
+from cli.terminal import PagerOption, WideOption
 from cli.views_commands import (
     ActorFilter,
     EscapeOption,
@@ -43,6 +45,8 @@ def search_command(
     limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many reports.")] = 50,
     fmt: FormatOption = Format.table,
     escape_formulas: EscapeOption = True,
+    wide: WideOption = False,
+    pager: PagerOption = True,
 ) -> None:
     """Find reports by their text: titles, summaries, quotes, reasons and names, best match
     first (voided reports left out). Searches the projection tables, as reports do.
@@ -70,7 +74,10 @@ def search_command(
         on_capped=say,
     )
     if fmt is Format.table:
-        rows = [{**row, "score": round(row["score"], 2)} for row in rows]
+        terminal.use(wide=wide, pager=pager)
+        # Three significant digits, not two decimals: bm25's scores in a small ledger are
+        # tiny (FTS5 floors a common word's weight at 1e-6), and would all print as 0.0.
+        rows = [{**row, "score": float(f"{row['score']:.3g}")} for row in rows]
         emit(rows, search.TABLE_COLUMNS, fmt, escape_formulas=escape_formulas)
     else:
         emit(rows, search.COLUMNS, fmt, escape_formulas=escape_formulas)

@@ -1,7 +1,7 @@
 """Tables for people at a terminal: fitted to its width, one line per row, never a word cut.
 
 The widths are chosen here rather than by rich: a column of ids, dates, statuses or numbers is
-either shown whole or (ids only) cut with an ellipsis, never folded over several lines
+either shown whole or (a hash only) cut with an ellipsis, never folded over several lines
 (`2017-0 / 9-16`), and when even their narrowest widths do not fit, the least useful columns
 are left out and named under the table. Fixing every width also spares rich measuring each
 cell: a report of 4,500 claims renders in a third of the time rich's own fitting took.
@@ -21,12 +21,23 @@ from typing import Any
 
 from cli import terminal
 
-# How a column may be drawn. Ids may be cut with an ellipsis (min width below); dates, statuses
-# and numbers are shown whole or not at all; text shrinks first.
+# How a column may be drawn. Ids, dates, statuses and numbers are shown whole or not at all (a
+# hash may be cut with an ellipsis); text shrinks first.
 ID, DATE, STATUS, LABEL, NUMBER, TEXT = "id", "date", "status", "label", "number", "text"
 
 _ID_COLUMNS = frozenset(
-    {"report", "incident", "claim", "denial", "other", "actor", "denial_incident", "hash"}
+    {
+        "report",
+        "incident",
+        "claim",
+        "denial",
+        "other",
+        "actor",
+        "denial_incident",
+        "hash",
+        "id",  # an actor's, in `ledger actors`
+        "part_of",
+    }
 )
 _STATUS_COLUMNS = frozenset({"status", "status_after", "verdict"})
 # Words from a short list (a type, a stance, a role): shown whole, like statuses.
@@ -46,6 +57,13 @@ _GIVE_UP_FIRST = (
     "version",
     "other_corroborations",
     "discrepancies",
+    # Version 2's finer counts and links: the plain counts (denials) say more at a glance.
+    "acknowledgements",
+    "internal_denials",
+    "superseded_by",
+    "outcome",
+    "magnitude",
+    "side",
     "first_stated_at",
     "corroborations",
     "published_at",
@@ -54,12 +72,17 @@ _GIVE_UP_FIRST = (
     "recorded_at",
     "type",
     "denials",
+    # Where it is not the first column, the incident is context (the report's id is the key),
+    # and whole it takes a third of 80 columns.
+    "incident",
 )
 _KIND_RANK = {TEXT: 0, LABEL: 1, NUMBER: 2, DATE: 3, ID: 4, STATUS: 5}
 
-# Narrowest an id or a text column is cut to before columns are given up instead.
-_MIN_ID = 12
+# Narrowest a text column, or a hash, is cut to before columns are given up instead. Other ids
+# are never cut: two incidents' ids often share their first dozen characters
+# (deir-ez-zor-shelling-…, deir-ez-zor-airstrike-…), and a cut id is then no id at all.
 _MIN_TEXT = 10
+_MIN_HASH = 12
 
 # Colours of the statuses of an assertion or an incident (plain text without a colour terminal).
 STATUS_STYLES = {
@@ -133,7 +156,7 @@ def print_table(
         table.add_row(*values)
     hidden = [c for c in shown if c not in {column.name for column in fitted}]
     if hidden:
-        table.caption = f"not shown: {', '.join(hidden)} (--wide, or --columns)"
+        table.caption = f"not shown: {', '.join(hidden)} ({screen.remedy})"
         table.caption_justify = "left"
         table.caption_style = "dim"
     screen.print(table, width=sum(c.width + 2 for c in fitted) if wide else None)
@@ -219,8 +242,8 @@ def _fit(
         kind = _kind(name, [row.get(name) for row in rows])
         natural = max([cell_len(name), *(cell_len(line[i]) for line in cells)])
         least = natural
-        if kind == ID:
-            least = min(natural, max(_MIN_ID, cell_len(name)))
+        if name == "hash":
+            least = min(natural, max(_MIN_HASH, cell_len(name)))
         elif kind == TEXT:
             least = min(natural, max(_MIN_TEXT, cell_len(name)))
         given_up = _GIVE_UP_FIRST.index(name) if name in _GIVE_UP_FIRST else len(_GIVE_UP_FIRST)
@@ -236,7 +259,7 @@ def _fit(
     if room >= 0:
         return kept
     # Too wide at natural widths: text gives back first, in proportion to what each column
-    # can give, then ids (an id cut short is still an id to search for, a cut title less so).
+    # can give, then a hash (its first dozen characters still find it).
     excess = -room
     for kind in (TEXT, ID):
         excess = _shrink([c for c in kept if c.kind == kind and c.natural > c.least], excess)

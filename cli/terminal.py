@@ -49,6 +49,8 @@ class Screen:
     colour: bool
     wide: bool = False
     pager: bool = True
+    # What the running command offers for the columns a fitted table leaves out.
+    remedy: str = "--format csv or json"
     _buffer: io.StringIO | None = field(default=None, repr=False)
     _console: Any = field(default=None, repr=False)
 
@@ -123,10 +125,12 @@ def end() -> None:
     _current, _session = None, False
 
 
-def use(*, wide: bool = False, pager: bool = True) -> Screen:
-    """Set this command's table options (`--wide`, `--no-pager`); the screen it prints to."""
+def use(*, wide: bool = False, pager: bool = True, columns: bool = False) -> Screen:
+    """Set this command's table options (`--wide`, `--no-pager`, and whether it has
+    `--columns`, for the note under a table that leaves columns out); the screen it prints to."""
     global _current
     _current = _measure(wide=wide, pager=pager)
+    _current.remedy = "--wide, or --columns" if columns else "--wide"
     return _current
 
 

@@ -269,7 +269,7 @@ def incidents_report(
 
         ledger report incidents --status disputed --format csv
     """
-    terminal.use(wide=wide, pager=pager)
+    terminal.use(wide=wide, pager=pager, columns=True)
     show_report(
         "incidents",
         fmt=fmt,
@@ -308,7 +308,7 @@ def disputed_report(
 
         ledger report disputed --format json
     """
-    terminal.use(wide=wide, pager=pager)
+    terminal.use(wide=wide, pager=pager, columns=True)
     show_report(
         "disputed",
         fmt=fmt,
@@ -341,13 +341,13 @@ def claims_report(
     wide: WideOption = False,
     pager: PagerOption = True,
 ) -> None:
-    """Assertions (claims and warnings) with their derived status and counts.
+    """Claims, warnings and denials with their derived status and counts.
 
     Example:
 
         ledger report claims --status disputed --actor "Russian Ministry of Defence"
     """
-    terminal.use(wide=wide, pager=pager)
+    terminal.use(wide=wide, pager=pager, columns=True)
     show_report(
         "claims",
         fmt=fmt,
@@ -386,7 +386,7 @@ def disputes_report(
 
         ledger report disputes --actor "Syrian Democratic Forces"
     """
-    terminal.use(wide=wide, pager=pager)
+    terminal.use(wide=wide, pager=pager, columns=True)
     show_report(
         "disputes",
         fmt=fmt,
@@ -421,7 +421,7 @@ def actors_report(
 
         ledger report actors --format json
     """
-    terminal.use(wide=wide, pager=pager)
+    terminal.use(wide=wide, pager=pager, columns=True)
     show_report(
         "actors",
         fmt=fmt,
@@ -458,7 +458,7 @@ def provenance_report(
 
         ledger report provenance --report mod-shelling
     """
-    terminal.use(wide=wide, pager=pager)
+    terminal.use(wide=wide, pager=pager, columns=True)
     show_report(
         "provenance",
         fmt=fmt,

@@ -11,7 +11,7 @@ import typer
 
 from cli.context import say, settings
 from cli.progress import ProgressBar
-from ledger.errors import InvalidInput
+from ledger.errors import NEEDS_CHANGES_OR_VOID, NEEDS_URL_OR_SHA256, InvalidInput
 from ledger.report_fields import MAGNITUDE_FLAGS, MAGNITUDE_PARTS
 
 if TYPE_CHECKING:
@@ -30,6 +30,13 @@ _OPTION_OF_FIELD = {
     "actor": "NAME",
     "aliases": "--alias",
     "drop_aliases": "--drop-alias",
+}
+
+
+# A rule over the whole line, in the typed commands' options (`ledger correct`, `ledger cite`).
+_OPTION_WORDS = {
+    NEEDS_CHANGES_OR_VOID: "give --change FIELD=VALUE (repeatable) or --void, not both",
+    NEEDS_URL_OR_SHA256: "give --url or --sha256 (where the material is, or its hash), or both",
 }
 
 
@@ -66,6 +73,8 @@ def _phase_bars() -> Callable[[str, int | None], ProgressBar]:
 
 def option_error(error: InvalidLine) -> InvalidInput:
     """A typed command's invalid value, naming the command-line option, not the JSON key."""
+    if error.field is None and error.problem in _OPTION_WORDS:
+        return InvalidInput(_OPTION_WORDS[error.problem])
     field = error.field
     if field and field.startswith("magnitude."):  # `magnitude.killed`: the option --killed
         field = field[len("magnitude.") :]

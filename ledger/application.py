@@ -277,7 +277,7 @@ class IncidentLedger(Application[str]):
             assert isinstance(event, IncidentEvent)
             return event
         if incident is None:
-            raise IncidentNotFound(slug)
+            raise IncidentNotFound(slug, writing=True)
         filed = incident.file(
             report_type,
             fields,

@@ -33,6 +33,7 @@ from ledger.report_fields import (
     ASSERTION_TYPES,
     BEARING_KEYS,
     DECLARED,
+    MAGNITUDE_PARTS,
     PLAIN_JSON_TYPES,
     REPORT_TYPES,
     STATEMENT_TYPES,
@@ -559,7 +560,14 @@ def check_changes(target_type: str, changes: Mapping[str, Any]) -> None:
     model = MODEL_BY_TYPE[target_type]
     for name, value in changes.items():
         if name in UNCORRECTABLE or name not in model.model_fields:
-            raise InvalidReference(f"a correction cannot change '{name}' of {_a(target_type)}")
+            where = (
+                f" ({name} is part of 'magnitude': change the whole magnitude)"
+                if name in MAGNITUDE_PARTS and "magnitude" in model.model_fields
+                else ""
+            )
+            raise InvalidReference(
+                f"a correction cannot change '{name}' of {_a(target_type)}{where}"
+            )
         key = (target_type, name)
         if key not in _FIELD_ADAPTERS:
             info = model.model_fields[name]

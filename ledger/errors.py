@@ -19,8 +19,11 @@ class DomainRuleViolation(LedgerError):
 
 
 class IncidentNotFound(DomainRuleViolation):
-    def __init__(self, incident: str):
-        super().__init__(f"incident '{incident}' does not exist (open it first with 'ledger open')")
+    def __init__(self, incident: str, *, writing: bool = False):
+        # A writer is told how to make it exist; a reader (show, history, export) may have
+        # mistyped it, or given a report's id, and opening an incident is not the remedy.
+        hint = " (open it first with 'ledger open')" if writing else ""
+        super().__init__(f"incident '{incident}' does not exist{hint}")
         self.incident = incident
 
 
@@ -147,6 +150,12 @@ class InvalidFilter(InvalidInput, ValueError):
     """A report's or a query's filter, column or option value that cannot be used (an unknown
     status, column or report, a time that is not one). A ValueError too, as these were before
     they were the ledger's own: a caller's `except ValueError` still catches them."""
+
+
+# Rules over a whole line (no one field is wrong): their words, in the JSON's terms, here so
+# that a typed command (cli/writing.py) can say them in its options' terms instead.
+NEEDS_CHANGES_OR_VOID = "give exactly one of 'changes' (an object) or 'void': true"
+NEEDS_URL_OR_SHA256 = "give at least one of 'url' or 'sha256' (where the material is, or its hash)"
 
 
 class InvalidLine(InvalidInput):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from secrets import token_hex
-from typing import Any
+from typing import Any, BinaryIO
 
 from ledger.application import IncidentLedger
 from ledger.domain import TYPE_BY_TOPIC
@@ -137,10 +137,10 @@ def _check_references(config: StoreConfig, incident: str, line: dict[str, Any]) 
     under its lock: this only spares a copy that would be thrown away)."""
     # No ledger yet: no incident (a ledger at an older revision is open_ledger's to name).
     if schema_check.revision(config) is None:
-        raise IncidentNotFound(incident)
+        raise IncidentNotFound(incident, writing=True)
     with contextlib.closing(open_ledger(config)) as ledger:
         if not ledger.ledger_recorder.existing_incidents([incident]):
-            raise IncidentNotFound(incident)
+            raise IncidentNotFound(incident, writing=True)
         for key in BEARING_KEYS:
             wanted = list(line.get(key) or ())
             found = ledger.find_reports(wanted) if wanted else {}
@@ -280,21 +280,27 @@ EVIDENCE_LIST_COLUMNS = (
 )
 
 
-def give_back(ledger: IncidentLedger, store: EvidenceStore, report: str, output: Path) -> str:
-    """Copy the file a live evidence report names out of the store to `output`, checking its
-    hash on the way; its sha256. DomainRuleViolation for a report that is not (live) evidence or
-    names no file; IntegrityFailure, with nothing written, when the stored file was altered;
-    InvalidInput when `output` cannot be written."""
-    entry = ledger.find_reports([report]).get(report)
-    if entry is None:
-        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
-    _, current = evidence_records(ledger, [entry.incident])
-    record = current.get(report)
-    if record is None:
-        raise DomainRuleViolation(f"report '{report}' is not a (live) evidence report")
-    sha256 = record.get("sha256")
-    if not sha256:
-        raise DomainRuleViolation(f"evidence '{report}' names no file (only a URL)")
+def give_back(
+    ledger: IncidentLedger, store: EvidenceStore, report: str, output: Path | BinaryIO
+) -> str:
+    """Copy the file a live evidence report names out of the store to `output` (a path, or an
+    open binary stream such as standard output), checking its hash on the way; its sha256.
+    DomainRuleViolation for a report that is not (live) evidence or names no file;
+    IntegrityFailure, with nothing written, when the stored file was altered; InvalidInput when
+    `output` cannot be written."""
+    sha256 = _stored_sha256(ledger, report)
+    if not isinstance(output, Path):
+        # What goes to a stream cannot be taken back: the file is checked whole first, then
+        # copied (and checked again, in case it changed in between).
+        for write, written in ((_discard, "; nothing written"), (output.write, "")):
+            digest = store.copy_out(sha256, write)
+            if digest != sha256:
+                raise IntegrityFailure(
+                    f"stored evidence for '{report}' was altered: it hashes to {digest}, the "
+                    f"log says {sha256}{written}"
+                )
+        output.flush()
+        return sha256
     # Written beside the target and renamed over it only once the hash matched: an altered
     # object never reaches the output's name.
     temporary = output.with_name(f".{output.name}.{token_hex(4)}.tmp")
@@ -313,6 +319,25 @@ def give_back(ledger: IncidentLedger, store: EvidenceStore, report: str, output:
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+    return sha256
+
+
+def _discard(chunk: bytes) -> None:
+    pass
+
+
+def _stored_sha256(ledger: IncidentLedger, report: str) -> str:
+    """The sha256 of the file a live evidence report names, or DomainRuleViolation."""
+    entry = ledger.find_reports([report]).get(report)
+    if entry is None:
+        raise DomainRuleViolation(f"report '{report}' is not in the ledger")
+    _, current = evidence_records(ledger, [entry.incident])
+    record = current.get(report)
+    if record is None:
+        raise DomainRuleViolation(f"report '{report}' is not a (live) evidence report")
+    sha256 = record.get("sha256")
+    if not sha256:
+        raise DomainRuleViolation(f"evidence '{report}' names no file (only a URL)")
     return str(sha256)
 
 

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 # InvalidLine lives beside the other errors, so a caller can catch it without importing pydantic.
+from ledger.errors import NEEDS_CHANGES_OR_VOID, NEEDS_URL_OR_SHA256
 from ledger.errors import InvalidLine as InvalidLine
 from ledger.ids import SLUG_PATTERN
 from ledger.report_fields import (
@@ -72,12 +73,23 @@ _INVISIBLE = frozenset("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
 _ASCII_VISIBLE = re.compile("[!-~]")
 
 
-def _visible(text: str) -> str:
-    if _ASCII_VISIBLE.search(text) is None and not any(
+def _shows_nothing(text: str) -> bool:
+    return _ASCII_VISIBLE.search(text) is None and not any(
         not c.isspace() and c not in _INVISIBLE and unicodedata.category(c) not in ("Cf", "Cc")
         for c in text
-    ):
+    )
+
+
+def _visible(text: str) -> str:
+    if _shows_nothing(text):
         raise ValueError("must contain a visible character (a blank name names nobody)")
+    return text
+
+
+def _visible_text(text: str) -> str:
+    """A title or summary: no control characters, and something to read."""
+    if _shows_nothing(_no_control_chars(text)):
+        raise ValueError("must contain a visible character (it is blank)")
     return text
 
 
@@ -156,10 +168,8 @@ Name = Annotated[
     Field(min_length=1, max_length=MAX_NAME),
     AfterValidator(_visible_name),
 ]
-Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE), AfterValidator(_no_control_chars)]
-Summary = Annotated[
-    str, Field(min_length=1, max_length=MAX_SUMMARY), AfterValidator(_no_control_chars)
-]
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE), AfterValidator(_visible_text)]
+Summary = Annotated[str, Field(min_length=1, max_length=MAX_SUMMARY), AfterValidator(_visible_text)]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_no_control_chars)]
 Time = Annotated[str, Field(max_length=40), AfterValidator(_time)]
 Names = Annotated[list[Name], Field(max_length=MAX_LIST)]
@@ -345,15 +355,13 @@ def _occurred_in_order(line: Any) -> Any:
 
 def _changes_or_void(line: Any) -> Any:
     if (line.changes is None) == (line.void is None):
-        raise ValueError("give exactly one of 'changes' (an object) or 'void': true")
+        raise ValueError(NEEDS_CHANGES_OR_VOID)
     return line
 
 
 def _located(line: Any) -> Any:
     if line.url is None and line.sha256 is None:
-        raise ValueError(
-            "give at least one of 'url' or 'sha256' (where the material is, or its hash)"
-        )
+        raise ValueError(NEEDS_URL_OR_SHA256)
     return line
 
 
@@ -439,6 +447,10 @@ def load_json_object(text: str | bytes, line_no: int | None = None) -> dict[str,
         raise InvalidLine(line_no, None, f"not valid UTF-8 (byte {e.start})") from None
     except RecursionError:
         raise InvalidLine(line_no, None, "JSON is nested too deeply") from None
+    except json.JSONDecodeError as e:
+        # The decoder counts lines within the text it was given (always 1 here): the column
+        # alone, beside the file's own line number.
+        raise InvalidLine(line_no, None, f"not valid JSON ({e.msg} at column {e.colno})") from None
     except ValueError as e:
         raise InvalidLine(line_no, None, f"not valid JSON ({e})") from None
     if not isinstance(value, dict):

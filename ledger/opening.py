@@ -23,18 +23,21 @@ def open_ledger(
     write: bool = False,
     lock_timeout: float = 30.0,
     signer: Signer | None = None,
+    create: bool | None = None,
 ) -> IncidentLedger:
     """Open the ledger at `store` (a StoreConfig, or a `--db` path or URL; None: ./ledger.db).
 
-    A writer creates the schema on an empty database (running the migrations); a reader needs
-    one to exist. A ledger at an older schema revision is refused until `upgrade` (ledger init).
-    Close it when done (`contextlib.closing`): PostgreSQL holds a connection pool."""
+    A writer creates the schema on an empty database (running the migrations), unless
+    `create` is False (a writer that adds no reports, `seal` or `project`: a mistyped path
+    must not become a new, empty ledger); a reader needs one to exist. A ledger at an older
+    schema revision is refused until `upgrade` (ledger init). Close it when done
+    (`contextlib.closing`): PostgreSQL holds a connection pool."""
     config = store if isinstance(store, StoreConfig) else resolve(store)
     with translated(config, lock_timeout):
         state = schema_check.revision(config)
         if state is None:
             schema_check.refuse_foreign(config)
-            if not write:
+            if not (write if create is None else create):
                 raise StoreUnavailable(
                     f"{config.display} holds no ledger yet: run 'ledger init' "
                     "(or 'ledger import FILE', which creates one)"

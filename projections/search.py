@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from ledger.errors import InvalidFilter
+from ledger.report_fields import REPORT_TYPES
 from ledger.timeutil import InvalidTime, earliest_instant
 from projections.driver import read_connection, run_sql
 
@@ -287,6 +288,11 @@ def search_query(
         where.append(f"t.incident IN ({', '.join('?' * len(incident))})")
         parameters += incident
     if types:
+        unknown = sorted(set(types) - set(REPORT_TYPES))
+        if unknown:
+            raise InvalidFilter(
+                f"--type: no report type {unknown[0]!r} (one of {', '.join(REPORT_TYPES)})"
+            )
         where.append(f"t.type IN ({', '.join('?' * len(types))})")
         parameters += types
     if actor:

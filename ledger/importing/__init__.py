@@ -79,7 +79,7 @@ def append_report(
         # A report on a ledger that does not exist yet cannot name an existing incident:
         # refuse it before creating anything (writers otherwise create the schema on first use).
         if line["type"] not in ("incident", "actor") and schema_check.revision(write.store) is None:
-            raise IncidentNotFound(line["incident"])
+            raise IncidentNotFound(line["incident"], writing=True)
         # A plainly valid actor line (`ledger actor`) needs no pydantic model: importing them
         # was a tenth of the command (ledger/importing/actor_line.py).
         fields = plain_actor_fields(line)

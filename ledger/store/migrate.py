@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ledger.errors import StoreUnavailable
 from ledger.store.config import StoreConfig
-from ledger.store.schema_check import SCHEMA_HEAD, refuse_foreign
+from ledger.store.schema_check import SCHEMA_HEAD, refuse_foreign, revision
 
 PAGE_SIZE = 16_384  # bytes, for a new SQLite ledger (see engine_for)
 
@@ -54,6 +54,10 @@ def engine_for(store: StoreConfig):  # type: ignore[no-untyped-def]
 def upgrade(store: StoreConfig) -> tuple[str | None, str]:
     """Upgrade the schema to the newest revision; returns (revision before, revision after)."""
     refuse_foreign(store)
+    # Read first: a ledger already at the newest revision needs no write (and may be a
+    # read-only file, or a standby).
+    if revision(store) == SCHEMA_HEAD:
+        return SCHEMA_HEAD, SCHEMA_HEAD
     if store.backend == "sqlite":
         Path(store.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
         if _create_new_sqlite(store):

@@ -58,8 +58,9 @@ from tests.e2e.typed_commands import (
             ["correct", INC, "--refers-to", "r1", "--reason", "x", "--change", "incident=x"],
             "a correction cannot change 'incident' of a claim",
         ),
-        (["history", "nope"], NOT_FOUND.format("nope")),
-        (["show", "nope"], NOT_FOUND.format("nope")),
+        # A reader is not told to open the incident: it may be a typo, or a report's id.
+        (["history", "nope"], "incident 'nope' does not exist"),
+        (["show", "mod-shelling"], "incident 'mod-shelling' does not exist"),
     ],
 )
 def test_a_refused_command_exits_1_and_writes_nothing(
@@ -88,6 +89,29 @@ def test_a_refused_command_exits_1_and_writes_nothing(
         ),
         (["link", INC, "--other", "B", "--relation", "same_as"], f"--other: {SLUG_PROBLEM}"),
         (["open", "_x", "--title", "T"], f"INCIDENT: {SLUG_PROBLEM}"),
+        (["verify-proof", "p.json", "--root", "00"], "--root must be 64 hexadecimal characters"),
+        (
+            ["diff", INC, "--from", "#20", "--to", "#5"],
+            "--from #20 is after --to #5: give the earlier cut first",
+        ),
+        (
+            ["show", INC, "--at-position", "-3"],
+            "--at-position: -3 is not a log position (0 or more)",
+        ),
+        (
+            ["search", "shelling", "--type", "bogus"],
+            "--type: no report type 'bogus' (one of incident, claim, warning, denial, "
+            "corroboration, discrepancy, assessment, verdict, retraction, correction, link, "
+            "outcome, evidence)",
+        ),
+        (
+            ["correct", INC, "--refers-to", "r1", "--reason", "typo"],
+            "give --change FIELD=VALUE (repeatable) or --void, not both",
+        ),
+        (
+            ["cite", INC, "--kind", "video", "--supports", "r1"],
+            "give --url or --sha256 (where the material is, or its hash), or both",
+        ),
         (
             ["claim", INC, "--by", "X", "--summary", "S", "--stated-at", "2017-02-30"],
             "--stated-at: '2017-02-30' is not a real date",
@@ -127,10 +151,6 @@ def test_a_refused_command_exits_1_and_writes_nothing(
             ["correct", INC, "--refers-to", "r1", "--reason", "r", "--change", "speaker"],
             "--change 'speaker' is not FIELD=VALUE",
         ),
-        (
-            ["correct", INC, "--refers-to", "r1", "--reason", "r"],
-            "give exactly one of 'changes' (an object) or 'void': true",
-        ),
         (["import", "/no/such/file.jsonl"], "no such file: /no/such/file.jsonl"),
         (
             ["show", INC, "--reported-by", "yesterday"],
@@ -168,11 +188,14 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 def test_a_usage_error_exits_2_without_a_traceback(
     shared: RunCli, shared_db: str, args: list[str], usage: str
 ) -> None:
-    # Check the command-line parser's own errors: exit 2, a usage hint, nothing written.
+    # Check the command-line parser's own errors: exit 2, one line naming what is wrong and
+    # where the help is (as every other error is one line), nothing written.
     before = log_state(shared_db)
     result = shared(*args)
     assert result.exit_code == 2, result.output
     assert usage in result.stderr
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.rstrip().endswith("--help')")
     assert "Traceback" not in result.output
     assert log_state(shared_db) == before
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from ledger.errors import EXIT_OK, EXIT_REFUSED
+from ledger.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED
 from tests.conftest import EXAMPLE, EXAMPLE_ACTORS, EXAMPLE_EVENTS
 
 CLAIM_ON_NO_INCIDENT = '{"type":"claim","incident":"nowhere","by":"A","summary":"S"}\n'
@@ -86,3 +86,45 @@ def test_a_truncated_ledger_file_is_one_line_not_a_traceback(
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [("seal",), ("project",), ("project", "--rebuild")])
+def test_seal_and_project_on_a_mistyped_path_create_no_ledger(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    db = tmp_path / "ledgr.db"
+    result = _run(db, *args)
+    # Check: refused as the readers refuse it, and no file is left (no empty ledger, no seal
+    # over nothing) for the user to mistake for theirs.
+    assert result.exit_code == EXIT_REFUSED
+    assert result.stderr == (
+        f"error: {db} holds no ledger yet: run 'ledger init' "
+        "(or 'ledger import FILE', which creates one)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_refuses_a_ledger_holding_other_incidents_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "mine.db"
+    assert _run(db, "open", "my-incident", "--title", "Mine").exit_code == EXIT_OK
+    result = _run(db, "demo")
+    # Check: exit 2, one line naming the remedy, and the log as it was (one event).
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert result.stderr == (
+        f"error: {db} already holds other incidents or actors, and nothing leaves the log: "
+        "load the worked example into a new ledger (ledger --db demo.db demo)\n"
+    )
+    assert _run(db, "verify").stdout == "verified: 1 event(s) in 1 incident(s), 0 seal(s)\n"
+
+
+def test_demo_loads_into_a_new_ledger_and_again_into_its_own_adding_nothing(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "demo.db"
+    assert _run(db, "demo").exit_code == EXIT_OK
+    assert _run(db, "seal").exit_code == EXIT_OK  # a seal is not another incident
+    again = _run(db, "demo")
+    assert again.exit_code == EXIT_OK, again.stderr
+    assert f"{EXAMPLE_EVENTS} already recorded" in again.stderr

@@ -4,6 +4,7 @@ renders what these functions return, so a program gets the same answers."""
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -125,6 +126,9 @@ def test_evidence_is_given_back_and_listed_through_the_api(
     out = tmp_path / "back.png"
     assert give_back(ledger, files, attached.report, out) == attached.sha256
     assert out.read_bytes() == b"a picture"
+    stream = io.BytesIO()  # `ledger evidence ID -o -`: standard output
+    assert give_back(ledger, files, attached.report, stream) == attached.sha256
+    assert stream.getvalue() == b"a picture"
     with pytest.raises(DomainRuleViolation, match="not a \\(live\\) evidence report"):
         give_back(ledger, files, "mod-shelling", tmp_path / "other")
     stored = files.path_of(attached.sha256)
@@ -133,6 +137,11 @@ def test_evidence_is_given_back_and_listed_through_the_api(
     with pytest.raises(IntegrityFailure, match="was altered"):
         give_back(ledger, files, attached.report, tmp_path / "altered.png")
     assert not (tmp_path / "altered.png").exists()
+    # An altered file reaches no stream either: it is checked whole before a byte is written.
+    stream = io.BytesIO()
+    with pytest.raises(IntegrityFailure, match=r"was altered.*; nothing written"):
+        give_back(ledger, files, attached.report, stream)
+    assert stream.getvalue() == b""
 
 
 def test_the_reports_errors_are_the_ledgers_own(store: StoreConfig, tmp_path: Path) -> None:

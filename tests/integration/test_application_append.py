@@ -120,9 +120,8 @@ def test_an_unknown_incident_is_not_found(example: IncidentLedger) -> None:
         example.get_incident("no-such-incident")
     with pytest.raises(IncidentNotFound) as caught:
         example.positioned_events("no-such-incident")
-    assert str(caught.value) == (
-        "incident 'no-such-incident' does not exist (open it first with 'ledger open')"
-    )
+    # A reader is not told to open it (a writer is: test_cli_exit_codes).
+    assert str(caught.value) == "incident 'no-such-incident' does not exist"
 
 
 def test_get_incident_at_a_version_replays_only_that_far(example: IncidentLedger) -> None:

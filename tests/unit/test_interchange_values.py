@@ -40,6 +40,17 @@ from tests.unit.interchange_lines import NOT_ISO, SLUG_PROBLEM, SOURCE, line, me
             "reliability",
             "input should be 'A', 'B', 'C', 'D', 'E' or 'F'",
         ),
+        # A title or summary of blanks alone says nothing (spaces, a no-break space).
+        (
+            with_keys("claim", summary="   "),
+            "summary",
+            "must contain a visible character (it is blank)",
+        ),
+        (
+            with_keys("incident", title="\u00a0 "),
+            "title",
+            "must contain a visible character (it is blank)",
+        ),
         (
             with_keys("assessment", credibility=0),
             "credibility",
