@@ -114,7 +114,12 @@ def test_a_bad_review_is_named_and_nothing_is_written(
 
 def test_an_unknown_incident_and_a_missing_incident_option(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     feed = _write(tmp_path, _review("X", {"alternateName": "True"}))
-    assert run_cli("import", "-f", "claimreview", feed, "-i", "nowhere").exit_code == 1
+    unknown = run_cli("import", "-f", "claimreview", feed, "-i", "nowhere")
+    assert unknown.exit_code == 1
+    # The incident named, not a line of the spool the reviews were converted into.
+    assert unknown.stderr == (
+        "error: incident 'nowhere' does not exist (open it first with 'ledger open')\n"
+    )
     assert run_cli("import", "-f", "claimreview", feed).exit_code == 2
 
 
