@@ -45,7 +45,10 @@ class RecordingLedger(IncidentLedger):
         super()._flush(session, pending, incidents)
 
 
-TEXT = st.text(alphabet=string.ascii_letters + string.digits + " .,'-éж", min_size=1, max_size=12)
+# A title or summary must show something (blanks alone are refused, as an empty one is).
+TEXT = st.text(
+    alphabet=string.ascii_letters + string.digits + " .,'-éж", min_size=1, max_size=12
+).filter(str.strip)
 ACTORS = st.sampled_from([MOD, SDF, "US Central Command", "Monitor"])
 SLUGS = ["inc-a", "inc-b", "inc-c"]
 
