@@ -488,6 +488,13 @@ def _describe(error: ValidationError) -> tuple[str | None, str]:
         return "type", "required but missing"
     if kind == "string_pattern_mismatch" and field in _SLUG_FIELDS:
         return field, "must be a slug: lowercase letters, digits, '.', '_' or '-', at most 100"
+    if kind in ("too_short", "too_long") and isinstance(first.get("input"), list):
+        # Pydantic's words name its own validation ("after validation, not 1").
+        context = first.get("ctx") or {}
+        bound = context.get("min_length" if kind == "too_short" else "max_length")
+        items = "item" if bound == 1 else "items"
+        needs = "needs at least" if kind == "too_short" else "takes at most"
+        return field, f"{needs} {bound} {items} (has {len(first['input'])})"
     if kind == "string_pattern_mismatch" and field == "country":
         return field, "must be an ISO 3166-1 alpha-2 code (two capital letters, e.g. RU)"
     message = first["msg"]

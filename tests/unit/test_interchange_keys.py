@@ -183,15 +183,13 @@ def test_a_correction_with_empty_changes_is_refused() -> None:
 def test_a_discrepancy_needs_two_variants() -> None:
     # Check one variant is not a discrepancy.
     data = with_keys("discrepancy", variants=MINIMAL["discrepancy"]["variants"][:1])
-    assert message_for(data) == (
-        "line 7, field 'variants': list should have at least 2 items after validation, not 1"
-    )
+    assert message_for(data) == ("line 7, field 'variants': needs at least 2 items (has 1)")
 
 
 def test_an_empty_refers_to_list_is_refused() -> None:
     # Check refers_to needs at least one id.
     assert message_for(with_keys("denial", refers_to=[])) == (
-        "line 7, field 'refers_to': list should have at least 1 item after validation, not 0"
+        "line 7, field 'refers_to': needs at least 1 item (has 0)"
     )
 
 

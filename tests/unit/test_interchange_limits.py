@@ -87,17 +87,17 @@ def test_empty_required_text_is_refused(key: str) -> None:
         (
             with_keys("claim", against=["actor"] * 101),
             "against",
-            "list should have at most 100 items after validation, not 101",
+            "takes at most 100 items (has 101)",
         ),
         (
             with_keys("denial", refers_to=["r"] * 101),
             "refers_to",
-            "list should have at most 100 items after validation, not 101",
+            "takes at most 100 items (has 101)",
         ),
         (
             with_keys("claim", sources=[{"outlet": "o"}] * 101),
             "sources",
-            "list should have at most 100 items after validation, not 101",
+            "takes at most 100 items (has 101)",
         ),
         (
             with_keys("claim", sources=[{"outlet": "o", "url": "https://x/" + "a" * 1991}]),
