@@ -99,15 +99,7 @@ def diff_command(
 
     ledger = open_ledger()
     before = parse_cut(from_, "--from")
-    after = parse_cut(to, "--to") if to else None
-    if (
-        after is not None
-        and before.at_position is not None
-        and after.at_position is not None
-        and before.at_position > after.at_position
-    ):
-        raise usage_error(f"--from {from_} is after --to {to}: give the earlier cut first")
-    changes = diff(ledger, incident, before, after)
+    changes = diff(ledger, incident, before, parse_cut(to, "--to") if to else None)
     if fmt is RecordFormat.json:
         emit_json(changes)
         return

@@ -32,10 +32,9 @@ from ledger.errors import (
     ReportNotFound,
 )
 from ledger.evidence_store import EvidenceStore, ObjectCheck, open_source
-from ledger.opening import open_ledger
+from ledger.opening import open_holding
 from ledger.records import to_record
 from ledger.report_fields import BEARING_KEYS
-from ledger.store import schema_check
 from ledger.store.config import StoreConfig
 
 EVIDENCE_DIR_ENV = "LEDGER_EVIDENCE_DIR"
@@ -135,12 +134,7 @@ def attach(
 def _check_references(config: StoreConfig, incident: str, line: dict[str, Any]) -> None:
     """The incident and the reports the line bears on exist (the append checks them again,
     under its lock: this only spares a copy that would be thrown away)."""
-    # No ledger yet: no incident (a ledger at an older revision is open_ledger's to name).
-    if schema_check.revision(config) is None:
-        raise IncidentNotFound(incident, writing=True)
-    with contextlib.closing(open_ledger(config)) as ledger:
-        if not ledger.ledger_recorder.existing_incidents([incident]):
-            raise IncidentNotFound(incident, writing=True)
+    with contextlib.closing(open_holding(config, incident)) as ledger:
         for key in BEARING_KEYS:
             wanted = list(line.get(key) or ())
             found = ledger.find_reports(wanted) if wanted else {}

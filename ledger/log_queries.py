@@ -91,6 +91,13 @@ def notifications_of(
         )
 
 
+def holds_other_aggregates(connection: Connection, aggregates: Collection[str]) -> bool:
+    """Whether the log holds an event of any aggregate but `aggregates` and the seals'."""
+    known = sorted({*aggregates, SEALS_ID})
+    query = select(ledger_events.c.originator_id).where(ledger_events.c.originator_id.not_in(known))
+    return connection.execute(query.limit(1)).first() is not None
+
+
 def referring_from_elsewhere(
     connection: Connection, incidents: Collection[str], *, hops: int = 3
 ) -> tuple[set[str], set[str]]:

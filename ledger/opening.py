@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ledger.application import IncidentLedger
 from ledger.domain import Signer
-from ledger.errors import StoreUnavailable
+from ledger.errors import IncidentNotFound, StoreUnavailable
 from ledger.signing import load_signer
 from ledger.store import schema_check
 from ledger.store.config import StoreConfig, resolve
@@ -48,6 +48,20 @@ def open_ledger(
                 f"{config.display} has schema revision {state}; run 'ledger init' to upgrade"
             )
         return IncidentLedger(config, lock_timeout=lock_timeout, signer=signer, read_only=not write)
+
+
+def open_holding(store: StoreConfig, incident: str) -> IncidentLedger:
+    """The ledger at `store`, opened to read, once it is known to hold `incident`; else
+    IncidentNotFound (a writer's words). For a write prepared before its append (a file
+    copied, a feed converted), which checks again under its lock: this only refuses early."""
+    # No ledger yet: no incident (a ledger at an older revision is open_ledger's to name).
+    if schema_check.revision(store) is None:
+        raise IncidentNotFound(incident, writing=True)
+    ledger = open_ledger(store)
+    if not ledger.ledger_recorder.existing_incidents([incident]):
+        ledger.close()
+        raise IncidentNotFound(incident, writing=True)
+    return ledger
 
 
 def has_schema(store: StoreConfig) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.application import IncidentLedger
-from ledger.errors import DomainRuleViolation
+from ledger.errors import DomainRuleViolation, InvalidFilter
 from ledger.fold import current_values, fold
 from ledger.records import Cut, to_record
 from ledger.registry import ActorLine, Registry
@@ -171,7 +171,11 @@ def diff(
     ledger: IncidentLedger, incident: str, before: Cut, after: Cut | None = None
 ) -> dict[str, Any]:
     """What changed in an incident between two cuts (`after` None: now): the incident's
-    fields, its assertions' fields, and the reports that are new."""
+    fields, its assertions' fields, and the reports that are new. InvalidFilter when both
+    cuts are log positions and `before` comes after `after`."""
+    first, last = before.at_position, after.at_position if after is not None else None
+    if first is not None and last is not None and first > last:
+        raise InvalidFilter(f"--from #{first} is after --to #{last}: give the earlier cut first")
     return changes(
         incident, incident_state(ledger, incident, before), incident_state(ledger, incident, after)
     )

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import sqlite3
 from collections.abc import Collection, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from ledger.actors import aggregate_id
 from ledger.ids import actor_id
-from ledger.integrity import SEALS_ID
+from ledger.log_queries import holds_other_aggregates
+from ledger.store import schema_check
 from ledger.store.config import StoreConfig
-from ledger.store.names import EVENTS_TABLE
+from ledger.store.migrate import engine_for
 
 WORKED_EXAMPLE = resources.files(__name__) / "deir-ez-zor-2017.jsonl"
 
@@ -49,29 +47,12 @@ def example_aggregates(example: Path) -> set[str]:
 
 def holds_others(store: StoreConfig, aggregates: Collection[str]) -> bool:
     """Whether the ledger at `store` holds events of any aggregate but `aggregates` (and the
-    seals'): False for a ledger not created yet, or an empty one."""
-    known = sorted({*aggregates, SEALS_ID})
-    postgres = store.backend != "sqlite"
-    mark = "%s" if postgres else "?"
-    has_log = (
-        "SELECT 1 FROM information_schema.tables WHERE table_name = %s"
-        if postgres
-        else "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    )
-    others = (
-        f"SELECT 1 FROM {EVENTS_TABLE} "
-        f"WHERE originator_id NOT IN ({', '.join([mark] * len(known))}) LIMIT 1"
-    )
-    if postgres:
-        connection: Any = store.connect_postgres(autocommit=True)
-    elif os.path.exists(store.sqlite_path):
-        connection = sqlite3.connect(store.sqlite_reader_uri(), uri=True)
-    else:
+    seals'): False where there is no ledger yet."""
+    if schema_check.revision(store) is None:
         return False
+    engine = engine_for(store)
     try:
-        cursor = connection.cursor()
-        if not cursor.execute(has_log, (EVENTS_TABLE,)).fetchall():
-            return False  # no ledger in it yet: `init` (which the demo runs) will say
-        return bool(cursor.execute(others, known).fetchall())
+        with engine.connect() as connection:
+            return holds_other_aggregates(connection, aggregates)
     finally:
-        connection.close()
+        engine.dispose()

@@ -19,11 +19,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ledger.errors import IncidentNotFound, InvalidInput
+from ledger.errors import InvalidInput
 from ledger.importing import ImportResult, import_file
 from ledger.interchange import InvalidLine, validate_report
-from ledger.opening import open_ledger
-from ledger.store import schema_check
+from ledger.opening import open_holding
 from ledger.store.config import StoreConfig, resolve
 
 # A claim whose reviewed item names no author: one actor for them all, plainly not a party.
@@ -42,24 +41,14 @@ def import_claimreview(
     """Import a ClaimReview feed into `incident` (which must exist): all reviews or none.
     `options` are `import_file`'s."""
     lines = claimreview_lines(Path(path), incident)
-    _check_incident(store, incident)  # else the refusal would name a line of the spool
+    # Refused here, else the refusal would name a line of the spool.
+    open_holding(store if isinstance(store, StoreConfig) else resolve(store), incident).close()
     spooled = write_jsonl(lines)
     try:
         return import_file(store, spooled, **options)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(spooled)
-
-
-def _check_incident(store: StoreConfig | str | None, incident: str) -> None:
-    """IncidentNotFound, naming --incident, for an incident the ledger does not hold (the
-    append checks again under its lock: this only names the option instead of a spool line)."""
-    config = store if isinstance(store, StoreConfig) else resolve(store)
-    if schema_check.revision(config) is not None:
-        with contextlib.closing(open_ledger(config)) as ledger:
-            if ledger.ledger_recorder.existing_incidents([incident]):
-                return
-    raise IncidentNotFound(incident, writing=True)
 
 
 def claimreview_lines(path: Path, incident: str) -> list[dict[str, Any]]:
